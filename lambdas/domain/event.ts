@@ -1,0 +1,96 @@
+/**
+ * The event contract at the edge. Field names follow CloudEvents 1.0 (id, type,
+ * source, subject, time, data) so a CloudEvents mode maps onto it one to one.
+ */
+import { z } from "zod";
+
+export const LIMITS = {
+  /** One event, serialized as JSON (UTF-8 bytes). */
+  maxEventBytes: 64 * 1024,
+  /** Events in one `{"events": [...]}` request. */
+  maxBatchEvents: 500,
+  /** A whole request body (UTF-8 bytes). */
+  maxBodyBytes: 1024 * 1024,
+  /** DynamoDB rejects documents nested deeper than 32 levels; the item wrapper takes one. */
+  maxDataDepth: 30,
+} as const;
+
+/** Client-chosen ids are the idempotency key: safe in keys, URLs and logs. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Types become part of index keys: no `#`, no spaces, no control characters. */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9._:/-]{1,128}$/;
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const DEFAULT_TENANT = "default";
+
+export const incomingEventSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(EVENT_ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+      .optional(),
+    type: z
+      .string({ error: "is required and must be a string" })
+      .regex(EVENT_TYPE_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ : / -"),
+    source: z.string().min(1).max(1024).optional(),
+    subject: z.string().min(1).max(1024).optional(),
+    time: z.iso.datetime({ offset: true, message: "must be an RFC 3339 date-time" }).optional(),
+    data: z.record(z.string(), z.unknown(), { error: "is required and must be a JSON object" }),
+  })
+  .strict();
+
+export type IncomingEvent = z.output<typeof incomingEventSchema>;
+
+/** An accepted event: its id is always set (client's or a generated UUIDv7). */
+export type AcceptedEvent = IncomingEvent & { id: string };
+
+/** The SQS message body, versioned so producers and consumers can be deployed apart. */
+export interface QueuedEvent {
+  v: 1;
+  tenantId: string;
+  /** ISO time the API accepted the event: the start of end-to-end latency. */
+  receivedAt: string;
+  correlationId: string;
+  event: AcceptedEvent;
+}
+
+export const queuedEventSchema = z.object({
+  v: z.literal(1),
+  tenantId: z.string().regex(TENANT_ID_PATTERN),
+  receivedAt: z.iso.datetime(),
+  correlationId: z.string().min(1).max(256),
+  event: incomingEventSchema.extend({ id: z.string().regex(EVENT_ID_PATTERN) }),
+});
+
+export type EventStatus = "processed" | "failed";
+
+export type FailureKind = "business_rule" | "dead_letter";
+
+export interface HistoryEntry {
+  at: string;
+  action: "failed" | "replayed" | "processed";
+  detail?: string;
+}
+
+/** What the table holds for one event, as the query API returns it. */
+export interface StoredEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  source?: string;
+  subject?: string;
+  time?: string;
+  data: Record<string, unknown>;
+  status: EventStatus;
+  receivedAt: string;
+  correlationId: string;
+  /** Receives it took (1 for a first-time success). */
+  attempts: number;
+  processedAt?: string;
+  /** processedAt (or failedAt) minus receivedAt, in milliseconds. */
+  latencyMs?: number;
+  enrichment?: { category?: string; [key: string]: unknown };
+  failedAt?: string;
+  failure?: { kind: FailureKind; reason: string };
+  history?: HistoryEntry[];
+}

@@ -1,0 +1,71 @@
+/**
+ * Ports: what the use cases need from storage and the queue. The DynamoDB and SQS
+ * adapters implement them; tests may implement them in memory.
+ */
+import type { EventStatus, QueuedEvent, StoredEvent } from "../domain/event.js";
+
+/** Result of a conditional first write. */
+export type PutOutcome =
+  | { kind: "written" }
+  /** An item with that id already exists: `same` tells whether its content matches. */
+  | { kind: "duplicate"; same: boolean; existingStatus: EventStatus };
+
+export interface EventWriter {
+  /** Writes the event if no item has its id (tenant-scoped). Never overwrites. */
+  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+  /** Adds per-type counters for one batch (sharded, one update per type and outcome). */
+  addStats(tenantId: string, counts: StatsIncrement[]): Promise<void>;
+}
+
+export interface StatsIncrement {
+  type: string;
+  /** Hour bucket the counts belong to (ISO, truncated to the hour). */
+  hour: string;
+  processed: number;
+  failed: number;
+  duplicate: number;
+}
+
+export interface ListQuery {
+  tenantId: string;
+  type?: string;
+  status?: EventStatus;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListPage {
+  items: StoredEvent[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface TypeStats {
+  type: string;
+  processed: number;
+  failed: number;
+  duplicate: number;
+}
+
+export interface EventReader {
+  get(tenantId: string, id: string): Promise<StoredEvent | undefined>;
+  list(query: ListQuery): Promise<ListPage>;
+  stats(tenantId: string, from: string, to: string): Promise<TypeStats[]>;
+  /** Cheap reachability check for /health. */
+  ping(): Promise<void>;
+}
+
+/** Result of enqueuing: which inputs reached the queue. */
+export interface EnqueueResult {
+  /** Indexes (into the input array) that SQS accepted. */
+  queued: number[];
+  /** Indexes that could not be enqueued after retries, with the reason. */
+  failed: { index: number; reason: string }[];
+}
+
+export interface EventQueue {
+  enqueue(messages: QueuedEvent[]): Promise<EnqueueResult>;
+  ping(): Promise<void>;
+}

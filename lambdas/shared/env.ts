@@ -1,0 +1,40 @@
+/**
+ * Configuration is read once, at cold start, and a missing or malformed variable
+ * fails the init with a message naming it (rather than a confusing error on the
+ * first request).
+ */
+import { z } from "zod";
+import { ENV } from "../../lib/config.js";
+
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+export function parseEnv<T extends z.ZodRawShape>(
+  shape: T,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<z.ZodObject<T>> {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `${String(i.path[0])}: ${i.message}`)
+      .join("; ");
+    throw new ConfigurationError(`Invalid function configuration: ${problems}`);
+  }
+  return result.data;
+}
+
+const positiveInt = z.coerce.number().int().min(0);
+
+/** Variables by name, so each function parses only what it reads. */
+export const envVars = {
+  [ENV.tableName]: z.string().min(1),
+  [ENV.queueUrl]: z.url(),
+  [ENV.dlqUrl]: z.url(),
+  [ENV.maxReceiveCount]: positiveInt.min(1),
+  [ENV.retryBaseDelaySeconds]: positiveInt,
+  [ENV.retryMaxDelaySeconds]: positiveInt,
+  [ENV.eventRetentionDays]: positiveInt,
+  [ENV.statsShards]: positiveInt.min(1),
+  [ENV.timeShards]: positiveInt.min(1),
+} as const;

@@ -1,0 +1,151 @@
+/**
+ * The platform's settings: one definition read by the CDK stack (from CDK context)
+ * and by the local runtime (from flags), so both run with the same numbers.
+ *
+ * Every key can be set with `cdk deploy -c eventflow:<key>=<value>` or in cdk.json
+ * under "context". Derived values (the queue's visibility timeout) are computed here,
+ * never copied.
+ */
+import { z } from "zod";
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const settingsSchema = z
+  .object({
+    /** Events per process invocation (Lambda allows 1–10 without a batching window, up to 10,000 with one). */
+    processBatchSize: intFrom(1, 10_000).default(10),
+    /** Seconds Lambda may wait to fill a batch; 0 favours latency, more favours cost. */
+    processMaxBatchingWindowSeconds: intFrom(0, 300).default(0),
+    /** Upper bound of concurrent process invocations: the scaling knob (AWS minimum 2). */
+    processMaxConcurrency: intFrom(2, 1000).default(10),
+    processTimeoutSeconds: intFrom(1, 900).default(30),
+    processMemoryMb: intFrom(128, 10_240).default(512),
+    ingestTimeoutSeconds: intFrom(1, 29).default(10),
+    ingestMemoryMb: intFrom(128, 10_240).default(512),
+    queryTimeoutSeconds: intFrom(1, 29).default(10),
+    queryMemoryMb: intFrom(128, 10_240).default(512),
+    /** Receives before SQS moves a message to the DLQ. */
+    maxReceiveCount: intFrom(5, 1000).default(5),
+    queueRetentionDays: intFrom(1, 14).default(4),
+    dlqRetentionDays: intFrom(1, 14).default(14),
+    dlqBatchSize: intFrom(1, 10).default(10),
+    /** First retry delay of a transient failure; doubles per receive, capped below. */
+    retryBaseDelaySeconds: intFrom(0, 900).default(2),
+    retryMaxDelaySeconds: intFrom(0, 43_200).default(120),
+    /** Days a stored event is kept (DynamoDB TTL); 0 keeps events forever. */
+    eventRetentionDays: intFrom(0, 36_500).default(90),
+    /** Shards of each statistics counter, so hot types do not contend on one item. */
+    statsShards: intFrom(1, 100).default(4),
+    apiThrottleRateLimit: intFrom(1, 1_000_000).default(1000),
+    apiThrottleBurstLimit: intFrom(1, 1_000_000).default(2000),
+    /** Comma-separated origins; empty leaves CORS off. */
+    corsOrigins: z
+      .string()
+      .default("")
+      .transform((s) =>
+        s
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean),
+      ),
+    /** Email subscribed to the alarm topic; empty subscribes nobody. */
+    alarmEmail: z.string().default(""),
+    /** Keep the table (and its data) when the stack is deleted. */
+    retainData: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(true),
+    /** Provisioned concurrency with target tracking on the ingest alias (costs money while idle). */
+    ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
+    ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
+    /** Alarm thresholds. */
+    alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
+    alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),
+    alarmEndToEndP99Ms: intFrom(1, 3_600_000).default(5000),
+    alarmApi5xxRatePercent: z.coerce.number().min(0).max(100).default(1),
+  })
+  .strict();
+
+export type EventFlowSettings = z.output<typeof settingsSchema>;
+export type EventFlowSettingsInput = z.input<typeof settingsSchema>;
+
+/** Context keys are namespaced: `eventflow:processBatchSize`. */
+export const CONTEXT_PREFIX = "eventflow:";
+
+export class SettingsError extends Error {}
+
+export function resolveSettings(input: Record<string, unknown> = {}): EventFlowSettings {
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`)
+      .join("; ");
+    throw new SettingsError(`Invalid EventFlow settings: ${problems}`);
+  }
+  const s = parsed.data;
+  if (s.processBatchSize > 10 && s.processMaxBatchingWindowSeconds < 1) {
+    throw new SettingsError(
+      "Invalid EventFlow settings: processBatchSize above 10 needs processMaxBatchingWindowSeconds >= 1 (an AWS Lambda rule)",
+    );
+  }
+  if (s.dlqRetentionDays <= s.queueRetentionDays) {
+    throw new SettingsError(
+      "Invalid EventFlow settings: dlqRetentionDays must exceed queueRetentionDays, or a message could expire in the DLQ before it is inspected",
+    );
+  }
+  return s;
+}
+
+/** Reads `eventflow:*` keys from a CDK node's context. */
+export function settingsFromContext(tryGetContext: (key: string) => unknown): EventFlowSettings {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = tryGetContext(`${CONTEXT_PREFIX}${key}`);
+    if (value !== undefined) input[key] = value;
+  }
+  return resolveSettings(input);
+}
+
+/** AWS recommends a visibility timeout of at least six times the function timeout. */
+export function queueVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.processTimeoutSeconds + s.processMaxBatchingWindowSeconds;
+}
+
+/** The DLQ consumer does one small write per record; it shares the process timeout. */
+export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.processTimeoutSeconds;
+}
+
+/** Names of the table's indexes, shared by the stack, the adapters and the local runtime. */
+export const TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  /** Events of one tenant and type by time: gsi1pk = `<tenant>#<type>`, gsi1sk = `<receivedAt>#<id>`. */
+  byTypeIndex: { name: "byType", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  /** Sparse: only failed events carry these keys. gsi2pk = `<tenant>#FAILED`, gsi2sk = `<failedAt>#<id>`. */
+  failedIndex: { name: "failed", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  /** All events of a tenant by time, sharded: gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
+  byTimeIndex: { name: "byTime", partitionKey: "gsi3pk", sortKey: "gsi3sk" },
+} as const;
+
+/** Environment variables the functions read (validated at cold start in lambdas/shared/config.ts). */
+export const ENV = {
+  tableName: "EVENTS_TABLE_NAME",
+  queueUrl: "EVENTS_QUEUE_URL",
+  dlqUrl: "EVENTS_DLQ_URL",
+  maxReceiveCount: "MAX_RECEIVE_COUNT",
+  retryBaseDelaySeconds: "RETRY_BASE_DELAY_SECONDS",
+  retryMaxDelaySeconds: "RETRY_MAX_DELAY_SECONDS",
+  eventRetentionDays: "EVENT_RETENTION_DAYS",
+  statsShards: "STATS_SHARDS",
+  timeShards: "TIME_SHARDS",
+} as const;
+
+/** Powertools settings shared by every function. */
+export const OBSERVABILITY = {
+  metricsNamespace: "EventFlow",
+  serviceName: "eventflow",
+} as const;
+
+/** Shards of the byTime index partition (bounded so a list merges few queries). */
+export const TIME_SHARDS = 4;

@@ -1,0 +1,86 @@
+/**
+ * The functions of the platform and the routes they serve: one definition used by
+ * the CDK stack (to create functions, the API and their environment) and by the
+ * local runtime (to invoke the same handlers with the same environment).
+ */
+import { ENV, type EventFlowSettings, OBSERVABILITY, TIME_SHARDS } from "./config.js";
+
+export type FunctionName = "ingest" | "query" | "process" | "dlq";
+
+/** Handler files, relative to the repository root; each exports `handler`. */
+export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
+  ingest: "lambdas/handlers/ingest.ts",
+  query: "lambdas/handlers/query.ts",
+  process: "lambdas/handlers/process.ts",
+  dlq: "lambdas/handlers/dlq.ts",
+};
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  path: string;
+  function: FunctionName;
+}
+
+export const API_PREFIX = "/v1";
+
+export const ROUTES: readonly Route[] = [
+  { method: "POST", path: "/v1/events", function: "ingest" },
+  { method: "GET", path: "/v1/events", function: "query" },
+  { method: "GET", path: "/v1/events/{id}", function: "query" },
+  { method: "GET", path: "/v1/stats", function: "query" },
+  { method: "GET", path: "/v1/health", function: "query" },
+];
+
+/** Names (or CDK tokens) of the resources a function's environment points at. */
+export interface ResourceRefs {
+  tableName: string;
+  queueUrl: string;
+  dlqUrl: string;
+}
+
+/** The environment each function gets, identical in AWS and in the local runtime. */
+export function functionEnvironment(
+  name: FunctionName,
+  settings: EventFlowSettings,
+  refs: ResourceRefs,
+): Record<string, string> {
+  const common: Record<string, string> = {
+    POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
+    POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
+    POWERTOOLS_LOG_LEVEL: "INFO",
+    NODE_OPTIONS: "--enable-source-maps",
+    [ENV.tableName]: refs.tableName,
+  };
+  switch (name) {
+    case "ingest":
+      return { ...common, [ENV.queueUrl]: refs.queueUrl };
+    case "query":
+      return {
+        ...common,
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.dlqUrl]: refs.dlqUrl,
+        [ENV.timeShards]: String(TIME_SHARDS),
+      };
+    case "process":
+      return {
+        ...common,
+        [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+        [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
+        [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
+        [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
+        [ENV.statsShards]: String(settings.statsShards),
+        [ENV.timeShards]: String(TIME_SHARDS),
+      };
+    case "dlq":
+      return {
+        ...common,
+        [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+        [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
+        [ENV.statsShards]: String(settings.statsShards),
+        [ENV.timeShards]: String(TIME_SHARDS),
+      };
+  }
+}
