@@ -121,11 +121,26 @@ export const TABLE = {
   sortKey: "sk",
   ttlAttribute: "expiresAt",
   /** Events of one tenant and type by time: gsi1pk = `<tenant>#<type>`, gsi1sk = `<receivedAt>#<id>`. */
-  byTypeIndex: { name: "byType", partitionKey: "gsi1pk", sortKey: "gsi1sk" },
+  byTypeIndex: {
+    name: "byType",
+    partitionKey: "gsi1pk",
+    sortKey: "gsi1sk",
+    projection: { type: "INCLUDE", attributes: ["status"] },
+  },
   /** Sparse: only failed events carry these keys. gsi2pk = `<tenant>#FAILED`, gsi2sk = `<failedAt>#<id>`. */
-  failedIndex: { name: "failed", partitionKey: "gsi2pk", sortKey: "gsi2sk" },
+  failedIndex: {
+    name: "failed",
+    partitionKey: "gsi2pk",
+    sortKey: "gsi2sk",
+    projection: { type: "ALL", attributes: [] },
+  },
   /** All events of a tenant by time, sharded: gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
-  byTimeIndex: { name: "byTime", partitionKey: "gsi3pk", sortKey: "gsi3sk" },
+  byTimeIndex: {
+    name: "byTime",
+    partitionKey: "gsi3pk",
+    sortKey: "gsi3sk",
+    projection: { type: "INCLUDE", attributes: ["status", "type"] },
+  },
 } as const;
 
 /** Environment variables the functions read (validated at cold start in lambdas/shared/config.ts). */

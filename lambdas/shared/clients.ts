@@ -15,4 +15,6 @@ export const documentClient = DynamoDBDocumentClient.from(dynamodb, {
   unmarshallOptions: { wrapNumbers: false },
 });
 
-export const sqs = new SQSClient({});
+// Send to the configured endpoint, not the host inside a queue URL: emulators hand out
+// queue URLs whose host does not resolve (sqs.<region>.localhost); on AWS both agree.
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });

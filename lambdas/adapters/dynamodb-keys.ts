@@ -1,0 +1,49 @@
+/**
+ * The table's item layout, in one place. Every key starts with the tenant, so no
+ * query can cross tenants by construction.
+ *
+ *   event   pk = T#<tenant>#E#<id>        sk = EVENT
+ *   stats   pk = T#<tenant>#STATS         sk = <hour>#<type>#<shard>
+ *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
+ *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
+ *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>
+ */
+import { createHash } from "node:crypto";
+
+export const EVENT_SK = "EVENT";
+
+export const eventKey = (tenantId: string, id: string) => ({
+  pk: `T#${tenantId}#E#${id}`,
+  sk: EVENT_SK,
+});
+
+export const byTypeKeys = (tenantId: string, type: string, receivedAt: string, id: string) => ({
+  gsi1pk: `${tenantId}#${type}`,
+  gsi1sk: `${receivedAt}#${id}`,
+});
+
+export const failedKeys = (tenantId: string, failedAt: string, id: string) => ({
+  gsi2pk: `${tenantId}#FAILED`,
+  gsi2sk: `${failedAt}#${id}`,
+});
+
+export const byTimeKeys = (tenantId: string, shard: number, receivedAt: string, id: string) => ({
+  gsi3pk: `${tenantId}#${shard}`,
+  gsi3sk: `${receivedAt}#${id}`,
+});
+
+export const statsPartition = (tenantId: string) => `T#${tenantId}#STATS`;
+
+export const statsKey = (tenantId: string, hour: string, type: string, shard: number) => ({
+  pk: statsPartition(tenantId),
+  sk: `${hour}#${type}#${shard}`,
+});
+
+/** Stable shard of an id (so a redelivered event always lands on the same shard). */
+export function shardOf(id: string, shards: number): number {
+  const digest = createHash("sha1").update(id).digest();
+  return digest.readUInt32BE(0) % shards;
+}
+
+/** Truncates an ISO time to its hour bucket: 2026-11-22T02:15:00.000Z -> 2026-11-22T02. */
+export const hourOf = (iso: string) => iso.slice(0, 13);

@@ -1,0 +1,168 @@
+/**
+ * Creates (or updates) the queue, the DLQ and the table with the same settings as the
+ * CDK stack, read from lib/config.ts. Idempotent: reuses what exists, so it also
+ * works against LocalStack or DynamoDB Local that already hold the resources.
+ */
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import {
+  dlqVisibilityTimeoutSeconds,
+  type EventFlowSettings,
+  queueVisibilityTimeoutSeconds,
+  TABLE,
+} from "../lib/config.js";
+
+export interface ResourceNames {
+  tableName: string;
+  queueName: string;
+  dlqName: string;
+}
+
+export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
+  tableName: "eventflow-events",
+  queueName: "eventflow-events",
+  dlqName: "eventflow-events-dlq",
+};
+
+export interface LocalResources {
+  tableName: string;
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+const DAY = 86_400;
+
+export async function ensureResources(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  settings: EventFlowSettings,
+  names: ResourceNames = DEFAULT_RESOURCE_NAMES,
+): Promise<LocalResources> {
+  const dlq = await ensureQueue(clients.sqs, names.dlqName, {
+    MessageRetentionPeriod: String(settings.dlqRetentionDays * DAY),
+    VisibilityTimeout: String(dlqVisibilityTimeoutSeconds(settings)),
+  });
+  const queue = await ensureQueue(clients.sqs, names.queueName, {
+    MessageRetentionPeriod: String(settings.queueRetentionDays * DAY),
+    VisibilityTimeout: String(queueVisibilityTimeoutSeconds(settings)),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: settings.maxReceiveCount,
+    }),
+  });
+  await ensureTable(clients.dynamodb, names.tableName);
+  return {
+    tableName: names.tableName,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    dlqUrl: dlq.url,
+    dlqArn: dlq.arn,
+  };
+}
+
+async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
+  let url: string | undefined;
+  try {
+    url = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (error) {
+    if (!(error instanceof QueueDoesNotExist)) throw error;
+  }
+  if (url) {
+    // Keep an existing queue in line with the current settings.
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+  } else {
+    url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
+      .QueueUrl;
+  }
+  if (!url) throw new Error(`SQS returned no URL for queue ${name}`);
+  const described = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+  );
+  const arn = described.Attributes?.QueueArn;
+  if (!arn) throw new Error(`SQS returned no ARN for queue ${name}`);
+  return { url, arn };
+}
+
+/** The table's key schema and indexes, derived from TABLE (the CDK stack reads the same). */
+export function tableDefinition(tableName: string) {
+  const attributeNames = new Set<string>([TABLE.partitionKey, TABLE.sortKey]);
+  const indexes: GlobalSecondaryIndex[] = [
+    TABLE.byTypeIndex,
+    TABLE.failedIndex,
+    TABLE.byTimeIndex,
+  ].map((index) => {
+    attributeNames.add(index.partitionKey);
+    attributeNames.add(index.sortKey);
+    return {
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: "HASH" },
+        { AttributeName: index.sortKey, KeyType: "RANGE" },
+      ],
+      Projection:
+        index.projection.type === "INCLUDE"
+          ? { ProjectionType: "INCLUDE", NonKeyAttributes: [...index.projection.attributes] }
+          : { ProjectionType: index.projection.type },
+    };
+  });
+  const attributeDefinitions: AttributeDefinition[] = [...attributeNames].map((name) => ({
+    AttributeName: name,
+    AttributeType: "S",
+  }));
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: attributeDefinitions,
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: "HASH" as const },
+      { AttributeName: TABLE.sortKey, KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: indexes,
+  };
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === "ACTIVE") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // TTL: DynamoDB Local and AWS support it; dynalite does not (its gap, see README).
+  try {
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch {
+    // An emulator without TTL keeps every event: harmless locally.
+  }
+}
