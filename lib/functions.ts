@@ -67,6 +67,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
+        // does not give the URL of an emulator or LocalStack queue.
+        [ENV.queueUrl]: refs.queueUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
@@ -77,10 +80,33 @@ export function functionEnvironment(
     case "dlq":
       return {
         ...common,
+        // Unreadable messages are parked in the DLQ with ChangeMessageVisibility.
+        [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         [ENV.statsShards]: String(settings.statsShards),
         [ENV.timeShards]: String(TIME_SHARDS),
       };
+  }
+}
+
+export interface FunctionSizing {
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * Memory and timeout of each function. The DLQ consumer shares the process settings,
+ * which dlqVisibilityTimeoutSeconds() in config.ts relies on.
+ */
+export function functionSizing(name: FunctionName, s: EventFlowSettings): FunctionSizing {
+  switch (name) {
+    case "ingest":
+      return { memoryMb: s.ingestMemoryMb, timeoutSeconds: s.ingestTimeoutSeconds };
+    case "query":
+      return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
+    case "process":
+    case "dlq":
+      return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
   }
 }

@@ -64,7 +64,8 @@ export const queuedEventSchema = z.object({
 
 export type EventStatus = "processed" | "failed";
 
-export type FailureKind = "business_rule" | "dead_letter";
+/** `malformed`: a queue message that is not a valid QueuedEvent but names its tenant and id. */
+export type FailureKind = "business_rule" | "dead_letter" | "malformed";
 
 export interface HistoryEntry {
   at: string;

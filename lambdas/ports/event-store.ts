@@ -53,8 +53,8 @@ export interface EventReader {
   get(tenantId: string, id: string): Promise<StoredEvent | undefined>;
   list(query: ListQuery): Promise<ListPage>;
   stats(tenantId: string, from: string, to: string): Promise<TypeStats[]>;
-  /** Cheap reachability check for /health. */
-  ping(): Promise<void>;
+  /** Cheap reachability check for /health; `signal` bounds how long it may take. */
+  ping(signal?: AbortSignal): Promise<void>;
 }
 
 /** Result of enqueuing: which inputs reached the queue. */
@@ -67,5 +67,11 @@ export interface EnqueueResult {
 
 export interface EventQueue {
   enqueue(messages: QueuedEvent[]): Promise<EnqueueResult>;
-  ping(): Promise<void>;
+  ping(signal?: AbortSignal): Promise<void>;
+}
+
+/** A queue's depth, for /health (the main queue and the DLQ). */
+export interface QueueProbe {
+  /** Approximate number of visible messages; rejects when the queue cannot be reached. */
+  depth(signal?: AbortSignal): Promise<number>;
 }

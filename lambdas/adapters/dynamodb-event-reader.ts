@@ -1,0 +1,395 @@
+/**
+ * EventReader on DynamoDB. Lists read a secondary index (keys plus status/type), pick the
+ * page there, then fetch the full items with BatchGetItem in page order.
+ *
+ * A list reads one or more "lanes" (index partitions): one for byType and failed,
+ * TIME_SHARDS for byTime. Lanes are merged newest first; a page is cut after `limit`
+ * items and the cursor records, per lane, the sort key of the last item *returned* from
+ * it (not DynamoDB's LastEvaluatedKey, which may lie past items fetched but not yet
+ * returned), so pages never skip or repeat. Status filters run as FilterExpressions,
+ * which DynamoDB applies after Limit: lanes are re-read until every lane has a head or is
+ * exhausted, up to MAX_ROUNDS reads, after which a short page is returned with a cursor
+ * (a filter matching almost nothing must not turn one request into a full index scan).
+ */
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { TABLE } from "../../lib/config.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  InvalidCursorError,
+  type LanePosition,
+} from "../domain/cursor.js";
+import type { StoredEvent } from "../domain/event.js";
+import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
+import { eventKey, hourOf, statsPartition } from "./dynamodb-keys.js";
+
+export interface DynamoDbEventReaderOptions {
+  tableName: string;
+  timeShards: number;
+  /** Index reads per list request before a short page is returned. */
+  maxRounds?: number;
+  /** BatchGetItem calls per page before unprocessed keys fail the request. */
+  batchGetAttempts?: number;
+  /** Index items read per call when a filter may drop most of them. */
+  filteredReadSize?: number;
+}
+
+type Item = Record<string, NativeAttributeValue>;
+
+/** The attributes a client sees; keys, GSI keys, TTL and digest stay inside. */
+const STORED_EVENT_FIELDS = [
+  "id",
+  "tenantId",
+  "type",
+  "source",
+  "subject",
+  "time",
+  "data",
+  "status",
+  "receivedAt",
+  "correlationId",
+  "attempts",
+  "processedAt",
+  "latencyMs",
+  "enrichment",
+  "failedAt",
+  "failure",
+  "history",
+] as const satisfies readonly (keyof StoredEvent)[];
+// Fails to compile when StoredEvent gains a field that is not listed above.
+type Unlisted = Exclude<keyof StoredEvent, (typeof STORED_EVENT_FIELDS)[number]>;
+const allListed: [Unlisted] extends [never] ? true : false = true;
+void allListed;
+
+/** `<ISO time>#<event id>`: the sort key of every list index. */
+const POSITION_PATTERN =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#[A-Za-z0-9._:-]{1,128}$/;
+const TOP = "\uffff";
+/** failedAt is stamped after receivedAt on another function's clock: allow some skew. */
+const FAILED_CLOCK_SKEW_MS = 5 * 60_000;
+
+interface LaneSpec {
+  index: string;
+  pkAttr: string;
+  pkValue: string;
+  skAttr: string;
+  lo: string;
+  hi: string;
+}
+
+interface Filter {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, NativeAttributeValue>;
+}
+
+interface Row {
+  key: { pk: string; sk: string };
+  position: string;
+}
+
+interface Lane {
+  spec: LaneSpec;
+  buffer: Row[];
+  startKey?: Item;
+  exhausted: boolean;
+  resume: LanePosition;
+}
+
+export class DynamoDbEventReader implements EventReader {
+  private readonly maxRounds: number;
+  private readonly batchGetAttempts: number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly dynamodb: DynamoDBClient,
+    private readonly options: DynamoDbEventReaderOptions,
+  ) {
+    this.maxRounds = options.maxRounds ?? 8;
+    this.batchGetAttempts = options.batchGetAttempts ?? 5;
+  }
+
+  async get(tenantId: string, id: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: eventKey(tenantId, id),
+        // Clients poll right after ingest to see the outcome.
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toStoredEvent(Item) : undefined;
+  }
+
+  /** Throws InvalidCursorError for a cursor that is not valid for this query. */
+  async list(query: ListQuery): Promise<ListPage> {
+    const { specs, filter, scope } = plan(query, this.options.timeShards);
+    const positions = query.cursor
+      ? decodeCursor(query.cursor, scope, specs.length)
+      : specs.map((): LanePosition => ({ kind: "start" }));
+    const lanes = specs.map((spec, i) => openLane(spec, positions[i], query.tenantId));
+    const fetchSize = filter ? (this.options.filteredReadSize ?? 200) : query.limit + 1;
+    const page: Row[] = [];
+    let more = false;
+    for (let rounds = 0; ; ) {
+      const starving = lanes.filter((l) => l.buffer.length === 0 && !l.exhausted);
+      if (starving.length > 0) {
+        if (rounds++ >= this.maxRounds) {
+          more = true;
+          break;
+        }
+        await Promise.all(starving.map((lane) => this.fetch(lane, fetchSize, filter)));
+        continue;
+      }
+      const live = lanes.filter((l) => l.buffer.length > 0);
+      if (live.length === 0) break;
+      if (page.length >= query.limit) {
+        more = true;
+        break;
+      }
+      const lane = live.reduce((a, b) => (head(b).position > head(a).position ? b : a));
+      const row = lane.buffer.shift() as Row;
+      lane.resume = { kind: "after", key: row.position };
+      page.push(row);
+    }
+    const items = await this.fetchItems(page.map((r) => r.key));
+    const cursor = more
+      ? encodeCursor(
+          scope,
+          lanes.map((l) => (l.exhausted && l.buffer.length === 0 ? { kind: "done" } : l.resume)),
+        )
+      : undefined;
+    return { items, ...(cursor ? { nextCursor: cursor } : {}) };
+  }
+
+  private async fetch(lane: Lane, limit: number, filter: Filter | undefined): Promise<void> {
+    const { spec } = lane;
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: spec.index,
+        KeyConditionExpression: "#lpk = :lpk AND #lsk BETWEEN :lo AND :hi",
+        ExpressionAttributeNames: {
+          "#lpk": spec.pkAttr,
+          "#lsk": spec.skAttr,
+          ...filter?.names,
+        },
+        ExpressionAttributeValues: {
+          ":lpk": spec.pkValue,
+          ":lo": spec.lo,
+          ":hi": spec.hi,
+          ...filter?.values,
+        },
+        ...(filter ? { FilterExpression: filter.expression } : {}),
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(lane.startKey ? { ExclusiveStartKey: lane.startKey } : {}),
+      }),
+    );
+    for (const item of Items) {
+      lane.buffer.push({
+        key: { pk: String(item[TABLE.partitionKey]), sk: String(item[TABLE.sortKey]) },
+        position: String(item[spec.skAttr]),
+      });
+    }
+    lane.exhausted = LastEvaluatedKey === undefined;
+    if (LastEvaluatedKey) lane.startKey = LastEvaluatedKey;
+    // Everything read was filtered out: the next page may start after it.
+    if (lane.buffer.length === 0 && LastEvaluatedKey) {
+      lane.resume = { kind: "after", key: String(LastEvaluatedKey[spec.skAttr]) };
+    }
+  }
+
+  /** Full items in the order of `keys`; an item gone since the index read is skipped. */
+  private async fetchItems(keys: Row["key"][]): Promise<StoredEvent[]> {
+    if (keys.length === 0) return [];
+    const found = new Map<string, Item>();
+    let pending: Item[] = keys;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > this.batchGetAttempts) {
+        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+      }
+      if (attempt > 1) await sleep(Math.random() * 25 * 2 ** attempt);
+      const { Responses, UnprocessedKeys } = await this.doc.send(
+        new BatchGetCommand({
+          RequestItems: { [this.options.tableName]: { Keys: pending } },
+        }),
+      );
+      for (const item of Responses?.[this.options.tableName] ?? []) {
+        found.set(String(item[TABLE.partitionKey]), item);
+      }
+      pending = UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
+    }
+    return keys.flatMap((k) => {
+      const item = found.get(k.pk);
+      return item ? [toStoredEvent(item)] : [];
+    });
+  }
+
+  async stats(tenantId: string, from: string, to: string): Promise<TypeStats[]> {
+    const byType = new Map<string, TypeStats>();
+    let startKey: Item | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+          ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
+          ExpressionAttributeValues: {
+            ":pk": statsPartition(tenantId),
+            ":lo": hourOf(from),
+            ":hi": `${hourOf(to)}#${TOP}`,
+          },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        // sk = <hour>#<type>#<shard>; types contain no '#'.
+        const type =
+          typeof item.type === "string" ? item.type : String(item[TABLE.sortKey]).split("#")[1];
+        if (!type) continue;
+        const sum = byType.get(type) ?? { type, processed: 0, failed: 0, duplicate: 0 };
+        sum.processed += numberOf(item.processed);
+        sum.failed += numberOf(item.failed);
+        sum.duplicate += numberOf(item.duplicate);
+        byType.set(type, sum);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    const { Table } = await this.dynamodb.send(
+      new DescribeTableCommand({ TableName: this.options.tableName }),
+      signal ? { abortSignal: signal } : {},
+    );
+    const status = Table?.TableStatus;
+    if (status !== "ACTIVE" && status !== "UPDATING") {
+      throw new Error(`table status is ${status ?? "unknown"}`);
+    }
+  }
+}
+
+/** Which index and lanes a query reads, its filter, and the scope its cursor is bound to. */
+function plan(query: ListQuery, timeShards: number) {
+  const { tenantId, type, status, from, to } = query;
+  const lo = from ?? "0";
+  const hi = to ? `${to}#${TOP}` : TOP;
+  const statusFilter = (value: string): Filter => ({
+    expression: "#status = :status",
+    names: { "#status": "status" },
+    values: { ":status": value },
+  });
+  let specs: LaneSpec[];
+  let filter: Filter | undefined;
+  if (type) {
+    const { name, partitionKey, sortKey } = TABLE.byTypeIndex;
+    specs = [
+      {
+        index: name,
+        pkAttr: partitionKey,
+        pkValue: `${tenantId}#${type}`,
+        skAttr: sortKey,
+        lo,
+        hi,
+      },
+    ];
+    filter = status ? statusFilter(status) : undefined;
+  } else if (status === "failed") {
+    // Keyed by failedAt; from/to still mean receivedAt, so they filter. failedAt never
+    // precedes receivedAt, which bounds the key range from below.
+    const { name, partitionKey, sortKey } = TABLE.failedIndex;
+    const floor = from ? new Date(Date.parse(from) - FAILED_CLOCK_SKEW_MS).toISOString() : "0";
+    specs = [
+      {
+        index: name,
+        pkAttr: partitionKey,
+        pkValue: `${tenantId}#FAILED`,
+        skAttr: sortKey,
+        lo: floor,
+        hi: TOP,
+      },
+    ];
+    const range = receivedAtFilter(from, to);
+    const base = statusFilter("failed");
+    filter = range
+      ? {
+          expression: `${base.expression} AND ${range.expression}`,
+          names: { ...base.names, ...range.names },
+          values: { ...base.values, ...range.values },
+        }
+      : base;
+  } else {
+    const { name, partitionKey, sortKey } = TABLE.byTimeIndex;
+    specs = Array.from({ length: timeShards }, (_, shard) => ({
+      index: name,
+      pkAttr: partitionKey,
+      pkValue: `${tenantId}#${shard}`,
+      skAttr: sortKey,
+      lo,
+      hi,
+    }));
+    filter = status ? statusFilter(status) : undefined;
+  }
+  const index = specs[0]?.index;
+  const scope = JSON.stringify([
+    tenantId,
+    index,
+    type ?? null,
+    status ?? null,
+    from ?? null,
+    to ?? null,
+  ]);
+  return { specs, filter, scope };
+}
+
+function receivedAtFilter(from?: string, to?: string): Filter | undefined {
+  const names = { "#receivedAt": "receivedAt" };
+  if (from && to) {
+    return {
+      expression: "#receivedAt BETWEEN :from AND :to",
+      names,
+      values: { ":from": from, ":to": to },
+    };
+  }
+  if (from) return { expression: "#receivedAt >= :from", names, values: { ":from": from } };
+  if (to) return { expression: "#receivedAt <= :to", names, values: { ":to": to } };
+  return undefined;
+}
+
+function openLane(spec: LaneSpec, position: LanePosition | undefined, tenantId: string): Lane {
+  const resume = position ?? { kind: "start" };
+  const lane: Lane = { spec, buffer: [], exhausted: resume.kind === "done", resume };
+  if (resume.kind === "after") {
+    // Only the position comes from the client; every partition key is rebuilt here.
+    const key = resume.key;
+    if (!POSITION_PATTERN.test(key) || key < spec.lo || key > spec.hi) {
+      throw new InvalidCursorError("cursor position is outside the query");
+    }
+    const id = key.slice(key.indexOf("#") + 1);
+    lane.startKey = { ...eventKey(tenantId, id), [spec.pkAttr]: spec.pkValue, [spec.skAttr]: key };
+  }
+  return lane;
+}
+
+const head = (lane: Lane) => lane.buffer[0] as Row;
+
+const numberOf = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+
+function toStoredEvent(item: Item): StoredEvent {
+  const out: Record<string, unknown> = {};
+  for (const field of STORED_EVENT_FIELDS) {
+    if (item[field] !== undefined) out[field] = item[field];
+  }
+  return out as unknown as StoredEvent;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,184 @@
+/**
+ * EventWriter on DynamoDB: one conditional PutItem per event (the id is the idempotency
+ * key) and one ADD UpdateItem per (type, hour) of a batch for the statistics. The item
+ * layout is dynamodb-keys.ts; the query adapter reads the same attributes back.
+ */
+import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { TABLE } from "../../lib/config.js";
+import { eventDigest } from "../domain/digest.js";
+import { classify } from "../domain/errors.js";
+import type { EventStatus, StoredEvent } from "../domain/event.js";
+import type { EventWriter, PutOutcome, StatsIncrement } from "../ports/event-store.js";
+import {
+  byTimeKeys,
+  byTypeKeys,
+  eventKey,
+  failedKeys,
+  shardOf,
+  statsKey,
+} from "./dynamodb-keys.js";
+
+export interface DynamoDbEventWriterOptions {
+  tableName: string;
+  /** 0 keeps items forever (no expiresAt attribute). */
+  eventRetentionDays: number;
+  timeShards: number;
+  statsShards: number;
+  /** Picks the stats shard; injectable so a test can pin it. */
+  random?: () => number;
+}
+
+/** The stored item: the StoredEvent's attributes plus keys, digest and TTL. */
+export type EventItem = StoredEvent & Record<string, unknown> & { digest: string };
+
+const DAY_SECONDS = 86_400;
+
+/** The existing item vanished between the failed condition and our read (TTL): retry. */
+export class DuplicateCheckRaceError extends Error {
+  override name = "DuplicateCheckRaceError";
+}
+
+export class DynamoDbEventWriter implements EventWriter {
+  private readonly random: () => number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly options: DynamoDbEventWriterOptions,
+  ) {
+    this.random = options.random ?? Math.random;
+  }
+
+  toItem(event: StoredEvent): EventItem {
+    const { tenantId, id, type, receivedAt } = event;
+    const expiresAt = this.expiresAt(Date.parse(receivedAt));
+    return {
+      ...event,
+      digest: eventDigest(event),
+      ...(expiresAt === undefined ? {} : { [TABLE.ttlAttribute]: expiresAt }),
+      ...byTypeKeys(tenantId, type, receivedAt, id),
+      ...byTimeKeys(tenantId, shardOf(id, this.options.timeShards), receivedAt, id),
+      ...(event.status === "failed" && event.failedAt
+        ? failedKeys(tenantId, event.failedAt, id)
+        : {}),
+      // Last, so no attribute of the event can shadow the primary key.
+      ...eventKey(tenantId, id),
+    };
+  }
+
+  async putIfAbsent(event: StoredEvent): Promise<PutOutcome> {
+    const item = this.toItem(event);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+          // AWS returns the existing item with the failure (saves a read); dynalite
+          // ignores the option, hence the GetItem fallback below.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { kind: "written" };
+    } catch (error) {
+      if (classify(error) !== "duplicate") throw error;
+      const existing =
+        existingFromFailure(error as ConditionalCheckFailedException) ??
+        (await this.readExisting(event.tenantId, event.id));
+      if (!existing) {
+        throw new DuplicateCheckRaceError(`event ${event.id} existed, then vanished`);
+      }
+      return {
+        kind: "duplicate",
+        same: existing.digest === item.digest,
+        existingStatus: existing.status,
+      };
+    }
+  }
+
+  private async readExisting(
+    tenantId: string,
+    id: string,
+  ): Promise<{ digest: string; status: EventStatus } | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: eventKey(tenantId, id),
+        ConsistentRead: true,
+        ProjectionExpression: "#digest, #status, #type, #source, #subject, #time, #data",
+        ExpressionAttributeNames: {
+          "#digest": "digest",
+          "#status": "status",
+          "#type": "type",
+          "#source": "source",
+          "#subject": "subject",
+          "#time": "time",
+          "#data": "data",
+        },
+      }),
+    );
+    if (!Item) return undefined;
+    const status: EventStatus = Item.status === "failed" ? "failed" : "processed";
+    // An item written by another tool may lack the digest: compute it from its content.
+    const digest = typeof Item.digest === "string" ? Item.digest : eventDigest(Item as StoredEvent);
+    return { digest, status };
+  }
+
+  async addStats(tenantId: string, counts: StatsIncrement[]): Promise<void> {
+    const results = await Promise.allSettled(counts.map((c) => this.addOne(tenantId, c)));
+    const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    if (errors.length > 0) {
+      // Not retried here: the updates that succeeded must not be counted twice.
+      throw new AggregateError(errors, `${errors.length} of ${counts.length} stats updates failed`);
+    }
+  }
+
+  private async addOne(tenantId: string, c: StatsIncrement): Promise<void> {
+    const shard = Math.floor(this.random() * this.options.statsShards) % this.options.statsShards;
+    const expiresAt = this.expiresAt(Date.parse(`${c.hour}:00:00.000Z`));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: statsKey(tenantId, c.hour, c.type, shard),
+        UpdateExpression: `ADD #processed :processed, #failed :failed, #duplicate :duplicate SET #type = :type, #hour = :hour${expiresAt === undefined ? "" : ", #ttl = :ttl"}`,
+        ExpressionAttributeNames: {
+          "#processed": "processed",
+          "#failed": "failed",
+          "#duplicate": "duplicate",
+          "#type": "type",
+          "#hour": "hour",
+          ...(expiresAt === undefined ? {} : { "#ttl": TABLE.ttlAttribute }),
+        },
+        ExpressionAttributeValues: {
+          ":processed": c.processed,
+          ":failed": c.failed,
+          ":duplicate": c.duplicate,
+          ":type": c.type,
+          ":hour": c.hour,
+          ...(expiresAt === undefined ? {} : { ":ttl": expiresAt }),
+        },
+      }),
+    );
+  }
+
+  private expiresAt(fromMs: number): number | undefined {
+    const days = this.options.eventRetentionDays;
+    if (days <= 0 || !Number.isFinite(fromMs)) return undefined;
+    return Math.floor(fromMs / 1000) + days * DAY_SECONDS;
+  }
+}
+
+/** On AWS the failed condition carries the old item (low-level attribute values). */
+function existingFromFailure(
+  error: ConditionalCheckFailedException,
+): { digest: string; status: EventStatus } | undefined {
+  const digest = error.Item?.digest?.S;
+  if (!digest) return undefined;
+  return { digest, status: error.Item?.status?.S === "failed" ? "failed" : "processed" };
+}

@@ -1,0 +1,109 @@
+/**
+ * From a queued event to the record the table stores. Pure: time and attempts are
+ * passed in, so a test pins them.
+ */
+import type { FailureKind, QueuedEvent, StoredEvent } from "./event.js";
+import type { SalvagedEvent } from "./message.js";
+
+/** Purchases above this amount are "high_value". */
+export const HIGH_VALUE_AMOUNT = 1000;
+
+export interface Attempt {
+  /** When the record is written (processedAt or failedAt). */
+  at: Date;
+  /** The message's ApproximateReceiveCount (1 on the first delivery). */
+  attempts: number;
+}
+
+/** The client's event plus the fields the API stamped on it; no outcome yet. */
+type EventCore = Pick<
+  StoredEvent,
+  | "id"
+  | "tenantId"
+  | "type"
+  | "source"
+  | "subject"
+  | "time"
+  | "data"
+  | "receivedAt"
+  | "correlationId"
+>;
+
+const coreOf = (message: QueuedEvent): EventCore => ({
+  id: message.event.id,
+  tenantId: message.tenantId,
+  type: message.event.type,
+  source: message.event.source,
+  subject: message.event.subject,
+  time: message.event.time,
+  data: message.event.data,
+  receivedAt: message.receivedAt,
+  correlationId: message.correlationId,
+});
+
+// Clocks of two functions may disagree by a few ms; a negative latency would only mislead.
+const latency = (receivedAt: string, at: Date) =>
+  Math.max(0, at.getTime() - Date.parse(receivedAt));
+
+export function category(event: Pick<StoredEvent, "type" | "data">): string | undefined {
+  if (event.type !== "purchase") return undefined;
+  const amount = event.data.amount;
+  return typeof amount === "number" && amount > HIGH_VALUE_AMOUNT ? "high_value" : "standard";
+}
+
+export function enrich(message: QueuedEvent, attempt: Attempt): StoredEvent {
+  const core = coreOf(message);
+  const cat = category(core);
+  const processedAt = attempt.at.toISOString();
+  return {
+    ...core,
+    status: "processed",
+    attempts: attempt.attempts,
+    processedAt,
+    latencyMs: latency(core.receivedAt, attempt.at),
+    ...(cat ? { enrichment: { category: cat } } : {}),
+  };
+}
+
+export interface Failure extends Attempt {
+  kind: FailureKind;
+  reason: string;
+}
+
+function failedFrom(core: EventCore, failure: Failure): StoredEvent {
+  const failedAt = failure.at.toISOString();
+  return {
+    ...core,
+    status: "failed",
+    attempts: failure.attempts,
+    failedAt,
+    latencyMs: latency(core.receivedAt, failure.at),
+    failure: { kind: failure.kind, reason: failure.reason },
+    history: [{ at: failedAt, action: "failed", detail: failure.reason }],
+  };
+}
+
+export const failedEvent = (message: QueuedEvent, failure: Failure): StoredEvent =>
+  failedFrom(coreOf(message), failure);
+
+/** A salvaged malformed message; what it lacks comes from the SQS message. */
+export function failedMalformed(
+  salvaged: SalvagedEvent,
+  failure: Omit<Failure, "kind">,
+  fallbackCorrelationId: string,
+): StoredEvent {
+  return failedFrom(
+    {
+      id: salvaged.id,
+      tenantId: salvaged.tenantId,
+      type: salvaged.type,
+      source: salvaged.source,
+      subject: salvaged.subject,
+      time: salvaged.time,
+      data: salvaged.data,
+      receivedAt: salvaged.receivedAt ?? failure.at.toISOString(),
+      correlationId: salvaged.correlationId ?? fallbackCorrelationId,
+    },
+    { ...failure, kind: "malformed" },
+  );
+}

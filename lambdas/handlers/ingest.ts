@@ -1,0 +1,95 @@
+/**
+ * POST /v1/events: validate, enqueue, and answer per event. The rules live in
+ * use-cases/ingest-events.ts; this file maps HTTP to it and back.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { ENV } from "../../lib/config.js";
+import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
+import { sqs } from "../shared/clients.js";
+import { envVars, parseEnv } from "../shared/env.js";
+import {
+  bodyText,
+  type HttpResponse,
+  header,
+  httpError,
+  httpHandler,
+  json,
+} from "../shared/http.js";
+import { logger, metrics } from "../shared/powertools.js";
+import { type EventOutcome, type IngestResult, ingestEvents } from "../use-cases/ingest-events.js";
+
+const config = parseEnv({ [ENV.queueUrl]: envVars[ENV.queueUrl] });
+
+const queue = new SqsEventQueue(sqs, config[ENV.queueUrl], {
+  onError: (message, detail) => logger.error(message, detail),
+});
+
+const REFUSAL_STATUS = {
+  unsupported_media_type: 415,
+  empty_body: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  validation_failed: 400,
+} as const;
+
+export const handler = httpHandler(async ({ event, context, tenantId, correlationId }) => {
+  const body = bodyText(event);
+  const result = await ingestEvents(
+    {
+      contentType: header(event, "content-type"),
+      body: body.ok ? body.text : undefined,
+      undecodable: !body.ok,
+      tenantId,
+      correlationId,
+      receivedAt: new Date().toISOString(),
+    },
+    { queue, count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
+  );
+  return present(result, context.awsRequestId);
+});
+
+function present(result: IngestResult, requestId: string): HttpResponse {
+  if (result.kind === "refused") {
+    const { reason, message, details } = result;
+    return httpError(REFUSAL_STATUS[reason], reason, message, details ? { details } : {});
+  }
+  const unavailable = () =>
+    httpError(503, "queue_unavailable", "Events could not be queued; retry later", { requestId });
+  if (result.kind === "single") {
+    const { outcome } = result;
+    if (outcome.status === "queued") return json(202, { id: outcome.id, status: "queued" });
+    if (outcome.status === "failed") return unavailable();
+    const [first] = outcome.errors;
+    return outcome.tooLarge
+      ? httpError(413, "payload_too_large", first?.message ?? "Event is too large")
+      : httpError(400, "validation_failed", "The event is invalid", { details: outcome.errors });
+  }
+  const n = (status: EventOutcome["status"]) =>
+    result.outcomes.filter((o) => o.status === status).length;
+  const results = result.outcomes.map(receipt);
+  if (n("rejected") === result.outcomes.length) {
+    const details = result.outcomes.flatMap((o) => (o.status === "rejected" ? o.errors : []));
+    return httpError(400, "validation_failed", "Every event in the batch was rejected", {
+      details,
+    });
+  }
+  // Nothing reached the queue: the client must retry the accepted events.
+  if (n("queued") === 0) return json(503, { ...(unavailable().body as object), results });
+  return json(202, {
+    accepted: n("queued"),
+    rejected: n("rejected"),
+    failed: n("failed"),
+    results,
+  });
+}
+
+function receipt(o: EventOutcome) {
+  switch (o.status) {
+    case "queued":
+      return { index: o.index, id: o.id, status: o.status };
+    case "rejected":
+      return { index: o.index, status: o.status, errors: o.errors };
+    case "failed":
+      return { index: o.index, id: o.id, status: o.status, reason: o.reason };
+  }
+}

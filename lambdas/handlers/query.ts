@@ -1,0 +1,81 @@
+/**
+ * The read API: GET /v1/events/{id}, /v1/events, /v1/stats and /v1/health (routes from
+ * lib/functions.ts). Rules live in use-cases/query-events.ts and check-health.ts.
+ */
+import { ENV } from "../../lib/config.js";
+import { ROUTES } from "../../lib/functions.js";
+import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
+import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
+import { documentClient, dynamodb, sqs } from "../shared/clients.js";
+import { envVars, parseEnv } from "../shared/env.js";
+import {
+  type HttpRequest,
+  type HttpResponse,
+  httpError,
+  httpHandler,
+  json,
+  matchRoute,
+  queryParams,
+} from "../shared/http.js";
+import { logger } from "../shared/powertools.js";
+import { checkHealth } from "../use-cases/check-health.js";
+import { eventStats, getEvent, listEvents } from "../use-cases/query-events.js";
+
+const config = parseEnv({
+  [ENV.tableName]: envVars[ENV.tableName],
+  [ENV.queueUrl]: envVars[ENV.queueUrl],
+  [ENV.dlqUrl]: envVars[ENV.dlqUrl],
+  [ENV.timeShards]: envVars[ENV.timeShards],
+});
+
+const reader = new DynamoDbEventReader(documentClient, dynamodb, {
+  tableName: config[ENV.tableName],
+  timeShards: config[ENV.timeShards],
+});
+const queue = new SqsQueueProbe(sqs, config[ENV.queueUrl]);
+const dlq = new SqsQueueProbe(sqs, config[ENV.dlqUrl]);
+
+const routes = ROUTES.filter((r) => r.function === "query");
+
+type Action = (req: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
+
+const invalid = (r: { message: string; details: { path: string; message: string }[] }) =>
+  httpError(400, "validation_failed", r.message, { details: r.details });
+
+const actions: Record<string, Action> = {
+  "/v1/events/{id}": async ({ tenantId }, { id }) => {
+    const r = await getEvent(tenantId, id, reader);
+    if (r.kind === "invalid") return invalid(r);
+    return r.kind === "found"
+      ? json(200, r.event)
+      : httpError(404, "not_found", "No event has this id");
+  },
+  "/v1/events": async ({ tenantId, event }) => {
+    const r = await listEvents(tenantId, queryParams(event), reader);
+    if (r.kind === "invalid") return invalid(r);
+    if (r.kind === "invalid_cursor") return httpError(400, "invalid_cursor", `The ${r.message}`);
+    return json(200, r.page);
+  },
+  "/v1/stats": async ({ tenantId, event }) => {
+    const r = await eventStats(tenantId, queryParams(event), reader);
+    return r.kind === "invalid" ? invalid(r) : json(200, r.report);
+  },
+  "/v1/health": async () => {
+    const onError = (check: string, error: unknown) =>
+      logger.error("Health check failed", { check, error });
+    const report = await checkHealth({ reader, queue, dlq, onError });
+    return json(report.status === "ok" ? 200 : 503, report);
+  },
+};
+
+export const handler = httpHandler(async (req) => {
+  const match = matchRoute(req.event, routes);
+  if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
+  if (match.kind === "method_not_allowed") {
+    const allow = match.allow.join(", ");
+    return httpError(405, "method_not_allowed", `Allowed: ${allow}`, { headers: { Allow: allow } });
+  }
+  const action = actions[match.route.path];
+  if (!action) throw new Error(`route ${match.route.path} has no action`);
+  return action(req, match.params);
+});

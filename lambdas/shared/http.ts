@@ -1,0 +1,211 @@
+/**
+ * HTTP plumbing shared by the API functions (API Gateway REST proxy events): JSON
+ * responses with the same headers everywhere, the error envelope, the correlation id,
+ * the tenant, and one wrapper that turns any unexpected error into a 500 that carries
+ * the request id and nothing else.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { DEFAULT_TENANT, TENANT_ID_PATTERN } from "../domain/event.js";
+import { uuidv7 } from "../domain/ids.js";
+import type { FieldError } from "../domain/json.js";
+import { CORRELATION_HEADER, logger, metrics } from "./powertools.js";
+
+export interface HttpRequest {
+  event: APIGatewayProxyEvent;
+  context: Context;
+  correlationId: string;
+  tenantId: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ErrorEnvelope {
+  error: {
+    code: string;
+    message: string;
+    details?: FieldError[];
+    requestId?: string;
+  };
+}
+
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): HttpResponse => ({ statusCode, body, ...(headers ? { headers } : {}) });
+
+export function httpError(
+  statusCode: number,
+  code: string,
+  message: string,
+  extra: { details?: FieldError[]; requestId?: string; headers?: Record<string, string> } = {},
+): HttpResponse {
+  const { headers, ...rest } = extra;
+  return json(statusCode, { error: { code, message, ...rest } } satisfies ErrorEnvelope, headers);
+}
+
+/** Header lookup, case-insensitive (API Gateway keeps the client's spelling). */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Printable ASCII without spaces: safe in a header, a log line and a message attribute. */
+const CORRELATION_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** The caller's X-Correlation-Id when it is usable, else a new one. */
+export function correlationIdOf(event: APIGatewayProxyEvent): string {
+  const given = header(event, CORRELATION_HEADER)?.trim();
+  return given && CORRELATION_ID_PATTERN.test(given) ? given : uuidv7();
+}
+
+export class TenantResolutionError extends Error {
+  override name = "TenantResolutionError";
+}
+
+/**
+ * The tenant comes from the authorizer's context only, never from the request body or
+ * query. A tenant id the authorizer sets but that is malformed is a server fault (the
+ * authorizer is ours), so it fails the request rather than falling back to the default.
+ */
+export function tenantOf(event: APIGatewayProxyEvent): string {
+  const value: unknown = event.requestContext?.authorizer?.tenantId;
+  if (value === undefined || value === null) return DEFAULT_TENANT;
+  if (typeof value !== "string" || !TENANT_ID_PATTERN.test(value)) {
+    throw new TenantResolutionError("authorizer returned a malformed tenantId");
+  }
+  return value;
+}
+
+/** The body as text; base64 bodies (binary media types) are decoded as strict UTF-8. */
+export function bodyText(
+  event: APIGatewayProxyEvent,
+): { ok: true; text: string | undefined } | { ok: false } {
+  if (event.body === null || event.body === undefined) return { ok: true, text: undefined };
+  if (!event.isBase64Encoded) return { ok: true, text: event.body };
+  try {
+    const bytes = Buffer.from(event.body, "base64");
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export const RESPONSE_HEADERS = {
+  "Content-Type": "application/json; charset=utf-8",
+  "Cache-Control": "no-store",
+} as const;
+
+function toResult(response: HttpResponse, correlationId: string): APIGatewayProxyResult {
+  return {
+    statusCode: response.statusCode,
+    headers: { ...RESPONSE_HEADERS, ...response.headers, "X-Correlation-Id": correlationId },
+    body: JSON.stringify(response.body),
+  };
+}
+
+export type Route = (req: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * Wraps a route function as a Lambda handler: Powertools logger context and metrics
+ * (cold start included), the correlation id on every log line and response, and a
+ * catch-all that logs the error and answers a bare 500.
+ */
+export function httpHandler(route: Route) {
+  const handler = async (
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ): Promise<APIGatewayProxyResult> => {
+    const correlationId = correlationIdOf(event);
+    logger.appendKeys({ correlationId });
+    try {
+      const response = await route({ event, context, correlationId, tenantId: tenantOf(event) });
+      if (response.statusCode >= 500)
+        logger.warn("Request failed", { status: response.statusCode });
+      return toResult(response, correlationId);
+    } catch (error) {
+      logger.error("Unhandled error", error as Error);
+      const message = "The request could not be completed; quote the requestId when reporting it";
+      return toResult(
+        httpError(500, "internal_error", message, { requestId: context.awsRequestId }),
+        correlationId,
+      );
+    }
+  };
+  return middy(handler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+export interface RouteSpec {
+  method: string;
+  path: string;
+}
+
+export type RouteMatch<R extends RouteSpec> =
+  | { kind: "matched"; route: R; params: Record<string, string> }
+  | { kind: "method_not_allowed"; allow: string[] }
+  | { kind: "not_found" };
+
+/**
+ * Finds the route of a request among `routes` (API Gateway resource paths with `{name}`
+ * parameters). API Gateway sets `resource`; a bare `path` (local runtime, tests) also works.
+ */
+export function matchRoute<R extends RouteSpec>(
+  event: APIGatewayProxyEvent,
+  routes: readonly R[],
+): RouteMatch<R> {
+  const path = (event.path ?? "").replace(/(.)\/+$/, "$1");
+  const candidates = routes.flatMap((route) => {
+    if (event.resource === route.path) return [{ route, params: event.pathParameters ?? {} }];
+    const names: string[] = [];
+    const pattern = route.path
+      .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+      .replace(/\{(\w+)\}/g, (_, n) => {
+        names.push(n);
+        return "([^/]+)";
+      });
+    const m = new RegExp(`^${pattern}$`).exec(path);
+    if (!m) return [];
+    return [{ route, params: Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? ""])) }];
+  });
+  if (candidates.length === 0) return { kind: "not_found" };
+  const hit = candidates.find((c) => c.route.method === event.httpMethod);
+  if (!hit)
+    return {
+      kind: "method_not_allowed",
+      allow: [...new Set(candidates.map((c) => c.route.method))],
+    };
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(hit.params)) {
+    if (value === undefined) continue;
+    try {
+      params[name] = decodeURIComponent(value);
+    } catch {
+      params[name] = value;
+    }
+  }
+  return { kind: "matched", route: hit.route, params };
+}
+
+/** Query string values by name (API Gateway fills both maps; the multi-value one wins). */
+export function queryParams(event: APIGatewayProxyEvent): Record<string, string[] | undefined> {
+  const multi = event.multiValueQueryStringParameters;
+  if (multi) return { ...multi };
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [
+      k,
+      v === undefined ? [] : [v],
+    ]),
+  );
+}

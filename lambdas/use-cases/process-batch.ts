@@ -1,0 +1,215 @@
+/**
+ * One invocation of the process function, record by record. `handle` resolves when the
+ * message is done (stored, duplicate, or recorded as failed) and THROWS when it must
+ * come back: the batch processor then lists it in batchItemFailures. There is no path
+ * that swallows an error into a success.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import {
+  classify,
+  describeError,
+  MalformedMessageError,
+  transientCause,
+} from "../domain/errors.js";
+import { parseQueuedMessage, truncateBody } from "../domain/message.js";
+import type { EventWriter } from "../ports/event-store.js";
+import { type RetryScheduler, retryDelaySeconds } from "../ports/retry-scheduler.js";
+import { logger, METRIC, metrics } from "../shared/powertools.js";
+import { BatchTally, EXTRA_METRIC, flushStats, publishCounts } from "./batch-tally.js";
+import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
+
+/**
+ * Fault injection for the local runtime, read at cold start; both off by default.
+ *   EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE  0..1: share of batches that throw after their
+ *     writes (and stats) and before answering, like a crash: the whole batch comes back
+ *     and every event must then be a duplicate.
+ *   EVENTFLOW_FAULT_POISON_TYPE  events of this type always fail transiently (they retry
+ *     with backoff and end in the DLQ).
+ */
+export const FAULT_ENV = {
+  crashAfterWriteRate: "EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE",
+  poisonType: "EVENTFLOW_FAULT_POISON_TYPE",
+} as const;
+
+export class InjectedCrashError extends Error {
+  override name = "InjectedCrashError";
+}
+
+/** An SQS message as the use case needs it (the handler maps Lambda's record). */
+export interface QueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+  /** From the message attribute; the body carries it too. */
+  correlationId?: string;
+}
+
+export interface ProcessBatchConfig {
+  retryBaseDelaySeconds: number;
+  retryMaxDelaySeconds: number;
+  maxReceiveCount: number;
+  poisonType?: string;
+}
+
+export interface ProcessBatchDeps {
+  writer: EventWriter;
+  retries: RetryScheduler;
+  config: ProcessBatchConfig;
+  now?: () => Date;
+}
+
+export class ProcessBatch {
+  private readonly tally = new BatchTally();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ProcessBatchDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async handle(message: QueueMessage): Promise<ProcessOutcome> {
+    // Records run in parallel, so per-record keys go on each log line: appendKeys would
+    // set them on the shared logger for every record at once.
+    const keys: Record<string, unknown> = {
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      receiveCount: message.receiveCount,
+    };
+    const started = performance.now();
+    try {
+      const outcome = await this.process(message, keys);
+      this.count(outcome, keys);
+      metrics.addMetric(
+        METRIC.processingLatency,
+        MetricUnit.Milliseconds,
+        Math.round(performance.now() - started),
+      );
+      return outcome;
+    } catch (error) {
+      await this.scheduleRetry(message, error, keys);
+      throw error;
+    }
+  }
+
+  /** After all records: statistics and count metrics, once for the batch. */
+  async finish(): Promise<void> {
+    publishCounts(this.tally);
+    await flushStats(this.deps.writer, this.tally);
+  }
+
+  private async process(
+    message: QueueMessage,
+    keys: Record<string, unknown>,
+  ): Promise<ProcessOutcome> {
+    const parsed = parseQueuedMessage(message.body);
+    if (parsed.ok) {
+      keys.eventId = parsed.message.event.id;
+      keys.tenantId = parsed.message.tenantId;
+      keys.correlationId ??= parsed.message.correlationId;
+      return processEvent(parsed.message, message.receiveCount, {
+        writer: this.deps.writer,
+        now: this.now,
+        poisonType: this.deps.config.poisonType,
+      });
+    }
+    if (parsed.salvaged) {
+      logger.warn("Malformed message recorded as a failed event", {
+        ...keys,
+        reason: parsed.reason,
+      });
+      return recordMalformed(
+        parsed.salvaged,
+        parsed.reason,
+        message.receiveCount,
+        message.correlationId ?? message.messageId,
+        { writer: this.deps.writer, now: this.now },
+      );
+    }
+    logger.error("Malformed message without a tenant and id; sending it to the DLQ", {
+      ...keys,
+      reason: parsed.reason,
+      body: truncateBody(message.body),
+    });
+    metrics.addMetric(EXTRA_METRIC.messagesMalformed, MetricUnit.Count, 1);
+    throw new MalformedMessageError(parsed.reason);
+  }
+
+  private count(outcome: ProcessOutcome, keys: Record<string, unknown>): void {
+    const { record } = outcome;
+    this.tally.add(record, outcome.kind);
+    if (outcome.kind === "duplicate") {
+      if (outcome.conflict) {
+        this.tally.counts.conflict++;
+        logger.warn("Conflicting duplicate: same id, different content; the first is kept", {
+          ...keys,
+          existingStatus: outcome.existingStatus,
+        });
+      }
+      return;
+    }
+    if (outcome.kind === "failed") {
+      logger.info("Event failed its business rules", { ...keys, failure: record.failure });
+    }
+    const persisted = Date.now();
+    metrics.addMetric(
+      METRIC.endToEndLatency,
+      MetricUnit.Milliseconds,
+      Math.max(0, persisted - Date.parse(record.receivedAt)),
+    );
+  }
+
+  /**
+   * Transient: back off exponentially by receive count. Permanent (a malformed message
+   * with nothing to record it under): visible again at once, so it reaches the DLQ after
+   * maxReceiveCount quick receives instead of waiting out the visibility timeout each time.
+   * If ChangeMessageVisibility itself fails, the message still comes back (after the
+   * queue's visibility timeout): logged, never lost.
+   */
+  private async scheduleRetry(
+    message: QueueMessage,
+    error: unknown,
+    keys: Record<string, unknown>,
+  ): Promise<void> {
+    const { config } = this.deps;
+    const kind = classify(error);
+    const delaySeconds =
+      kind === "permanent"
+        ? 0
+        : retryDelaySeconds(
+            message.receiveCount,
+            config.retryBaseDelaySeconds,
+            config.retryMaxDelaySeconds,
+          );
+    const details = { ...keys, error: describeError(error), delaySeconds };
+    if (kind === "permanent") {
+      // A malformed message was logged with its body where it was read.
+      if (!(error instanceof MalformedMessageError)) {
+        logger.error("Permanent failure that could not be recorded; sending to the DLQ", details);
+      }
+    } else {
+      // Transient, or a duplicate signal that escaped the writer (a bug): retried either way.
+      metrics.addMetric(METRIC.eventsRetried, MetricUnit.Count, 1);
+      const withCause = { ...details, cause: transientCause(error) };
+      if (message.receiveCount >= config.maxReceiveCount) {
+        logger.error(
+          "Processing failed on the last receive; the message goes to the DLQ",
+          withCause,
+        );
+      } else {
+        logger.warn("Processing failed; will retry", withCause);
+      }
+    }
+    try {
+      await this.deps.retries.retryAfter(message.receiptHandle, delaySeconds);
+    } catch (visibilityError) {
+      logger.error(
+        "Could not change the message's visibility; it returns after the queue's timeout",
+        {
+          ...keys,
+          error: describeError(visibilityError),
+        },
+      );
+    }
+  }
+}

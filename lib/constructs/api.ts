@@ -1,0 +1,224 @@
+/**
+ * The HTTPS edge: a REST API whose resources come from ROUTES, proxying to the
+ * ingest and query functions, with JSON access logs, throttling and tracing.
+ */
+import { Stack } from "aws-cdk-lib";
+import {
+  AccessLogField,
+  AccessLogFormat,
+  Cors,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  ResponseType,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { type EventFlowSettings, SettingsError } from "../config.js";
+import { type FunctionName, type ResourceRefs, ROUTES } from "../functions.js";
+import { EventFlowFunction } from "./eventflow-function.js";
+import type { EventStorage } from "./storage.js";
+
+export const DEFAULT_STAGE_NAME = "prod";
+export const INGEST_ALIAS_NAME = "live";
+/** Provisioned concurrency in use that target tracking aims for. */
+export const PROVISIONED_UTILIZATION_TARGET = 0.7;
+
+/** One JSON object per request; field names are what the runbooks query in Logs Insights. */
+const ACCESS_LOG_FIELDS = {
+  requestId: AccessLogField.contextRequestId(),
+  extendedRequestId: AccessLogField.contextExtendedRequestId(),
+  ip: AccessLogField.contextIdentitySourceIp(),
+  userAgent: AccessLogField.contextIdentityUserAgent(),
+  requestTime: AccessLogField.contextRequestTime(),
+  method: AccessLogField.contextHttpMethod(),
+  resourcePath: AccessLogField.contextResourcePath(),
+  path: AccessLogField.contextPath(),
+  protocol: AccessLogField.contextProtocol(),
+  status: AccessLogField.contextStatus(),
+  responseLength: AccessLogField.contextResponseLength(),
+  latency: AccessLogField.contextResponseLatency(),
+  integrationLatency: AccessLogField.contextIntegrationLatency(),
+  integrationStatus: AccessLogField.contextIntegrationStatus(),
+  errorMessage: AccessLogField.contextErrorMessage(),
+  xrayTraceId: AccessLogField.contextXrayTraceId(),
+} as const;
+
+/**
+ * Errors API Gateway answers itself, in the handlers' envelope
+ * (`{"error":{"code","message","requestId"}}`, lambdas/shared/http.ts) and with the
+ * codes the local runtime uses, so clients see one shape everywhere.
+ */
+const GATEWAY_ERRORS: readonly {
+  id: string;
+  type: ResponseType;
+  statusCode?: string;
+  code: string;
+  /** A JSON string literal, or a VTL variable that renders as one. */
+  message: string;
+}[] = [
+  // Without authorization, an unknown route is "not found", not "missing token".
+  {
+    id: "GatewayMissingRoute",
+    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    statusCode: "404",
+    code: "route_not_found",
+    message: '"No such route"',
+  },
+  {
+    id: "GatewayThrottled",
+    type: ResponseType.THROTTLED,
+    code: "throttled",
+    message: "$context.error.messageString",
+  },
+  {
+    id: "GatewayTooLarge",
+    type: ResponseType.REQUEST_TOO_LARGE,
+    code: "payload_too_large",
+    message: "$context.error.messageString",
+  },
+  {
+    id: "GatewayDefault4XX",
+    type: ResponseType.DEFAULT_4XX,
+    code: "bad_request",
+    message: "$context.error.messageString",
+  },
+  {
+    id: "GatewayDefault5XX",
+    type: ResponseType.DEFAULT_5XX,
+    code: "internal_error",
+    message: '"The request could not be completed; quote the requestId when reporting it"',
+  },
+];
+
+export interface EventApiProps {
+  settings: EventFlowSettings;
+  storage: EventStorage;
+  refs: ResourceRefs;
+  /** See EventFlowFunctionProps.projectRoot. */
+  projectRoot?: string;
+  /** @default DEFAULT_STAGE_NAME */
+  stageName?: string;
+}
+
+export class EventApi extends Construct {
+  public readonly restApi: RestApi;
+  public readonly accessLogGroup: LogGroup;
+  public readonly ingestFunction: EventFlowFunction;
+  public readonly queryFunction: EventFlowFunction;
+  /** Base URL with the stage and no trailing slash: append a route path such as /v1/events. */
+  public readonly url: string;
+  /** The alias API Gateway invokes when provisioned concurrency is on. */
+  public readonly ingestAlias?: Alias;
+
+  constructor(scope: Construct, id: string, props: EventApiProps) {
+    super(scope, id);
+    const { settings, storage, refs, projectRoot } = props;
+
+    this.ingestFunction = new EventFlowFunction(this, "Ingest", {
+      name: "ingest",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.ingestFunction.bindQueue(storage.queue, "send");
+
+    this.queryFunction = new EventFlowFunction(this, "Query", {
+      name: "query",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.queryFunction.bindTable(storage.table, "read", storage.indexNames);
+    // The health route reports queue depths.
+    this.queryFunction.bindQueue(storage.queue, "inspect");
+    this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
+
+    this.ingestAlias = this.provisionIngest(settings);
+
+    this.accessLogGroup = new LogGroup(this, "AccessLogs", {
+      retention: RetentionDays.ONE_MONTH,
+    });
+    this.restApi = new RestApi(this, "RestApi", {
+      // Derived from the stack name so two stages in one account keep apart metrics.
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: "EventFlow HTTPS API",
+      endpointTypes: [EndpointType.REGIONAL],
+      // The account-wide CloudWatch role is not this stack's to own (see APIG6).
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName ?? DEFAULT_STAGE_NAME,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        throttlingRateLimit: settings.apiThrottleRateLimit,
+        throttlingBurstLimit: settings.apiThrottleBurstLimit,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        dataTraceEnabled: false,
+      },
+      defaultCorsPreflightOptions:
+        settings.corsOrigins.length > 0
+          ? {
+              allowOrigins: settings.corsOrigins,
+              allowMethods: [...new Set(ROUTES.map((r) => r.method))],
+              allowHeaders: [...Cors.DEFAULT_HEADERS, "X-Correlation-Id"],
+              exposeHeaders: ["X-Correlation-Id"],
+            }
+          : undefined,
+    });
+
+    const stack = Stack.of(this);
+    this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.restApi.deploymentStage.stageName}`;
+
+    for (const e of GATEWAY_ERRORS) {
+      this.restApi.addGatewayResponse(e.id, {
+        type: e.type,
+        statusCode: e.statusCode,
+        templates: {
+          "application/json": `{"error":{"code":"${e.code}","message":${e.message},"requestId":"$context.requestId"}}`,
+        },
+      });
+    }
+
+    const targets: Partial<Record<FunctionName, IFunction>> = {
+      ingest: this.ingestAlias ?? this.ingestFunction.function,
+      query: this.queryFunction.function,
+    };
+    const integrations = new Map<FunctionName, LambdaIntegration>();
+    for (const route of ROUTES) {
+      const target = targets[route.function];
+      if (!target) {
+        throw new Error(
+          `Route ${route.method} ${route.path}: "${route.function}" is not an API function`,
+        );
+      }
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        // No test-invoke permission: one Lambda permission per method is enough.
+        integration = new LambdaIntegration(target, { proxy: true, allowTestInvoke: false });
+        integrations.set(route.function, integration);
+      }
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration);
+    }
+  }
+
+  /** Provisioned concurrency on a "live" alias, scaled by target tracking. */
+  private provisionIngest(settings: EventFlowSettings): Alias | undefined {
+    const min = settings.ingestProvisionedConcurrency;
+    if (min === 0) return undefined;
+    const max = settings.ingestProvisionedConcurrencyMax;
+    if (max < min) {
+      throw new SettingsError(
+        `Invalid EventFlow settings: ingestProvisionedConcurrencyMax (${max}) must be at least ingestProvisionedConcurrency (${min})`,
+      );
+    }
+    const alias = this.ingestFunction.function.addAlias(INGEST_ALIAS_NAME, {
+      provisionedConcurrentExecutions: min,
+    });
+    const scaling = alias.addAutoScaling({ minCapacity: min, maxCapacity: max });
+    scaling.scaleOnUtilization({ utilizationTarget: PROVISIONED_UTILIZATION_TARGET });
+    return alias;
+  }
+}

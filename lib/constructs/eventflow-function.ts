@@ -1,0 +1,149 @@
+/**
+ * The one place where function defaults live: runtime, architecture, bundling,
+ * tracing, sizing, environment, an explicit log group and an explicit role.
+ * Every EventFlow function is built here, so no setting is copied per function.
+ */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { EventFlowSettings } from "../config.js";
+import {
+  FUNCTION_ENTRIES,
+  type FunctionName,
+  functionEnvironment,
+  functionSizing,
+  type ResourceRefs,
+} from "../functions.js";
+
+/** The repository root: FUNCTION_ENTRIES and the lock file are relative to it. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * What a function may do with the table.
+ * - read: look items up and query the table and its indexes (the query API).
+ * - write: conditional writes plus the GetItem that reads an item before deciding;
+ *   no deletes, no scans, no index reads.
+ */
+export type TableAccess = "read" | "write";
+
+const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"],
+  write: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+};
+
+/** What a function may do with a queue; consuming is granted by the event source mapping. */
+export type QueueAccess = "send" | "inspect";
+
+const QUEUE_ACTIONS: Record<QueueAccess, readonly string[]> = {
+  send: ["sqs:SendMessage"],
+  inspect: ["sqs:GetQueueAttributes"],
+};
+
+export interface EventFlowFunctionProps {
+  name: FunctionName;
+  settings: EventFlowSettings;
+  refs: ResourceRefs;
+  /**
+   * Where FUNCTION_ENTRIES and package-lock.json are looked up and bundling runs
+   * (tests point it at a folder of stub handlers).
+   * @default REPO_ROOT
+   */
+  projectRoot?: string;
+  /** @default RetentionDays.ONE_MONTH */
+  logRetention?: RetentionDays;
+}
+
+export class EventFlowFunction extends Construct {
+  public readonly name: FunctionName;
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: EventFlowFunctionProps) {
+    super(scope, id);
+    const { name, settings, refs } = props;
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+    const entry = resolve(projectRoot, FUNCTION_ENTRIES[name]);
+    if (!existsSync(entry)) {
+      throw new Error(`EventFlow function "${name}": handler entry ${entry} does not exist`);
+    }
+    const sizing = functionSizing(name, settings);
+
+    this.name = name;
+    // Logs are operational data, not the platform's data: they go with the stack.
+    this.logGroup = new LogGroup(this, "LogGroup", {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own
+    // log group only, and every other permission is granted by name below.
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `EventFlow ${name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, "Function", {
+      description: `EventFlow ${name}`,
+      entry,
+      handler: "handler",
+      projectRoot,
+      depsLockFilePath: resolve(projectRoot, "package-lock.json"),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: sizing.memoryMb,
+      timeout: Duration.seconds(sizing.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: functionEnvironment(name, settings, refs),
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // The handlers' own sources are not shipped; stack traces still map to file:line.
+        sourcesContent: false,
+        format: OutputFormat.ESM,
+        target: "node24",
+        mainFields: ["module", "main"],
+        // The SDK version the tests ran against, not whatever the runtime ships that week.
+        bundleAwsSDK: true,
+        // Some CommonJS dependencies call require(); ESM output has no require of its own.
+        banner:
+          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*".
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions; the wildcard covers only those two actions, added by active tracing",
+    });
+  }
+
+  /** Grants table access by name; `read` also covers every index (queries run on them). */
+  public bindTable(table: ITable, access: TableAccess, indexNames: readonly string[] = []): void {
+    const resources = [table.tableArn];
+    if (access === "read") {
+      // Each index by name rather than `<table>/index/*`: no wildcard to justify.
+      for (const index of indexNames) resources.push(`${table.tableArn}/index/${index}`);
+    }
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources }),
+    );
+  }
+
+  public bindQueue(queue: IQueue, access: QueueAccess): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...QUEUE_ACTIONS[access]], resources: [queue.queueArn] }),
+    );
+  }
+}

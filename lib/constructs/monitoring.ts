@@ -1,0 +1,309 @@
+/**
+ * Alarms that page (through an encrypted SNS topic) and one dashboard that reads the
+ * pipeline left to right: API, ingest, queue, processing, latency, DLQ, functions.
+ */
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { Stage } from "aws-cdk-lib/aws-apigateway";
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Key } from "aws-cdk-lib/aws-kms";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Construct } from "constructs";
+import { METRIC } from "../../lambdas/shared/powertools.js";
+import { type EventFlowSettings, OBSERVABILITY } from "../config.js";
+import type { EventFlowFunction } from "./eventflow-function.js";
+import type { EventStorage } from "./storage.js";
+
+/** README anchors of the runbooks the alarm descriptions point at. */
+export const RUNBOOK = {
+  dlqDepth: "runbook-dlq-depth",
+  deadLettered: "runbook-dead-lettered",
+  queueAge: "runbook-queue-age",
+  functionErrors: "runbook-function-errors",
+  functionThrottles: "runbook-function-throttles",
+  api5xx: "runbook-api-5xx",
+  apiLatency: "runbook-api-latency",
+  endToEndLatency: "runbook-end-to-end-latency",
+} as const;
+
+const ONE_MINUTE = Duration.minutes(1);
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A metric the handlers publish through Powertools (which adds the `service` dimension). */
+export function appMetric(metricName: string, statistic: string, period = ONE_MINUTE): Metric {
+  return new Metric({
+    namespace: OBSERVABILITY.metricsNamespace,
+    metricName,
+    dimensionsMap: { service: OBSERVABILITY.serviceName },
+    statistic,
+    period,
+  });
+}
+
+export interface EventMonitoringProps {
+  settings: EventFlowSettings;
+  storage: EventStorage;
+  functions: readonly EventFlowFunction[];
+  apiStage: Stage;
+}
+
+interface AlarmSpec {
+  metric: IMetric;
+  threshold: number;
+  summary: string;
+  runbook: (typeof RUNBOOK)[keyof typeof RUNBOOK];
+  evaluationPeriods?: number;
+}
+
+export class EventMonitoring extends Construct {
+  public readonly alarmTopic: Topic;
+  public readonly alarmTopicKey: Key;
+  public readonly dashboard: Dashboard;
+  public readonly alarms: Alarm[] = [];
+  private readonly alarmAction: SnsAction;
+
+  constructor(scope: Construct, id: string, props: EventMonitoringProps) {
+    super(scope, id);
+    const { settings, storage, functions, apiStage } = props;
+    const { account, region, partition } = Stack.of(this);
+
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic
+    // gets its own key that CloudWatch may use.
+    const key = new Key(this, "AlarmTopicKey", {
+      description: "Encrypts the EventFlow alarm topic",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.alarmTopicKey = key;
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    this.alarmTopic = new Topic(this, "AlarmTopic", {
+      displayName: "EventFlow alarms",
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // The TLS-only policy replaces SNS's default policy, so CloudWatch needs its own allow.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          StringEquals: { "aws:SourceAccount": account },
+        },
+      }),
+    );
+    if (settings.alarmEmail) {
+      this.alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
+    }
+    this.alarmAction = new SnsAction(this.alarmTopic);
+
+    const { queue, deadLetterQueue } = storage;
+
+    this.addAlarm("DlqDepth", {
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "Messages are waiting in the dead-letter queue.",
+      runbook: RUNBOOK.dlqDepth,
+    });
+    this.addAlarm("EventsDeadLettered", {
+      metric: appMetric(METRIC.deadLettered, Stats.SUM),
+      threshold: 0,
+      summary: "Events exhausted their retries and were recorded as failed.",
+      runbook: RUNBOOK.deadLettered,
+    });
+    this.addAlarm("QueueAge", {
+      metric: queue.metricApproximateAgeOfOldestMessage({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: settings.alarmQueueAgeSeconds,
+      summary: `The oldest queued event has waited more than ${settings.alarmQueueAgeSeconds} s: processing is behind or stuck.`,
+      runbook: RUNBOOK.queueAge,
+      evaluationPeriods: 3,
+    });
+    for (const fn of functions) {
+      const label = capitalize(fn.name);
+      this.addAlarm(`${label}Errors`, {
+        metric: fn.function.metricErrors({ statistic: Stats.SUM, period: ONE_MINUTE }),
+        threshold: 0,
+        summary: `The ${fn.name} function failed invocations.`,
+        runbook: RUNBOOK.functionErrors,
+      });
+      this.addAlarm(`${label}Throttles`, {
+        metric: fn.function.metricThrottles({ statistic: Stats.SUM, period: ONE_MINUTE }),
+        threshold: 0,
+        summary: `The ${fn.name} function was throttled.`,
+        runbook: RUNBOOK.functionThrottles,
+      });
+    }
+    // 5XXError is 0 or 1 per request, so its average is the error fraction.
+    const api5xxRate = new MathExpression({
+      expression: "100 * errors",
+      usingMetrics: {
+        errors: apiStage.metricServerError({ statistic: Stats.AVERAGE, period: FIVE_MINUTES }),
+      },
+      label: "API 5XX rate (%)",
+      period: FIVE_MINUTES,
+    });
+    this.addAlarm("Api5xxRate", {
+      metric: api5xxRate,
+      threshold: settings.alarmApi5xxRatePercent,
+      summary: `More than ${settings.alarmApi5xxRatePercent}% of API requests failed with a 5XX.`,
+      runbook: RUNBOOK.api5xx,
+    });
+    this.addAlarm("ApiLatencyP99", {
+      metric: apiStage.metricLatency({ statistic: Stats.p(99), period: FIVE_MINUTES }),
+      threshold: settings.alarmApiLatencyP99Ms,
+      summary: `API p99 latency is above ${settings.alarmApiLatencyP99Ms} ms.`,
+      runbook: RUNBOOK.apiLatency,
+    });
+    this.addAlarm("EndToEndLatencyP99", {
+      metric: appMetric(METRIC.endToEndLatency, Stats.p(99), FIVE_MINUTES),
+      threshold: settings.alarmEndToEndP99Ms,
+      summary: `p99 time from API acceptance to stored result is above ${settings.alarmEndToEndP99Ms} ms.`,
+      runbook: RUNBOOK.endToEndLatency,
+    });
+
+    this.dashboard = new Dashboard(this, "Dashboard", { defaultInterval: Duration.hours(3) });
+    const fnMetrics = (make: (fn: EventFlowFunction) => IMetric) => functions.map(make);
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "## EventFlow: API → ingest → queue → process → table; exhausted retries → DLQ → dlq function",
+        width: 24,
+        height: 1,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph("API requests", [
+        apiStage.metricCount({ statistic: Stats.SUM, label: "Requests" }),
+        apiStage.metricClientError({ statistic: Stats.SUM, label: "4XX" }),
+        apiStage.metricServerError({ statistic: Stats.SUM, label: "5XX" }),
+      ]),
+      graph("API latency (ms)", [
+        apiStage.metricLatency({ statistic: Stats.p(50), label: "p50" }),
+        apiStage.metricLatency({ statistic: Stats.p(99), label: "p99" }),
+        apiStage.metricIntegrationLatency({ statistic: Stats.p(99), label: "integration p99" }),
+      ]),
+      graph(
+        "Ingest",
+        [
+          METRIC.eventsReceived,
+          METRIC.eventsQueued,
+          METRIC.eventsRejected,
+          METRIC.enqueueFailed,
+        ].map((name) => appMetric(name, Stats.SUM)),
+      ),
+      graph(
+        "Queue",
+        [
+          queue.metricApproximateNumberOfMessagesVisible({ label: "visible" }),
+          queue.metricApproximateNumberOfMessagesNotVisible({ label: "in flight" }),
+        ],
+        [queue.metricApproximateAgeOfOldestMessage({ label: "oldest age (s)" })],
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        "Processing outcomes",
+        [
+          METRIC.eventsProcessed,
+          METRIC.eventsDuplicate,
+          METRIC.eventsConflict,
+          METRIC.eventsFailed,
+          METRIC.eventsRetried,
+          METRIC.deadLettered,
+        ].map((name) => appMetric(name, Stats.SUM)),
+        [],
+        8,
+      ),
+      graph(
+        "Latency (ms)",
+        [METRIC.processingLatency, METRIC.endToEndLatency].flatMap((name) => [
+          appMetric(name, Stats.p(50)).with({ label: `${name} p50` }),
+          appMetric(name, Stats.p(99)).with({ label: `${name} p99` }),
+        ]),
+        [],
+        8,
+      ),
+      graph(
+        "Dead-letter queue",
+        [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
+        [deadLetterQueue.metricApproximateAgeOfOldestMessage({ label: "oldest age (s)" })],
+        8,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        "Function errors",
+        fnMetrics((fn) => fn.function.metricErrors({ statistic: Stats.SUM, label: fn.name })),
+      ),
+      graph(
+        "Function throttles",
+        fnMetrics((fn) => fn.function.metricThrottles({ statistic: Stats.SUM, label: fn.name })),
+      ),
+      graph(
+        "Concurrent executions",
+        fnMetrics((fn) =>
+          fn.function.metric("ConcurrentExecutions", { statistic: Stats.MAXIMUM, label: fn.name }),
+        ),
+      ),
+      graph(
+        "Duration p99 (ms)",
+        fnMetrics((fn) => fn.function.metricDuration({ statistic: Stats.p(99), label: fn.name })),
+      ),
+    );
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: 4 }),
+    );
+  }
+
+  private addAlarm(id: string, spec: AlarmSpec): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
+      // No data means no traffic, which is not a failure.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${spec.summary} See README#${spec.runbook}`,
+    });
+    alarm.addAlarmAction(this.alarmAction);
+    alarm.addOkAction(this.alarmAction);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+function graph(title: string, left: IMetric[], right: IMetric[] = [], width = 6): GraphWidget {
+  return new GraphWidget({ title, left, right, width, height: 6 });
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,94 @@
+/**
+ * The stateful half of the platform: the events table, the work queue and its
+ * dead-letter queue. Stateless constructs receive these as typed props.
+ */
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import {
+  dlqVisibilityTimeoutSeconds,
+  type EventFlowSettings,
+  queueVisibilityTimeoutSeconds,
+  TABLE,
+} from "../config.js";
+
+export interface EventStorageProps {
+  settings: EventFlowSettings;
+}
+
+/** Attributes an index carries besides its keys (what its readers list without a GetItem). */
+export const INDEX_PROJECTIONS = {
+  byType: ["status"],
+  byTime: ["status", "type"],
+} as const;
+
+export class EventStorage extends Construct {
+  public readonly table: Table;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  /** Names of the table's global secondary indexes (for grants on each index). */
+  public readonly indexNames: readonly string[] = [
+    TABLE.byTypeIndex.name,
+    TABLE.failedIndex.name,
+    TABLE.byTimeIndex.name,
+  ];
+
+  constructor(scope: Construct, id: string, props: EventStorageProps) {
+    super(scope, id);
+    const { settings } = props;
+
+    this.table = new Table(this, "Table", {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: settings.retainData,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.byTypeIndex.name,
+      partitionKey: { name: TABLE.byTypeIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.byTypeIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...INDEX_PROJECTIONS.byType],
+    });
+    // Sparse: only failed events carry gsi2 keys, so the index holds just them, in full.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.failedIndex.name,
+      partitionKey: { name: TABLE.failedIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.failedIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.byTimeIndex.name,
+      partitionKey: { name: TABLE.byTimeIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.byTimeIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...INDEX_PROJECTIONS.byTime],
+    });
+
+    // SSE-SQS: encrypted at rest with no KMS key to grant, pay for or rotate.
+    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(settings.dlqRetentionDays),
+      visibilityTimeout: Duration.seconds(dlqVisibilityTimeoutSeconds(settings)),
+    });
+    this.queue = new Queue(this, "Queue", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(settings.queueRetentionDays),
+      visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(settings)),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+  }
+}
