@@ -76,6 +76,7 @@ export class EventFlowStack extends Stack {
       query: this.api.queryFunction,
       process: this.processing.processFunction,
       dlq: this.processing.dlqFunction,
+      replay: this.api.replayFunction,
     };
     this.monitoring = new EventMonitoring(this, "Monitoring", {
       settings,

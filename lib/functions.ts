@@ -5,7 +5,7 @@
  */
 import { ENV, type EventFlowSettings, OBSERVABILITY, TIME_SHARDS } from "./config.js";
 
-export type FunctionName = "ingest" | "query" | "process" | "dlq";
+export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay";
 
 /** Handler files, relative to the repository root; each exports `handler`. */
 export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
@@ -13,6 +13,7 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   query: "lambdas/handlers/query.ts",
   process: "lambdas/handlers/process.ts",
   dlq: "lambdas/handlers/dlq.ts",
+  replay: "lambdas/handlers/replay.ts",
 };
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -32,6 +33,10 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/events/{id}", function: "query" },
   { method: "GET", path: "/v1/stats", function: "query" },
   { method: "GET", path: "/v1/health", function: "query" },
+  // The OpenAPI 3.1 description of these routes (lambdas/openapi/document.ts).
+  { method: "GET", path: "/v1/openapi.json", function: "query" },
+  { method: "GET", path: "/v1/failed", function: "query" },
+  { method: "POST", path: "/v1/failed/replay", function: "replay" },
 ];
 
 /** Names (or CDK tokens) of the resources a function's environment points at. */
@@ -87,6 +92,9 @@ export function functionEnvironment(
         [ENV.statsShards]: String(settings.statsShards),
         [ENV.timeShards]: String(TIME_SHARDS),
       };
+    case "replay":
+      // Reads the failed list, arms failed records, sends to the main queue.
+      return { ...common, [ENV.queueUrl]: refs.queueUrl, [ENV.timeShards]: String(TIME_SHARDS) };
   }
 }
 
@@ -103,7 +111,10 @@ export function functionSizing(name: FunctionName, s: EventFlowSettings): Functi
   switch (name) {
     case "ingest":
       return { memoryMb: s.ingestMemoryMb, timeoutSeconds: s.ingestTimeoutSeconds };
+    // replay is an API function like query, bounded by API Gateway's 29 s as well; a call
+    // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
+    case "replay":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":

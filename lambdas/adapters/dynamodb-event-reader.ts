@@ -10,6 +10,9 @@
  * which DynamoDB applies after Limit: lanes are re-read until every lane has a head or is
  * exhausted, up to MAX_ROUNDS reads, after which a short page is returned with a cursor
  * (a filter matching almost nothing must not turn one request into a full index scan).
+ *
+ * The failed list (listFailed) reads the failed index alone: it projects every attribute,
+ * so its rows are the items (no BatchGetItem, which the replay function may not call).
  */
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
@@ -28,6 +31,7 @@ import {
 } from "../domain/cursor.js";
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
+import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
 import { eventKey, hourOf, statsPartition } from "./dynamodb-keys.js";
 
 export interface DynamoDbEventReaderOptions {
@@ -59,6 +63,7 @@ const STORED_EVENT_FIELDS = [
   "processedAt",
   "latencyMs",
   "enrichment",
+  "cloudEvent",
   "failedAt",
   "failure",
   "history",
@@ -82,6 +87,8 @@ interface LaneSpec {
   skAttr: string;
   lo: string;
   hi: string;
+  /** The index projects ALL attributes: keep its items instead of fetching them. */
+  projectsAll?: boolean;
 }
 
 interface Filter {
@@ -93,6 +100,13 @@ interface Filter {
 interface Row {
   key: { pk: string; sk: string };
   position: string;
+  item?: Item;
+}
+
+interface Plan {
+  specs: LaneSpec[];
+  filter: Filter | undefined;
+  scope: string;
 }
 
 interface Lane {
@@ -103,7 +117,7 @@ interface Lane {
   resume: LanePosition;
 }
 
-export class DynamoDbEventReader implements EventReader {
+export class DynamoDbEventReader implements EventReader, FailedEventReader {
   private readonly maxRounds: number;
   private readonly batchGetAttempts: number;
 
@@ -130,7 +144,18 @@ export class DynamoDbEventReader implements EventReader {
 
   /** Throws InvalidCursorError for a cursor that is not valid for this query. */
   async list(query: ListQuery): Promise<ListPage> {
-    const { specs, filter, scope } = plan(query, this.options.timeShards);
+    return this.readPage(plan(query, this.options.timeShards), query);
+  }
+
+  /** Failed events, newest failure first; throws InvalidCursorError like list(). */
+  async listFailed(query: FailedQuery): Promise<ListPage> {
+    return this.readPage(planFailed(query), query);
+  }
+
+  private async readPage(
+    { specs, filter, scope }: Plan,
+    query: { tenantId: string; limit: number; cursor?: string },
+  ): Promise<ListPage> {
     const positions = query.cursor
       ? decodeCursor(query.cursor, scope, specs.length)
       : specs.map((): LanePosition => ({ kind: "start" }));
@@ -159,7 +184,9 @@ export class DynamoDbEventReader implements EventReader {
       lane.resume = { kind: "after", key: row.position };
       page.push(row);
     }
-    const items = await this.fetchItems(page.map((r) => r.key));
+    const items = page.every((r) => r.item)
+      ? page.map((r) => toStoredEvent(r.item as Item))
+      : await this.fetchItems(page.map((r) => r.key));
     const cursor = more
       ? encodeCursor(
           scope,
@@ -197,6 +224,7 @@ export class DynamoDbEventReader implements EventReader {
       lane.buffer.push({
         key: { pk: String(item[TABLE.partitionKey]), sk: String(item[TABLE.sortKey]) },
         position: String(item[spec.skAttr]),
+        ...(spec.projectsAll ? { item } : {}),
       });
     }
     lane.exhausted = LastEvaluatedKey === undefined;
@@ -278,8 +306,67 @@ export class DynamoDbEventReader implements EventReader {
   }
 }
 
+/**
+ * The failed list: the failed index's one lane, keyed by failedAt, so from/to bound the
+ * key range (they mean failedAt here, not receivedAt). type, kind and reason (a
+ * case-sensitive substring of failure.reason) are FilterExpressions.
+ */
+function planFailed(query: FailedQuery): Plan {
+  const { tenantId, type, kind, reason, from, to } = query;
+  const { name, partitionKey, sortKey } = TABLE.failedIndex;
+  const spec: LaneSpec = {
+    index: name,
+    pkAttr: partitionKey,
+    pkValue: `${tenantId}#FAILED`,
+    skAttr: sortKey,
+    lo: from ?? "0",
+    hi: to ? `${to}#${TOP}` : TOP,
+    projectsAll: true,
+  };
+  const parts: Filter[] = [];
+  if (type) {
+    parts.push({
+      expression: "#type = :type",
+      names: { "#type": "type" },
+      values: { ":type": type },
+    });
+  }
+  if (kind) {
+    parts.push({
+      expression: "#failure.#kind = :kind",
+      names: { "#failure": "failure", "#kind": "kind" },
+      values: { ":kind": kind },
+    });
+  }
+  if (reason) {
+    parts.push({
+      expression: "contains(#failure.#reason, :reason)",
+      names: { "#failure": "failure", "#reason": "reason" },
+      values: { ":reason": reason },
+    });
+  }
+  const filter: Filter | undefined =
+    parts.length === 0
+      ? undefined
+      : {
+          expression: parts.map((p) => p.expression).join(" AND "),
+          names: Object.assign({}, ...parts.map((p) => p.names)),
+          values: Object.assign({}, ...parts.map((p) => p.values)),
+        };
+  const scope = JSON.stringify([
+    "failed",
+    tenantId,
+    type ?? null,
+    kind ?? null,
+    reason ?? null,
+    from ?? null,
+    to ?? null,
+  ]);
+  return { specs: [spec], filter, scope };
+}
+
 /** Which index and lanes a query reads, its filter, and the scope its cursor is bound to. */
-function plan(query: ListQuery, timeShards: number) {
+function plan(query: ListQuery, timeShards: number): Plan {
   const { tenantId, type, status, from, to } = query;
   const lo = from ?? "0";
   const hi = to ? `${to}#${TOP}` : TOP;

@@ -13,13 +13,15 @@ import {
 import { TABLE } from "../../lib/config.js";
 import { eventDigest } from "../domain/digest.js";
 import { classify } from "../domain/errors.js";
-import type { EventStatus, StoredEvent } from "../domain/event.js";
+import type { EventStatus, HistoryEntry, ReplayMarker, StoredEvent } from "../domain/event.js";
+import { replayOutcome } from "../domain/replay.js";
 import type { EventWriter, PutOutcome, StatsIncrement } from "../ports/event-store.js";
 import {
   byTimeKeys,
   byTypeKeys,
   eventKey,
   failedKeys,
+  REPLAY_TOKEN_ATTRIBUTE,
   shardOf,
   statsKey,
 } from "./dynamodb-keys.js";
@@ -102,19 +104,75 @@ export class DynamoDbEventWriter implements EventWriter {
     }
   }
 
+  /**
+   * A replayed event's outcome replaces its failed record: read the record (attempts,
+   * history, token), merge (domain/replay.ts), then one Put conditional on the record being
+   * failed and armed with this replay's token. The Put writes the full item, so a processed
+   * outcome drops the failed-index keys (it leaves the failed list) and the token (a second
+   * delivery of this replay is a duplicate); a failed outcome moves to its new failedAt.
+   * Anything that changed the record between the read and the Put (another delivery, a
+   * newer replay) fails the condition: a duplicate, never a lost history entry.
+   */
+  async replaceFailed(event: StoredEvent, replay: ReplayMarker): Promise<PutOutcome> {
+    const existing = await this.readExisting(event.tenantId, event.id);
+    // The failed record expired (TTL) since it was listed: a first write like any other.
+    if (!existing) return this.putIfAbsent(event);
+    const digest = eventDigest(event);
+    if (existing.status !== "failed" || existing.replayToken !== replay.requestId) {
+      return {
+        kind: "duplicate",
+        same: existing.digest === digest,
+        existingStatus: existing.status,
+      };
+    }
+    const item = this.toItem(
+      replayOutcome({ attempts: existing.attempts, history: existing.history }, event, replay),
+    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: "#status = :failed AND #token = :token",
+          ExpressionAttributeNames: { "#status": "status", "#token": REPLAY_TOKEN_ATTRIBUTE },
+          ExpressionAttributeValues: { ":failed": "failed", ":token": replay.requestId },
+        }),
+      );
+      return { kind: "written" };
+    } catch (error) {
+      if (classify(error) !== "duplicate") throw error;
+      const now = await this.readExisting(event.tenantId, event.id);
+      if (!now) throw new DuplicateCheckRaceError(`event ${event.id} existed, then vanished`);
+      return { kind: "duplicate", same: now.digest === item.digest, existingStatus: now.status };
+    }
+  }
+
   private async readExisting(
     tenantId: string,
     id: string,
-  ): Promise<{ digest: string; status: EventStatus } | undefined> {
+  ): Promise<
+    | {
+        digest: string;
+        status: EventStatus;
+        attempts: number;
+        history: HistoryEntry[];
+        replayToken?: string;
+      }
+    | undefined
+  > {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.options.tableName,
         Key: eventKey(tenantId, id),
         ConsistentRead: true,
-        ProjectionExpression: "#digest, #status, #type, #source, #subject, #time, #data",
+        ProjectionExpression:
+          "#digest, #status, #type, #source, #subject, #time, #data, #attempts, #history, #token",
         ExpressionAttributeNames: {
           "#digest": "digest",
           "#status": "status",
+          "#attempts": "attempts",
+          "#history": "history",
+          "#token": REPLAY_TOKEN_ATTRIBUTE,
           "#type": "type",
           "#source": "source",
           "#subject": "subject",
@@ -127,7 +185,14 @@ export class DynamoDbEventWriter implements EventWriter {
     const status: EventStatus = Item.status === "failed" ? "failed" : "processed";
     // An item written by another tool may lack the digest: compute it from its content.
     const digest = typeof Item.digest === "string" ? Item.digest : eventDigest(Item as StoredEvent);
-    return { digest, status };
+    const token = Item[REPLAY_TOKEN_ATTRIBUTE];
+    return {
+      digest,
+      status,
+      attempts: typeof Item.attempts === "number" ? Item.attempts : 0,
+      history: Array.isArray(Item.history) ? (Item.history as HistoryEntry[]) : [],
+      ...(typeof token === "string" ? { replayToken: token } : {}),
+    };
   }
 
   async addStats(tenantId: string, counts: StatsIncrement[]): Promise<void> {

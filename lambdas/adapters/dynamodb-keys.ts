@@ -7,10 +7,16 @@
  *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
  *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
  *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>
+ *
+ * A failed event being replayed also carries `replayToken` (the replay's request id),
+ * which its consumer checks and its new outcome drops (domain/replay.ts).
  */
 import { createHash } from "node:crypto";
 
 export const EVENT_SK = "EVENT";
+
+/** Internal attribute (never returned to clients): the armed replay's request id. */
+export const REPLAY_TOKEN_ATTRIBUTE = "replayToken";
 
 export const eventKey = (tenantId: string, id: string) => ({
   pk: `T#${tenantId}#E#${id}`,

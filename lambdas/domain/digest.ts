@@ -6,7 +6,10 @@
 import { createHash } from "node:crypto";
 import type { AcceptedEvent } from "./event.js";
 
-export type DigestInput = Pick<AcceptedEvent, "type" | "source" | "subject" | "time" | "data">;
+export type DigestInput = Pick<
+  AcceptedEvent,
+  "type" | "source" | "subject" | "time" | "data" | "cloudEvent"
+>;
 
 /** JSON with sorted keys; undefined members are dropped, as JSON.stringify does. */
 export function canonicalJson(value: unknown): string {
@@ -22,8 +25,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function eventDigest(event: DigestInput): string {
-  const { type, source, subject, time, data } = event;
+  // cloudEvent is undefined for native events, which keeps their digests as they were.
+  const { type, source, subject, time, data, cloudEvent } = event;
   return createHash("sha256")
-    .update(canonicalJson({ type, source, subject, time, data }))
+    .update(canonicalJson({ type, source, subject, time, data, cloudEvent }))
     .digest("hex");
 }

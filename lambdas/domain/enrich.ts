@@ -27,6 +27,7 @@ type EventCore = Pick<
   | "data"
   | "receivedAt"
   | "correlationId"
+  | "cloudEvent"
 >;
 
 const coreOf = (message: QueuedEvent): EventCore => ({
@@ -39,6 +40,7 @@ const coreOf = (message: QueuedEvent): EventCore => ({
   data: message.event.data,
   receivedAt: message.receivedAt,
   correlationId: message.correlationId,
+  ...(message.event.cloudEvent ? { cloudEvent: message.event.cloudEvent } : {}),
 });
 
 // Clocks of two functions may disagree by a few ms; a negative latency would only mislead.

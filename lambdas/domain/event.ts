@@ -23,11 +23,15 @@ export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const DEFAULT_TENANT = "default";
 
+/** Stored ids of CloudEvents start with this (cloudevents.ts); native ids may not. */
+export const CLOUDEVENT_ID_PREFIX = "ce:";
+
 export const incomingEventSchema = z
   .object({
     id: z
       .string()
       .regex(EVENT_ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+      .regex(/^(?!ce:)/, `must not start with ${CLOUDEVENT_ID_PREFIX} (kept for CloudEvents)`)
       .optional(),
     type: z
       .string({ error: "is required and must be a string" })
@@ -41,8 +45,32 @@ export const incomingEventSchema = z
 
 export type IncomingEvent = z.output<typeof incomingEventSchema>;
 
+/**
+ * What a CloudEvent carries beyond the native fields (type, source, subject and time map
+ * one to one). The stored `data` is always a JSON object; `dataEncoding` says how the
+ * CloudEvent's data sits in it (lambdas/domain/cloudevents.ts renders it back):
+ * - `object`: the data was a JSON object and is `data` itself;
+ * - `json`: any other JSON value (array, string, number, boolean, null), in `data.value`;
+ * - `text`: a text payload of a non-JSON datacontenttype, as a string in `data.value`;
+ * - `base64`: a binary payload, base64-encoded in `data.value`;
+ * - `none`: the CloudEvent had no data; `data` is `{}`.
+ */
+export const cloudEventMetaSchema = z
+  .object({
+    specversion: z.literal("1.0"),
+    /** The producer's id; the stored id is derived from source + id. */
+    id: z.string().min(1),
+    datacontenttype: z.string().min(1).optional(),
+    dataschema: z.string().min(1).optional(),
+    extensions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    dataEncoding: z.enum(["object", "json", "text", "base64", "none"]),
+  })
+  .strict();
+
+export type CloudEventMeta = z.output<typeof cloudEventMetaSchema>;
+
 /** An accepted event: its id is always set (client's or a generated UUIDv7). */
-export type AcceptedEvent = IncomingEvent & { id: string };
+export type AcceptedEvent = IncomingEvent & { id: string; cloudEvent?: CloudEventMeta };
 
 /** The SQS message body, versioned so producers and consumers can be deployed apart. */
 export interface QueuedEvent {
@@ -52,14 +80,32 @@ export interface QueuedEvent {
   receivedAt: string;
   correlationId: string;
   event: AcceptedEvent;
+  /** Set when an operator replayed a failed event (POST /v1/failed/replay). */
+  replay?: ReplayMarker;
 }
+
+/**
+ * Marks a message as the replay of a failed event: the consumers then replace the failed
+ * record (use-cases/replay-failed.ts). Optional and additive: a consumer that predates it
+ * strips it, sees a redelivery of a stored id and leaves the event failed (nothing lost;
+ * replay again once every consumer knows the marker).
+ */
+export const replayMarkerSchema = z
+  .object({ at: z.iso.datetime(), requestId: z.string().min(1).max(128) })
+  .strict();
+
+export type ReplayMarker = z.output<typeof replayMarkerSchema>;
 
 export const queuedEventSchema = z.object({
   v: z.literal(1),
   tenantId: z.string().regex(TENANT_ID_PATTERN),
   receivedAt: z.iso.datetime(),
   correlationId: z.string().min(1).max(256),
-  event: incomingEventSchema.extend({ id: z.string().regex(EVENT_ID_PATTERN) }),
+  event: incomingEventSchema.extend({
+    id: z.string().regex(EVENT_ID_PATTERN),
+    cloudEvent: cloudEventMetaSchema.optional(),
+  }),
+  replay: replayMarkerSchema.optional(),
 });
 
 export type EventStatus = "processed" | "failed";
@@ -91,6 +137,8 @@ export interface StoredEvent {
   /** processedAt (or failedAt) minus receivedAt, in milliseconds. */
   latencyMs?: number;
   enrichment?: { category?: string; [key: string]: unknown };
+  /** Present when the event arrived as a CloudEvent. */
+  cloudEvent?: CloudEventMeta;
   failedAt?: string;
   failure?: { kind: FailureKind; reason: string };
   history?: HistoryEntry[];

@@ -3,8 +3,11 @@
  * use-cases/ingest-events.ts; this file maps HTTP to it and back.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ENV } from "../../lib/config.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
+import { CE_HEADER_PREFIX } from "../domain/cloudevents.js";
+import type { BatchReceipt, BatchResult, Receipt } from "../openapi/schemas.js";
 import { sqs } from "../shared/clients.js";
 import { envVars, parseEnv } from "../shared/env.js";
 import {
@@ -34,11 +37,16 @@ const REFUSAL_STATUS = {
 
 export const handler = httpHandler(async ({ event, context, tenantId, correlationId }) => {
   const body = bodyText(event);
+  const ceHeaders = ceHeadersOf(event);
+  const binaryMode = Object.keys(ceHeaders).length > 0;
   const result = await ingestEvents(
     {
       contentType: header(event, "content-type"),
       body: body.ok ? body.text : undefined,
       undecodable: !body.ok,
+      ceHeaders,
+      // Only a binary-mode CloudEvent needs the bytes (its data may be any bytes).
+      ...(binaryMode ? { bodyBytes: bodyBytesOf(event) } : {}),
       tenantId,
       correlationId,
       receivedAt: new Date().toISOString(),
@@ -47,6 +55,21 @@ export const handler = httpHandler(async ({ event, context, tenantId, correlatio
   );
   return present(result, context.awsRequestId);
 });
+
+/** The `ce-*` headers of a request, names lower-cased (a CloudEvent in binary mode). */
+function ceHeadersOf(event: APIGatewayProxyEvent): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    const key = name.toLowerCase();
+    if (key.startsWith(CE_HEADER_PREFIX) && value !== undefined) found[key] = value;
+  }
+  return found;
+}
+
+const bodyBytesOf = (event: APIGatewayProxyEvent): Buffer | undefined =>
+  event.body === null || event.body === undefined
+    ? undefined
+    : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
 
 function present(result: IngestResult, requestId: string): HttpResponse {
   if (result.kind === "refused") {
@@ -57,7 +80,10 @@ function present(result: IngestResult, requestId: string): HttpResponse {
     httpError(503, "queue_unavailable", "Events could not be queued; retry later", { requestId });
   if (result.kind === "single") {
     const { outcome } = result;
-    if (outcome.status === "queued") return json(202, { id: outcome.id, status: "queued" });
+    if (outcome.status === "queued") {
+      const { id, ceId } = outcome;
+      return json(202, { id, ...(ceId ? { ceId } : {}), status: "queued" } satisfies Receipt);
+    }
     if (outcome.status === "failed") return unavailable();
     const [first] = outcome.errors;
     return outcome.tooLarge
@@ -67,29 +93,40 @@ function present(result: IngestResult, requestId: string): HttpResponse {
   const n = (status: EventOutcome["status"]) =>
     result.outcomes.filter((o) => o.status === status).length;
   const results = result.outcomes.map(receipt);
-  if (n("rejected") === result.outcomes.length) {
+  // An empty CloudEvents batch is valid (JSON batch format §4): nothing to queue.
+  const empty = result.outcomes.length === 0;
+  if (!empty && n("rejected") === result.outcomes.length) {
     const details = result.outcomes.flatMap((o) => (o.status === "rejected" ? o.errors : []));
     return httpError(400, "validation_failed", "Every event in the batch was rejected", {
       details,
     });
   }
   // Nothing reached the queue: the client must retry the accepted events.
-  if (n("queued") === 0) return json(503, { ...(unavailable().body as object), results });
+  if (!empty && n("queued") === 0) {
+    return json(503, { ...(unavailable().body as object), results });
+  }
   return json(202, {
     accepted: n("queued"),
     rejected: n("rejected"),
     failed: n("failed"),
     results,
-  });
+  } satisfies BatchReceipt);
 }
 
-function receipt(o: EventOutcome) {
+/** Typed by the OpenAPI description's schema (openapi/schemas.ts). */
+function receipt(o: EventOutcome): BatchResult {
   switch (o.status) {
     case "queued":
-      return { index: o.index, id: o.id, status: o.status };
+      return { index: o.index, id: o.id, ...(o.ceId ? { ceId: o.ceId } : {}), status: o.status };
     case "rejected":
       return { index: o.index, status: o.status, errors: o.errors };
     case "failed":
-      return { index: o.index, id: o.id, status: o.status, reason: o.reason };
+      return {
+        index: o.index,
+        id: o.id,
+        ...(o.ceId ? { ceId: o.ceId } : {}),
+        status: o.status,
+        reason: o.reason,
+      };
   }
 }

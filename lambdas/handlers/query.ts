@@ -1,16 +1,20 @@
 /**
- * The read API: GET /v1/events/{id}, /v1/events, /v1/stats and /v1/health (routes from
- * lib/functions.ts). Rules live in use-cases/query-events.ts and check-health.ts.
+ * The read API: GET /v1/events/{id}, /v1/events, /v1/stats, /v1/health, /v1/failed and
+ * /v1/openapi.json (routes from lib/functions.ts). Rules live in use-cases/query-events.ts
+ * and check-health.ts; the OpenAPI description in openapi/document.ts.
  */
 import { ENV } from "../../lib/config.js";
 import { ROUTES } from "../../lib/functions.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
+import { CLOUDEVENT_MEDIA_TYPE, prefersCloudEvent, toCloudEvent } from "../domain/cloudevents.js";
+import { openApiDocument } from "../openapi/document.js";
 import { documentClient, dynamodb, sqs } from "../shared/clients.js";
 import { envVars, parseEnv } from "../shared/env.js";
 import {
   type HttpRequest,
   type HttpResponse,
+  header,
   httpError,
   httpHandler,
   json,
@@ -19,6 +23,7 @@ import {
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { checkHealth } from "../use-cases/check-health.js";
+import { listFailedEvents } from "../use-cases/failed-events.js";
 import { eventStats, getEvent, listEvents } from "../use-cases/query-events.js";
 
 const config = parseEnv({
@@ -43,15 +48,28 @@ const invalid = (r: { message: string; details: { path: string; message: string 
   httpError(400, "validation_failed", r.message, { details: r.details });
 
 const actions: Record<string, Action> = {
-  "/v1/events/{id}": async ({ tenantId }, { id }) => {
+  "/v1/events/{id}": async ({ tenantId, event }, { id }) => {
     const r = await getEvent(tenantId, id, reader);
     if (r.kind === "invalid") return invalid(r);
-    return r.kind === "found"
-      ? json(200, r.event)
-      : httpError(404, "not_found", "No event has this id");
+    if (r.kind !== "found") return httpError(404, "not_found", "No event has this id");
+    // Content negotiation: the event as a structured-mode CloudEvent on request.
+    return prefersCloudEvent(header(event, "accept"))
+      ? json(200, toCloudEvent(r.event), {
+          "Content-Type": `${CLOUDEVENT_MEDIA_TYPE}; charset=utf-8`,
+          Vary: "Accept",
+        })
+      : json(200, r.event, { Vary: "Accept" });
   },
+  "/v1/openapi.json": async () =>
+    json(200, openApiDocument(), { "Cache-Control": "public, max-age=300" }),
   "/v1/events": async ({ tenantId, event }) => {
     const r = await listEvents(tenantId, queryParams(event), reader);
+    if (r.kind === "invalid") return invalid(r);
+    if (r.kind === "invalid_cursor") return httpError(400, "invalid_cursor", `The ${r.message}`);
+    return json(200, r.page);
+  },
+  "/v1/failed": async ({ tenantId, event }) => {
+    const r = await listFailedEvents(tenantId, queryParams(event), reader);
     if (r.kind === "invalid") return invalid(r);
     if (r.kind === "invalid_cursor") return httpError(400, "invalid_cursor", `The ${r.message}`);
     return json(200, r.page);

@@ -2,7 +2,7 @@
  * Ports: what the use cases need from storage and the queue. The DynamoDB and SQS
  * adapters implement them; tests may implement them in memory.
  */
-import type { EventStatus, QueuedEvent, StoredEvent } from "../domain/event.js";
+import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
 
 /** Result of a conditional first write. */
 export type PutOutcome =
@@ -13,6 +13,12 @@ export type PutOutcome =
 export interface EventWriter {
   /** Writes the event if no item has its id (tenant-scoped). Never overwrites. */
   putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+  /**
+   * Stores the outcome of a replayed event in place of its failed record, only while that
+   * record is failed and armed with this replay's token (domain/replay.ts); otherwise a
+   * duplicate. Writes the event as putIfAbsent does when no record exists.
+   */
+  replaceFailed(event: StoredEvent, replay: ReplayMarker): Promise<PutOutcome>;
   /** Adds per-type counters for one batch (sharded, one update per type and outcome). */
   addStats(tenantId: string, counts: StatsIncrement[]): Promise<void>;
 }

@@ -11,9 +11,21 @@
  * Enqueue outcomes (batch): every event that reached SQS is "queued", every one that did
  * not is "failed" with a reason; the handler answers 503 when nothing reached the queue
  * and 202 with the per-event statuses otherwise.
+ *
+ * CloudEvents 1.0 (domain/cloudevents.ts) follow the same rules: structured mode is a
+ * single event, batched mode a batch (a JSON array), binary mode (ce-* headers) a single
+ * event whose body is the data. The HTTP binding picks the mode from Content-Type.
  */
 import {
+  CLOUDEVENT_BATCH_MEDIA_TYPE,
+  CLOUDEVENT_MEDIA_TYPE,
+  checkBinaryCloudEvent,
+  checkCloudEvent,
+  mediaTypeOf,
+} from "../domain/cloudevents.js";
+import {
   type AcceptedEvent,
+  type CloudEventMeta,
   type IncomingEvent,
   incomingEventSchema,
   LIMITS,
@@ -32,11 +44,15 @@ import type { EventQueue } from "../ports/event-store.js";
 import { METRIC } from "../shared/powertools.js";
 
 /**
- * Media types accepted on POST /v1/events (parameters aside). CloudEvents structured
- * mode (application/cloudevents+json, application/cloudevents-batch+json) slots in
- * here once its envelope is mapped.
+ * Media types accepted on POST /v1/events (parameters aside): native events, and
+ * CloudEvents in structured and batched mode. A CloudEvent in binary mode may have any
+ * Content-Type (its datacontenttype).
  */
-export const ACCEPTED_MEDIA_TYPES: ReadonlySet<string> = new Set(["application/json"]);
+export const ACCEPTED_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  "application/json",
+  CLOUDEVENT_MEDIA_TYPE,
+  CLOUDEVENT_BATCH_MEDIA_TYPE,
+]);
 const ACCEPTED_CHARSETS: ReadonlySet<string> = new Set(["utf-8", "utf8"]);
 
 export interface IngestRequest {
@@ -45,16 +61,21 @@ export interface IngestRequest {
   body: string | undefined;
   /** The body arrived base64-encoded and is not UTF-8. */
   undecodable?: boolean;
+  /** `ce-*` headers (names lower-cased): a CloudEvent in binary mode. */
+  ceHeaders?: Record<string, string>;
+  /** The body's bytes: the data of a binary-mode CloudEvent may be any bytes. */
+  bodyBytes?: Uint8Array;
   tenantId: string;
   correlationId: string;
   /** One timestamp for the whole request. */
   receivedAt: string;
 }
 
+/** `ceId`: the producer's id of a CloudEvent (`id` is the stored id derived from it). */
 export type EventOutcome =
-  | { index: number; status: "queued"; id: string }
+  | { index: number; status: "queued"; id: string; ceId?: string }
   | { index: number; status: "rejected"; errors: FieldError[]; tooLarge: boolean }
-  | { index: number; status: "failed"; id: string; reason: string };
+  | { index: number; status: "failed"; id: string; ceId?: string; reason: string };
 
 export type RefusalReason =
   | "unsupported_media_type"
@@ -94,23 +115,33 @@ export async function ingestEvents(req: IngestRequest, deps: IngestDeps): Promis
 const outcomesOf = (r: Exclude<IngestResult, { kind: "refused" }>) =>
   r.kind === "single" ? [r.outcome] : r.outcomes;
 
+type Mode = "native" | "structured" | "batch" | "binary";
+
+/** HTTP binding §3: Content-Type picks structured or batched mode; ce-* headers binary. */
+function modeOf(req: IngestRequest): Mode | undefined {
+  const type = mediaTypeOf(req.contentType);
+  if (type === CLOUDEVENT_MEDIA_TYPE) return "structured";
+  if (type === CLOUDEVENT_BATCH_MEDIA_TYPE) return "batch";
+  // Other event formats (application/cloudevents+avro, ...) are not supported.
+  if (type.startsWith("application/cloudevents")) return undefined;
+  if (Object.keys(req.ceHeaders ?? {}).length > 0) return "binary";
+  return type === "application/json" ? "native" : undefined;
+}
+
 async function evaluate(req: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
-  if (!isAcceptedMediaType(req.contentType)) {
+  const mode = modeOf(req);
+  if (!mode || (mode !== "binary" && !isAcceptedMediaType(req.contentType))) {
     return refuse(
       "unsupported_media_type",
-      `Content-Type must be ${[...ACCEPTED_MEDIA_TYPES].join(" or ")} (UTF-8)`,
+      `Content-Type must be ${[...ACCEPTED_MEDIA_TYPES].join(", ")} (UTF-8), or a CloudEvent in binary mode (ce-* headers)`,
     );
   }
+  if (mode === "binary") return evaluateBinary(req, deps);
   if (req.undecodable) return refuse("invalid_json", "Body is not valid UTF-8");
   const body = req.body ?? "";
   if (body.trim() === "") return refuse("empty_body", "Request body is empty");
   const bytes = Buffer.byteLength(body);
-  if (bytes > LIMITS.maxBodyBytes) {
-    return refuse(
-      "payload_too_large",
-      `Request body is ${bytes} bytes; the limit is ${LIMITS.maxBodyBytes}`,
-    );
-  }
+  if (bytes > LIMITS.maxBodyBytes) return bodyTooLarge(bytes);
   const parsed = parseJson(body);
   if (!parsed.ok) {
     return refuse(
@@ -119,36 +150,94 @@ async function evaluate(req: IngestRequest, deps: IngestDeps): Promise<IngestRes
     );
   }
   const root = parsed.value;
+  if (mode === "structured") {
+    if (Array.isArray(root)) {
+      return refuse(
+        "validation_failed",
+        `A structured CloudEvent is one JSON object; send an array as ${CLOUDEVENT_BATCH_MEDIA_TYPE}`,
+      );
+    }
+    return single(checkCloudEvent(root, ""), req, deps);
+  }
+  if (mode === "batch") {
+    if (!Array.isArray(root)) {
+      return refuse("validation_failed", "A CloudEvents batch is a JSON array of CloudEvents");
+    }
+    // JSON batch format §4: an empty batch is valid; it queues nothing.
+    if (root.length > LIMITS.maxBatchEvents) return batchTooLarge(root.length);
+    return batch(
+      root.map((raw, index) => checkCloudEvent(raw, joinPath("", index))),
+      req,
+      deps,
+    );
+  }
   if (!isPlainObject(root)) {
     return refuse(
       "validation_failed",
       'Body must be a JSON object: one event, or {"events": [...]}',
     );
   }
-  const newId = deps.newId ?? uuidv7;
-  if (!Object.hasOwn(root, "events")) {
-    const checked = checkEvent(root, "");
-    if (!checked.ok) {
-      const [first] = checked.errors;
-      return checked.tooLarge
-        ? refuse("payload_too_large", first?.message ?? "Event is too large")
-        : refuse("validation_failed", "The event is invalid", checked.errors);
-    }
-    const [outcome] = await enqueue([{ index: 0, event: withId(checked.event, newId) }], req, deps);
-    return { kind: "single", outcome: outcome as EventOutcome };
-  }
+  if (!Object.hasOwn(root, "events")) return single(checkEvent(root, ""), req, deps);
   const envelope = checkEnvelope(root);
   if (envelope.kind === "refused") return envelope;
+  return batch(
+    envelope.events.map((raw, index) => checkEvent(raw, `events[${index}]`)),
+    req,
+    deps,
+  );
+}
+
+async function evaluateBinary(req: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
+  const size = req.bodyBytes?.length ?? 0;
+  if (size > LIMITS.maxBodyBytes) return bodyTooLarge(size);
+  const checked = checkBinaryCloudEvent({
+    ceHeaders: req.ceHeaders ?? {},
+    contentType: req.contentType,
+    body: req.bodyBytes,
+  });
+  if ("invalidJson" in checked) return refuse("invalid_json", checked.invalidJson);
+  return single(checked, req, deps);
+}
+
+async function single(checked: Checked, req: IngestRequest, deps: IngestDeps) {
+  if (!checked.ok) {
+    const [first] = checked.errors;
+    return checked.tooLarge
+      ? refuse("payload_too_large", first?.message ?? "Event is too large")
+      : refuse("validation_failed", "The event is invalid", checked.errors);
+  }
+  const event = withId(checked.event, deps.newId ?? uuidv7);
+  const [outcome] = await enqueue([{ index: 0, event }], req, deps);
+  return { kind: "single", outcome: outcome as EventOutcome } as const;
+}
+
+async function batch(
+  checked: Checked[],
+  req: IngestRequest,
+  deps: IngestDeps,
+): Promise<IngestResult> {
+  const newId = deps.newId ?? uuidv7;
   const outcomes: (EventOutcome | undefined)[] = [];
   const accepted: { index: number; event: AcceptedEvent }[] = [];
-  envelope.events.forEach((raw, index) => {
-    const checked = checkEvent(raw, `events[${index}]`);
-    if (checked.ok) accepted.push({ index, event: withId(checked.event, newId) });
-    else outcomes[index] = { index, status: "rejected", ...checked };
+  checked.forEach((c, index) => {
+    if (c.ok) accepted.push({ index, event: withId(c.event, newId) });
+    else outcomes[index] = { index, status: "rejected", ...c };
   });
   for (const outcome of await enqueue(accepted, req, deps)) outcomes[outcome.index] = outcome;
   return { kind: "batch", outcomes: outcomes.filter((o) => o !== undefined) };
 }
+
+const bodyTooLarge = (bytes: number) =>
+  refuse(
+    "payload_too_large",
+    `Request body is ${bytes} bytes; the limit is ${LIMITS.maxBodyBytes}`,
+  );
+
+const batchTooLarge = (count: number) =>
+  refuse(
+    "payload_too_large",
+    `A batch holds at most ${LIMITS.maxBatchEvents} events; this one has ${count}`,
+  );
 
 const refuse = (
   reason: RefusalReason,
@@ -191,17 +280,15 @@ function checkEnvelope(
     const message = `must be an array of 1 to ${LIMITS.maxBatchEvents} events`;
     return refuse("validation_failed", `events ${message}`, [{ path: "events", message }]);
   }
-  if (events.length > LIMITS.maxBatchEvents) {
-    return refuse(
-      "payload_too_large",
-      `A batch holds at most ${LIMITS.maxBatchEvents} events; this one has ${events.length}`,
-    );
-  }
+  if (events.length > LIMITS.maxBatchEvents) return batchTooLarge(events.length);
   return { kind: "ok", events };
 }
 
+/** A valid event before its id is settled (a CloudEvent's is derived already). */
+type CheckedEvent = IncomingEvent & { cloudEvent?: CloudEventMeta };
+
 type Checked =
-  | { ok: true; event: IncomingEvent }
+  | { ok: true; event: CheckedEvent }
   | { ok: false; errors: FieldError[]; tooLarge: boolean };
 
 /** Size, then structure (reserved keys, numbers, depth), then the schema. */
@@ -251,7 +338,7 @@ function checkEvent(raw: unknown, prefix: string): Checked {
   return { ok: false, tooLarge: false, errors };
 }
 
-const withId = (event: IncomingEvent, newId: () => string): AcceptedEvent => ({
+const withId = (event: CheckedEvent, newId: () => string): AcceptedEvent => ({
   ...event,
   id: event.id ?? newId(),
 });
@@ -273,15 +360,10 @@ async function enqueue(
   const queuedSet = new Set(queued);
   const reasons = new Map(failed.map((f) => [f.index, f.reason]));
   // Only what the queue confirmed is "queued"; anything it did not account for failed.
-  return items.map(
-    ({ index, event }, i): EventOutcome =>
-      queuedSet.has(i) && !reasons.has(i)
-        ? { index, status: "queued", id: event.id }
-        : {
-            index,
-            status: "failed",
-            id: event.id,
-            reason: reasons.get(i) ?? "not confirmed by the queue",
-          },
-  );
+  return items.map(({ index, event }, i): EventOutcome => {
+    const ids = { id: event.id, ...(event.cloudEvent ? { ceId: event.cloudEvent.id } : {}) };
+    return queuedSet.has(i) && !reasons.has(i)
+      ? { index, status: "queued", ...ids }
+      : { index, status: "failed", ...ids, reason: reasons.get(i) ?? "not confirmed by the queue" };
+  });
 }

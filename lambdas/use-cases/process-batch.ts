@@ -107,6 +107,7 @@ export class ProcessBatch {
       keys.eventId = parsed.message.event.id;
       keys.tenantId = parsed.message.tenantId;
       keys.correlationId ??= parsed.message.correlationId;
+      if (parsed.message.replay) keys.replayRequestId = parsed.message.replay.requestId;
       return processEvent(parsed.message, message.receiveCount, {
         writer: this.deps.writer,
         now: this.now,
@@ -151,6 +152,9 @@ export class ProcessBatch {
     if (outcome.kind === "failed") {
       logger.info("Event failed its business rules", { ...keys, failure: record.failure });
     }
+    // A replay's receivedAt is the original acceptance, hours or days ago: its latency
+    // says how long the event sat failed, not how fast the pipeline is.
+    if (keys.replayRequestId !== undefined) return;
     const persisted = Date.now();
     metrics.addMetric(
       METRIC.endToEndLatency,

@@ -6,7 +6,7 @@
 
 import { enrich, failedEvent, failedMalformed } from "../domain/enrich.js";
 import { InjectedFaultError } from "../domain/errors.js";
-import type { EventStatus, QueuedEvent, StoredEvent } from "../domain/event.js";
+import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
 import type { SalvagedEvent } from "../domain/message.js";
 import { checkBusinessRules } from "../domain/rules.js";
 import type { EventWriter } from "../ports/event-store.js";
@@ -37,7 +37,7 @@ export async function processEvent(
   const record = verdict.ok
     ? enrich(message, { at, attempts })
     : failedEvent(message, { at, attempts, kind: "business_rule", reason: verdict.reason });
-  return store(record, deps.writer);
+  return store(record, deps.writer, message.replay);
 }
 
 /** A malformed message that still names its tenant and id: stored as failed, not retried. */
@@ -56,8 +56,15 @@ export function recordMalformed(
   return store(record, deps.writer);
 }
 
-export async function store(record: StoredEvent, writer: EventWriter): Promise<ProcessOutcome> {
-  const put = await writer.putIfAbsent(record);
+/** A replay's outcome replaces the failed record it replays; anything else is a first write. */
+export async function store(
+  record: StoredEvent,
+  writer: EventWriter,
+  replay?: ReplayMarker,
+): Promise<ProcessOutcome> {
+  const put = replay
+    ? await writer.replaceFailed(record, replay)
+    : await writer.putIfAbsent(record);
   if (put.kind === "duplicate") {
     return { kind: "duplicate", record, conflict: !put.same, existingStatus: put.existingStatus };
   }

@@ -15,7 +15,7 @@ export const DEFAULT_STATS_WINDOW_MS = 24 * 3_600_000;
 /** Query string values by name; a name given twice has two values. */
 export type QueryParams = Record<string, string[] | undefined>;
 
-type Invalid = { kind: "invalid"; message: string; details: FieldError[] };
+export type Invalid = { kind: "invalid"; message: string; details: FieldError[] };
 
 const invalid = (message: string, details: FieldError[]): Invalid => ({
   kind: "invalid",
@@ -42,7 +42,8 @@ const instant = z.iso
   .datetime({ offset: true, message: "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z" })
   .transform((v) => new Date(v).toISOString());
 
-const listSchema = z.object({
+/** Query parameters of GET /v1/events (also the OpenAPI description's). */
+export const listSchema = z.object({
   type: z.string().regex(EVENT_TYPE_PATTERN, "must be a valid event type").optional(),
   status: z.enum(["processed", "failed"], { message: "must be processed or failed" }).optional(),
   from: instant.optional(),
@@ -61,7 +62,8 @@ const listSchema = z.object({
   cursor: z.string().min(1).max(4096).optional(),
 });
 
-const statsSchema = z.object({ from: instant.optional(), to: instant.optional() });
+/** Query parameters of GET /v1/stats (also the OpenAPI description's). */
+export const statsSchema = z.object({ from: instant.optional(), to: instant.optional() });
 
 export async function listEvents(
   tenantId: string,
@@ -122,7 +124,7 @@ export async function eventStats(
 
 const rangeError: FieldError = { path: "from", message: "must not be after to" };
 
-function parseParams<T extends z.ZodObject>(
+export function parseParams<T extends z.ZodObject>(
   schema: T,
   params: QueryParams,
 ): { kind: "ok"; value: z.output<T> } | Invalid {

@@ -3,6 +3,8 @@
  * event (kind "dead_letter"), written conditionally. If the id is already stored (another
  * copy got through, or this message was recorded before a crash) it is a duplicate:
  * success, nothing overwritten. Storage errors throw, so the message stays in the DLQ.
+ * A dead-lettered REPLAY is the exception: it replaces the failed record it replays
+ * (attempts added up, history continued), as the process function does.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { failedEvent } from "../domain/enrich.js";
@@ -34,7 +36,7 @@ export function recordDeadEvent(
     kind: "dead_letter",
     reason: `not processed after ${deps.maxReceiveCount} receives`,
   });
-  return store(record, deps.writer);
+  return store(record, deps.writer, message.replay);
 }
 
 export class DeadLetterBatch {

@@ -1,6 +1,6 @@
 /**
  * The HTTPS edge: a REST API whose resources come from ROUTES, proxying to the
- * ingest and query functions, with JSON access logs, throttling and tracing.
+ * ingest, query and replay functions, with JSON access logs, throttling and tracing.
  */
 import { Stack } from "aws-cdk-lib";
 import {
@@ -93,6 +93,28 @@ const GATEWAY_ERRORS: readonly {
   },
 ];
 
+/**
+ * Request bodies API Gateway hands over base64-encoded, byte for byte, instead of reading
+ * them as UTF-8 text (which replaces invalid bytes): the data of binary-mode CloudEvents
+ * (POST /v1/events with ce-* headers). The handlers decode either form. Not "*\/*": that
+ * would also base64 JSON bodies and break the CORS preflight's MOCK integration. Binary
+ * data of another type should be sent as application/octet-stream (or in structured mode
+ * as data_base64); the local runtime passes every non-text type base64-encoded.
+ */
+export const BINARY_MEDIA_TYPES: readonly string[] = [
+  "application/octet-stream",
+  "application/cbor",
+  "application/protobuf",
+  "application/x-protobuf",
+  "application/avro",
+  "application/gzip",
+  "application/zip",
+  "application/pdf",
+  "image/*",
+  "audio/*",
+  "video/*",
+];
+
 export interface EventApiProps {
   settings: EventFlowSettings;
   storage: EventStorage;
@@ -108,6 +130,8 @@ export class EventApi extends Construct {
   public readonly accessLogGroup: LogGroup;
   public readonly ingestFunction: EventFlowFunction;
   public readonly queryFunction: EventFlowFunction;
+  /** POST /v1/failed/replay: re-enqueues failed events (ops). */
+  public readonly replayFunction: EventFlowFunction;
   /** Base URL with the stage and no trailing slash: append a route path such as /v1/events. */
   public readonly url: string;
   /** The alias API Gateway invokes when provisioned concurrency is on. */
@@ -136,6 +160,15 @@ export class EventApi extends Construct {
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
 
+    this.replayFunction = new EventFlowFunction(this, "Replay", {
+      name: "replay",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.replayFunction.bindFailedReplay(storage.table);
+    this.replayFunction.bindQueue(storage.queue, "send");
+
     this.ingestAlias = this.provisionIngest(settings);
 
     this.accessLogGroup = new LogGroup(this, "AccessLogs", {
@@ -148,6 +181,22 @@ export class EventApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       // The account-wide CloudWatch role is not this stack's to own (see APIG6).
       cloudWatchRole: false,
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
+      // No request validation (RequestValidator + Models), deliberately. The handlers
+      // validate with the zod schemas that also produce the OpenAPI description
+      // (lambdas/openapi/document.ts, GET /v1/openapi.json). Models from the same schemas
+      // (z.toJSONSchema target "draft-04") were evaluated and rejected:
+      // - API Gateway answers a failed model with its own BAD_REQUEST_BODY response: one
+      //   message, no per-field `details`, and no per-event results in a batch, where the
+      //   handler rejects only the invalid events and queues the rest;
+      // - POST /v1/events is several bodies under one media type: application/json is a
+      //   native event, a native batch, or the data of a binary-mode CloudEvent (any JSON),
+      //   so no single model can be right for it;
+      // - draft 4 cannot express checks the handler makes (reserved keys, numbers DynamoDB
+      //   cannot store exactly, nesting depth, event size, extension attribute names);
+      // - query strings are validated strictly by the handlers (unknown or repeated
+      //   parameters are errors), which request parameters cannot express.
+      // The cdk-nag finding AwsSolutions-APIG2 is acknowledged in eventflow-stack.ts.
       deployOptions: {
         stageName: props.stageName ?? DEFAULT_STAGE_NAME,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
@@ -185,6 +234,7 @@ export class EventApi extends Construct {
     const targets: Partial<Record<FunctionName, IFunction>> = {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
+      replay: this.replayFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

@@ -10,11 +10,11 @@ import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { EventFlowSettings } from "../config.js";
+import { type EventFlowSettings, TABLE } from "../config.js";
 import {
   FUNCTION_ENTRIES,
   type FunctionName,
@@ -25,6 +25,26 @@ import {
 
 /** The repository root: FUNCTION_ENTRIES and the lock file are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction). Exported so the
+ * benchmarks (load-testing/bench) build byte-identical bundles to measure.
+ */
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  minify: true,
+  sourceMap: true,
+  // The handlers' own sources are not shipped; stack traces still map to file:line.
+  sourcesContent: false,
+  format: OutputFormat.ESM,
+  target: "node24",
+  mainFields: ["module", "main"],
+  // The SDK version the tests ran against, not whatever the runtime ships that week.
+  bundleAwsSDK: true,
+  // Some CommonJS dependencies call require(); ESM output has no require of its own.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+};
 
 /**
  * What a function may do with the table.
@@ -105,21 +125,7 @@ export class EventFlowFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: functionEnvironment(name, settings, refs),
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // The handlers' own sources are not shipped; stack traces still map to file:line.
-        sourcesContent: false,
-        format: OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
-        // The SDK version the tests ran against, not whatever the runtime ships that week.
-        bundleAwsSDK: true,
-        // Some CommonJS dependencies call require(); ESM output has no require of its own.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*".
     Validations.of(this.role).acknowledge({
@@ -138,6 +144,25 @@ export class EventFlowFunction extends Construct {
     }
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources }),
+    );
+  }
+
+  /**
+   * Replay: Query the failed index (it projects every attribute, so no BatchGetItem), and
+   * GetItem plus conditional UpdateItem of failed items; no puts, deletes or scans.
+   */
+  public bindFailedReplay(table: ITable): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        resources: [table.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: [`${table.tableArn}/index/${TABLE.failedIndex.name}`],
+      }),
     );
   }
 

@@ -272,7 +272,7 @@ describe("refused requests", () => {
     }
   });
 
-  it("answers 415 unless the body is declared application/json in UTF-8", async () => {
+  it("answers 415 unless the body is declared JSON in UTF-8 (or is a binary-mode CloudEvent)", async () => {
     const body = JSON.stringify(valid());
     const withType = (contentType?: string) => {
       const event = ingestEvent(body);
@@ -282,7 +282,9 @@ describe("refused requests", () => {
     for (const type of [
       undefined,
       "text/plain",
-      "application/cloudevents+json",
+      // A CloudEvents format other than JSON; application/cloudevents+json is structured mode.
+      "application/cloudevents+avro",
+      "application/cloudevents+json; charset=iso-8859-1",
       "application/json; charset=iso-8859-1",
     ]) {
       await expectRefused(withType(type), 415, "unsupported_media_type");

@@ -1,0 +1,120 @@
+/**
+ * POST /v1/failed/replay: re-enqueue selected failed events (use-cases/replay-failed.ts).
+ * Answers 200 with the selection for a dry run, 202 with what was enqueued otherwise,
+ * 400 with field errors for a bad request, 503 when nothing armed could be enqueued.
+ *
+ * Least privilege (lib/constructs/api.ts): Query on the failed index, GetItem and
+ * UpdateItem on the table, SendMessage on the queue; no PutItem, no DeleteItem.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { ENV } from "../../lib/config.js";
+import { ROUTES } from "../../lib/functions.js";
+import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
+import { DynamoDbReplayRecorder } from "../adapters/dynamodb-replay-recorder.js";
+import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
+import { documentClient, dynamodb, sqs } from "../shared/clients.js";
+import { envVars, parseEnv } from "../shared/env.js";
+import { bodyText, httpError, httpHandler, json, matchRoute } from "../shared/http.js";
+import { logger, metrics } from "../shared/powertools.js";
+import {
+  parseReplayRequest,
+  REPLAY_METRIC,
+  replayFailed,
+  type Skipped,
+} from "../use-cases/replay-failed.js";
+
+const config = parseEnv({
+  [ENV.tableName]: envVars[ENV.tableName],
+  [ENV.queueUrl]: envVars[ENV.queueUrl],
+  [ENV.timeShards]: envVars[ENV.timeShards],
+});
+
+const reader = new DynamoDbEventReader(documentClient, dynamodb, {
+  tableName: config[ENV.tableName],
+  timeShards: config[ENV.timeShards],
+  // A replay call selects up to 1000 events: read more of the index per request than a
+  // 100-item list page needs before answering with a short page and a cursor.
+  maxRounds: 16,
+  filteredReadSize: 500,
+});
+const recorder = new DynamoDbReplayRecorder(documentClient, { tableName: config[ENV.tableName] });
+const queue = new SqsEventQueue(sqs, config[ENV.queueUrl], {
+  onError: (message, detail) => logger.error(message, detail),
+});
+
+const routes = ROUTES.filter((r) => r.function === "replay");
+
+export const handler = httpHandler(async ({ event, context, tenantId }) => {
+  const match = matchRoute(event, routes);
+  if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
+  if (match.kind === "method_not_allowed") {
+    const allow = match.allow.join(", ");
+    return httpError(405, "method_not_allowed", `Allowed: ${allow}`, { headers: { Allow: allow } });
+  }
+  // AUTHORIZATION: replay changes state for a whole tenant. When the auth issue lands
+  // (API keys + Lambda authorizer), require the admin scope from the authorizer's context
+  // here and answer 403 without it. Until then any caller of the API may replay.
+
+  const body = bodyText(event);
+  const now = new Date();
+  const parsed = parseReplayRequest(body.ok ? body.text : undefined, now);
+  if (parsed.kind === "invalid") {
+    return httpError(400, "validation_failed", parsed.message, { details: parsed.details });
+  }
+  const { request } = parsed;
+  const requestId = context.awsRequestId;
+  const result = await replayFailed(tenantId, request, {
+    reader,
+    recorder,
+    queue,
+    requestId,
+    now: () => now,
+  });
+  if (result.kind === "invalid") {
+    return httpError(400, "validation_failed", result.message, { details: result.details });
+  }
+  if (result.kind === "invalid_cursor") {
+    return httpError(400, "invalid_cursor", `The ${result.message}`);
+  }
+  const more = result.nextCursor ? { nextCursor: result.nextCursor } : {};
+  const { ids: _ids, cursor: _cursor, ...filters } = request;
+  if (result.kind === "dry_run") {
+    logger.info("Replay dry run", { tenantId, filters, count: result.events.length });
+    return json(200, {
+      dryRun: true,
+      count: result.events.length,
+      events: result.events,
+      skipped: result.skipped,
+      ...more,
+    });
+  }
+  // The audit line: who asked (once auth exists), what was selected, what was enqueued.
+  logger.info("Replay", {
+    tenantId,
+    replayRequestId: requestId,
+    filters,
+    ids: request.ids?.length,
+    replayed: result.ids.length,
+    skipped: countBy(result.skipped),
+  });
+  metrics.addMetric(REPLAY_METRIC.eventsReplayed, MetricUnit.Count, result.ids.length);
+  if (result.armed > 0 && result.ids.length === 0) {
+    const error = httpError(503, "queue_unavailable", "No event could be queued; retry later", {
+      requestId,
+    });
+    return json(503, { ...(error.body as object), skipped: result.skipped });
+  }
+  return json(202, {
+    replayed: result.ids.length,
+    ids: result.ids,
+    skipped: result.skipped,
+    requestId,
+    ...more,
+  });
+});
+
+function countBy(skipped: Skipped[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  return counts;
+}

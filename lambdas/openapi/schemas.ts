@@ -1,0 +1,240 @@
+/**
+ * zod schemas of what the API answers, for the OpenAPI description. Requests are
+ * described by the schemas the handlers validate with (domain/event.ts,
+ * domain/cloudevents.ts, the use cases' parameter schemas). Answers are TypeScript types
+ * in the code that builds them; each schema here is checked against its type at compile
+ * time (`Same<...>` below), so the description cannot drift from what is returned.
+ */
+import { z } from "zod";
+import { CLOUDEVENTS_SPEC_VERSION, cloudEventSchema } from "../domain/cloudevents.js";
+import {
+  cloudEventMetaSchema,
+  EVENT_ID_PATTERN,
+  type HistoryEntry,
+  incomingEventSchema,
+  LIMITS,
+  queuedEventSchema,
+  type StoredEvent,
+} from "../domain/event.js";
+import type { FieldError } from "../domain/json.js";
+import type { ListPage } from "../ports/event-store.js";
+import type { ErrorEnvelope } from "../shared/http.js";
+import type { HealthReport } from "../use-cases/check-health.js";
+import type { FailedPage } from "../use-cases/failed-events.js";
+import type { StatsReport } from "../use-cases/query-events.js";
+import type { Candidate, Skipped } from "../use-cases/replay-failed.js";
+
+/** True when A and B are assignable to each other; a `false` fails compilation below. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const same = <A, B>(check: Same<A, B>) => check;
+
+export const fieldErrorSchema = z.object({
+  path: z.string().meta({ description: "Where: `type`, `events[3].data`, `[2].source`, `ce-id`" }),
+  message: z.string(),
+});
+
+export const errorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.string().meta({
+      description:
+        "validation_failed, invalid_json, empty_body, payload_too_large, unsupported_media_type, invalid_cursor, not_found, route_not_found, method_not_allowed, queue_unavailable, throttled, internal_error, ...",
+    }),
+    message: z.string(),
+    details: z.array(fieldErrorSchema).optional(),
+    requestId: z.string().optional(),
+  }),
+});
+
+export const nativeBatchSchema = z
+  .object({ events: z.array(incomingEventSchema).min(1).max(LIMITS.maxBatchEvents) })
+  .strict();
+
+export const cloudEventBatchSchema = z.array(cloudEventSchema).max(LIMITS.maxBatchEvents);
+
+const storedId = z.string().regex(EVENT_ID_PATTERN);
+const ceId = z.string().meta({ description: "A CloudEvent's own id (`id` is derived from it)" });
+
+export const receiptSchema = z.object({
+  id: storedId,
+  ceId: ceId.optional(),
+  status: z.literal("queued"),
+});
+
+export type Receipt = z.output<typeof receiptSchema>;
+
+export const batchResultSchema = z.discriminatedUnion("status", [
+  z.object({ index: z.int(), id: storedId, ceId: ceId.optional(), status: z.literal("queued") }),
+  z.object({ index: z.int(), status: z.literal("rejected"), errors: z.array(fieldErrorSchema) }),
+  z.object({
+    index: z.int(),
+    id: storedId,
+    ceId: ceId.optional(),
+    status: z.literal("failed"),
+    reason: z.string(),
+  }),
+]);
+export type BatchResult = z.output<typeof batchResultSchema>;
+
+export const batchReceiptSchema = z.object({
+  accepted: z.int(),
+  rejected: z.int(),
+  failed: z.int(),
+  results: z.array(batchResultSchema),
+});
+
+export type BatchReceipt = z.output<typeof batchReceiptSchema>;
+
+/** 503 on a batch: nothing reached the queue; the error plus every event's result. */
+export const batchUnavailableSchema = errorEnvelopeSchema.extend({
+  results: z.array(batchResultSchema),
+});
+
+const historyEntrySchema = z.object({
+  at: z.string(),
+  action: z.enum(["failed", "replayed", "processed"]),
+  detail: z.string().optional(),
+});
+
+const failureKindSchema = z.enum(["business_rule", "dead_letter", "malformed"]);
+
+export const storedEventSchema = z.object({
+  id: storedId,
+  tenantId: z.string(),
+  type: z.string(),
+  source: z.string().optional(),
+  subject: z.string().optional(),
+  time: z.string().optional(),
+  data: z.record(z.string(), z.unknown()),
+  status: z.enum(["processed", "failed"]),
+  receivedAt: z.string(),
+  correlationId: z.string(),
+  attempts: z.int(),
+  processedAt: z.string().optional(),
+  latencyMs: z.number().optional(),
+  enrichment: z.object({ category: z.string().optional() }).catchall(z.unknown()).optional(),
+  cloudEvent: cloudEventMetaSchema.optional(),
+  failedAt: z.string().optional(),
+  failure: z.object({ kind: failureKindSchema, reason: z.string() }).optional(),
+  history: z.array(historyEntrySchema).optional(),
+});
+
+export const eventPageSchema = z.object({
+  items: z.array(storedEventSchema),
+  nextCursor: z.string().optional().meta({ description: "Absent on the last page" }),
+});
+
+/** GET /v1/events/{id} with `Accept: application/cloudevents+json`. */
+export const storedCloudEventSchema = z
+  .object({
+    ...cloudEventSchema.shape,
+    specversion: z.literal(CLOUDEVENTS_SPEC_VERSION),
+    eventflowid: storedId.meta({ description: "The stored id (the path's {id})" }),
+    eventflowstatus: z.enum(["processed", "failed"]),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]))
+  .meta({
+    description:
+      "The event as a structured-mode CloudEvent: CloudEvents as they were sent (plus the two eventflow extensions); native events with source `/eventflow/<tenant>` unless they have one, datacontenttype application/json.",
+  });
+
+const typeStatsSchema = z.object({
+  type: z.string(),
+  processed: z.int(),
+  failed: z.int(),
+  duplicate: z.int(),
+});
+
+export const statsReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  types: z.array(typeStatsSchema),
+  totals: z.object({ processed: z.int(), failed: z.int(), duplicate: z.int() }),
+});
+
+const checkResultSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok"), latencyMs: z.number(), depth: z.int().optional() }),
+  z.object({
+    status: z.literal("error"),
+    latencyMs: z.number(),
+    error: z.enum(["timeout", "unavailable"]),
+  }),
+]);
+
+export const healthReportSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  checks: z.object({ table: checkResultSchema, queue: checkResultSchema, dlq: checkResultSchema }),
+});
+
+export const failedPageSchema = z.object({
+  items: z.array(
+    z.object({
+      id: storedId,
+      type: z.string(),
+      event: queuedEventSchema.shape.event.meta({
+        description: "The event as it was accepted: what a replay sends again",
+      }),
+      failure: z.object({ kind: failureKindSchema, reason: z.string() }),
+      attempts: z.int(),
+      correlationId: z.string(),
+      receivedAt: z.string(),
+      failedAt: z.string(),
+      history: z.array(historyEntrySchema),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+const skippedSchema = z.object({
+  id: z.string(),
+  reason: z.enum(["not_found", "not_failed", "not_matching", "not_replayable", "enqueue_failed"]),
+  detail: z.string().optional(),
+});
+
+const candidateSchema = z.object({
+  id: storedId,
+  type: z.string(),
+  kind: failureKindSchema.optional(),
+  reason: z.string().optional(),
+  failedAt: z.string().optional(),
+  attempts: z.int(),
+});
+
+export const replayDryRunSchema = z.object({
+  dryRun: z.literal(true),
+  count: z.int(),
+  events: z.array(candidateSchema),
+  skipped: z.array(skippedSchema),
+  nextCursor: z.string().optional(),
+});
+
+export const replayAcceptedSchema = z.object({
+  replayed: z.int(),
+  ids: z.array(storedId),
+  skipped: z.array(skippedSchema),
+  requestId: z.string(),
+  nextCursor: z.string().optional(),
+});
+
+export const replayUnavailableSchema = errorEnvelopeSchema.extend({
+  skipped: z.array(skippedSchema),
+});
+
+/** The OpenAPI description itself (GET /v1/openapi.json). */
+export const openApiDocumentSchema = z
+  .object({ openapi: z.string() })
+  .catchall(z.unknown())
+  .meta({ description: "This OpenAPI 3.1 document" });
+
+// Compile-time checks: each schema describes exactly the type the code returns.
+export const SCHEMAS_MATCH_TYPES = [
+  same<z.output<typeof fieldErrorSchema>, FieldError>(true),
+  same<z.output<typeof errorEnvelopeSchema>, ErrorEnvelope>(true),
+  same<z.output<typeof historyEntrySchema>, HistoryEntry>(true),
+  same<z.output<typeof storedEventSchema>, StoredEvent>(true),
+  same<z.output<typeof eventPageSchema>, ListPage>(true),
+  same<z.output<typeof statsReportSchema>, StatsReport>(true),
+  same<z.output<typeof healthReportSchema>, HealthReport>(true),
+  same<z.output<typeof failedPageSchema>, FailedPage>(true),
+  same<z.output<typeof skippedSchema>, Skipped>(true),
+  same<z.output<typeof candidateSchema>, Candidate>(true),
+] as const;
