@@ -1,0 +1,268 @@
+/**
+ * Fault injection for the local runtime (off unless asked for, by flags or by
+ * `POST /_local/faults`). Faults act where AWS would fail, so the handlers' own
+ * retry and classification code sees what it would see in AWS:
+ *
+ * - DynamoDB throttling: a share of the handlers' DynamoDB requests get DynamoDB's
+ *   real 400 ProvisionedThroughputExceededException answer, parsed by the SDK's
+ *   own deserializer (so the SDK retries it, then the handler classifies it).
+ * - DynamoDB unreachable: for N seconds every request is sent to a closed port and
+ *   fails with the SDK's real ECONNREFUSED network error.
+ * - Crash after write: the process function's answer is thrown away after it ran
+ *   (its writes are done), as if the environment died before answering; the
+ *   whole batch returns after the visibility timeout.
+ * - Poison type: process-function DynamoDB writes of events of one type get
+ *   DynamoDB's 500 InternalServerError, every time (the SDK retries it, the handler
+ *   sees a transient failure), until the queue moves the message to the DLQ.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { z } from "zod";
+import { currentInvocation } from "./lambda.js";
+
+export const faultInputSchema = z
+  .object({
+    /** Share (0–1) of DynamoDB requests answered with ProvisionedThroughputExceededException. */
+    dynamodbThrottleRate: z.number().min(0).max(1).optional(),
+    /** DynamoDB is unreachable for this many seconds from now (0 ends an outage). */
+    dynamodbUnreachableSeconds: z.number().min(0).max(86_400).optional(),
+    /** Share (0–1) of process batches whose answer is lost after the handler ran. */
+    crashAfterWriteRate: z.number().min(0).max(1).optional(),
+    /** Events of this type always fail transiently in the process function; null clears. */
+    poisonType: z.string().min(1).max(128).nullable().optional(),
+  })
+  .strict();
+
+export type FaultInput = z.input<typeof faultInputSchema>;
+
+export interface FaultState {
+  dynamodbThrottleRate: number;
+  dynamodbUnreachableUntil: number | null;
+  crashAfterWriteRate: number;
+  poisonType: string | null;
+}
+
+export interface FaultCounts {
+  dynamodbThrottled: number;
+  dynamodbUnreachable: number;
+  crashes: number;
+  poisoned: number;
+}
+
+const OFF: FaultState = {
+  dynamodbThrottleRate: 0,
+  dynamodbUnreachableUntil: null,
+  crashAfterWriteRate: 0,
+  poisonType: null,
+};
+
+/** The error a crash injection reports in place of the handler's answer. */
+export class InjectedCrash extends Error {
+  override name = "InjectedCrash";
+  constructor() {
+    super("injected fault: the process function crashed after writing and before answering");
+  }
+}
+
+const FAULT_MIDDLEWARE = "eventflowLocalFaults";
+
+const READS = new Set(["GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"]);
+const WRITES = new Set([
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "BatchWriteItem",
+  "TransactWriteItems",
+]);
+
+export class Faults {
+  private state: FaultState = { ...OFF };
+  readonly counts: FaultCounts = {
+    dynamodbThrottled: 0,
+    dynamodbUnreachable: 0,
+    crashes: 0,
+    poisoned: 0,
+  };
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** Applies a (validated) change; fields left out keep their value. */
+  update(input: FaultInput): FaultState {
+    const patch = faultInputSchema.parse(input);
+    if (patch.dynamodbThrottleRate !== undefined) {
+      this.state.dynamodbThrottleRate = patch.dynamodbThrottleRate;
+    }
+    if (patch.dynamodbUnreachableSeconds !== undefined) {
+      this.state.dynamodbUnreachableUntil =
+        patch.dynamodbUnreachableSeconds > 0
+          ? Date.now() + patch.dynamodbUnreachableSeconds * 1000
+          : null;
+    }
+    if (patch.crashAfterWriteRate !== undefined) {
+      this.state.crashAfterWriteRate = patch.crashAfterWriteRate;
+    }
+    if (patch.poisonType !== undefined) this.state.poisonType = patch.poisonType;
+    return this.snapshot();
+  }
+
+  clear(): FaultState {
+    this.state = { ...OFF };
+    return this.snapshot();
+  }
+
+  snapshot(): FaultState & { dynamodbUnreachableSeconds: number; counts: FaultCounts } {
+    const until = this.state.dynamodbUnreachableUntil;
+    const remaining = until ? Math.max(0, Math.ceil((until - Date.now()) / 1000)) : 0;
+    return {
+      ...this.state,
+      dynamodbUnreachableUntil: remaining > 0 ? until : null,
+      dynamodbUnreachableSeconds: remaining,
+      counts: { ...this.counts },
+    };
+  }
+
+  get active(): boolean {
+    const s = this.snapshot();
+    return (
+      s.dynamodbThrottleRate > 0 ||
+      s.dynamodbUnreachableSeconds > 0 ||
+      s.crashAfterWriteRate > 0 ||
+      s.poisonType !== null
+    );
+  }
+
+  /** Decides, per process batch, whether to lose the handler's answer. */
+  shouldCrash(): boolean {
+    const hit =
+      this.state.crashAfterWriteRate > 0 && this.random() < this.state.crashAfterWriteRate;
+    if (hit) this.counts.crashes++;
+    return hit;
+  }
+
+  /**
+   * Adds the DynamoDB faults to a client (the handlers' shared client; the
+   * document client built from it shares its middleware stack). The middleware
+   * sits next to the transport, inside the SDK's retry loop, so every attempt
+   * draws again, as every attempt against a throttled table would.
+   */
+  install(client: DynamoDBClient, accountId = "000000000000"): void {
+    // One fault middleware per client, even if a second runtime starts in this process.
+    client.middlewareStack.remove(FAULT_MIDDLEWARE);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String((context as { commandName?: string }).commandName ?? "").replace(
+          /Command$/,
+          "",
+        );
+        const input = args.input as Record<string, unknown>;
+        const request = args.request as FakeableRequest;
+        const until = this.state.dynamodbUnreachableUntil;
+        if (until !== null && Date.now() < until) {
+          this.counts.dynamodbUnreachable++;
+          // Port 1 on loopback: nothing listens, so the SDK's HTTP handler gets a real
+          // ECONNREFUSED, exactly what an unreachable endpoint produces.
+          return next({ ...args, request: { ...request, hostname: "127.0.0.1", port: 1 } });
+        }
+        let response: ReturnType<typeof errorResponse> | undefined;
+        if (this.isPoisonWrite(operation, input)) {
+          this.counts.poisoned++;
+          response = errorResponse(500, "InternalServerError", "Internal server error");
+        } else if (
+          this.state.dynamodbThrottleRate > 0 &&
+          this.random() < this.state.dynamodbThrottleRate
+        ) {
+          this.counts.dynamodbThrottled++;
+          const region = await resolveRegion(client);
+          response = throttleResponse(operation, input, region, accountId);
+        }
+        if (!response) return next(args);
+        // What the transport hands the deserializer: the SDK builds the exception itself.
+        return { response } as unknown as Awaited<ReturnType<typeof next>>;
+      },
+      { step: "deserialize", priority: "low", name: FAULT_MIDDLEWARE },
+    );
+  }
+
+  /** A write, by the process function, of an item (or stats key) of the poison type. */
+  private isPoisonWrite(operation: string, input: Record<string, unknown>): boolean {
+    const poison = this.state.poisonType;
+    if (!poison || !WRITES.has(operation)) return false;
+    if (currentInvocation.getStore()?.function !== "process") return false;
+    return mentionsType(input, poison);
+  }
+}
+
+interface FakeableRequest {
+  hostname?: string;
+  port?: number;
+  [key: string]: unknown;
+}
+
+/** Whether a write carries an item whose `type` attribute is the given type. */
+function mentionsType(input: Record<string, unknown>, type: string): boolean {
+  const walk = (value: unknown, depth: number): boolean => {
+    if (depth > 12 || value === null || typeof value !== "object") return false;
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      // Marshalled ({ type: { S: "purchase" } }) or plain ({ type: "purchase" }).
+      if (k === "type" && (v === type || (v as { S?: unknown } | null)?.S === type)) return true;
+      if (walk(v, depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(input.Item, 0) || walk(input.TransactItems, 0) || walk(input.RequestItems, 0);
+}
+
+async function resolveRegion(client: DynamoDBClient): Promise<string> {
+  const region = client.config.region;
+  return typeof region === "function" ? await region() : region;
+}
+
+/** DynamoDB's answer to a request over an on-demand table's capacity. */
+function throttleResponse(
+  operation: string,
+  input: Record<string, unknown>,
+  region: string,
+  accountId: string,
+) {
+  const tableName =
+    typeof input.TableName === "string"
+      ? input.TableName
+      : Object.keys((input.RequestItems as Record<string, unknown>) ?? {})[0];
+  const kind = READS.has(operation) ? "Read" : "Write";
+  return errorResponse(
+    400,
+    "ProvisionedThroughputExceededException",
+    "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html",
+    {
+      ThrottlingReasons: [
+        {
+          reason: `Table${kind}KeyRangeThroughputExceeded`,
+          resource: `arn:aws:dynamodb:${region}:${accountId}:table/${tableName ?? "unknown"}`,
+        },
+      ],
+    },
+  );
+}
+
+/** A DynamoDB (JSON 1.0 protocol) error answer. */
+function errorResponse(
+  statusCode: number,
+  type: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
+  const body = JSON.stringify({
+    __type: `com.amazonaws.dynamodb.v20120810#${type}`,
+    message,
+    ...extra,
+  });
+  return {
+    statusCode,
+    reason: statusCode === 500 ? "Internal Server Error" : "Bad Request",
+    headers: {
+      "content-type": "application/x-amz-json-1.0",
+      "content-length": String(Buffer.byteLength(body)),
+      "x-amzn-requestid": crypto.randomUUID().replaceAll("-", "").toUpperCase(),
+    },
+    body: new TextEncoder().encode(body),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm start`: the local runtime's entry point. Parses flags, starts the runtime,
+ * prints where everything is, and shuts down gracefully on SIGINT/SIGTERM.
+ */
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SettingsError } from "../lib/config.js";
+import { API_PREFIX } from "../lib/functions.js";
+import { CliError, helpText, parseCli } from "./cli.js";
+import { createLogger, rawStdout } from "./log.js";
+import { type Runtime, RuntimeStartError, startRuntime } from "./runtime.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A line a person can act on, then a non-zero exit. */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`eventflow: ${message}\n`);
+  process.exit(code);
+}
+
+function sampleCurl(url: string): string {
+  const body = JSON.stringify({
+    type: "purchase",
+    source: "local-demo",
+    data: { orderId: "o-1001", amount: 1250, currency: "USD" },
+  });
+  return `curl -sS -X POST ${url}${API_PREFIX}/events -H 'content-type: application/json' -d '${body}'`;
+}
+
+async function main(): Promise<void> {
+  let cli: ReturnType<typeof parseCli>;
+  try {
+    cli = parseCli(process.argv.slice(2), process.env, repoRoot, process.stdout.isTTY === true);
+  } catch (error) {
+    if (error instanceof CliError) fail(error.message, 2);
+    throw error;
+  }
+  if (cli.help) {
+    rawStdout.write(helpText());
+    return;
+  }
+  const color = !cli.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const log = createLogger({ json: cli.json, level: cli.logLevel, color });
+
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({
+      repoRoot,
+      port: cli.port,
+      host: cli.host,
+      dataDir: cli.dataDir,
+      reset: cli.reset,
+      settings: cli.settings,
+      drainTimeoutSeconds: cli.drainTimeoutSeconds,
+      json: cli.json,
+      color,
+      logLevel: cli.logLevel,
+      faults: cli.faults,
+      logger: log,
+    });
+  } catch (error) {
+    if (error instanceof RuntimeStartError || error instanceof SettingsError) fail(error.message);
+    fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  const where = runtime.dataDir
+    ? relative(process.cwd(), runtime.dataDir) || runtime.dataDir
+    : "memory (nothing is kept)";
+  const emulated = (embedded: boolean, endpoint: string, name: string) =>
+    embedded ? `${name} (embedded) ${endpoint}` : `external ${endpoint}`;
+  if (cli.json) {
+    // Always printed, whatever the log level: scripts and tests wait for this line.
+    const ready = {
+      timestamp: new Date().toISOString(),
+      level: "INFO",
+      component: "runtime",
+      message: "EventFlow ready",
+      url: runtime.url,
+      port: runtime.port,
+      apiBase: `${runtime.url}${API_PREFIX}`,
+      dataDir: runtime.dataDir,
+      sqs: runtime.endpoints.sqs,
+      dynamodb: runtime.endpoints.dynamodb,
+      faults: runtime.faults.active ? runtime.faults.snapshot() : undefined,
+    };
+    rawStdout.write(`${JSON.stringify(ready)}\n`);
+  } else {
+    const lines = [
+      "",
+      "  EventFlow is running locally",
+      "",
+      `  API        ${runtime.url}${API_PREFIX}`,
+      `  Data       ${where}`,
+      `  SQS        ${emulated(runtime.endpoints.embeddedSqs, runtime.endpoints.sqs, "fauxqs")}`,
+      `  DynamoDB   ${emulated(runtime.endpoints.embeddedDynamodb, runtime.endpoints.dynamodb, "dynalite")}`,
+      `  Local      ${runtime.url}/_local/status  ·  /_local/metrics  ·  /_local/faults`,
+      ...(runtime.faults.active
+        ? [`  Faults     ${JSON.stringify(runtime.faults.snapshot())}`]
+        : []),
+      "",
+      "  Try:",
+      `    ${sampleCurl(runtime.url)}`,
+      `    curl -sS ${runtime.url}${API_PREFIX}/events/<id from the answer>`,
+      "",
+      "  Ctrl-C stops (drains the queues first; twice exits at once).",
+      "",
+    ];
+    rawStdout.write(`${lines.join("\n")}\n`);
+  }
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`eventflow: ${signal} again: exiting without draining\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    log.info(`${signal} received`);
+    runtime
+      .shutdown({ drain: true })
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`eventflow: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+await main();
