@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: handler CPU cost in-process, bundle sizes and cold-start init, and
+ * cost per million events. Every figure is printed under the method that produced it,
+ * and all of them go to reports/bench-<timestamp>.json.
+ *
+ * The machine is small and may be shared: the load average is recorded with the results.
+ * Nothing here asserts on time; the numbers are for people to read and compare.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
+import { REPO_ROOT } from "../../lib/constructs/eventflow-function.js";
+import { stopBenchAws } from "./bench-aws.js";
+import { benchColdstart, coldstartMethod } from "./coldstart.js";
+import { benchCost, costMethod } from "./cost.js";
+import { benchHandlers, handlersMethod } from "./handlers.js";
+import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
+import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+
+const PROFILES = {
+  full: {
+    handlers: { rounds: 3, warmupSeconds: 1.5, rewarmSeconds: 0.3, seconds: 2 },
+    coldstartRuns: 21,
+    cost: { defaultEvents: 5000, naiveEvents: 1000 },
+  },
+  quick: {
+    handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
+    coldstartRuns: 5,
+    cost: { defaultEvents: 1000, naiveEvents: 200 },
+  },
+} as const;
+
+const print = (lines: string[]) => {
+  process.stdout.write(`${lines.join("\n")}\n`);
+};
+
+function git(args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseBenchOptions>;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const profile = options.quick ? PROFILES.quick : PROFILES.full;
+  const startedAt = new Date();
+  const cpu = cpus();
+  const meta = {
+    startedAt: startedAt.toISOString(),
+    node: process.version,
+    cpu: `${cpu.length} x ${cpu[0]?.model ?? "unknown"}`,
+    loadAverageAtStart: loadavg(),
+    commit: `${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain"]) ? " + uncommitted changes" : ""}`,
+    profile: options.quick ? "quick (smoke test: too few iterations to quote)" : "full",
+    sections: options.sections,
+  };
+  print([
+    `EventFlow bench, ${meta.startedAt}: Node ${meta.node}, ${meta.cpu}, load average ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}, commit ${meta.commit}`,
+    `profile: ${meta.profile}`,
+  ]);
+
+  const report: Record<string, unknown> = { meta };
+  try {
+    if (options.sections.includes("handlers")) {
+      const method = handlersMethod(profile.handlers);
+      print(heading("1. Handler cost in-process (events/s per core)", method));
+      const results = await benchHandlers(profile.handlers);
+      print(handlerLines(results));
+      report.handlers = { method, results };
+    }
+    if (options.sections.includes("coldstart")) {
+      const method = coldstartMethod(profile.coldstartRuns);
+      print(heading("2. Bundle size and cold-start init", method));
+      const result = await benchColdstart({ runs: profile.coldstartRuns });
+      print([...coldstartLines(result), ...coldstartFindings(result)]);
+      report.coldstart = { method, ...result };
+    }
+    if (options.sections.includes("cost")) {
+      const method = costMethod();
+      print(heading("3. Cost per million 1 KiB events", method));
+      const result = await benchCost(profile.cost);
+      print(costLines(result));
+      report.cost = { method, ...result };
+    }
+  } finally {
+    await stopBenchAws();
+  }
+
+  (report.meta as Record<string, unknown>).loadAverageAtEnd = loadavg();
+  (report.meta as Record<string, unknown>).seconds = (Date.now() - startedAt.getTime()) / 1000;
+  const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+  const out = resolve(REPO_ROOT, options.out ?? `reports/bench-${stamp}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  print([
+    "",
+    `load average at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        " ",
+      )}; ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s; JSON: ${out.replace(`${REPO_ROOT}/`, "")}`,
+  ]);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
