@@ -143,7 +143,7 @@ export const TABLE = {
   },
 } as const;
 
-/** Environment variables the functions read (validated at cold start in lambdas/shared/config.ts). */
+/** Environment variables the functions read (validated at cold start by lambdas/shared/env.ts). */
 export const ENV = {
   tableName: "EVENTS_TABLE_NAME",
   queueUrl: "EVENTS_QUEUE_URL",
