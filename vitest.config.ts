@@ -24,6 +24,30 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The local console in Debian's Chromium (playwright-core); screenshots in reports/.
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Generated requests against a running runtime: FUZZ_RUNS cases (300 here,
+          // 10,000 with npm run test:fuzz). After the other projects, not beside them.
+          name: "fuzz",
+          include: ["test/fuzz/**/*.test.ts"],
+          testTimeout: 1_800_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -12,8 +12,8 @@
  * API says what is wrong with it (400 with field errors: printed, exit code 2).
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
 export const DEFAULT_URL = "http://localhost:3000";
@@ -41,7 +41,9 @@ Options:
   --limit N           --list: rows to show (default 50)
   --url U             API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
-  --api-key K         sent as x-api-key
+  --api-key K         an API key with the admin scope (--list: events:read), sent as
+                      Authorization: Bearer (default: EVENTFLOW_API_KEY, else the local
+                      runtime's .eventflow/dev-key when the URL is the default)
   -h, --help
 `;
 
@@ -152,7 +154,7 @@ function parseOptions(argv: string[], io: Io): Options | undefined {
     ...(rate === undefined ? {} : { rate }),
     limit,
     url: baseUrl(values.url, values["stack-outputs"], io),
-    ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
+    ...apiKeyOf(values["api-key"], values.url ?? values["stack-outputs"], io),
   };
 }
 
@@ -199,6 +201,25 @@ export function relativeToInstant(value: string, now: Date): string | undefined 
   ).toISOString();
 }
 
+/** The key: the flag, EVENTFLOW_API_KEY, or (for the default local URL) the dev key file. */
+function apiKeyOf(
+  flag: string | undefined,
+  target: string | undefined,
+  io: Io,
+): { apiKey?: string } {
+  const given = flag || io.env.EVENTFLOW_API_KEY;
+  if (given) return { apiKey: given };
+  if (target || io.env.EVENTFLOW_URL) return {};
+  try {
+    const key = io.readFile(
+      resolve(dirname(fileURLToPath(import.meta.url)), "../.eventflow/dev-key"),
+    );
+    return key.trim() ? { apiKey: key.trim() } : {};
+  } catch {
+    return {};
+  }
+}
+
 function baseUrl(url: string | undefined, outputsFile: string | undefined, io: Io): string {
   let chosen = url;
   if (!chosen && outputsFile) {
@@ -238,7 +259,7 @@ class ApiClient {
   async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let response: Response;
     try {
       response = await this.io.fetch(`${this.options.url}${path}`, {

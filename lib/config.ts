@@ -38,6 +38,16 @@ export const settingsSchema = z
     statsShards: intFrom(1, 100).default(4),
     apiThrottleRateLimit: intFrom(1, 1_000_000).default(1000),
     apiThrottleBurstLimit: intFrom(1, 1_000_000).default(2000),
+    /**
+     * Seconds API Gateway caches the authorizer's answer per Authorization header value
+     * (0 = ask the authorizer on every request). A revoked key keeps working this long.
+     */
+    authorizerCacheSeconds: intFrom(0, 3600).default(300),
+    /** Per-tenant requests a second (the usage plan's throttle, applied to each tenant's key). */
+    tenantRateLimit: intFrom(1, 1_000_000).default(100),
+    tenantBurstLimit: intFrom(1, 1_000_000).default(200),
+    /** Per-tenant requests a UTC day (the usage plan's quota); 0 sets no quota. */
+    tenantQuotaPerDay: intFrom(0, 1_000_000_000).default(1_000_000),
     /** Comma-separated origins; empty leaves CORS off. */
     corsOrigins: z
       .string()
@@ -143,6 +153,18 @@ export const TABLE = {
   },
 } as const;
 
+/**
+ * The API keys table (one small table apart from the events, so the authorizer may read
+ * keys and nothing else). Items:
+ *   key     pk = KEY#<sha256 hex of the key>      tenantId, keyId, scopes, status, usageKey...
+ *   tenant  pk = TENANT#<tenant>                  usageKey (and API Gateway's key id on AWS)
+ * byTenant lists a tenant's keys (sparse: only key items carry keyId).
+ */
+export const KEYS_TABLE = {
+  partitionKey: "pk",
+  byTenantIndex: { name: "byTenant", partitionKey: "tenantId", sortKey: "keyId" },
+} as const;
+
 /** Environment variables the functions read (validated at cold start by lambdas/shared/env.ts). */
 export const ENV = {
   tableName: "EVENTS_TABLE_NAME",
@@ -154,6 +176,7 @@ export const ENV = {
   eventRetentionDays: "EVENT_RETENTION_DAYS",
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
+  keysTableName: "KEYS_TABLE_NAME",
 } as const;
 
 /** Powertools settings shared by every function. */

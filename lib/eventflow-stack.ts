@@ -24,8 +24,9 @@ export const DEFAULT_STACK_NAME = "EventFlow";
 export const STACK_NAME_CONTEXT = "eventflow:stackName";
 export const STAGE_NAME_CONTEXT = "eventflow:apiStageName";
 
-export const AUTHORIZATION_REASON =
-  "authorization arrives with the multi-tenant auth issue (API keys + Lambda authorizer)";
+/** Why the API authorizes with API keys and a Lambda authorizer rather than Cognito. */
+export const COGNITO_REASON =
+  "callers are event producers and services with per-source write keys (as Segment/RudderStack/PostHog SDKs send them: Bearer or Basic), not users who sign in; every method has the Lambda REQUEST authorizer that checks the key (hash in DynamoDB), its tenant and scopes, and returns the tenant's usage plan key. A Cognito user pool would add a sign-in flow no producer can follow";
 
 export interface EventFlowStackProps extends StackProps {
   settings: EventFlowSettings;
@@ -57,6 +58,7 @@ export class EventFlowStack extends Stack {
       tableName: this.storage.table.tableName,
       queueUrl: this.storage.queue.queueUrl,
       dlqUrl: this.storage.deadLetterQueue.queueUrl,
+      keysTableName: this.storage.keysTable.tableName,
     };
     this.api = new EventApi(this, "Api", {
       settings,
@@ -77,6 +79,7 @@ export class EventFlowStack extends Stack {
       process: this.processing.processFunction,
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
+      authorizer: this.api.authorizerFunction,
     };
     this.monitoring = new EventMonitoring(this, "Monitoring", {
       settings,
@@ -92,6 +95,15 @@ export class EventFlowStack extends Stack {
       value: this.api.url,
     });
     new CfnOutput(this, "EventsTableName", { value: this.storage.table.tableName });
+    // What `npm run keys -- --stack-outputs <file>` needs to manage keys on this stack.
+    new CfnOutput(this, "KeysTableName", {
+      description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
+      value: this.storage.keysTable.tableName,
+    });
+    new CfnOutput(this, "UsagePlanId", {
+      description: "The default per-tenant usage plan each tenant's API Gateway API key joins",
+      value: this.api.usagePlan.usagePlanId,
+    });
     new CfnOutput(this, "QueueUrl", { value: this.storage.queue.queueUrl });
     new CfnOutput(this, "DlqUrl", { value: this.storage.deadLetterQueue.queueUrl });
     new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
@@ -100,10 +112,10 @@ export class EventFlowStack extends Stack {
 
   /** Each accepted finding, scoped to the resource it concerns, with its reason. */
   private suppressNagFindings(): void {
-    // Acknowledged on the API construct: covers its methods, stage and deployment.
+    // Acknowledged on the API construct: covers its methods, stage and deployment. No
+    // acknowledgement of APIG4 (authorization): every method has the key authorizer.
     Validations.of(this.api.restApi).acknowledge(
-      { id: "AwsSolutions-APIG4", reason: AUTHORIZATION_REASON },
-      { id: "AwsSolutions-COG4", reason: AUTHORIZATION_REASON },
+      { id: "AwsSolutions-COG4", reason: COGNITO_REASON },
       {
         id: "AwsSolutions-APIG2",
         reason:
@@ -112,7 +124,7 @@ export class EventFlowStack extends Stack {
       {
         id: "AwsSolutions-APIG3",
         reason:
-          "a WAFv2 web ACL is a per-account cost and rule-set decision; stage throttling bounds abuse until the auth issue lands, and an ACL can be associated with the stage without changing this stack",
+          "a WAFv2 web ACL is a per-account cost and rule-set decision; every method needs an API key, per-tenant usage plans and stage throttling bound abuse, and an ACL can be associated with the stage without changing this stack",
       },
       {
         id: "AwsSolutions-APIG6",

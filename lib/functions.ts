@@ -5,7 +5,7 @@
  */
 import { ENV, type EventFlowSettings, OBSERVABILITY, TIME_SHARDS } from "./config.js";
 
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay";
+export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
 
 /** Handler files, relative to the repository root; each exports `handler`. */
 export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
@@ -14,36 +14,58 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   process: "lambdas/handlers/process.ts",
   dlq: "lambdas/handlers/dlq.ts",
   replay: "lambdas/handlers/replay.ts",
+  // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
+  authorizer: "lambdas/handlers/authorizer.ts",
 };
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
+export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * What a route asks of the caller's key: one scope, or `authenticated` (any valid key,
+ * whatever its scopes). Read by the stack (every method has the authorizer), by the
+ * authorizer (the policy it returns lists the routes a key's scopes open) and by the
+ * handlers (which check again), locally and on AWS.
+ */
+export type RouteScope = Scope | "authenticated";
 
 export interface Route {
   method: HttpMethod;
   /** API Gateway resource path; `{name}` is a path parameter. */
   path: string;
   function: FunctionName;
+  scope: RouteScope;
 }
 
 export const API_PREFIX = "/v1";
 
 export const ROUTES: readonly Route[] = [
-  { method: "POST", path: "/v1/events", function: "ingest" },
-  { method: "GET", path: "/v1/events", function: "query" },
-  { method: "GET", path: "/v1/events/{id}", function: "query" },
-  { method: "GET", path: "/v1/stats", function: "query" },
-  { method: "GET", path: "/v1/health", function: "query" },
+  { method: "POST", path: "/v1/events", function: "ingest", scope: "events:write" },
+  { method: "GET", path: "/v1/events", function: "query", scope: "events:read" },
+  { method: "GET", path: "/v1/events/{id}", function: "query", scope: "events:read" },
+  { method: "GET", path: "/v1/stats", function: "query", scope: "events:read" },
+  // Any valid key: a producer with only events:write can check the platform is up.
+  { method: "GET", path: "/v1/health", function: "query", scope: "authenticated" },
   // The OpenAPI 3.1 description of these routes (lambdas/openapi/document.ts).
-  { method: "GET", path: "/v1/openapi.json", function: "query" },
-  { method: "GET", path: "/v1/failed", function: "query" },
-  { method: "POST", path: "/v1/failed/replay", function: "replay" },
+  { method: "GET", path: "/v1/openapi.json", function: "query", scope: "authenticated" },
+  { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
+  // Replay changes state for the whole tenant: admin only.
+  { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
 ];
+
+/** Whether a key with these scopes may call a route. */
+export const scopeAllows = (scopes: readonly string[], required: RouteScope): boolean =>
+  required === "authenticated" || scopes.includes(required);
 
 /** Names (or CDK tokens) of the resources a function's environment points at. */
 export interface ResourceRefs {
   tableName: string;
   queueUrl: string;
   dlqUrl: string;
+  keysTableName: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -52,13 +74,15 @@ export function functionEnvironment(
   settings: EventFlowSettings,
   refs: ResourceRefs,
 ): Record<string, string> {
-  const common: Record<string, string> = {
+  const base: Record<string, string> = {
     POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
     POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
     POWERTOOLS_LOG_LEVEL: "INFO",
     NODE_OPTIONS: "--enable-source-maps",
-    [ENV.tableName]: refs.tableName,
   };
+  // The authorizer reads API keys and nothing else: it is not told where events are.
+  if (name === "authorizer") return { ...base, [ENV.keysTableName]: refs.keysTableName };
+  const common: Record<string, string> = { ...base, [ENV.tableName]: refs.tableName };
   switch (name) {
     case "ingest":
       return { ...common, [ENV.queueUrl]: refs.queueUrl };
@@ -109,7 +133,10 @@ export interface FunctionSizing {
  */
 export function functionSizing(name: FunctionName, s: EventFlowSettings): FunctionSizing {
   switch (name) {
+    // The authorizer sits in front of every uncached API call, like ingest: latency-bound,
+    // one GetItem per call.
     case "ingest":
+    case "authorizer":
       return { memoryMb: s.ingestMemoryMb, timeoutSeconds: s.ingestTimeoutSeconds };
     // replay is an API function like query, bounded by API Gateway's 29 s as well; a call
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type { Route } from "../lib/functions.js";
+import type { LocalAuthorizer } from "./auth.js";
 import { describeError, type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";
 
@@ -33,6 +34,8 @@ export interface ApiGatewayOptions {
   integrationTimeoutMs?: number;
   logger: RuntimeLogger;
   region: string;
+  /** The stack's key authorizer and usage plan on every route (local/auth.ts); absent: none. */
+  auth?: LocalAuthorizer;
 }
 
 export interface CorsPreflight {
@@ -446,6 +449,13 @@ export class ApiGateway {
       localPort,
     });
     const log = this.options.logger;
+    if (this.options.auth) {
+      const methodArn = `arn:aws:execute-api:${this.options.region}:000000000000:local/${STAGE}/${method}${path}`;
+      const decision = await this.options.auth.check(event, methodArn);
+      if (decision.kind === "refuse") return withId(decision.answer(requestId));
+      event.requestContext.authorizer = decision.authorizer;
+      event.requestContext.identity.apiKey = decision.usageKey;
+    }
     const eventBytes = Buffer.byteLength(JSON.stringify(event));
     if (eventBytes > LAMBDA_PAYLOAD_LIMIT_BYTES) {
       // Lambda refuses an invocation payload over 6 MB; the gateway reports a failure.

@@ -167,6 +167,13 @@ Fault injection (off by default; also at run time: POST /_local/faults)
       --fault-poison-type <type>        events of this type always fail transiently in
                                         the process function (they end in the DLQ)
 
+API keys
+  Every API route needs one: Authorization: Bearer <key> (or curl -u <key>:). The first
+  start creates a key for tenant "local" with every scope, keeps it in <data-dir>/dev-key
+  and prints it (--memory: a new one each run). More keys, against the running runtime:
+    npm run keys -- create --tenant <tenant> --scopes events:write[,events:read,admin]
+    npm run keys -- list|revoke|rotate --tenant <tenant> [--key efk_<id>]
+
 Local-only endpoints (on AWS these are unknown resources: 404 Not Found)
   GET    /_local/status     queues, pollers, settings, endpoints
   GET    /_local/faults     current faults and how often each fired

@@ -14,6 +14,11 @@
  * - Poison type: process-function DynamoDB writes of events of one type get
  *   DynamoDB's 500 InternalServerError, every time (the SDK retries it, the handler
  *   sees a transient failure), until the queue moves the message to the DLQ.
+ * - Slow table: every DynamoDB request takes N ms longer (a latency spike).
+ * - Queue visibility: the main queue's VisibilityTimeout is set to N seconds, as a
+ *   misconfigured queue would have it. Below the time a batch takes, a message becomes
+ *   visible again while its first consumer still works on it and a second consumer
+ *   receives it: what idempotent writes must absorb. Clearing restores the stack's value.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
@@ -29,6 +34,10 @@ export const faultInputSchema = z
     crashAfterWriteRate: z.number().min(0).max(1).optional(),
     /** Events of this type always fail transiently in the process function; null clears. */
     poisonType: z.string().min(1).max(128).nullable().optional(),
+    /** Every DynamoDB request takes this many milliseconds longer (0 ends it). */
+    dynamodbLatencyMs: z.number().int().min(0).max(60_000).optional(),
+    /** The main queue's visibility timeout in seconds; null restores the stack's value. */
+    queueVisibilityTimeoutSeconds: z.number().int().min(0).max(43_200).nullable().optional(),
   })
   .strict();
 
@@ -39,6 +48,8 @@ export interface FaultState {
   dynamodbUnreachableUntil: number | null;
   crashAfterWriteRate: number;
   poisonType: string | null;
+  dynamodbLatencyMs: number;
+  queueVisibilityTimeoutSeconds: number | null;
 }
 
 export interface FaultCounts {
@@ -46,6 +57,7 @@ export interface FaultCounts {
   dynamodbUnreachable: number;
   crashes: number;
   poisoned: number;
+  dynamodbDelayed: number;
 }
 
 const OFF: FaultState = {
@@ -53,6 +65,8 @@ const OFF: FaultState = {
   dynamodbUnreachableUntil: null,
   crashAfterWriteRate: 0,
   poisonType: null,
+  dynamodbLatencyMs: 0,
+  queueVisibilityTimeoutSeconds: null,
 };
 
 /** The error a crash injection reports in place of the handler's answer. */
@@ -81,9 +95,31 @@ export class Faults {
     dynamodbUnreachable: 0,
     crashes: 0,
     poisoned: 0,
+    dynamodbDelayed: 0,
   };
 
+  /** Sets the main queue's visibility timeout (null: the stack's value); see bindQueue. */
+  private applyVisibility?: (seconds: number | null) => Promise<void>;
+  private applying: Promise<void> = Promise.resolve();
+
   constructor(private readonly random: () => number = Math.random) {}
+
+  /** The runtime gives the faults a way to change the main queue (SetQueueAttributes). */
+  bindQueue(applyVisibility: (seconds: number | null) => Promise<void>): void {
+    this.applyVisibility = applyVisibility;
+  }
+
+  /** Resolves when queue-level changes of the last update or clear are in effect. */
+  settled(): Promise<void> {
+    return this.applying;
+  }
+
+  private setVisibility(seconds: number | null): void {
+    const apply = this.applyVisibility;
+    if (!apply) return;
+    // In order; a failed change is reported once (by settled), not by every later one.
+    this.applying = this.applying.catch(() => {}).then(() => apply(seconds));
+  }
 
   /** Applies a (validated) change; fields left out keep their value. */
   update(input: FaultInput): FaultState {
@@ -101,10 +137,18 @@ export class Faults {
       this.state.crashAfterWriteRate = patch.crashAfterWriteRate;
     }
     if (patch.poisonType !== undefined) this.state.poisonType = patch.poisonType;
+    if (patch.dynamodbLatencyMs !== undefined) {
+      this.state.dynamodbLatencyMs = patch.dynamodbLatencyMs;
+    }
+    if (patch.queueVisibilityTimeoutSeconds !== undefined) {
+      this.state.queueVisibilityTimeoutSeconds = patch.queueVisibilityTimeoutSeconds;
+      this.setVisibility(patch.queueVisibilityTimeoutSeconds);
+    }
     return this.snapshot();
   }
 
   clear(): FaultState {
+    if (this.state.queueVisibilityTimeoutSeconds !== null) this.setVisibility(null);
     this.state = { ...OFF };
     return this.snapshot();
   }
@@ -126,7 +170,9 @@ export class Faults {
       s.dynamodbThrottleRate > 0 ||
       s.dynamodbUnreachableSeconds > 0 ||
       s.crashAfterWriteRate > 0 ||
-      s.poisonType !== null
+      s.poisonType !== null ||
+      s.dynamodbLatencyMs > 0 ||
+      s.queueVisibilityTimeoutSeconds !== null
     );
   }
 
@@ -155,6 +201,11 @@ export class Faults {
         );
         const input = args.input as Record<string, unknown>;
         const request = args.request as FakeableRequest;
+        const latency = this.state.dynamodbLatencyMs;
+        if (latency > 0) {
+          this.counts.dynamodbDelayed++;
+          await new Promise((r) => setTimeout(r, latency));
+        }
         const until = this.state.dynamodbUnreachableUntil;
         if (until !== null && Date.now() < until) {
           this.counts.dynamodbUnreachable++;

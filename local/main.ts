@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { SettingsError } from "../lib/config.js";
 import { API_PREFIX } from "../lib/functions.js";
 import { CliError, helpText, parseCli } from "./cli.js";
+import { API_KEY_VARIABLE } from "./keys.js";
 import { createLogger, rawStdout } from "./log.js";
 import { type Runtime, RuntimeStartError, startRuntime } from "./runtime.js";
 
@@ -24,7 +25,7 @@ function sampleCurl(url: string): string {
     source: "local-demo",
     data: { orderId: "o-1001", amount: 1250, currency: "USD" },
   });
-  return `curl -sS -X POST ${url}${API_PREFIX}/events -H 'content-type: application/json' -d '${body}'`;
+  return `curl -sS -X POST ${url}${API_PREFIX}/events -H "Authorization: Bearer $${API_KEY_VARIABLE}" -H 'content-type: application/json' -d '${body}'`;
 }
 
 async function main(): Promise<void> {
@@ -78,9 +79,13 @@ async function main(): Promise<void> {
       url: runtime.url,
       port: runtime.port,
       apiBase: `${runtime.url}${API_PREFIX}`,
+      console: `${runtime.url}/`,
       dataDir: runtime.dataDir,
       sqs: runtime.endpoints.sqs,
       dynamodb: runtime.endpoints.dynamodb,
+      // The development key (tenant "local", every scope): send it as a Bearer token.
+      apiKey: runtime.devKey,
+      apiKeyFile: runtime.devKeyFile,
       faults: runtime.faults.active ? runtime.faults.snapshot() : undefined,
     };
     rawStdout.write(`${JSON.stringify(ready)}\n`);
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
       "",
       "  EventFlow is running locally",
       "",
+      `  Console    ${runtime.url}/  (live pipeline; API docs at /docs)`,
       `  API        ${runtime.url}${API_PREFIX}`,
       `  Data       ${where}`,
       `  SQS        ${emulated(runtime.endpoints.embeddedSqs, runtime.endpoints.sqs, "fauxqs")}`,
@@ -98,9 +104,14 @@ async function main(): Promise<void> {
         ? [`  Faults     ${JSON.stringify(runtime.faults.snapshot())}`]
         : []),
       "",
+      `  API key    ${runtime.devKey}`,
+      `             tenant "local", every scope; ${runtime.devKeyFile ? `kept in ${relative(process.cwd(), runtime.devKeyFile) || runtime.devKeyFile}` : "new each --memory run"}`,
+      "",
       "  Try:",
+      `    export ${API_KEY_VARIABLE}=${runtime.devKey}`,
       `    ${sampleCurl(runtime.url)}`,
-      `    curl -sS ${runtime.url}${API_PREFIX}/events/<id from the answer>`,
+      `    curl -sS -H "Authorization: Bearer $${API_KEY_VARIABLE}" ${runtime.url}${API_PREFIX}/events/<id from the answer>`,
+      "    npm run keys -- create --tenant <tenant> --scopes events:write   (more keys)",
       "",
       "  Ctrl-C stops (drains the queues first; twice exits at once).",
       "",

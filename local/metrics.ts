@@ -6,6 +6,10 @@
 
 const SAMPLE_LIMIT = 2048;
 const MINUTES_KEPT = 60;
+/** Per-second buckets (the local console's charts): 15 minutes of one-second periods. */
+export const SECONDS_KEPT = 900;
+/** Values kept per metric and second for its percentiles (a uniform sample beyond). */
+const SECOND_SAMPLE_LIMIT = 1000;
 
 interface MetricDirective {
   Namespace?: string;
@@ -46,6 +50,38 @@ export interface SeriesSnapshot {
   perMinute: { minute: string; count: number; sum: number }[];
 }
 
+interface SecondBucket {
+  count: number;
+  sum: number;
+  values: number[];
+}
+
+/**
+ * One metric over the last `seconds` one-second periods, as CloudWatch would graph it
+ * with period 1 s (Sum, SampleCount, p50, p99); index 0 is the oldest period.
+ */
+export interface MetricSeries {
+  unit: string;
+  sum: number[];
+  count: number[];
+  /** Only for metrics that are not counts; null where a period had no data point. */
+  p50?: (number | null)[];
+  p99?: (number | null)[];
+  /** The whole window as one period. */
+  window: { count: number; sum: number; p50?: number; p99?: number };
+}
+
+export interface TimeSeriesSnapshot {
+  /** Start of the first period (inclusive) and end of the last (exclusive). */
+  start: string;
+  end: string;
+  periodSeconds: 1;
+  metrics: Record<string, MetricSeries>;
+  /** Since the runtime started (or the last reset), as in `snapshot()`. */
+  since: string;
+  totals: MetricsSnapshot["totals"];
+}
+
 export interface MetricsSnapshot {
   since: string;
   emfLines: number;
@@ -57,6 +93,8 @@ export interface MetricsSnapshot {
 export class MetricsAggregator {
   private series = new Map<string, Series>();
   private totals = new Map<string, { unit: string; count: number; sum: number }>();
+  /** Per metric name, each data point counted once (like `totals`), by epoch second. */
+  private seconds = new Map<string, { unit: string; buckets: Map<number, SecondBucket> }>();
   private since = Date.now();
   private lines = 0;
 
@@ -83,6 +121,7 @@ export class MetricsAggregator {
         total.count += values.length;
         total.sum += values.reduce((a, b) => a + b, 0);
         this.totals.set(metric.Name, total);
+        this.addSecond(metric.Name, unit, values, at);
         for (const set of dimensionSets) {
           const dimensions: Record<string, string> = {};
           for (const name of set) dimensions[name] = String(record[name] ?? "");
@@ -140,6 +179,88 @@ export class MetricsAggregator {
     }
   }
 
+  private addSecond(name: string, unit: string, values: number[], at: number): void {
+    let metric = this.seconds.get(name);
+    if (!metric) {
+      metric = { unit, buckets: new Map() };
+      this.seconds.set(name, metric);
+    }
+    const second = Math.floor(at / 1000);
+    let bucket = metric.buckets.get(second);
+    if (!bucket) {
+      bucket = { count: 0, sum: 0, values: [] };
+      metric.buckets.set(second, bucket);
+      const oldest = Math.max(second, Math.floor(Date.now() / 1000)) - SECONDS_KEPT;
+      for (const s of metric.buckets.keys()) if (s <= oldest) metric.buckets.delete(s);
+    }
+    for (const v of values) {
+      bucket.count++;
+      bucket.sum += v;
+      if (bucket.values.length < SECOND_SAMPLE_LIMIT) bucket.values.push(v);
+      else {
+        // Reservoir sampling: every value of the second has the same chance to be kept.
+        const slot = Math.floor(Math.random() * bucket.count);
+        if (slot < SECOND_SAMPLE_LIMIT) bucket.values[slot] = v;
+      }
+    }
+  }
+
+  /**
+   * The last `seconds` complete one-second periods before `now` (the current second is
+   * still filling, so it is left out), per metric name; `names` limits the metrics.
+   */
+  timeSeries(options: { seconds: number; names?: string[]; now?: number }): TimeSeriesSnapshot {
+    const seconds = Math.max(1, Math.min(SECONDS_KEPT, Math.floor(options.seconds)));
+    const end = Math.floor((options.now ?? Date.now()) / 1000);
+    const start = end - seconds;
+    const wanted = options.names?.length ? new Set(options.names) : undefined;
+    const metrics: Record<string, MetricSeries> = {};
+    for (const [name, metric] of [...this.seconds.entries()].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      if (wanted && !wanted.has(name)) continue;
+      const withPercentiles = metric.unit !== "Count";
+      const out: MetricSeries = {
+        unit: metric.unit,
+        sum: [],
+        count: [],
+        ...(withPercentiles ? { p50: [], p99: [] } : {}),
+        window: { count: 0, sum: 0 },
+      };
+      const all: number[] = [];
+      for (let s = start; s < end; s++) {
+        const bucket = metric.buckets.get(s);
+        out.sum.push(bucket?.sum ?? 0);
+        out.count.push(bucket?.count ?? 0);
+        out.window.count += bucket?.count ?? 0;
+        out.window.sum += bucket?.sum ?? 0;
+        if (!withPercentiles) continue;
+        const sorted = bucket ? [...bucket.values].sort((a, b) => a - b) : [];
+        out.p50?.push(sorted.length ? percentile(sorted, 50) : null);
+        out.p99?.push(sorted.length ? percentile(sorted, 99) : null);
+        all.push(...sorted);
+      }
+      if (withPercentiles && all.length > 0) {
+        all.sort((a, b) => a - b);
+        out.window.p50 = percentile(all, 50);
+        out.window.p99 = percentile(all, 99);
+      }
+      metrics[name] = out;
+    }
+    return {
+      start: new Date(start * 1000).toISOString(),
+      end: new Date(end * 1000).toISOString(),
+      periodSeconds: 1,
+      metrics,
+      since: new Date(this.since).toISOString(),
+      totals: Object.fromEntries(
+        [...this.totals.entries()]
+          .filter(([name]) => !wanted || wanted.has(name))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    };
+  }
+
   snapshot(): MetricsSnapshot {
     const series = [...this.series.values()]
       .map((s): SeriesSnapshot => {
@@ -180,7 +301,13 @@ export class MetricsAggregator {
   reset(): void {
     this.series.clear();
     this.totals.clear();
+    this.seconds.clear();
     this.lines = 0;
     this.since = Date.now();
   }
+}
+
+/** Nearest-rank percentile of sorted values (what `snapshot()` reports too). */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }

@@ -23,6 +23,7 @@ import {
 import {
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
+  KEYS_TABLE,
   queueVisibilityTimeoutSeconds,
   TABLE,
 } from "../lib/config.js";
@@ -31,16 +32,22 @@ export interface ResourceNames {
   tableName: string;
   queueName: string;
   dlqName: string;
+  /** @default "eventflow-keys" */
+  keysTableName?: string;
 }
+
+export const DEFAULT_KEYS_TABLE_NAME = "eventflow-keys";
 
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   tableName: "eventflow-events",
   queueName: "eventflow-events",
   dlqName: "eventflow-events-dlq",
+  keysTableName: DEFAULT_KEYS_TABLE_NAME,
 };
 
 export interface LocalResources {
   tableName: string;
+  keysTableName: string;
   queueUrl: string;
   queueArn: string;
   dlqUrl: string;
@@ -67,8 +74,11 @@ export async function ensureResources(
     }),
   });
   await ensureTable(clients.dynamodb, names.tableName);
+  const keysTableName = names.keysTableName ?? DEFAULT_KEYS_TABLE_NAME;
+  await ensureTable(clients.dynamodb, keysTableName, keysTableDefinition(keysTableName), false);
   return {
     tableName: names.tableName,
+    keysTableName,
     queueUrl: queue.url,
     queueArn: queue.arn,
     dlqUrl: dlq.url,
@@ -141,19 +151,51 @@ export function tableDefinition(tableName: string) {
   };
 }
 
-async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+/** The API keys table, from KEYS_TABLE (the CDK stack reads the same). */
+export function keysTableDefinition(tableName: string) {
+  const index = KEYS_TABLE.byTenantIndex;
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: [KEYS_TABLE.partitionKey, index.partitionKey, index.sortKey].map(
+      (name) => ({ AttributeName: name, AttributeType: "S" as const }),
+    ),
+    KeySchema: [{ AttributeName: KEYS_TABLE.partitionKey, KeyType: "HASH" as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" as const },
+          { AttributeName: index.sortKey, KeyType: "RANGE" as const },
+        ],
+        Projection: { ProjectionType: "ALL" as const },
+      },
+    ],
+  };
+}
+
+async function ensureTable(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  definition:
+    | ReturnType<typeof tableDefinition>
+    | ReturnType<typeof keysTableDefinition> = tableDefinition(tableName),
+  /** Events expire (eventRetentionDays); keys do not. */
+  ttl = true,
+): Promise<void> {
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
+  await dynamodb.send(new CreateTableCommand(definition));
   for (let i = 0; i < 100; i++) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === "ACTIVE") break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (!ttl) return;
   // TTL: DynamoDB Local and AWS support it; dynalite does not (its gap, see README).
   try {
     await dynamodb.send(

@@ -12,18 +12,29 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, SQSEvent } from "aws-lambda";
+import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
 import {
   type EventFlowSettings,
   type EventFlowSettingsInput,
+  queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../lib/config.js";
 import { type FunctionName, ROUTES } from "../lib/functions.js";
 import { ApiGateway, type GatewayAnswer, gatewayAnswers, writeAnswer } from "./api-gateway.js";
+import { LocalAuthorizer } from "./auth.js";
+import { consoleAnswer, devKeyAnswer, isConsolePath } from "./console-server.js";
 import { type Emulators, startEmulators } from "./emulators.js";
 import { type FaultInput, Faults, faultInputSchema, InjectedCrash } from "./faults.js";
 import { FUNCTION_PREFIX, functionConfig, HandlerLoader, sharedEnvironment } from "./functions.js";
+import { prototypeAdditions } from "./integrity.js";
+import { ensureDevKey, writeRuntimeInfo } from "./keys.js";
 import { type AnyHandler, type InvokeOutcome, invokeFunction } from "./lambda.js";
 import { createLogger, type LogLevel, type RuntimeLogger } from "./log.js";
 import { MetricsAggregator } from "./metrics.js";
@@ -65,6 +76,8 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Tests only: handlers to run instead of the modules in FUNCTION_ENTRIES. */
   handlers?: Partial<Record<FunctionName, AnyHandler>>;
+  /** Run the embedded emulators on a worker thread (default true; false: this event loop). */
+  emulatorThread?: boolean;
   /** Tests only: a shorter API Gateway integration timeout. */
   integrationTimeoutMs?: number;
   logger?: RuntimeLogger;
@@ -97,6 +110,10 @@ export interface Runtime {
   faults: Faults;
   metrics: MetricsAggregator;
   missingHandlers: FunctionName[];
+  /** The development key (tenant `local`, every scope): see local/keys.ts. */
+  devKey: string;
+  /** Where the development key is kept (absent with --memory). */
+  devKeyFile?: string;
   /** Graceful by default: stop accepting, drain, stop. */
   shutdown(options?: { drain?: boolean }): Promise<ShutdownReport>;
 }
@@ -147,6 +164,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(dataDir ? { dataDir } : {}),
         sqs: !externalSqs,
         dynamodb: !externalDynamodb,
+        // Their own event loop, so the handlers and the emulators use both cores.
+        thread: options.emulatorThread ?? true,
       });
       const started = emulators;
       cleanups.push(() => started.stop());
@@ -184,6 +203,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sqs.destroy();
     });
     const resources = await ensureResources({ dynamodb, sqs }, settings, DEFAULT_RESOURCE_NAMES);
+    // Every route needs a key, on a clean clone too: one for tenant `local` from the start.
+    const keyStore = new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), {
+      tableName: resources.keysTableName,
+    });
+    const devKey = await ensureDevKey(keyStore, dataDir);
 
     for (const [key, value] of Object.entries(sharedEnvironment(settings, resources))) {
       setEnv(key, value);
@@ -216,6 +240,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     cleanups.push(() => {
       clients.dynamodb.destroy();
       clients.sqs.destroy();
+    });
+    // The queue-visibility fault changes the main queue itself; clearing restores the stack's value.
+    faults.bindQueue(async (seconds) => {
+      const VisibilityTimeout = String(seconds ?? queueVisibilityTimeoutSeconds(settings));
+      await sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: resources.queueUrl,
+          Attributes: { VisibilityTimeout },
+        }),
+      );
     });
     if (options.faults) faults.update(options.faults);
 
@@ -302,6 +336,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         : {}),
       logger: log.child("api"),
       region,
+      // The stack's key authorizer (cached per Authorization value) and usage plan.
+      auth: new LocalAuthorizer({
+        invoke: (event) => invoke("authorizer", event),
+        cacheTtlSeconds: settings.authorizerCacheSeconds,
+        limits: {
+          rateLimit: settings.tenantRateLimit,
+          burstLimit: settings.tenantBurstLimit,
+          quotaPerDay: settings.tenantQuotaPerDay,
+        },
+        logger: log.child("auth"),
+      }),
       ...(options.integrationTimeoutMs
         ? { integrationTimeoutMs: options.integrationTimeoutMs }
         : {}),
@@ -333,6 +378,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const admin = new LocalAdmin({
       faults,
       metrics,
+      devKey: devKey.key,
       status: async () => ({
         state,
         settings,
@@ -343,6 +389,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         pollers: { process: processPoller.stats, dlq: dlqPoller.stats },
         faults: faults.snapshot(),
         missingHandlers,
+        // Anything added to a built-in prototype since start-up (prototype pollution).
+        prototypeAdditions: prototypeAdditions(),
       }),
     });
 
@@ -364,7 +412,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const path = (req.url ?? "/").split("?")[0] ?? "/";
       const answer = path.startsWith("/_local/")
         ? await admin.handle(req, path)
-        : await gateway.handle(req, port);
+        : isConsolePath(path)
+          ? await consoleAnswer(req, path)
+          : await gateway.handle(req, port);
       writeAnswer(res, answer);
     };
     await listen(server, options.port, options.host);
@@ -377,6 +427,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           ? `[${options.host}]`
           : options.host;
     const url = `http://${displayHost}:${port}`;
+    if (dataDir) {
+      // Where `npm run keys` finds this runtime's keys table (local/keys.ts).
+      cleanups.push(
+        writeRuntimeInfo(dataDir, {
+          pid: process.pid,
+          url,
+          region,
+          dynamodbEndpoint: endpoints.dynamodb,
+          keysTableName: resources.keysTableName,
+          startedAt: new Date().toISOString(),
+        }),
+      );
+    }
 
     if (missingHandlers.length > 0) {
       log.warn("handler modules not found yet; their routes and queues fail until they exist", {
@@ -390,7 +453,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
      * so one parked for hours does not hold every shutdown for the whole timeout.
      */
     const pending = async (url: string, name: string, deadline: number) => {
-      const timeline = emulators?.inspectQueue?.(name);
+      const timeline = await emulators?.inspectQueue?.(name);
       if (timeline) {
         const due = timeline.returnsAt.filter((t) => t <= deadline).length;
         return { due: timeline.ready + due, later: timeline.returnsAt.length - due };
@@ -484,6 +547,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       faults,
       metrics,
       missingHandlers,
+      devKey: devKey.key,
+      ...(devKey.file ? { devKeyFile: devKey.file } : {}),
       shutdown,
     };
   } catch (error) {
@@ -578,6 +643,8 @@ function closeServer(server: Server): Promise<void> {
 interface AdminDeps {
   faults: Faults;
   metrics: MetricsAggregator;
+  /** Offered to the console (GET /_local/dev-key). */
+  devKey?: string;
   status: () => Promise<unknown>;
 }
 
@@ -618,12 +685,30 @@ class LocalAdmin {
             400,
           );
         }
-        return ok(this.deps.faults.update(parsed.data));
+        const state = this.deps.faults.update(parsed.data);
+        await this.deps.faults.settled();
+        return ok(state);
       }
-      case "DELETE /_local/faults":
-        return ok(this.deps.faults.clear());
+      case "DELETE /_local/faults": {
+        const state = this.deps.faults.clear();
+        await this.deps.faults.settled();
+        return ok(state);
+      }
       case "GET /_local/metrics":
         return ok(this.deps.metrics.snapshot());
+      case "GET /_local/metrics/series": {
+        // Per-second series for the console: ?seconds=120&names=EventsReceived,...
+        const query = new URL(req.url ?? "/", "http://local").searchParams;
+        const names = query.get("names")?.split(",").filter(Boolean);
+        return ok(
+          this.deps.metrics.timeSeries({
+            seconds: Number(query.get("seconds") ?? 120) || 120,
+            ...(names ? { names } : {}),
+          }),
+        );
+      }
+      case "GET /_local/dev-key":
+        return devKeyAnswer(req, this.deps.devKey);
       case "DELETE /_local/metrics":
         this.deps.metrics.reset();
         return ok(this.deps.metrics.snapshot());

@@ -92,6 +92,15 @@ export function transientCause(error: unknown): TransientCause {
   return "unknown";
 }
 
+/**
+ * What a record handler rethrows: Powertools' batch processor reads `error.message` of
+ * whatever a record threw, so a thrown `undefined` or `null` would fail the whole
+ * invocation (every record back, the stored ones redone) instead of listing that record.
+ */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(describeError(error), { cause: error });
+}
+
 /** A short, log-safe description (no stack, no SDK response body). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);

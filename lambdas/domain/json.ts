@@ -12,6 +12,8 @@
  *   copy would set a prototype. Rejected wherever they appear.
  * - Depth: the reviver recurses, so a pathological body (`[[[[...`) would overflow the
  *   stack; a linear pre-scan refuses bodies nested deeper than MAX_JSON_DEPTH first.
+ * - Lone surrogates (`"\ud800"`): valid JSON, but not Unicode text; DynamoDB stores strings
+ *   as UTF-8, which has no encoding for them, so they are refused in keys and strings.
  */
 
 export interface FieldError {
@@ -128,11 +130,18 @@ function describeSyntaxError(text: string, error: unknown): string {
       : "Body is not valid JSON";
   }
   const position = Number(match[1]);
+  // V8 reports a truncated body as an unexpected character one past its end.
+  if (position >= text.length) return "Body is not valid JSON: it ends unexpectedly";
   const before = text.slice(0, position);
   const line = before.split("\n").length;
   const column = position - before.lastIndexOf("\n");
   return `Body is not valid JSON: unexpected character at line ${line}, column ${column} (position ${position})`;
 }
+
+/** A UTF-16 surrogate without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const NOT_UNICODE = "is not well-formed Unicode text (a lone surrogate, e.g. \\ud800)";
 
 const truncate = (s: string) => (s.length > 40 ? `${s.slice(0, 37)}...` : s);
 
@@ -163,6 +172,10 @@ export function inspect(
       errors.push({ path: at, message: v.reason });
       return;
     }
+    if (typeof v === "string" && LONE_SURROGATE.test(v)) {
+      errors.push({ path: at, message: NOT_UNICODE });
+      return;
+    }
     if (typeof v !== "object" || v === null) return;
     if (depth > maxDepth) tooDeep = true;
     if (Array.isArray(v)) {
@@ -174,6 +187,7 @@ export function inspect(
     for (const [key, item] of Object.entries(v)) {
       const next = joinPath(at, key);
       if (RESERVED_KEYS.has(key)) errors.push({ path: next, message: "is a reserved key name" });
+      else if (LONE_SURROGATE.test(key)) errors.push({ path: next, message: `key ${NOT_UNICODE}` });
       else visit(item, next, depth + 1);
     }
   };

@@ -56,18 +56,21 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d
 /**
  * An RFC 3339 date-time (with an offset), or a duration back from `now` (`90s`, `15m`,
  * `1h`, `7d`, `2w`), as ISO UTC with milliseconds (the stored timestamps' form);
- * undefined when it is neither.
+ * undefined when it is neither, or when its UTC year leaves 0000-9999: the result is
+ * compared as a string with stored keys, and "+010000-..." would sort before "2026-...".
  */
 export function parseInstant(value: string, now: Date): string | undefined {
   const d = DURATION.exec(value);
   if (d) {
     const ms = Number(d[1]) * UNIT_MS[d[2] as keyof typeof UNIT_MS];
-    return new Date(now.getTime() - ms).toISOString();
+    return fourDigitYear(new Date(now.getTime() - ms).toISOString());
   }
   if (!RFC3339.test(value)) return undefined;
   const ms = Date.parse(value);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  return Number.isFinite(ms) ? fourDigitYear(new Date(ms).toISOString()) : undefined;
 }
+
+const fourDigitYear = (iso: string) => (/^\d{4}-/.test(iso) ? iso : undefined);
 
 export const INSTANT_HINT =
   "must be an RFC 3339 date-time (2026-01-31T12:00:00Z) or a duration ago (30m, 1h, 7d)";

@@ -97,9 +97,11 @@ function present(result: IngestResult, requestId: string): HttpResponse {
   const empty = result.outcomes.length === 0;
   if (!empty && n("rejected") === result.outcomes.length) {
     const details = result.outcomes.flatMap((o) => (o.status === "rejected" ? o.errors : []));
-    return httpError(400, "validation_failed", "Every event in the batch was rejected", {
-      details,
-    });
+    // Too large, every one of them: the same answer a single oversized event gets.
+    const tooLarge = result.outcomes.every((o) => o.status === "rejected" && o.tooLarge);
+    return tooLarge
+      ? httpError(413, "payload_too_large", "Every event in the batch is too large", { details })
+      : httpError(400, "validation_failed", "Every event in the batch was rejected", { details });
   }
   // Nothing reached the queue: the client must retry the accepted events.
   if (!empty && n("queued") === 0) {

@@ -44,16 +44,15 @@ const queue = new SqsEventQueue(sqs, config[ENV.queueUrl], {
 
 const routes = ROUTES.filter((r) => r.function === "replay");
 
-export const handler = httpHandler(async ({ event, context, tenantId }) => {
+export const handler = httpHandler(async ({ event, context, tenantId, keyId }) => {
   const match = matchRoute(event, routes);
   if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
   if (match.kind === "method_not_allowed") {
     const allow = match.allow.join(", ");
     return httpError(405, "method_not_allowed", `Allowed: ${allow}`, { headers: { Allow: allow } });
   }
-  // AUTHORIZATION: replay changes state for a whole tenant. When the auth issue lands
-  // (API keys + Lambda authorizer), require the admin scope from the authorizer's context
-  // here and answer 403 without it. Until then any caller of the API may replay.
+  // Replay changes state for the whole tenant: the route needs the admin scope (ROUTES),
+  // which the authorizer's policy and httpHandler both enforce (403 without it).
 
   const body = bodyText(event);
   const now = new Date();
@@ -88,9 +87,10 @@ export const handler = httpHandler(async ({ event, context, tenantId }) => {
       ...more,
     });
   }
-  // The audit line: who asked (once auth exists), what was selected, what was enqueued.
+  // The audit line: who asked (tenant and key id), what was selected, what was enqueued.
   logger.info("Replay", {
     tenantId,
+    keyId,
     replayRequestId: requestId,
     filters,
     ids: request.ids?.length,

@@ -50,8 +50,19 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
   servers: { url: string; description?: string }[];
   tags: { name: string; description?: string }[];
+  /** Any one of these authenticates a request (OpenAPI: the alternatives of a list). */
+  security: Record<string, string[]>[];
   paths: Record<string, Record<string, OperationObject>>;
-  components: { schemas: Record<string, JsonSchema> };
+  components: {
+    schemas: Record<string, JsonSchema>;
+    securitySchemes: Record<string, SecuritySchemeObject>;
+  };
+}
+
+export interface SecuritySchemeObject {
+  type: "http";
+  scheme: "bearer" | "basic";
+  description: string;
 }
 
 export interface ParameterObject {
@@ -85,6 +96,8 @@ export interface OperationObject {
   };
   responses: Record<string, ResponseObject>;
   "x-eventflow-function": string;
+  /** The scope the caller's API key needs (ROUTES), or `authenticated` for any valid key. */
+  "x-eventflow-scope": string;
   "x-eventflow-undocumented"?: true;
 }
 
@@ -345,9 +358,35 @@ const OPERATIONS: Record<string, OperationSpec> = {
 
 /** Every operation can also get these (API Gateway's and the handlers' own answers). */
 const COMMON_RESPONSES: Record<string, ResponseSpec> = {
-  "429": error("Throttled by the API stage: retry with backoff"),
+  "401": error(
+    "No API key, or one that is malformed, unknown, revoked or expired (`WWW-Authenticate: Bearer`)",
+  ),
+  "403": error("The API key's scopes do not allow this operation"),
+  "429": error(
+    "Throttled (the tenant's rate, or the whole stage's) or the tenant's daily quota is used up: retry after `Retry-After` seconds",
+  ),
   "500": error("Unexpected failure: quote the requestId when reporting it"),
 };
+
+const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
+  apiKey: {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin).",
+  },
+  apiKeyBasic: {
+    type: "http",
+    scheme: "basic",
+    description:
+      "The same key as the user name of HTTP Basic auth, password empty, as Segment-style SDKs send write keys: `curl -u <key>:`.",
+  },
+};
+
+const scopeNote = (route: Route) =>
+  route.scope === "authenticated"
+    ? "Needs an API key (any scope)."
+    : `Needs an API key with the \`${route.scope}\` scope.`;
 
 const PATH_PARAMETERS: Record<string, { description: string; schema: z.ZodType }> = {
   id: {
@@ -393,8 +432,12 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "failed", description: "Failed events and replay" },
       { name: "operations", description: "Health and this description" },
     ],
+    security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),
     paths,
-    components: { schemas: { ...requests.schemas, ...responses.schemas } },
+    components: {
+      schemas: { ...requests.schemas, ...responses.schemas },
+      securitySchemes: SECURITY_SCHEMES,
+    },
   };
 }
 
@@ -485,11 +528,12 @@ function operationOf(
   const operation: OperationObject = {
     operationId: spec.operationId,
     summary: spec.summary,
-    ...(spec.description ? { description: spec.description } : {}),
+    description: spec.description ? `${spec.description}\n\n${scopeNote(route)}` : scopeNote(route),
     tags: [spec.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
     responses: responsesOf({ ...spec.responses, ...COMMON_RESPONSES }, responses),
     "x-eventflow-function": route.function,
+    "x-eventflow-scope": route.scope,
   };
   if (spec.body) {
     const content: Record<string, MediaTypeObject> = {};
@@ -560,6 +604,7 @@ function undocumented(route: Route, responses: Components): OperationObject {
       responses,
     ),
     "x-eventflow-function": route.function,
+    "x-eventflow-scope": route.scope,
     "x-eventflow-undocumented": true,
   };
 }

@@ -37,4 +37,5 @@ export const envVars = {
   [ENV.eventRetentionDays]: positiveInt,
   [ENV.statsShards]: positiveInt.min(1),
   [ENV.timeShards]: positiveInt.min(1),
+  [ENV.keysTableName]: z.string().min(1),
 } as const;

@@ -8,7 +8,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { DEFAULT_TENANT, TENANT_ID_PATTERN } from "../domain/event.js";
+import { ROUTES, scopeAllows } from "../../lib/functions.js";
+import { TENANT_ID_PATTERN } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
 import type { FieldError } from "../domain/json.js";
 import { CORRELATION_HEADER, logger, metrics } from "./powertools.js";
@@ -18,6 +19,9 @@ export interface HttpRequest {
   context: Context;
   correlationId: string;
   tenantId: string;
+  /** The caller's key: its scopes and id, from the authorizer. */
+  scopes: string[];
+  keyId?: string;
 }
 
 export interface HttpResponse {
@@ -75,24 +79,50 @@ export class TenantResolutionError extends Error {
 
 /**
  * The tenant comes from the authorizer's context only, never from the request body or
- * query. A tenant id the authorizer sets but that is malformed is a server fault (the
- * authorizer is ours), so it fails the request rather than falling back to the default.
+ * query. Every route has the authorizer (lib/constructs/api.ts, and the local runtime),
+ * so a missing or malformed tenant id is a server fault: the request fails (500) rather
+ * than falling back to some tenant.
  */
 export function tenantOf(event: APIGatewayProxyEvent): string {
   const value: unknown = event.requestContext?.authorizer?.tenantId;
-  if (value === undefined || value === null) return DEFAULT_TENANT;
+  if (value === undefined || value === null) {
+    throw new TenantResolutionError("no tenantId from the authorizer: is the route unprotected?");
+  }
   if (typeof value !== "string" || !TENANT_ID_PATTERN.test(value)) {
     throw new TenantResolutionError("authorizer returned a malformed tenantId");
   }
   return value;
 }
 
-/** The body as text; base64 bodies (binary media types) are decoded as strict UTF-8. */
+/** The key's scopes from the authorizer's context (space-separated). */
+export function scopesOf(event: APIGatewayProxyEvent): string[] {
+  const value: unknown = event.requestContext?.authorizer?.scopes;
+  return typeof value === "string" ? value.split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * The gateway already refused a key whose scopes do not open the route (the authorizer's
+ * policy); checked again here, so a route wired without the authorizer, or a policy
+ * cached from an older ROUTES, cannot widen access.
+ */
+function scopeRefusal(event: APIGatewayProxyEvent, scopes: string[]): HttpResponse | undefined {
+  const route = ROUTES.find((r) => r.path === event.resource && r.method === event.httpMethod);
+  if (!route || scopeAllows(scopes, route.scope)) return undefined;
+  return httpError(403, "forbidden", `This API key lacks the ${route.scope} scope`);
+}
+
+/**
+ * The body as text; base64 bodies (binary media types) are decoded as strict UTF-8. A text
+ * body was decoded by API Gateway, which turns bytes that are not UTF-8 into U+FFFD: such a
+ * body is refused rather than stored altered (a client sends U+FFFD itself as `\ufffd`).
+ */
 export function bodyText(
   event: APIGatewayProxyEvent,
 ): { ok: true; text: string | undefined } | { ok: false } {
   if (event.body === null || event.body === undefined) return { ok: true, text: undefined };
-  if (!event.isBase64Encoded) return { ok: true, text: event.body };
+  if (!event.isBase64Encoded) {
+    return event.body.includes("\ufffd") ? { ok: false } : { ok: true, text: event.body };
+  }
   try {
     const bytes = Buffer.from(event.body, "base64");
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
@@ -129,7 +159,19 @@ export function httpHandler(route: Route) {
     const correlationId = correlationIdOf(event);
     logger.appendKeys({ correlationId });
     try {
-      const response = await route({ event, context, correlationId, tenantId: tenantOf(event) });
+      const tenantId = tenantOf(event);
+      const scopes = scopesOf(event);
+      const keyId: unknown = event.requestContext?.authorizer?.keyId;
+      const response =
+        scopeRefusal(event, scopes) ??
+        (await route({
+          event,
+          context,
+          correlationId,
+          tenantId,
+          scopes,
+          ...(typeof keyId === "string" ? { keyId } : {}),
+        }));
       if (response.statusCode >= 500)
         logger.warn("Request failed", { status: response.statusCode });
       return toResult(response, correlationId);

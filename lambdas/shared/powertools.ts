@@ -28,6 +28,8 @@ export const METRIC = {
   deadLettered: "EventsDeadLettered",
   processingLatency: "ProcessingLatency",
   endToEndLatency: "EndToEndLatency",
+  /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
+  keysRejected: "ApiKeysRejected",
 } as const;
 
 export const CORRELATION_HEADER = "x-correlation-id";

@@ -137,7 +137,12 @@ async function evaluate(req: IngestRequest, deps: IngestDeps): Promise<IngestRes
     );
   }
   if (mode === "binary") return evaluateBinary(req, deps);
-  if (req.undecodable) return refuse("invalid_json", "Body is not valid UTF-8");
+  if (req.undecodable) {
+    return refuse(
+      "invalid_json",
+      "Body is not valid UTF-8 (U+FFFD marks undecodable bytes; send that character as \\ufffd)",
+    );
+  }
   const body = req.body ?? "";
   if (body.trim() === "") return refuse("empty_body", "Request body is empty");
   const bytes = Buffer.byteLength(body);

@@ -6,6 +6,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
+  asError,
   classify,
   describeError,
   MalformedMessageError,
@@ -88,7 +89,7 @@ export class ProcessBatch {
       return outcome;
     } catch (error) {
       await this.scheduleRetry(message, error, keys);
-      throw error;
+      throw asError(error);
     }
   }
 

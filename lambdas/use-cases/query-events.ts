@@ -37,10 +37,15 @@ export async function getEvent(
   return event ? { kind: "found", event } : { kind: "not_found" };
 }
 
-/** RFC 3339 with an offset, normalized to UTC with milliseconds like stored receivedAt. */
+/**
+ * RFC 3339 with an offset, normalized to UTC with milliseconds like stored receivedAt.
+ * Range keys compare as strings, so an instant whose UTC year leaves 0000-9999
+ * (9999-12-31T23:00:00-05:00 is "+010000-...") would compare wrongly: refused.
+ */
 const instant = z.iso
   .datetime({ offset: true, message: "must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z" })
-  .transform((v) => new Date(v).toISOString());
+  .transform((v) => new Date(v).toISOString())
+  .refine((v) => /^\d{4}-/.test(v), "must fall within the years 0000-9999 in UTC");
 
 /** Query parameters of GET /v1/events (also the OpenAPI description's). */
 export const listSchema = z.object({

@@ -8,7 +8,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { failedEvent } from "../domain/enrich.js";
-import { describeError, MalformedMessageError } from "../domain/errors.js";
+import { asError, describeError, MalformedMessageError } from "../domain/errors.js";
 import type { QueuedEvent } from "../domain/event.js";
 import { parseQueuedMessage, truncateBody } from "../domain/message.js";
 import type { EventWriter } from "../ports/event-store.js";
@@ -82,7 +82,7 @@ export class DeadLetterBatch {
           error: describeError(error),
         });
       }
-      throw error;
+      throw asError(error);
     }
     if (outcome.kind === "duplicate") {
       // Not a client duplicate, so not in the statistics: only the metric.

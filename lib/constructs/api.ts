@@ -1,23 +1,38 @@
 /**
  * The HTTPS edge: a REST API whose resources come from ROUTES, proxying to the
  * ingest, query and replay functions, with JSON access logs, throttling and tracing.
+ * Every method has the API key authorizer (a Lambda REQUEST authorizer) and requires
+ * the tenant's usage plan key, which the authorizer supplies: per-tenant rate and quota.
  */
-import { Stack } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
+  AuthorizationType,
   Cors,
   EndpointType,
+  IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  Period,
+  RequestAuthorizer,
   ResponseType,
   RestApi,
+  type UsagePlan,
 } from "aws-cdk-lib/aws-apigateway";
 import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EventFlowSettings, SettingsError } from "../config.js";
 import { type FunctionName, type ResourceRefs, ROUTES } from "../functions.js";
+import {
+  AUTH_ANSWERS,
+  type AuthAnswer,
+  QUOTA_RETRY_AFTER_SECONDS,
+  THROTTLED_RETRY_AFTER_SECONDS,
+  WWW_AUTHENTICATE,
+} from "../gateway-auth.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -44,6 +59,10 @@ const ACCESS_LOG_FIELDS = {
   integrationStatus: AccessLogField.contextIntegrationStatus(),
   errorMessage: AccessLogField.contextErrorMessage(),
   xrayTraceId: AccessLogField.contextXrayTraceId(),
+  // Who called: from the authorizer's context (never the key itself).
+  tenantId: AccessLogField.contextAuthorizer("tenantId"),
+  keyId: AccessLogField.contextAuthorizer("keyId"),
+  authorizerError: AccessLogField.contextAuthorizerError(),
 } as const;
 
 /**
@@ -51,15 +70,20 @@ const ACCESS_LOG_FIELDS = {
  * (`{"error":{"code","message","requestId"}}`, lambdas/shared/http.ts) and with the
  * codes the local runtime uses, so clients see one shape everywhere.
  */
-const GATEWAY_ERRORS: readonly {
+interface GatewayError {
   id: string;
   type: ResponseType;
   statusCode?: string;
   code: string;
   /** A JSON string literal, or a VTL variable that renders as one. */
   message: string;
-}[] = [
-  // Without authorization, an unknown route is "not found", not "missing token".
+  /** Static header values (API Gateway allows no per-request values here). */
+  headers?: Record<string, string>;
+}
+
+const GATEWAY_ERRORS: readonly GatewayError[] = [
+  // An unknown route is "not found", not API Gateway's "Missing Authentication Token"
+  // (a known route without a key is UNAUTHORIZED, below).
   {
     id: "GatewayMissingRoute",
     type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
@@ -67,12 +91,17 @@ const GATEWAY_ERRORS: readonly {
     code: "route_not_found",
     message: '"No such route"',
   },
-  {
-    id: "GatewayThrottled",
-    type: ResponseType.THROTTLED,
-    code: "throttled",
-    message: "$context.error.messageString",
-  },
+  auth("GatewayUnauthorized", ResponseType.UNAUTHORIZED, AUTH_ANSWERS.unauthorized, {
+    "WWW-Authenticate": WWW_AUTHENTICATE,
+  }),
+  auth("GatewayAccessDenied", ResponseType.ACCESS_DENIED, AUTH_ANSWERS.forbidden),
+  auth("GatewayInvalidUsageKey", ResponseType.INVALID_API_KEY, AUTH_ANSWERS.noUsagePlan),
+  auth("GatewayThrottled", ResponseType.THROTTLED, AUTH_ANSWERS.throttled, {
+    "Retry-After": String(THROTTLED_RETRY_AFTER_SECONDS),
+  }),
+  auth("GatewayQuotaExceeded", ResponseType.QUOTA_EXCEEDED, AUTH_ANSWERS.quotaExceeded, {
+    "Retry-After": String(QUOTA_RETRY_AFTER_SECONDS),
+  }),
   {
     id: "GatewayTooLarge",
     type: ResponseType.REQUEST_TOO_LARGE,
@@ -115,6 +144,22 @@ export const BINARY_MEDIA_TYPES: readonly string[] = [
   "video/*",
 ];
 
+function auth(
+  id: string,
+  type: ResponseType,
+  answer: AuthAnswer,
+  headers?: Record<string, string>,
+): GatewayError {
+  return {
+    id,
+    type,
+    statusCode: String(answer.status),
+    code: answer.code,
+    message: JSON.stringify(answer.message),
+    ...(headers ? { headers } : {}),
+  };
+}
+
 export interface EventApiProps {
   settings: EventFlowSettings;
   storage: EventStorage;
@@ -132,6 +177,14 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
+  public readonly authorizerFunction: EventFlowFunction;
+  public readonly authorizer: RequestAuthorizer;
+  /**
+   * The default per-tenant limits: each tenant's API Gateway API key (created by
+   * `npm run keys`) is associated with this plan; throttle and quota apply per key.
+   */
+  public readonly usagePlan: UsagePlan;
   /** Base URL with the stage and no trailing slash: append a route path such as /v1/events. */
   public readonly url: string;
   /** The alias API Gateway invokes when provisioned concurrency is on. */
@@ -169,6 +222,14 @@ export class EventApi extends Construct {
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
 
+    this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
+      name: "authorizer",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.authorizerFunction.bindKeyLookup(storage.keysTable);
+
     this.ingestAlias = this.provisionIngest(settings);
 
     this.accessLogGroup = new LogGroup(this, "AccessLogs", {
@@ -182,6 +243,9 @@ export class EventApi extends Construct {
       // The account-wide CloudWatch role is not this stack's to own (see APIG6).
       cloudWatchRole: false,
       binaryMediaTypes: [...BINARY_MEDIA_TYPES],
+      // Usage plans meter the key the authorizer returns (usageIdentifierKey), not an
+      // x-api-key header: producers send one credential, their EventFlow key.
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       // No request validation (RequestValidator + Models), deliberately. The handlers
       // validate with the zod schemas that also produce the OpenAPI description
       // (lambdas/openapi/document.ts, GET /v1/openapi.json). Models from the same schemas
@@ -225,11 +289,37 @@ export class EventApi extends Construct {
       this.restApi.addGatewayResponse(e.id, {
         type: e.type,
         statusCode: e.statusCode,
+        ...(e.headers
+          ? {
+              responseHeaders: Object.fromEntries(
+                Object.entries(e.headers).map(([k, v]) => [k, `'${v}'`]),
+              ),
+            }
+          : {}),
         templates: {
           "application/json": `{"error":{"code":"${e.code}","message":${e.message},"requestId":"$context.requestId"}}`,
         },
       });
     }
+
+    // Cached per Authorization header value; the policy it caches covers every route the
+    // key may call (lambdas/domain/access-policy.ts). A request without the header is 401
+    // without invoking the function.
+    this.authorizer = new RequestAuthorizer(this, "KeyAuthorizer", {
+      handler: this.authorizerFunction.function,
+      identitySources: [IdentitySource.header("Authorization")],
+      resultsCacheTtl: Duration.seconds(settings.authorizerCacheSeconds),
+    });
+
+    this.usagePlan = this.restApi.addUsagePlan("TenantPlan", {
+      description:
+        "EventFlow default per-tenant limits: every tenant's API key is associated with it (npm run keys)",
+      throttle: { rateLimit: settings.tenantRateLimit, burstLimit: settings.tenantBurstLimit },
+      ...(settings.tenantQuotaPerDay > 0
+        ? { quota: { limit: settings.tenantQuotaPerDay, period: Period.DAY } }
+        : {}),
+      apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
+    });
 
     const targets: Partial<Record<FunctionName, IFunction>> = {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
@@ -250,7 +340,12 @@ export class EventApi extends Construct {
         integration = new LambdaIntegration(target, { proxy: true, allowTestInvoke: false });
         integrations.set(route.function, integration);
       }
-      this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration);
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
+        authorizer: this.authorizer,
+        authorizationType: AuthorizationType.CUSTOM,
+        // The tenant's usage plan key (from the authorizer) must be a key of the plan.
+        apiKeyRequired: true,
+      });
     }
   }
 

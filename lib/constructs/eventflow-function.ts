@@ -166,6 +166,13 @@ export class EventFlowFunction extends Construct {
     );
   }
 
+  /** The authorizer: GetItem of one key by its hash, on the keys table only (no index). */
+  public bindKeyLookup(keysTable: ITable): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["dynamodb:GetItem"], resources: [keysTable.tableArn] }),
+    );
+  }
+
   public bindQueue(queue: IQueue, access: QueueAccess): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...QUEUE_ACTIONS[access]], resources: [queue.queueArn] }),

@@ -200,11 +200,16 @@ export class EventMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      graph("API requests", [
-        apiStage.metricCount({ statistic: Stats.SUM, label: "Requests" }),
-        apiStage.metricClientError({ statistic: Stats.SUM, label: "4XX" }),
-        apiStage.metricServerError({ statistic: Stats.SUM, label: "5XX" }),
-      ]),
+      graph(
+        "API requests",
+        [
+          apiStage.metricCount({ statistic: Stats.SUM, label: "Requests" }),
+          apiStage.metricClientError({ statistic: Stats.SUM, label: "4XX" }),
+          apiStage.metricServerError({ statistic: Stats.SUM, label: "5XX" }),
+        ],
+        // Keys the authorizer refused (401): a leaked or rotated-out key still in use shows here.
+        [appMetric(METRIC.keysRejected, Stats.SUM)],
+      ),
       graph("API latency (ms)", [
         apiStage.metricLatency({ statistic: Stats.p(50), label: "p50" }),
         apiStage.metricLatency({ statistic: Stats.p(99), label: "p99" }),

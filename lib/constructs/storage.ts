@@ -1,6 +1,6 @@
 /**
- * The stateful half of the platform: the events table, the work queue and its
- * dead-letter queue. Stateless constructs receive these as typed props.
+ * The stateful half of the platform: the events table, the API keys table, the work
+ * queue and its dead-letter queue. Stateless constructs receive these as typed props.
  */
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import {
@@ -15,6 +15,7 @@ import { Construct } from "constructs";
 import {
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
+  KEYS_TABLE,
   queueVisibilityTimeoutSeconds,
   TABLE,
 } from "../config.js";
@@ -31,6 +32,8 @@ export const INDEX_PROJECTIONS = {
 
 export class EventStorage extends Construct {
   public readonly table: Table;
+  /** API keys (hashes only) and each tenant's usage plan key: see KEYS_TABLE. */
+  public readonly keysTable: Table;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   /** Names of the table's global secondary indexes (for grants on each index). */
@@ -74,6 +77,23 @@ export class EventStorage extends Construct {
       sortKey: { name: TABLE.byTimeIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...INDEX_PROJECTIONS.byTime],
+    });
+
+    // Apart from the events: the authorizer may GetItem here and touch no event, and the
+    // event functions never see a key hash. Same durability settings as the events.
+    this.keysTable = new Table(this, "KeysTable", {
+      partitionKey: { name: KEYS_TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: settings.retainData,
+    });
+    this.keysTable.addGlobalSecondaryIndex({
+      indexName: KEYS_TABLE.byTenantIndex.name,
+      partitionKey: { name: KEYS_TABLE.byTenantIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: KEYS_TABLE.byTenantIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     // SSE-SQS: encrypted at rest with no KMS key to grant, pay for or rotate.

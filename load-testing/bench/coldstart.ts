@@ -210,6 +210,7 @@ const DUMMY_REFS = {
   tableName: "eventflow-events",
   queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-events",
   dlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-events-dlq",
+  keysTableName: "eventflow-keys",
 };
 
 export function coldstartMethod(runs: number): Method {

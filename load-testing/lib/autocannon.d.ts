@@ -34,6 +34,12 @@ declare module "autocannon" {
     reqsMade: number;
     /** The connection stops (gracefully, after its in-flight request) once reqsMade reaches it. */
     responseMax: number;
+    /** Internals of the rate limit (lib/httpClient.js), used by paceEvenly in sender.ts. */
+    reqsMadeThisSecond: number;
+    rateInterval: NodeJS.Timeout | undefined;
+    paused: boolean;
+    destroyed: boolean;
+    _doRequest(): void;
   }
 
   export interface Options {

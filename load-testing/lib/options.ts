@@ -25,6 +25,10 @@ export interface LoadOptions {
   seed?: number;
   out?: string;
   json: boolean;
+  /** With --rate: "burst" sends each second's requests at its start (autocannon), "even" spreads them. */
+  pacing: "burst" | "even";
+  /** After the run, measure the emulator's ceiling (lib/ceiling.ts) at this concurrency (0: the runtime's). */
+  ceiling?: { concurrency: number };
 }
 
 export const HELP = `Usage: npm run load -- [options]
@@ -37,6 +41,9 @@ Load
   --url URL              API base URL (default http://localhost:3000)
   --api-key KEY          sent as "Authorization: Bearer KEY" (default: $EVENTFLOW_API_KEY)
   --rate N               target events/s (default: as fast as possible)
+  --pacing MODE          with --rate: burst sends each second's requests at its start
+                         (autocannon's rate limit, default); even spaces the connections'
+                         requests evenly over the second (steady load, for latency targets)
   --batch N              events per request, 1-${LIMITS.maxBatchEvents} (default 25; 1 sends the single-event form)
   --duration S           seconds of sending (default 10), or
   --count N              events to send (original events; duplicates come on top)
@@ -54,6 +61,13 @@ Verification
   --verify MODE          list: page GET /v1/events by type and time (default);
                          get: GET /v1/events/{id} for every event
   --verify-concurrency N parallel query requests (default 16)
+
+Ceiling (local runtime)
+  --ceiling              after the run, measure conditional PutItem/s into a fresh dynalite
+                         (the emulator's ceiling) and print the run's end-to-end rate as a
+                         share of it
+  --ceiling-concurrency N  writes in flight (default: the runtime's processMaxConcurrency
+                         x processBatchSize from /_local/status, else 100)
 
 Output
   --out DIR              report folder (default reports/load-<timestamp>)
@@ -111,6 +125,9 @@ export function parseOptions(
         "verify-concurrency": { type: "string" },
         out: { type: "string" },
         json: { type: "boolean" },
+        pacing: { type: "string" },
+        ceiling: { type: "boolean" },
+        "ceiling-concurrency": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -156,6 +173,13 @@ export function parseOptions(
   const rate = num("rate", s("rate"), { min: 1, max: 10_000_000 });
   const seed = num("seed", s("seed"), { min: 0, max: 2 ** 32 - 1, integer: true });
   const out = s("out");
+  const pacing = s("pacing") ?? "burst";
+  if (pacing !== "burst" && pacing !== "even") throw new UsageError("--pacing is burst or even");
+  const ceilingConcurrency = num("ceiling-concurrency", s("ceiling-concurrency"), {
+    min: 1,
+    max: 10_000,
+    integer: true,
+  });
 
   return {
     url,
@@ -177,6 +201,10 @@ export function parseOptions(
     ...(seed !== undefined ? { seed } : {}),
     ...(out ? { out } : {}),
     json: values.json === true,
+    pacing,
+    ...(values.ceiling || ceilingConcurrency !== undefined
+      ? { ceiling: { concurrency: ceilingConcurrency ?? 0 } }
+      : {}),
   };
 }
 

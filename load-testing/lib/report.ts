@@ -3,6 +3,7 @@
  * charts: no script, no external resource, readable offline and attachable to an issue.
  */
 import type { LedgerCounts, StatsCheck, Verdict } from "./accounting.js";
+import type { CeilingResult, PipelineRate } from "./ceiling.js";
 import type { HistogramBin, Summary, TimeBucket } from "./stats.js";
 
 export interface LoadResult {
@@ -59,6 +60,8 @@ export interface LoadResult {
     processed: TimeBucket[];
   };
   autocannon: Record<string, unknown>;
+  /** With --ceiling: the emulator's ceiling and this run's end-to-end rate (lib/ceiling.ts). */
+  ceiling?: CeilingResult & { pipeline: PipelineRate };
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { checkStats, classify, endToEnd, Ledger, type StatsCheck } from "./accounting.js";
 import { ApiClient } from "./api.js";
+import { ceilingText, measureCeiling, pipelineRate } from "./ceiling.js";
 import { EventFactory, newRunId, seededRandom } from "./events.js";
 import { formatMix } from "./mix.js";
 import { type LoadOptions, planRate } from "./options.js";
@@ -75,7 +76,9 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
         ...(options.apiKey ? { apiKey: options.apiKey } : {}),
         batch: plan.batch,
         connections: plan.connections,
-        ...(plan.requestsPerSecond ? { requestsPerSecond: plan.requestsPerSecond } : {}),
+        ...(plan.requestsPerSecond
+          ? { requestsPerSecond: plan.requestsPerSecond, pacing: options.pacing }
+          : {}),
         ...(options.durationSeconds !== undefined
           ? { durationSeconds: options.durationSeconds }
           : {}),
@@ -185,7 +188,9 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
         seed,
         batch: plan.batch,
         connections: plan.connections,
-        ...(plan.eventsPerSecond ? { targetEventsPerSecond: plan.eventsPerSecond } : {}),
+        ...(plan.eventsPerSecond
+          ? { targetEventsPerSecond: plan.eventsPerSecond, pacing: options.pacing }
+          : {}),
         ...(options.durationSeconds ? { durationSeconds: options.durationSeconds } : {}),
         ...(options.count ? { count: options.count } : {}),
         mix: formatMix(options.mix),
@@ -240,6 +245,20 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
       autocannon: phase.autocannon,
     };
 
+    if (options.ceiling) {
+      const concurrency =
+        options.ceiling.concurrency || (await runtimeConcurrency(options.url)) || 100;
+      hooks.status(
+        `ceiling: conditional PutItem/s into a fresh dynalite at concurrency ${concurrency}`,
+      );
+      const ceiling = await measureCeiling({
+        concurrency,
+        seconds: 10,
+        sizeBytes: options.sizeBytes,
+      });
+      result.ceiling = { ...ceiling, pipeline: pipelineRate(result.timeline.processed) };
+    }
+
     const stamp = iso(phase.startedAtMs).replace(/[:.]/g, "-");
     const outDir = path.resolve(options.out ?? path.join("reports", `load-${stamp}`));
     await mkdir(outDir, { recursive: true });
@@ -250,6 +269,19 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
     return { result, jsonPath, htmlPath };
   } finally {
     api.close();
+  }
+}
+
+/** The pipeline's concurrency (processMaxConcurrency x processBatchSize) from a local runtime. */
+async function runtimeConcurrency(base: URL): Promise<number | undefined> {
+  try {
+    const res = await fetch(new URL("/_local/status", base), { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { settings?: Record<string, unknown> };
+    const n =
+      Number(body.settings?.processMaxConcurrency) * Number(body.settings?.processBatchSize);
+    return res.ok && Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -266,6 +298,7 @@ export function summaryText(out: RunOutput): string {
     `end-to-end latency (${r.endToEnd.basis}): ${l(r.endToEnd.latencyMs)}`,
     `accounting: ${a.verdict.checked} checked, ${a.verdict.processed} processed, ${a.verdict.failedAsExpected} failed as expected; drain ${a.drain.drained ? "confirmed" : "not confirmed"} in ${a.drain.waitedSeconds} s; verify ${a.verify.mode} ${a.verify.seconds} s`,
     ...a.notes.map((n) => `note: ${n}`),
+    ...(r.ceiling ? [ceilingText(r.ceiling, r.ceiling.pipeline)] : []),
     `result: ${out.jsonPath}`,
     `report: ${out.htmlPath}`,
   ].join("\n");

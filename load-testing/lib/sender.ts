@@ -21,6 +21,8 @@ export interface SendConfig {
   batch: number;
   connections: number;
   requestsPerSecond?: number;
+  /** With requestsPerSecond: "even" spaces the connections over each second (see paceEvenly). */
+  pacing?: "burst" | "even";
   durationSeconds?: number;
   count?: number;
   maxDurationSeconds: number;
@@ -110,6 +112,44 @@ export function outcomesOf(
   });
 }
 
+/**
+ * autocannon's rate limit lets each connection send its quota at the start of every
+ * second, from the same instant for all connections: at 20 requests/s the API gets 20
+ * requests at once, then nothing for most of the second. This shifts connection i's
+ * one-second window by i/n of a second, so n connections at one request a second each
+ * arrive every 1/n s. It replaces autocannon 9's own per-connection timer
+ * (Client.rateInterval, in lib/httpClient.js) with the same logic, offset; setupClient
+ * runs before that timer exists, hence setImmediate. autocannon builds and sends each
+ * connection's first request at connect, before any slot: send() makes that one a
+ * health check (its clock would otherwise include the wait for the slot).
+ */
+export function paceEvenly(client: Client, index: number, connections: number): void {
+  const offsetMs = ((index % connections) * 1000) / connections;
+  let start: NodeJS.Timeout | undefined;
+  const tick = () => {
+    if (client.destroyed) return;
+    client.reqsMadeThisSecond = 0;
+    if (client.paused) {
+      client.paused = false;
+      client._doRequest();
+    }
+  };
+  setImmediate(() => {
+    clearInterval(client.rateInterval);
+    if (client.destroyed) return;
+    // Nothing more until this connection's slot.
+    client.reqsMadeThisSecond = Number.POSITIVE_INFINITY;
+    start = setTimeout(() => {
+      tick();
+      client.rateInterval = setInterval(tick, 1000);
+    }, offsetMs);
+  });
+  client.once("done", () => {
+    clearTimeout(start);
+    clearInterval(client.rateInterval);
+  });
+}
+
 export async function send(
   config: SendConfig,
   factory: EventFactory,
@@ -165,8 +205,11 @@ export async function send(
     return events;
   };
 
+  // Even pacing: the first request of each connection is built and sent at connect,
+  // ahead of its slot (see paceEvenly); those are health checks.
+  let atConnect = config.pacing === "even" && config.requestsPerSecond ? config.connections : 0;
   const setupRequest = (request: RequestParams, context: Context): RequestParams => {
-    const events = stopping ? [] : nextEvents();
+    const events = stopping || atConnect-- > 0 ? [] : nextEvents();
     if (events.length === 0) {
       // autocannon cannot skip a request; a connection that is past its budget sends a
       // harmless health check, which the counters ignore.
@@ -243,6 +286,9 @@ export async function send(
           setupClient: (client) => {
             clients.push(client);
             if (stopping) client.responseMax = Math.max(1, client.reqsMade);
+            if (config.pacing === "even" && config.requestsPerSecond) {
+              paceEvenly(client, clients.length - 1, config.connections);
+            }
           },
         },
         (error, res) => (error ? reject(error) : resolve(res)),

@@ -70,8 +70,14 @@ describe("replay function", () => {
       method: "POST",
       path: "/v1/failed/replay",
       function: "replay",
+      scope: "admin",
     });
-    expect(ROUTES).toContainEqual({ method: "GET", path: "/v1/failed", function: "query" });
+    expect(ROUTES).toContainEqual({
+      method: "GET",
+      path: "/v1/failed",
+      function: "query",
+      scope: "events:read",
+    });
     const replayId = logicalId(stack.functions.replay.function);
     const post = method("POST", "/v1/failed/replay");
     expect(post.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });

@@ -165,7 +165,8 @@ describe("EventFlow stack with default settings", () => {
 
   describe("storage", () => {
     it("keeps events in a pay-per-request table with PITR, TTL and AWS-managed encryption", () => {
-      template.resourceCountIs("AWS::DynamoDB::Table", 1);
+      // The events table and the API keys table (test/cdk/auth.test.ts).
+      template.resourceCountIs("AWS::DynamoDB::Table", 2);
       template.hasResourceProperties("AWS::DynamoDB::Table", {
         BillingMode: "PAY_PER_REQUEST",
         KeySchema: [
@@ -195,7 +196,8 @@ describe("EventFlow stack with default settings", () => {
         ],
         Projection: projection,
       });
-      const table = Object.values(template.findResources("AWS::DynamoDB::Table"))[0];
+      const table =
+        template.findResources("AWS::DynamoDB::Table")[logicalId(s.stack.storage.table)];
       const indexes = table?.Properties.GlobalSecondaryIndexes;
       expect(indexes).toHaveLength(3);
       expect(indexes).toEqual(
@@ -309,7 +311,7 @@ describe("EventFlow stack with default settings", () => {
           Timeout: sizing.timeoutSeconds,
           Role: getAtt(logicalId(s.stack.functions[name].role)),
         });
-        const refs = { tableName: "t", queueUrl: "q", dlqUrl: "d" };
+        const refs = { tableName: "t", queueUrl: "q", dlqUrl: "d", keysTableName: "k" };
         const expected = functionEnvironment(name, DEFAULTS, refs);
         const actual = props?.Environment.Variables as Record<string, unknown>;
         expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -462,7 +464,8 @@ describe("EventFlow stack with default settings", () => {
       template.resourceCountIs("AWS::ApiGateway::Method", ROUTES.length);
       for (const route of ROUTES) {
         const method = methodFor(template, route.method, route.path);
-        expect(method.AuthorizationType).toBe("NONE");
+        // Every method behind the key authorizer: test/cdk/auth.test.ts.
+        expect(method.AuthorizationType).toBe("CUSTOM");
         expect(method.Integration).toMatchObject({
           Type: "AWS_PROXY",
           IntegrationHttpMethod: "POST",
@@ -474,7 +477,8 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("allows API Gateway to invoke each function only through its own routes", () => {
-      template.resourceCountIs("AWS::Lambda::Permission", ROUTES.length);
+      // One per method, and one for the authorizer.
+      template.resourceCountIs("AWS::Lambda::Permission", ROUTES.length + 1);
       template.allResourcesProperties("AWS::Lambda::Permission", {
         Action: "lambda:InvokeFunction",
         Principal: "apigateway.amazonaws.com",
@@ -512,11 +516,15 @@ describe("EventFlow stack with default settings", () => {
         Object.values(responses).map((r) => [r.Properties.ResponseType, r.Properties]),
       );
       expect([...byType.keys()].sort()).toEqual([
+        "ACCESS_DENIED",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
+        "INVALID_API_KEY",
         "MISSING_AUTHENTICATION_TOKEN",
+        "QUOTA_EXCEEDED",
         "REQUEST_TOO_LARGE",
         "THROTTLED",
+        "UNAUTHORIZED",
       ]);
       for (const props of byType.values()) {
         const body = props.ResponseTemplates["application/json"] as string;
@@ -684,6 +692,8 @@ describe("EventFlow stack with default settings", () => {
     for (const name of [
       "ApiUrl",
       "EventsTableName",
+      "KeysTableName",
+      "UsagePlanId",
       "QueueUrl",
       "DlqUrl",
       "DashboardName",
@@ -877,17 +887,15 @@ describe("cdk-nag AwsSolutions", () => {
         }
       }
     }
+    // No APIG4 (authorization): every method has the key authorizer.
     expect([...acknowledged.keys()].sort()).toEqual([
       "AwsSolutions-APIG2",
       "AwsSolutions-APIG3",
-      "AwsSolutions-APIG4",
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);
-    expect(acknowledged.get("AwsSolutions-APIG4")).toBe(
-      "authorization arrives with the multi-tenant auth issue (API keys + Lambda authorizer)",
-    );
+    expect(acknowledged.get("AwsSolutions-COG4")).toMatch(/Lambda REQUEST authorizer/);
   });
 });

@@ -4,11 +4,26 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FaultInput } from "../../local/faults.js";
+import { apiKeyFor } from "../support/runtime.js";
 
 export interface Answer<T = unknown> {
   status: number;
   body: T;
   headers: Headers;
+  /** The body as received. */
+  text: string;
+}
+
+export interface RequestOptions {
+  /** Headers to add or override (a test's own Content-Type, ce-* headers...). */
+  headers?: Record<string, string>;
+  /** Sent as is instead of JSON.stringify(body); bytes go without a Content-Type. */
+  raw?: string | Uint8Array;
+  /**
+   * A 429 with a short Retry-After is waited out and retried (as SDKs do), so per-tenant
+   * throttling does not fail tests that poll; false returns the 429 (throttling tests).
+   */
+  retryThrottled?: boolean;
 }
 
 export interface StoredEvent {
@@ -47,15 +62,46 @@ export const uniqueType = (name: string) => `e2e.${name}.${randomUUID().slice(0,
 export const uniqueId = (name: string) => `${name}-${randomUUID()}`;
 
 export class Api {
-  constructor(readonly url: string) {}
+  /**
+   * Every API route needs a key: by default the one the platform was started with (the
+   * local runtime's development key, or EVENTFLOW_API_KEY for a deployed stack); null
+   * sends none. Sent as `Authorization: Bearer <key>`; options.headers can override it.
+   */
+  constructor(
+    readonly url: string,
+    readonly apiKey: string | null = apiKeyFor(url) ?? null,
+  ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    });
+  /** The same API with another key (null: none). */
+  withKey(apiKey: string | null): Api {
+    return new Api(this.url, apiKey);
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<Answer<T>> {
+    const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const send = () =>
+      fetch(`${this.url}${path}`, {
+        method,
+        headers: {
+          ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...options.headers,
+        },
+        ...(payload === undefined ? {} : { body: payload }),
+      });
+    let res = await send();
+    for (let attempt = 1; attempt < 20 && options.retryThrottled !== false; attempt++) {
+      const wait = Number(res.headers.get("retry-after"));
+      if (res.status !== 429 || !(wait > 0 && wait <= 5)) break;
+      await res.arrayBuffer();
+      await sleep(wait * 1000);
+      res = await send();
+    }
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -63,7 +109,7 @@ export class Api {
     } catch {
       // Not JSON: keep the text.
     }
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
   }
 
   /** POST one event; returns its id (asserting 202). */

@@ -16,9 +16,16 @@ export interface ApiEventInput {
   /** A string is sent as is; anything else is JSON-encoded. */
   body?: unknown;
   isBase64Encoded?: boolean;
-  /** Sets requestContext.authorizer.tenantId, as the tenant authorizer will. */
+  /**
+   * requestContext.authorizer.tenantId, as the key authorizer sets it (default "default";
+   * null: no authorizer context at all, as on a route wired without the authorizer).
+   */
   tenantId?: unknown;
+  /** requestContext.authorizer.scopes, space-separated (default: every scope). */
+  scopes?: string;
 }
+
+const ALL_SCOPES = "events:write events:read admin";
 
 const KNOWN_RESOURCES = ["/v1/events/{id}", "/v1/events", "/v1/stats", "/v1/health"];
 
@@ -54,7 +61,14 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEvent {
     requestContext: {
       accountId: "123456789012",
       apiId: "test-api",
-      authorizer: input.tenantId === undefined ? null : { tenantId: input.tenantId },
+      authorizer:
+        input.tenantId === null
+          ? null
+          : {
+              tenantId: input.tenantId === undefined ? "default" : input.tenantId,
+              scopes: input.scopes ?? ALL_SCOPES,
+              keyId: "testkeyaaaaaaaaa",
+            },
       protocol: "HTTP/1.1",
       httpMethod: method,
       identity: {} as APIGatewayProxyEvent["requestContext"]["identity"],

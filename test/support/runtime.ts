@@ -1,8 +1,9 @@
 /**
  * Test support: a platform to drive over HTTP. With EVENTFLOW_URL set (a deployed
- * stack's base URL, stage included), that URL; otherwise the local runtime as a child
- * process (`local/main.ts --port 0 --json`), so a test can signal it, kill it and
- * restart it on the same data folder.
+ * stack's base URL, stage included), that URL, with the key in EVENTFLOW_API_KEY;
+ * otherwise the local runtime as a child process (`local/main.ts --port 0 --json`), so a
+ * test can signal it, kill it and restart it on the same data folder, with the
+ * development key it prints.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -33,6 +34,10 @@ export interface LocalRuntime {
   url: string;
   port: number;
   pid: number;
+  /** The runtime's development key (tenant "local", every scope). */
+  apiKey: string;
+  /** Its DynamoDB endpoint: where `npm run keys -- --endpoint` creates more keys. */
+  dynamodbEndpoint: string;
   /** The child's recent output lines (for failure messages). */
   logs(): string[];
   signal(signal: NodeJS.Signals): void;
@@ -82,14 +87,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     signal: signal as NodeJS.Signals | null,
   }));
   if (child.stderr) createInterface({ input: child.stderr }).on("line", keep);
-  const ready = new Promise<{ url: string; port: number }>((resolvePromise, reject) => {
+  type Where = { url: string; port: number; apiKey: string; dynamodbEndpoint: string };
+  const ready = new Promise<Where>((resolvePromise, reject) => {
     if (!child.stdout) return reject(new Error("no stdout"));
     createInterface({ input: child.stdout }).on("line", (line) => {
       keep(line);
       if (!line.includes('"EventFlow ready"')) return;
       try {
-        const doc = JSON.parse(line) as { port: number };
-        resolvePromise({ port: doc.port, url: `http://127.0.0.1:${doc.port}` });
+        const doc = JSON.parse(line) as { port: number; apiKey: string; dynamodb: string };
+        resolvePromise({
+          port: doc.port,
+          url: `http://127.0.0.1:${doc.port}`,
+          apiKey: doc.apiKey,
+          dynamodbEndpoint: doc.dynamodb,
+        });
       } catch (error) {
         reject(error);
       }
@@ -113,7 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       timeoutMs,
     );
   });
-  let where: { url: string; port: number };
+  let where: Where;
   try {
     where = await Promise.race([ready, timeout]);
   } catch (error) {
@@ -123,6 +134,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     clearTimeout(timer);
   }
   const pid = child.pid ?? 0;
+  keysByUrl.set(where.url, where.apiKey);
+  // A first authenticated request, as a client's first call would: the authorizer's answer
+  // is then cached (authorizerCacheSeconds), so a fault a test injects right away (DynamoDB
+  // throttled or unreachable) meets a warm key, as a busy producer's would on AWS.
+  await fetch(`${where.url}/v1/health`, {
+    headers: { authorization: `Bearer ${where.apiKey}` },
+  }).then(
+    (r) => r.arrayBuffer(),
+    () => undefined,
+  );
   return {
     ...where,
     pid,
@@ -144,9 +165,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 }
 
+/** The key each started runtime printed, by URL (Api in test/e2e/client.ts sends it). */
+const keysByUrl = new Map<string, string>();
+
+/** The key for a platform URL: the local runtime's, else EVENTFLOW_API_KEY (deployed stack). */
+export function apiKeyFor(url: string): string | undefined {
+  return keysByUrl.get(url.replace(/\/+$/, "")) ?? process.env.EVENTFLOW_API_KEY;
+}
+
 export interface Platform {
   /** Base URL: append /v1/events. */
   url: string;
+  /** The key the suite sends: the local runtime's dev key, or EVENTFLOW_API_KEY. */
+  apiKey?: string;
   /** The local runtime (undefined against a deployed stack). */
   local?: LocalRuntime;
   stop(): Promise<void>;
@@ -155,10 +186,18 @@ export interface Platform {
 /** EVENTFLOW_URL when set (a deployed stack), otherwise a local runtime. */
 export async function startPlatform(options: LocalRuntimeOptions = {}): Promise<Platform> {
   const deployed = process.env.EVENTFLOW_URL;
-  if (deployed) return { url: deployed.replace(/\/+$/, ""), stop: async () => {} };
+  if (deployed) {
+    const apiKey = process.env.EVENTFLOW_API_KEY;
+    return {
+      url: deployed.replace(/\/+$/, ""),
+      ...(apiKey ? { apiKey } : {}),
+      stop: async () => {},
+    };
+  }
   const local = await startLocalRuntime(options);
   return {
     url: local.url,
+    apiKey: local.apiKey,
     local,
     stop: async () => {
       await local.stop();

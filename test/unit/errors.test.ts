@@ -1,7 +1,10 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DuplicateCheckRaceError } from "../../lambdas/adapters/dynamodb-event-writer.js";
 import {
+  asError,
   classify,
   describeError,
   InjectedFaultError,
@@ -103,6 +106,54 @@ describe("classify", () => {
 
   it("injected faults are transient", () => {
     expect(classify(new InjectedFaultError("poison"))).toBe("transient");
+  });
+
+  it.each(["RequestTimeout", "RequestTimeoutException"])("timeout %s is transient", (name) => {
+    const error = serviceError(name, 408);
+    expect(classify(error)).toBe("transient");
+    expect(transientCause(error)).toBe("service");
+  });
+
+  it("a duplicate check that lost its race (the item vanished) is retried, not taken as a duplicate", () => {
+    expect(classify(new DuplicateCheckRaceError("existed, then vanished"))).toBe("transient");
+  });
+
+  it("only a failed condition is a duplicate, only message errors are permanent: anything else is retried", () => {
+    const named = fc.oneof(
+      fc.string(),
+      fc.constantFrom("ValidationException", "SerializationException", "Error", "ZodErrorX"),
+    );
+    const anything = fc.oneof(
+      named.map((name) => Object.assign(new Error("x"), { name })),
+      named.map((name) => ({ name })),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(anything, (error) => {
+        const name = (error as { name?: unknown } | null)?.name;
+        const expected =
+          name === "ConditionalCheckFailedException"
+            ? "duplicate"
+            : name === "ZodError" || name === "$ZodError"
+              ? "permanent"
+              : "transient";
+        expect(classify(error)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("asError", () => {
+  it("keeps errors, wraps anything else so the batch processor can list it", () => {
+    const error = new TypeError("x");
+    expect(asError(error)).toBe(error);
+    for (const value of [undefined, null, "text", 0, {}]) {
+      const wrapped = asError(value);
+      expect(wrapped).toBeInstanceOf(Error);
+      expect(wrapped.cause).toBe(value);
+      expect(typeof wrapped.message).toBe("string");
+    }
   });
 });
 

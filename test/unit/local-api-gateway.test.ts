@@ -20,9 +20,9 @@ import { type AnyHandler, invokeFunction } from "../../local/lambda.js";
 import { silentLogger } from "../../local/log.js";
 
 const ROUTES: Route[] = [
-  { method: "POST", path: "/v1/events", function: "ingest" },
-  { method: "GET", path: "/v1/events", function: "query" },
-  { method: "GET", path: "/v1/events/{id}", function: "query" },
+  { method: "POST", path: "/v1/events", function: "ingest", scope: "events:write" },
+  { method: "GET", path: "/v1/events", function: "query", scope: "events:read" },
+  { method: "GET", path: "/v1/events/{id}", function: "query", scope: "events:read" },
 ];
 
 let server: Server | undefined;
@@ -269,8 +269,8 @@ describe("the handler's answer back to HTTP", () => {
 describe("routing", () => {
   it("prefers literal segments and reports a resource without the method", () => {
     const router = new Router([
-      { method: "GET", path: "/v1/events/{id}", function: "query" },
-      { method: "GET", path: "/v1/events/latest", function: "query" },
+      { method: "GET", path: "/v1/events/{id}", function: "query", scope: "events:read" },
+      { method: "GET", path: "/v1/events/latest", function: "query", scope: "events:read" },
     ]);
     expect(router.match("GET", "/v1/events/latest")).toMatchObject({ pathParameters: null });
     expect(router.match("GET", "/v1/events/x")).toMatchObject({ pathParameters: { id: "x" } });
@@ -296,7 +296,7 @@ describe("routing", () => {
       rawHeaders: ["X-Forwarded-For", "10.0.0.1", "Host", "api.local:3000"],
       body: Buffer.from("{}"),
       sourceIp: "127.0.0.1",
-      route: { method: "POST", path: "/v1/events", function: "ingest" },
+      route: { method: "POST", path: "/v1/events", function: "ingest", scope: "events:write" },
       pathParameters: null,
       resourceId: "abc123",
       requestId: "r-1",

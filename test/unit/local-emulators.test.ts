@@ -59,7 +59,7 @@ it("keeps queued messages, and one made visible again, across a restart", async 
       VisibilityTimeout: 0,
     }),
   );
-  expect(first.emulators.inspectQueue?.("q")).toEqual({ ready: 2, returnsAt: [] });
+  expect(await first.emulators.inspectQueue?.("q")).toEqual({ ready: 2, returnsAt: [] });
   await first.emulators.stop();
   first.sqs.destroy();
   open.splice(0);

@@ -139,3 +139,46 @@ describe("crash after write", () => {
     expect(() => faults.update({ unknown: 1 } as never)).toThrow();
   });
 });
+
+describe("slow table", () => {
+  it("adds the latency to every request, and stops when set to 0", async () => {
+    faults.update({ dynamodbLatencyMs: 50 });
+    const delayed = faults.counts.dynamodbDelayed;
+    await client.send(new GetItemCommand({ TableName, Key: { pk: { S: "slow" } } }));
+    expect(faults.counts.dynamodbDelayed).toBe(delayed + 1);
+    faults.update({ dynamodbLatencyMs: 0 });
+    expect(faults.snapshot().dynamodbLatencyMs).toBe(0);
+  });
+});
+
+describe("queue visibility", () => {
+  it("applies the visibility through the runtime's hook and restores it on clear", async () => {
+    const applied: (number | null)[] = [];
+    const f = new Faults();
+    f.bindQueue(async (seconds) => {
+      applied.push(seconds);
+    });
+    f.update({ queueVisibilityTimeoutSeconds: 2 });
+    await f.settled();
+    expect(f.active).toBe(true);
+    f.clear();
+    await f.settled();
+    // Clearing again changes nothing: the queue already has the stack's value.
+    f.clear();
+    await f.settled();
+    expect(applied).toEqual([2, null]);
+  });
+
+  it("reports a failed change once, then applies the next", async () => {
+    const f = new Faults();
+    let fail = true;
+    f.bindQueue(async () => {
+      if (fail) throw new Error("SQS down");
+    });
+    f.update({ queueVisibilityTimeoutSeconds: 1 });
+    await expect(f.settled()).rejects.toThrow("SQS down");
+    fail = false;
+    f.update({ queueVisibilityTimeoutSeconds: null });
+    await expect(f.settled()).resolves.toBeUndefined();
+  });
+});

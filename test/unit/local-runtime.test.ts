@@ -71,6 +71,16 @@ function testHandlers(state: TestHandlers): Partial<Record<string, AnyHandler>> 
       return state.process ? state.process(event) : { batchItemFailures: [] };
     }) as AnyHandler,
     dlq: (async () => null) as AnyHandler,
+    // Any key opens every route (the real authorizer: test/unit/local-auth.test.ts).
+    authorizer: (async () => ({
+      principalId: "test",
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: ["*"] }],
+      },
+      context: { tenantId: "local", scopes: "events:write events:read admin", keyId: "test" },
+      usageIdentifierKey: "test",
+    })) as AnyHandler,
   };
 }
 
@@ -103,10 +113,13 @@ async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> 
   }
 }
 
+/** Every API route needs a key; the test authorizer above accepts any. */
+const AUTH = { authorization: "Bearer test-key" };
+
 const post = (url: string, body: unknown) =>
   fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...AUTH },
     body: JSON.stringify(body),
   });
 
@@ -114,7 +127,7 @@ describe("start-up", () => {
   it("sets the functions' environment and endpoints before a handler runs", async () => {
     const state: TestHandlers = { records: [] };
     const runtime = await start(state);
-    const res = await fetch(`${api(runtime)}/v1/events`);
+    const res = await fetch(`${api(runtime)}/v1/events`, { headers: AUTH });
     expect(await res.json()).toEqual({
       table: "eventflow-events",
       sqs: runtime.endpoints.sqs,
@@ -219,7 +232,7 @@ describe("graceful shutdown", () => {
     await waitFor(() => state.records.length >= 1);
     const stopping = runtime.shutdown();
     await new Promise((r) => setTimeout(r, 100));
-    const res = await fetch(`${api(runtime)}/v1/events`);
+    const res = await fetch(`${api(runtime)}/v1/events`, { headers: AUTH });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ message: "EventFlow is shutting down" });
     release();

@@ -29,7 +29,7 @@ type Report = { status: string; checks: Record<"table" | "queue" | "dlq", Check>
 
 // In order: each step removes a dependency for good.
 describe("health", () => {
-  it("answers 200 ok with latencies and the DLQ depth", async () => {
+  it("answers 200 ok with latencies, and no queue depths (they count every tenant)", async () => {
     for (const body of ["a", "b"]) {
       await aws.sqs.send(
         new SendMessageCommand({ QueueUrl: aws.resources.dlqUrl, MessageBody: body }),
@@ -42,8 +42,8 @@ describe("health", () => {
       status: "ok",
       checks: {
         table: { status: "ok", latencyMs: expect.any(Number) },
-        queue: { status: "ok", latencyMs: expect.any(Number), depth: 0 },
-        dlq: { status: "ok", latencyMs: expect.any(Number), depth: 2 },
+        queue: { status: "ok", latencyMs: expect.any(Number) },
+        dlq: { status: "ok", latencyMs: expect.any(Number) },
       },
     });
   });

@@ -1,0 +1,398 @@
+#!/usr/bin/env node
+/**
+ * Manage API keys: create, list, revoke and rotate a tenant's keys, in the local
+ * runtime (its data folder's runtime.json, or a DynamoDB endpoint) or in a deployed
+ * stack (`cdk deploy --outputs-file`, AWS credentials from the environment).
+ *
+ *   npm run keys -- create --tenant acme --scopes events:write
+ *   npm run keys -- list --tenant acme
+ *   npm run keys -- revoke --tenant acme --key efk_k7d2mq4xa3bfp6ne
+ *   npm run keys -- rotate --tenant acme --key efk_k7d2mq4xa3bfp6ne --grace 24h
+ *   npm run keys -- list --tenant acme --stack-outputs cdk-outputs.json
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ApiGatewayUsagePlans } from "../lambdas/adapters/apigateway-usage-plans.js";
+import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
+import { SCOPES } from "../lambdas/domain/api-keys.js";
+import type { KeyStore, UsagePlans } from "../lambdas/ports/api-keys.js";
+import {
+  type CreatedKey,
+  createKey,
+  KeyManagementError,
+  type KeyView,
+  keyView,
+  listKeys,
+  revokeKey,
+  rotateKey,
+} from "../lambdas/use-cases/manage-keys.js";
+import { API_KEY_VARIABLE, localUsagePlans, readRuntimeInfo } from "../local/keys.js";
+import { DEFAULT_KEYS_TABLE_NAME } from "../local/resources.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const USAGE = `Usage: npm run keys -- <command> --tenant <tenant> [options]
+
+Commands:
+  create --scopes S [--name N]   a new key for the tenant; printed once, only its hash is kept
+  list                           the tenant's keys: prefix, scopes, state (never a secret)
+  revoke --key K                 stops the key at once (answers the API cached before keep
+                                 working up to authorizerCacheSeconds, 300 s by default)
+  rotate --key K [--grace D]     a new key with the same scopes and name; the old one works
+                                 for the grace period (default 24h; 0 revokes it now)
+
+  --tenant T     1-63 characters of a-z 0-9 -
+  --scopes S     comma-separated: ${SCOPES.join(", ")}
+                 events:write: POST /v1/events; events:read: GET /v1/events, /v1/events/{id},
+                 /v1/stats, /v1/failed; admin: POST /v1/failed/replay; any key: /v1/health,
+                 /v1/openapi.json
+  --key K        the key's prefix efk_<id> (as list shows it), its id, or the whole key
+  --grace D      30m, 24h, 7d... or 0
+
+Where (default: the local runtime started with npm start):
+  --data-dir D          the local runtime's data folder (default .eventflow): its runtime.json
+  --endpoint URL        a DynamoDB endpoint instead, e.g. a --memory runtime's (its ready line's
+                        "dynamodb"); --keys-table names the table (default ${DEFAULT_KEYS_TABLE_NAME})
+  --stack-outputs F     a deployed stack: the file of cdk deploy --outputs-file F (KeysTableName,
+                        UsagePlanId, ApiUrl); credentials and region from the AWS environment
+  --stack NAME          the stack in F when it holds several
+
+  --json                machine-readable output
+  -h, --help
+`;
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: Record<string, string | undefined>;
+  now: () => Date;
+  readFile: (path: string) => string;
+  isAlive: (pid: number) => boolean;
+}
+
+const defaultIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+  now: () => new Date(),
+  readFile: (path) => readFileSync(path, "utf8"),
+  isAlive: (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  },
+};
+
+class UsageError extends Error {}
+
+/** Where the keys live, and how a new tenant gets its usage plan key. */
+export interface Target {
+  store: KeyStore;
+  usage: UsagePlans;
+  describe: string;
+  close(): void;
+}
+
+/** Test seam: build the target from the parsed options. */
+export type TargetFactory = (options: TargetOptions, io: Io) => Target;
+
+interface TargetOptions {
+  dataDir?: string;
+  endpoint?: string;
+  keysTable?: string;
+  stackOutputs?: string;
+  stack?: string;
+}
+
+export async function main(
+  argv: string[],
+  io: Io = defaultIo,
+  targetOf: TargetFactory = openTarget,
+): Promise<number> {
+  let target: Target | undefined;
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help || positionals.length === 0) {
+      io.out(USAGE);
+      return values.help ? 0 : 2;
+    }
+    const [command, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
+    const tenantId = values.tenant;
+    if (!tenantId) throw new UsageError("--tenant is required");
+    const need = (flag: "scopes" | "key") => {
+      const value = values[flag];
+      if (!value) throw new UsageError(`${command} needs --${flag}`);
+      return value;
+    };
+    const allowed: Record<string, string[]> = {
+      create: ["scopes", "name"],
+      list: [],
+      revoke: ["key"],
+      rotate: ["key", "grace"],
+    };
+    const flags = allowed[command ?? ""];
+    if (!flags)
+      throw new UsageError(`unknown command "${command}": create, list, revoke or rotate`);
+    for (const flag of ["scopes", "name", "key", "grace"] as const) {
+      if (values[flag] !== undefined && !flags.includes(flag)) {
+        throw new UsageError(`--${flag} does not apply to ${command}`);
+      }
+    }
+    const grace = command === "rotate" ? durationSeconds(values.grace ?? "24h") : 0;
+    if (command === "create") need("scopes");
+    if (command === "revoke" || command === "rotate") need("key");
+
+    target = targetOf(
+      {
+        ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+        ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+        ...(values["keys-table"] ? { keysTable: values["keys-table"] } : {}),
+        ...(values["stack-outputs"] ? { stackOutputs: values["stack-outputs"] } : {}),
+        ...(values.stack ? { stack: values.stack } : {}),
+      },
+      io,
+    );
+    const deps = { store: target.store, usage: target.usage, now: io.now };
+    const json = values.json ?? false;
+    const print = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+    switch (command) {
+      case "create": {
+        const created = await createKey(
+          { tenantId, scopes: need("scopes"), ...(values.name ? { name: values.name } : {}) },
+          deps,
+        );
+        if (json) print(createdJson(created, io.now()));
+        else printCreated(io, created, target.describe);
+        return 0;
+      }
+      case "list": {
+        const keys = await listKeys(tenantId, deps);
+        if (json) print(keys);
+        else printList(io, tenantId, keys);
+        return 0;
+      }
+      case "revoke": {
+        const view = await revokeKey(tenantId, need("key"), deps);
+        if (json) print(view);
+        else {
+          io.out(`Revoked ${view.prefix} (tenant ${tenantId}).`);
+          io.out(
+            "Answers the API already cached for it keep working up to authorizerCacheSeconds (300 s by default).",
+          );
+        }
+        return 0;
+      }
+      default: {
+        const { created, old } = await rotateKey(tenantId, need("key"), grace, deps);
+        if (json) print({ created: createdJson(created, io.now()), old });
+        else {
+          printCreated(io, created, target.describe);
+          io.out(
+            old.state === "revoked"
+              ? `The old key ${old.prefix} is revoked.`
+              : `The old key ${old.prefix} keeps working until ${old.expiresAt}, then stops.`,
+          );
+        }
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}`);
+      io.err("Run with --help for the options.");
+      return 2;
+    }
+    if (error instanceof KeyManagementError) {
+      io.err(`error: ${error.message}`);
+      return 2;
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    target?.close();
+  }
+}
+
+const parse = (argv: string[]) =>
+  (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: true,
+        options: {
+          tenant: { type: "string" },
+          scopes: { type: "string" },
+          name: { type: "string" },
+          key: { type: "string" },
+          grace: { type: "string" },
+          "data-dir": { type: "string" },
+          endpoint: { type: "string" },
+          "keys-table": { type: "string" },
+          "stack-outputs": { type: "string" },
+          stack: { type: "string" },
+          json: { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  })();
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
+
+function durationSeconds(value: string): number {
+  if (value === "0") return 0;
+  const m = /^(\d{1,6})(s|m|h|d|w)$/.exec(value);
+  if (!m)
+    throw new UsageError(`--grace must be 0 or a duration such as 30m, 24h, 7d, not "${value}"`);
+  return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+}
+
+function createdJson(created: CreatedKey, now: Date) {
+  return { key: created.key, ...keyView(created.record, now) };
+}
+
+function printCreated(io: Io, created: CreatedKey, where: string): void {
+  const { record } = created;
+  io.out(
+    `Created key efk_${record.keyId} for tenant ${record.tenantId} (${record.scopes.join(", ")}) in ${where}:`,
+  );
+  io.out("");
+  io.out(`  ${created.key}`);
+  io.out("");
+  io.out("This is the only time it is shown: only its hash is stored. Use it as");
+  io.out(`  export ${API_KEY_VARIABLE}=${created.key}`);
+  io.out(
+    `  curl -H "Authorization: Bearer $${API_KEY_VARIABLE}" ...   (or curl -u "$${API_KEY_VARIABLE}:")`,
+  );
+}
+
+function printList(io: Io, tenantId: string, keys: KeyView[]): void {
+  if (keys.length === 0) {
+    io.out(`Tenant ${tenantId} has no keys.`);
+    return;
+  }
+  const rows = keys.map((k) => [
+    k.prefix,
+    k.state,
+    k.scopes.join(","),
+    k.createdAt,
+    k.state === "revoked"
+      ? `revoked ${k.revokedAt ?? ""}`
+      : k.expiresAt
+        ? `until ${k.expiresAt}`
+        : "",
+    k.name ?? "",
+  ]);
+  const header = ["KEY", "STATE", "SCOPES", "CREATED", "ENDS", "NAME"];
+  const cells = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  for (const row of cells) {
+    io.out(
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    );
+  }
+}
+
+/** The local runtime (runtime.json or an endpoint), or a deployed stack (outputs file). */
+export function openTarget(options: TargetOptions, io: Io): Target {
+  const chosen = [options.stackOutputs, options.endpoint, options.dataDir].filter(Boolean);
+  if (chosen.length > 1) {
+    throw new UsageError("--stack-outputs, --endpoint and --data-dir exclude each other: pick one");
+  }
+  if (options.stackOutputs) return stackTarget(options.stackOutputs, options.stack, io);
+  let endpoint = options.endpoint;
+  let tableName = options.keysTable ?? DEFAULT_KEYS_TABLE_NAME;
+  let region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || "us-east-1";
+  let describe = `the DynamoDB at ${endpoint}`;
+  if (!endpoint) {
+    const dataDir = resolve(options.dataDir ?? resolve(repoRoot, ".eventflow"));
+    const info = readRuntimeInfo(dataDir);
+    if (!info || !io.isAlive(info.pid)) {
+      throw new UsageError(
+        `no local runtime is running on ${dataDir} (start it with npm start; for a --memory runtime pass --endpoint <its "dynamodb" endpoint>; for a deployed stack --stack-outputs <file>)`,
+      );
+    }
+    endpoint = info.dynamodbEndpoint;
+    tableName = info.keysTableName;
+    region = info.region;
+    describe = `the local runtime at ${info.url}`;
+  }
+  // As the runtime does: its credentials when set (DynamoDB Local keys data by them).
+  const credentials =
+    io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
+      ? undefined
+      : { accessKeyId: "local", secretAccessKey: "local" };
+  const dynamodb = new DynamoDBClient({
+    endpoint,
+    region,
+    ...(credentials ? { credentials } : {}),
+  });
+  return {
+    store: new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), { tableName }),
+    usage: localUsagePlans,
+    describe,
+    close: () => dynamodb.destroy(),
+  };
+}
+
+function stackTarget(file: string, stack: string | undefined, io: Io): Target {
+  let outputs: Record<string, Record<string, unknown>>;
+  try {
+    outputs = JSON.parse(io.readFile(file)) as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : error}`);
+  }
+  const names = Object.keys(outputs ?? {}).filter(
+    (name) => typeof outputs[name]?.KeysTableName === "string",
+  );
+  const stackName = stack ?? (names.length === 1 ? names[0] : undefined);
+  if (!stackName || !names.includes(stackName)) {
+    throw new UsageError(
+      names.length === 0
+        ? `${file} has no stack with a KeysTableName output (deploy this version of the stack first)`
+        : `${file} holds ${names.join(", ")}: pick one with --stack`,
+    );
+  }
+  const out = outputs[stackName] ?? {};
+  const tableName = out.KeysTableName as string;
+  const usagePlanId = out.UsagePlanId;
+  if (typeof usagePlanId !== "string")
+    throw new UsageError(`${file}: ${stackName} has no UsagePlanId output`);
+  const fromUrl =
+    typeof out.ApiUrl === "string"
+      ? /\.execute-api\.([a-z0-9-]+)\./.exec(out.ApiUrl)?.[1]
+      : undefined;
+  const region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || fromUrl;
+  if (!region) throw new UsageError("set AWS_REGION: the outputs do not say the stack's region");
+  const dynamodb = new DynamoDBClient({ region });
+  const apigateway = new APIGatewayClient({ region });
+  return {
+    store: new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), { tableName }),
+    usage: new ApiGatewayUsagePlans(apigateway, { usagePlanId, stackName }),
+    describe: `stack ${stackName} (${region})`,
+    close: () => {
+      dynamodb.destroy();
+      apigateway.destroy();
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

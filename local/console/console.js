@@ -1,0 +1,794 @@
+/**
+ * EventFlow local console. It counts nothing itself: the charts and totals are the
+ * runtime's aggregation of the EMF lines the functions print (/_local/metrics/series,
+ * what CloudWatch would compute from the same lines), queue depths are SQS attributes
+ * (/_local/status), and the tables and replay go through the public query API with the
+ * caller's key. Plain ES module, no dependencies, nothing fetched from another origin.
+ */
+
+const METRIC = {
+  received: "EventsReceived",
+  rejected: "EventsRejected",
+  enqueueFailed: "EnqueueFailed",
+  processed: "EventsProcessed",
+  failed: "EventsFailed",
+  deadLettered: "EventsDeadLettered",
+  duplicate: "EventsDuplicate",
+  retried: "EventsRetried",
+  processingLatency: "ProcessingLatency",
+  endToEndLatency: "EndToEndLatency",
+};
+
+const COLOR = {
+  received: "#2563eb",
+  processed: "#16a34a",
+  failed: "#dc2626",
+  duplicate: "#d97706",
+  queue: "#2563eb",
+  inFlight: "#7c3aed",
+  dlq: "#dc2626",
+  p50: "#0891b2",
+  p99: "#c026d3",
+};
+
+const STORAGE = {
+  key: "eventflow.apiKey",
+  keySource: "eventflow.apiKeySource",
+  window: "eventflow.window",
+};
+
+const LIST_LIMIT = 20;
+/** Query API ids: what GET /v1/events/{id} accepts. */
+const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const $ = (selector) => {
+  const element = document.querySelector(selector);
+  if (!element) throw new Error(`console: no element ${selector}`);
+  return element;
+};
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const fmt = (n) =>
+  n === null || n === undefined || Number.isNaN(n) ? "–" : numberFormat.format(n);
+const fmtMs = (n) =>
+  n === null || n === undefined ? "–" : n >= 10_000 ? `${fmt(n / 1000)} s` : `${fmt(n)} ms`;
+/** "36 / 59 ms", or "1.2 / 3.4 s" when the larger is 10 s or more. */
+const fmtPair = (a, b) =>
+  b >= 10_000 ? `${fmt(a / 1000)} / ${fmt(b / 1000)} s` : `${fmt(a)} / ${fmt(b)} ms`;
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString("en-GB", { hour12: false }) : "–");
+
+/** Creates an element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+// ---------------------------------------------------------------- API key
+
+const key = {
+  value: localStorage.getItem(STORAGE.key) ?? "",
+  /** "dev": offered by the local runtime; "user": typed in. */
+  source: localStorage.getItem(STORAGE.keySource) ?? "",
+  /** The API asked for a key we do not have (or refused ours). */
+  refused: false,
+};
+
+function setKey(value, source) {
+  key.value = value;
+  key.source = value ? source : "";
+  key.refused = false;
+  if (value) {
+    localStorage.setItem(STORAGE.key, value);
+    localStorage.setItem(STORAGE.keySource, source);
+  } else {
+    localStorage.removeItem(STORAGE.key);
+    localStorage.removeItem(STORAGE.keySource);
+  }
+  renderKey();
+}
+
+function renderKey() {
+  const input = $("#api-key");
+  if (document.activeElement !== input) input.value = key.value;
+  $("#key-state").textContent = key.refused
+    ? "the API refused this key"
+    : key.source === "dev"
+      ? "local dev key"
+      : key.value
+        ? "saved"
+        : "";
+  $("#key-state").className = key.refused ? "bad" : "muted";
+}
+
+/** The local runtime's dev key, where it offers one (GET /_local/dev-key). */
+async function offerDevKey() {
+  try {
+    const res = await fetch("/_local/dev-key", {
+      headers: { accept: "application/json" },
+      cache: "no-store",
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) return false;
+    const body = await res.json();
+    const value = typeof body === "string" ? body : (body?.key ?? body?.apiKey ?? body?.token);
+    if (typeof value !== "string" || value === "" || value === key.value) return false;
+    setKey(value, "dev");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The public API, with `Authorization: Bearer <key>` when there is a key. */
+async function api(method, path, body, retried = false) {
+  const headers = { accept: "application/json" };
+  if (key.value) headers.authorization = `Bearer ${key.value}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, {
+    method,
+    headers,
+    cache: "no-store",
+    signal: AbortSignal.timeout(15_000),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (res.status === 401 && !retried && key.source !== "user" && (await offerDevKey())) {
+    return api(method, path, body, true);
+  }
+  const text = await res.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = { message: text };
+  }
+  if (res.status === 401) {
+    key.refused = true;
+    renderKey();
+  }
+  return { status: res.status, body: parsed };
+}
+
+const problem = (answer) =>
+  `${answer.status} ${answer.body?.message ?? answer.body?.error ?? "error"}${
+    answer.status === 401 ? ": enter an API key above" : ""
+  }`;
+
+// ---------------------------------------------------------------- polling
+
+/** Runs `fn` now and every `ms` (slower in a hidden tab); `now()` runs it at once. */
+function poller(fn, ms) {
+  let running = false;
+  let again = false;
+  let timer;
+  const run = async () => {
+    clearTimeout(timer);
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await fn();
+    } catch (error) {
+      console.warn("console: poll failed", error);
+    } finally {
+      running = false;
+    }
+    if (again) {
+      again = false;
+      void run();
+      return;
+    }
+    timer = setTimeout(run, document.hidden ? Math.max(ms, 5_000) : ms);
+  };
+  return { start: run, now: run };
+}
+
+// ---------------------------------------------------------------- charts
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  return node;
+}
+
+/** 1, 2, 2.5 or 5 times a power of ten, at least `value`. */
+function niceCeil(value) {
+  if (value <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
+  return 10 * power;
+}
+
+/**
+ * A line chart in the figure's SVG: `series` are { name, color, times (epoch ms),
+ * values (null: no data), dots, note }, drawn over [from, to].
+ */
+function drawChart(figure, { from, to, series, format = fmt, floor = 1 }) {
+  const svg = figure.querySelector("svg");
+  const width = Math.max(200, svg.clientWidth || 400);
+  const height = Math.max(100, svg.clientHeight || 160);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.replaceChildren();
+  const pad = { left: 48, right: 10, top: 10, bottom: 20 };
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  let max = 0;
+  for (const s of series) {
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i];
+      if (v !== null && s.times[i] >= from) max = Math.max(max, v);
+    }
+  }
+  const top = niceCeil(Math.max(max, floor));
+  const x = (t) => pad.left + ((t - from) / (to - from)) * plotW;
+  const y = (v) => pad.top + plotH - (v / top) * plotH;
+
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
+    const value = top * fraction;
+    svg.append(
+      svgEl("line", {
+        x1: pad.left,
+        x2: width - pad.right,
+        y1: y(value),
+        y2: y(value),
+        class: fraction === 0 ? "axis" : "grid",
+      }),
+    );
+    if (fraction % 0.5 === 0) {
+      const label = svgEl("text", {
+        x: pad.left - 6,
+        y: y(value) + 4,
+        class: "tick",
+        "text-anchor": "end",
+      });
+      label.textContent = format(value);
+      svg.append(label);
+    }
+  }
+  const span = Math.round((to - from) / 1000);
+  for (const [fraction, text] of [
+    [0, `-${span >= 120 ? `${span / 60}m` : `${span}s`}`],
+    [0.5, `-${span >= 120 ? `${span / 120}m` : `${span / 2}s`}`],
+    [1, "now"],
+  ]) {
+    const label = svgEl("text", {
+      x: pad.left + fraction * plotW,
+      y: height - 4,
+      class: "tick",
+      "text-anchor": fraction === 0 ? "start" : fraction === 1 ? "end" : "middle",
+    });
+    label.textContent = text;
+    svg.append(label);
+  }
+
+  for (const s of series) {
+    let d = "";
+    const points = [];
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i];
+      const t = s.times[i];
+      if (v === null || t < from || t > to) continue;
+      points.push([x(t), y(v)]);
+    }
+    for (const [i, [px, py]] of points.entries()) {
+      d += `${i === 0 ? "M" : "L"}${px.toFixed(1)},${py.toFixed(1)}`;
+    }
+    if (d) {
+      svg.append(
+        svgEl("path", { d, fill: "none", stroke: s.color, "stroke-width": 1.8, class: "line" }),
+      );
+    }
+    if (s.dots) {
+      for (const [px, py] of points) {
+        svg.append(svgEl("circle", { cx: px.toFixed(1), cy: py.toFixed(1), r: 2, fill: s.color }));
+      }
+    }
+  }
+
+  const legend = figure.querySelector(".legend");
+  legend.replaceChildren(
+    ...series.map((s) =>
+      el(
+        "span",
+        { class: "key", "data-series": s.name },
+        swatch(s.color),
+        `${s.name} `,
+        el("b", {}, s.note ?? format(lastValue(s.values))),
+      ),
+    ),
+  );
+}
+
+/** A colour swatch; set through the CSSOM, which the page's CSP allows (style attributes it does not). */
+function swatch(color) {
+  const node = el("i");
+  node.style.backgroundColor = color;
+  return node;
+}
+
+function lastValue(values) {
+  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return values[i];
+  return null;
+}
+
+// ---------------------------------------------------------------- live figures
+
+const state = {
+  windowSeconds: Number(localStorage.getItem(STORAGE.window)) || 120,
+  /** Queue depth samples from /_local/status: { t, queue, inFlight, dlq }. */
+  depths: [],
+  series: null,
+};
+
+const zeros = (n) => new Array(n).fill(0);
+
+function tile(id, value, sub = "") {
+  const node = $(`#tile-${id}`);
+  node.querySelector(".value").textContent = value;
+  node.querySelector(".sub").textContent = sub;
+}
+
+async function pollLive() {
+  const names = Object.values(METRIC).join(",");
+  const [seriesRes, statusRes] = await Promise.all([
+    fetch(`/_local/metrics/series?seconds=${state.windowSeconds}&names=${names}`, {
+      cache: "no-store",
+      signal: AbortSignal.timeout(5_000),
+    }).catch(() => null),
+    fetch("/_local/status", { cache: "no-store", signal: AbortSignal.timeout(5_000) }).catch(
+      () => null,
+    ),
+  ]);
+  if (!seriesRes?.ok || !statusRes?.ok) {
+    setConnection("bad", "runtime unreachable");
+    return;
+  }
+  const series = await seriesRes.json();
+  const status = await statusRes.json();
+  setConnection(status.state === "running" ? "ok" : "warn", status.state);
+  const q = status.queues?.queue ?? { visible: 0, inFlight: 0, delayed: 0 };
+  const dlq = status.queues?.dlq ?? { visible: 0, inFlight: 0, delayed: 0 };
+  const now = Date.now();
+  state.depths.push({
+    t: now,
+    queue: q.visible + q.delayed,
+    inFlight: q.inFlight,
+    dlq: dlq.visible + dlq.inFlight + dlq.delayed,
+  });
+  while (state.depths.length > 0 && state.depths[0].t < now - 900_000) state.depths.shift();
+  state.series = series;
+  renderBanner(status);
+  renderLive(series, status);
+}
+
+function setConnection(kind, text) {
+  const pill = $("#conn");
+  pill.className = `pill ${kind}`;
+  pill.textContent = kind === "ok" ? "live" : text;
+}
+
+function renderBanner(status) {
+  const f = status.faults ?? {};
+  const active = [];
+  if (f.poisonType) active.push(`poison type "${f.poisonType}"`);
+  if (f.dynamodbThrottleRate > 0) active.push(`DynamoDB throttling ${f.dynamodbThrottleRate}`);
+  if (f.dynamodbUnreachableSeconds > 0) {
+    active.push(`DynamoDB unreachable ${f.dynamodbUnreachableSeconds} s more`);
+  }
+  if (f.crashAfterWriteRate > 0) active.push(`crash after write ${f.crashAfterWriteRate}`);
+  const banner = $("#banner");
+  banner.hidden = active.length === 0;
+  banner.textContent = active.length ? `Fault injection active: ${active.join(", ")}` : "";
+}
+
+function renderLive(series, status) {
+  const metric = (name) => series.metrics[name];
+  const total = (name) => series.totals[name]?.sum ?? 0;
+  const start = Date.parse(series.start);
+  const to = Date.parse(series.end);
+  const from = to - state.windowSeconds * 1000;
+  const n = Math.round((to - start) / 1000);
+  // The value of period i is drawn at the period's end.
+  const times = Array.from({ length: n }, (_, i) => start + (i + 1) * 1000);
+  const sums = (name) => metric(name)?.sum ?? zeros(n);
+  const windowSum = (values) => values.reduce((a, b) => a + b, 0);
+
+  tile(
+    "received",
+    fmt(total(METRIC.received)),
+    `${fmt(total(METRIC.rejected))} rejected · ${fmt(total(METRIC.enqueueFailed))} not queued`,
+  );
+  tile("processed", fmt(total(METRIC.processed)), `${fmt(total(METRIC.retried))} retries`);
+  // EventsFailed counts every event stored as failed; EventsDeadLettered is the part
+  // that came through the DLQ (the rest failed a business rule).
+  tile(
+    "failed",
+    fmt(total(METRIC.failed)),
+    `${fmt(total(METRIC.failed) - total(METRIC.deadLettered))} business rule · ${fmt(total(METRIC.deadLettered))} dead-lettered`,
+  );
+  tile("duplicate", fmt(total(METRIC.duplicate)), "stored once only");
+  const q = status.queues?.queue ?? { visible: 0, inFlight: 0, delayed: 0 };
+  const d = status.queues?.dlq ?? { visible: 0, inFlight: 0, delayed: 0 };
+  tile(
+    "queue",
+    fmt(q.visible + q.inFlight + q.delayed),
+    `${fmt(q.inFlight)} in flight · ${fmt(q.delayed)} delayed`,
+  );
+  tile("dlq", fmt(d.visible + d.inFlight + d.delayed), `${fmt(d.inFlight)} in flight`);
+  const latencyTile = (id, name) => {
+    const w = metric(name)?.window;
+    tile(
+      id,
+      w?.count ? `${fmtPair(w.p50, w.p99)}` : "–",
+      w?.count ? `${fmt(w.count)} samples in the window` : "none in the window",
+    );
+  };
+  latencyTile("processing", METRIC.processingLatency);
+  latencyTile("e2e", METRIC.endToEndLatency);
+
+  const received = sums(METRIC.received);
+  const processed = sums(METRIC.processed);
+  const failed = sums(METRIC.failed);
+  const duplicate = sums(METRIC.duplicate);
+  const rate = (name, values, color) => ({
+    name,
+    color,
+    times,
+    values,
+    note: `${fmt(lastValue(values))}/s · ${fmt(windowSum(values))}`,
+  });
+  drawChart($("#chart-rate"), {
+    from,
+    to,
+    floor: 5,
+    series: [
+      rate("received", received, COLOR.received),
+      rate("processed", processed, COLOR.processed),
+      rate("failed", failed, COLOR.failed),
+      rate("duplicate", duplicate, COLOR.duplicate),
+    ],
+  });
+
+  const depths = state.depths.filter((s) => s.t >= from - 1000);
+  const depthTimes = depths.map((s) => Math.min(s.t, to));
+  drawChart($("#chart-queues"), {
+    from,
+    to,
+    floor: 5,
+    series: [
+      { name: "queue", color: COLOR.queue, times: depthTimes, values: depths.map((s) => s.queue) },
+      {
+        name: "in flight",
+        color: COLOR.inFlight,
+        times: depthTimes,
+        values: depths.map((s) => s.inFlight),
+      },
+      { name: "DLQ", color: COLOR.dlq, times: depthTimes, values: depths.map((s) => s.dlq) },
+    ],
+  });
+
+  const latency = (figure, name) => {
+    const m = metric(name);
+    drawChart($(figure), {
+      from,
+      to,
+      floor: 10,
+      format: fmt,
+      series: [
+        {
+          name: "p50",
+          color: COLOR.p50,
+          times,
+          values: m?.p50 ?? new Array(n).fill(null),
+          dots: true,
+          note: m?.window.count ? `${fmtMs(m.window.p50)} in the window` : "–",
+        },
+        {
+          name: "p99",
+          color: COLOR.p99,
+          times,
+          values: m?.p99 ?? new Array(n).fill(null),
+          dots: true,
+          note: m?.window.count ? `${fmtMs(m.window.p99)} in the window` : "–",
+        },
+      ],
+    });
+  };
+  latency("#chart-processing", METRIC.processingLatency);
+  latency("#chart-e2e", METRIC.endToEndLatency);
+}
+
+// ---------------------------------------------------------------- events table
+
+const expanded = new Set();
+
+async function pollEvents() {
+  const type = $("#filter-type").value.trim();
+  const status = $("#filter-status").value;
+  const search = $("#search-id").value.trim();
+  const params = new URLSearchParams({ limit: String(LIST_LIMIT) });
+  if (type) params.set("type", type);
+  if (status) params.set("status", status);
+  const [list, exact] = await Promise.all([
+    api("GET", `/v1/events?${params}`),
+    search && EVENT_ID.test(search)
+      ? api("GET", `/v1/events/${encodeURIComponent(search)}`)
+      : Promise.resolve(null),
+  ]);
+  const note = $("#events-note");
+  if (list.status !== 200) {
+    note.textContent = `GET /v1/events: ${problem(list)}`;
+    note.className = "note bad";
+    renderEvents([]);
+    return;
+  }
+  let rows = list.body.items ?? [];
+  note.className = "note muted";
+  note.textContent = "";
+  if (search) {
+    const matches = rows.filter((e) => e.id.includes(search));
+    const found = exact?.status === 200 ? [exact.body] : [];
+    rows = [...found, ...matches.filter((e) => e.id !== search)];
+    if (rows.length === 0) {
+      note.textContent = `No stored event matches "${search}" (a queued event shows once processed).`;
+    }
+  } else if (rows.length === 0) {
+    note.textContent = type || status ? "No event matches these filters." : "No events yet.";
+  }
+  renderEvents(rows);
+}
+
+function statusBadge(event) {
+  return el("span", { class: `badge ${event.status}`, title: event.failure?.reason }, event.status);
+}
+
+function renderEvents(rows) {
+  const body = $("#events-table tbody");
+  const out = [];
+  for (const e of rows) {
+    const open = expanded.has(e.id);
+    out.push(
+      el(
+        "tr",
+        { "data-id": e.id, class: open ? "open" : undefined },
+        el(
+          "td",
+          { class: "id", title: e.id },
+          el(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              title: "show the stored event",
+              onclick: () => {
+                if (expanded.has(e.id)) expanded.delete(e.id);
+                else expanded.add(e.id);
+                renderEvents(rows);
+              },
+            },
+            e.id,
+          ),
+        ),
+        el("td", {}, e.type),
+        el("td", {}, statusBadge(e)),
+        el("td", { class: "num" }, fmt(e.attempts)),
+        el("td", { title: e.receivedAt }, fmtTime(e.receivedAt)),
+        el("td", { class: "num" }, fmtMs(e.latencyMs)),
+        el("td", {}, e.enrichment?.category ?? ""),
+      ),
+    );
+    if (open) {
+      out.push(
+        el(
+          "tr",
+          { class: "detail" },
+          el("td", { colspan: 7 }, el("pre", {}, JSON.stringify(e, null, 2))),
+        ),
+      );
+    }
+  }
+  body.replaceChildren(...out);
+}
+
+async function pollTypes() {
+  const answer = await api("GET", "/v1/stats");
+  if (answer.status !== 200) return;
+  const types = (answer.body.types ?? []).map((t) => t.type).sort();
+  $("#types").replaceChildren(...types.map((t) => el("option", { value: t })));
+}
+
+// ---------------------------------------------------------------- failed + replay
+
+let failedRows = [];
+/** Ids a dry run selected, waiting for the confirmation. */
+let pendingReplay = null;
+
+async function pollFailed() {
+  const answer = await api("GET", `/v1/failed?limit=${LIST_LIMIT}`);
+  const body = $("#failed-table tbody");
+  if (answer.status !== 200) {
+    body.replaceChildren(
+      el("tr", {}, el("td", { colspan: 7, class: "bad" }, `GET /v1/failed: ${problem(answer)}`)),
+    );
+    return;
+  }
+  failedRows = answer.body.items ?? [];
+  $("#replay-listed").disabled = failedRows.length === 0 || pendingReplay !== null;
+  if (failedRows.length === 0) {
+    body.replaceChildren(
+      el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No failed events.")),
+    );
+    return;
+  }
+  body.replaceChildren(
+    ...failedRows.map((f) =>
+      el(
+        "tr",
+        { "data-id": f.id },
+        el("td", { class: "id", title: f.id }, f.id),
+        el("td", {}, f.type),
+        el("td", {}, el("span", { class: `badge kind ${f.failure.kind}` }, f.failure.kind)),
+        el("td", { class: "reason", title: f.failure.reason }, f.failure.reason),
+        el("td", { class: "num" }, fmt(f.attempts)),
+        el("td", { title: f.failedAt }, fmtTime(f.failedAt)),
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            {
+              type: "button",
+              class: "replay-one",
+              disabled: pendingReplay !== null,
+              onclick: () => dryRun([f.id]),
+            },
+            "Replay…",
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function showResult(text, kind) {
+  const result = $("#replay-result");
+  result.hidden = false;
+  result.className = `note ${kind}`;
+  result.textContent = text;
+}
+
+async function dryRun(ids) {
+  const answer = await api("POST", "/v1/failed/replay", { ids, dryRun: true });
+  if (answer.status !== 200) {
+    showResult(`Dry run failed: ${problem(answer)}`, "bad");
+    return;
+  }
+  const events = answer.body.events ?? [];
+  const skipped = answer.body.skipped ?? [];
+  pendingReplay = events.map((e) => e.id);
+  const plural = (k) => `${k} event${k === 1 ? "" : "s"}`;
+  $("#replay-panel .replay-title").textContent =
+    `Dry run: ${plural(events.length)} would be replayed${
+      skipped.length ? `, ${skipped.length} skipped` : ""
+    }. Nothing has changed yet.`;
+  $("#replay-panel .replay-list").replaceChildren(
+    ...events.map((e) =>
+      el(
+        "li",
+        { "data-id": e.id },
+        el("code", {}, e.id),
+        ` ${e.type} · ${e.kind ?? ""} · ${e.reason ?? ""} · ${plural(e.attempts).replace("event", "attempt")}`,
+      ),
+    ),
+    ...skipped.map((s) =>
+      el("li", { class: "muted" }, el("code", {}, s.id), ` skipped: ${s.reason}`),
+    ),
+  );
+  const confirm = $("#replay-confirm");
+  confirm.textContent = `Replay ${plural(events.length)}`;
+  confirm.disabled = events.length === 0;
+  $("#replay-panel").hidden = false;
+  $("#replay-result").hidden = true;
+  void failed.now();
+}
+
+async function confirmReplay() {
+  const ids = pendingReplay;
+  if (!ids?.length) return;
+  $("#replay-confirm").disabled = true;
+  const answer = await api("POST", "/v1/failed/replay", { ids, dryRun: false });
+  closeReplay();
+  if (answer.status === 202) {
+    const skipped = answer.body.skipped?.length ?? 0;
+    showResult(
+      `Replayed ${answer.body.replayed} event${answer.body.replayed === 1 ? "" : "s"}${
+        skipped ? ` (${skipped} skipped)` : ""
+      }: queued again under the same id (request ${answer.body.requestId}).`,
+      "good",
+    );
+  } else {
+    showResult(`Replay failed: ${problem(answer)}`, "bad");
+  }
+  void failed.now();
+  void events.now();
+}
+
+function closeReplay() {
+  pendingReplay = null;
+  $("#replay-panel").hidden = true;
+}
+
+// ---------------------------------------------------------------- wiring
+
+const live = poller(pollLive, 1_000);
+const events = poller(pollEvents, 2_000);
+const failed = poller(pollFailed, 2_000);
+const types = poller(pollTypes, 15_000);
+
+function debounce(fn, ms) {
+  let timer;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
+
+async function main() {
+  renderKey();
+  $("#key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    setKey($("#api-key").value.trim(), "user");
+    void events.now();
+    void failed.now();
+    void types.now();
+  });
+  const windowSelect = $("#window");
+  windowSelect.value = String(state.windowSeconds);
+  windowSelect.addEventListener("change", () => {
+    state.windowSeconds = Number(windowSelect.value) || 120;
+    localStorage.setItem(STORAGE.window, String(state.windowSeconds));
+    void live.now();
+  });
+  const refreshEvents = debounce(() => void events.now(), 250);
+  for (const id of ["#search-id", "#filter-type", "#filter-status"]) {
+    $(id).addEventListener("input", refreshEvents);
+  }
+  $("#event-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    void events.now();
+  });
+  $("#replay-listed").addEventListener("click", () => dryRun(failedRows.map((f) => f.id)));
+  $("#replay-confirm").addEventListener("click", () => void confirmReplay());
+  $("#replay-cancel").addEventListener("click", () => {
+    closeReplay();
+    void failed.now();
+  });
+  window.addEventListener(
+    "resize",
+    debounce(() => state.series && void live.now(), 150),
+  );
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) for (const p of [live, events, failed]) void p.now();
+  });
+
+  // A key typed in wins; otherwise the local runtime's dev key, where it has one.
+  if (key.source !== "user") await offerDevKey();
+  void live.start();
+  void events.start();
+  void failed.start();
+  void types.start();
+}
+
+void main();
