@@ -162,14 +162,21 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         },
       );
 
-      it.skipIf(route.scope === "authenticated")("wrong scope: 403, nothing else", async () => {
-        const answer = (await call(route, "wrong scope")) as Answer;
-        expect(answer.status).toBe(403);
-        expect(answer.body).toEqual({
-          error: { code: "forbidden", message: expect.any(String), requestId: expect.any(String) },
+      // Routes open to any valid key have no wrong scope to try.
+      if (route.scope !== "authenticated") {
+        it("wrong scope: 403, nothing else", async () => {
+          const answer = (await call(route, "wrong scope")) as Answer;
+          expect(answer.status).toBe(403);
+          expect(answer.body).toEqual({
+            error: {
+              code: "forbidden",
+              message: expect.any(String),
+              requestId: expect.any(String),
+            },
+          });
+          expectNoLeak(answer);
         });
-        expectNoLeak(answer);
-      });
+      }
 
       it("another tenant's key: its own view, never tenant A's data", async () => {
         const answer = (await call(route, "other tenant")) as Answer;
