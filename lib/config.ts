@@ -7,6 +7,7 @@
  * never copied.
  */
 import { z } from "zod";
+import { invalidCorsOrigin, parseCorsOrigins } from "./cors.js";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -48,16 +49,20 @@ export const settingsSchema = z
     tenantBurstLimit: intFrom(1, 1_000_000).default(200),
     /** Per-tenant requests a UTC day (the usage plan's quota); 0 sets no quota. */
     tenantQuotaPerDay: intFrom(0, 1_000_000_000).default(1_000_000),
-    /** Comma-separated origins; empty leaves CORS off. */
+    /**
+     * Comma-separated origins (`https://app.example.com`, or `*`) whose pages may call the
+     * API; empty leaves CORS off (lib/cors.ts).
+     */
     corsOrigins: z
       .string()
       .default("")
-      .transform((s) =>
-        s
-          .split(",")
-          .map((o) => o.trim())
-          .filter(Boolean),
-      ),
+      .transform(parseCorsOrigins)
+      .superRefine((origins, ctx) => {
+        for (const origin of origins) {
+          const problem = invalidCorsOrigin(origin);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }
+      }),
     /** Email subscribed to the alarm topic; empty subscribes nobody. */
     alarmEmail: z.string().default(""),
     /** Keep the table (and its data) when the stack is deleted. */
@@ -72,6 +77,15 @@ export const settingsSchema = z
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),
     alarmEndToEndP99Ms: intFrom(1, 3_600_000).default(5000),
     alarmApi5xxRatePercent: z.coerce.number().min(0).max(100).default(1),
+    /**
+     * Synthetic canary (lib/constructs/canary.ts): minutes between runs, each sending one
+     * marked event through the public API and reading it back; 0 deploys no canary.
+     */
+    canaryIntervalMinutes: intFrom(0, 60).default(0),
+    /** Seconds a canary run waits for its event to be processed before it counts as failed. */
+    canaryDeadlineSeconds: intFrom(5, 600).default(30),
+    /** Canary alarm: end-to-end time of a run (API accept to processed, as a client sees it). */
+    alarmCanaryLatencyMs: intFrom(1, 600_000).default(10_000),
   })
   .strict();
 
@@ -102,6 +116,18 @@ export function resolveSettings(input: Record<string, unknown> = {}): EventFlowS
       "Invalid EventFlow settings: dlqRetentionDays must exceed queueRetentionDays, or a message could expire in the DLQ before it is inspected",
     );
   }
+  if (s.canaryIntervalMinutes > 0) {
+    if (s.canaryDeadlineSeconds >= s.canaryIntervalMinutes * 60) {
+      throw new SettingsError(
+        "Invalid EventFlow settings: canaryDeadlineSeconds must be shorter than canaryIntervalMinutes, or canary runs would overlap",
+      );
+    }
+    if (s.alarmCanaryLatencyMs >= s.canaryDeadlineSeconds * 1000) {
+      throw new SettingsError(
+        "Invalid EventFlow settings: alarmCanaryLatencyMs must be below canaryDeadlineSeconds, or the latency alarm could never fire (a slower run counts as failed)",
+      );
+    }
+  }
   return s;
 }
 
@@ -123,6 +149,16 @@ export function queueVisibilityTimeoutSeconds(s: EventFlowSettings): number {
 /** The DLQ consumer does one small write per record; it shares the process timeout. */
 export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.processTimeoutSeconds;
+}
+
+/**
+ * The canary function's timeout: its deadline plus room to get its key, send, and flush
+ * its metrics, so a run that misses the deadline still reports (never a Lambda timeout).
+ */
+export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
+
+export function canaryTimeoutSeconds(s: EventFlowSettings): number {
+  return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;
 }
 
 /** Names of the table's indexes, shared by the stack, the adapters and the local runtime. */
@@ -162,6 +198,11 @@ export const TABLE = {
  */
 export const KEYS_TABLE = {
   partitionKey: "pk",
+  /**
+   * DynamoDB TTL (epoch seconds): set only on keys that are made to expire and then go,
+   * the canary's short-lived keys. A key's own `expiresAt` (ISO) is when it stops working.
+   */
+  ttlAttribute: "purgeAt",
   byTenantIndex: { name: "byTenant", partitionKey: "tenantId", sortKey: "keyId" },
 } as const;
 
@@ -177,6 +218,12 @@ export const ENV = {
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
   keysTableName: "KEYS_TABLE_NAME",
+  /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */
+  corsOrigins: "CORS_ALLOWED_ORIGINS",
+  /** The canary: the API's base URL (stage included), its usage plan key's id, its deadline. */
+  apiUrl: "EVENTFLOW_API_URL",
+  canaryUsageKeyId: "CANARY_USAGE_KEY_ID",
+  canaryDeadlineSeconds: "CANARY_DEADLINE_SECONDS",
 } as const;
 
 /** Powertools settings shared by every function. */

@@ -13,6 +13,7 @@ import {
   settingsSchema,
 } from "./config.js";
 import { EventApi } from "./constructs/api.js";
+import { EventCanary } from "./constructs/canary.js";
 import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
@@ -43,6 +44,8 @@ export class EventFlowStack extends Stack {
   public readonly processing: EventProcessing;
   public readonly monitoring: EventMonitoring;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
+  /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
+  public readonly canary?: EventCanary;
 
   constructor(scope: Construct, id: string, props: EventFlowStackProps) {
     const { settings, projectRoot, apiStageName, ...stackProps } = props;
@@ -81,11 +84,25 @@ export class EventFlowStack extends Stack {
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
     };
+    if (settings.canaryIntervalMinutes > 0) {
+      this.canary = new EventCanary(this, "Canary", {
+        settings,
+        storage: this.storage,
+        api: this.api,
+        refs,
+        projectRoot,
+      });
+    }
     this.monitoring = new EventMonitoring(this, "Monitoring", {
       settings,
       storage: this.storage,
-      functions: Object.values(this.functions),
+      // The canary's own errors and throttles are watched like every function's.
+      functions: [
+        ...Object.values(this.functions),
+        ...(this.canary ? [this.canary.canaryFunction] : []),
+      ],
       apiStage: this.api.restApi.deploymentStage,
+      ...(this.canary ? { canary: this.canary } : {}),
     });
 
     this.suppressNagFindings();
@@ -108,6 +125,12 @@ export class EventFlowStack extends Stack {
     new CfnOutput(this, "DlqUrl", { value: this.storage.deadLetterQueue.queueUrl });
     new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.alarmTopic.topicArn });
+    if (this.canary) {
+      new CfnOutput(this, "CanaryFunctionName", {
+        description: "The synthetic canary: invoke it for one run now (README#runbook-canary)",
+        value: this.canary.canaryFunction.function.functionName,
+      });
+    }
   }
 
   /** Each accepted finding, scoped to the resource it concerns, with its reason. */

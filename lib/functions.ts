@@ -3,9 +3,23 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import { ENV, type EventFlowSettings, OBSERVABILITY, TIME_SHARDS } from "./config.js";
+import {
+  canaryTimeoutSeconds,
+  ENV,
+  type EventFlowSettings,
+  OBSERVABILITY,
+  TIME_SHARDS,
+} from "./config.js";
 
+/** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+
+/**
+ * Functions a setting turns on, deployed only then; the local runtime does not run them.
+ * The synthetic canary (canaryIntervalMinutes) calls a deployed API from outside.
+ */
+export type OptionalFunctionName = "canary";
+export type AnyFunctionName = FunctionName | OptionalFunctionName;
 
 /** Handler files, relative to the repository root; each exports `handler`. */
 export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
@@ -17,6 +31,14 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/handlers/authorizer.ts",
 };
+
+export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
+  canary: "lambdas/handlers/canary.ts",
+};
+
+/** The handler file of any function, platform or optional. */
+export const entryOf = (name: AnyFunctionName): string =>
+  name === "canary" ? OPTIONAL_FUNCTION_ENTRIES[name] : FUNCTION_ENTRIES[name];
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -70,7 +92,7 @@ export interface ResourceRefs {
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
 export function functionEnvironment(
-  name: FunctionName,
+  name: AnyFunctionName,
   settings: EventFlowSettings,
   refs: ResourceRefs,
 ): Record<string, string> {
@@ -82,13 +104,29 @@ export function functionEnvironment(
   };
   // The authorizer reads API keys and nothing else: it is not told where events are.
   if (name === "authorizer") return { ...base, [ENV.keysTableName]: refs.keysTableName };
+  // The canary calls the public API like any producer; it writes its own short-lived key
+  // to the keys table and touches no event, queue or table of events directly. The API's
+  // URL and its usage plan key are bound by the canary construct (EventFlowFunction.bind*).
+  if (name === "canary") {
+    return {
+      ...base,
+      [ENV.keysTableName]: refs.keysTableName,
+      [ENV.canaryDeadlineSeconds]: String(settings.canaryDeadlineSeconds),
+    };
+  }
   const common: Record<string, string> = { ...base, [ENV.tableName]: refs.tableName };
+  // The API functions answer browsers themselves (a Lambda proxy answer carries only the
+  // headers its function sets): they get the allowed origins when CORS is on.
+  const api: Record<string, string> =
+    settings.corsOrigins.length > 0
+      ? { ...common, [ENV.corsOrigins]: settings.corsOrigins.join(",") }
+      : common;
   switch (name) {
     case "ingest":
-      return { ...common, [ENV.queueUrl]: refs.queueUrl };
+      return { ...api, [ENV.queueUrl]: refs.queueUrl };
     case "query":
       return {
-        ...common,
+        ...api,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.timeShards]: String(TIME_SHARDS),
@@ -118,7 +156,7 @@ export function functionEnvironment(
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
-      return { ...common, [ENV.queueUrl]: refs.queueUrl, [ENV.timeShards]: String(TIME_SHARDS) };
+      return { ...api, [ENV.queueUrl]: refs.queueUrl, [ENV.timeShards]: String(TIME_SHARDS) };
   }
 }
 
@@ -131,7 +169,10 @@ export interface FunctionSizing {
  * Memory and timeout of each function. The DLQ consumer shares the process settings,
  * which dlqVisibilityTimeoutSeconds() in config.ts relies on.
  */
-export function functionSizing(name: FunctionName, s: EventFlowSettings): FunctionSizing {
+/** The canary waits on the network; it needs no more memory than the SDK's start-up takes. */
+export const CANARY_MEMORY_MB = 256;
+
+export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): FunctionSizing {
   switch (name) {
     // The authorizer sits in front of every uncached API call, like ingest: latency-bound,
     // one GetItem per call.
@@ -146,5 +187,7 @@ export function functionSizing(name: FunctionName, s: EventFlowSettings): Functi
     case "process":
     case "dlq":
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
+    case "canary":
+      return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The API's own answers about keys and limits, in the handlers' error envelope: one
- * definition for the stack's gateway responses (lib/constructs/api.ts) and the local
- * runtime's gateway (local/auth.ts), so clients see the same status, code, message and
- * headers on AWS and locally. No aws-cdk-lib import: the local runtime loads this.
+ * The answers API Gateway makes itself (keys, limits, unknown routes, oversized requests,
+ * failed or slow functions), in the handlers' error envelope: one definition for the
+ * stack's gateway responses (lib/constructs/api.ts) and the local runtime's gateway
+ * (local/api-gateway.ts, local/auth.ts), so clients see the same status, code, message
+ * and headers on AWS and locally. No aws-cdk-lib import: the local runtime loads this.
  */
 
 /** RFC 6750 challenge sent with every 401. */
@@ -16,8 +17,9 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Retry-After once a tenant's daily quota is used up. API Gateway's gateway responses
- * carry static header values only, so it cannot say "at midnight UTC" (when a DAY quota
- * resets); an hour keeps clients from hammering the API. The local runtime sends the same.
+ * carry static or request-copied header values only, so it cannot say "at midnight UTC"
+ * (when a DAY quota resets); an hour keeps clients from hammering the API. The local
+ * runtime sends the same.
  */
 export const QUOTA_RETRY_AFTER_SECONDS = 3600;
 
@@ -54,3 +56,38 @@ export const AUTH_ANSWERS = {
     message: "The tenant's daily request quota is used up",
   },
 } as const satisfies Record<string, AuthAnswer>;
+
+/** The message of the 5xx answers that say nothing more (the request id is what helps). */
+export const INTERNAL_ERROR_MESSAGE =
+  "The request could not be completed; quote the requestId when reporting it";
+
+/** The other answers API Gateway makes: route, size, integration. */
+export const GATEWAY_ANSWERS = {
+  /**
+   * No such resource or method (MISSING_AUTHENTICATION_TOKEN, REST API's default 403
+   * "Missing Authentication Token"): a 404, as the functions answer an unknown route.
+   */
+  routeNotFound: { status: 404, code: "route_not_found", message: "No such route" },
+  /** Over API Gateway's 10 MB request limit (REQUEST_TOO_LARGE). */
+  tooLarge: {
+    status: 413,
+    code: "payload_too_large",
+    message: "The request is over the API's 10 MB limit",
+  },
+  /** No answer from the function within API Gateway's 29 s (INTEGRATION_TIMEOUT). */
+  integrationTimeout: {
+    status: 504,
+    code: "integration_timeout",
+    message: "The request timed out; retry it (event ids make a retried POST safe)",
+  },
+  /**
+   * Any other 5xx (DEFAULT_5XX, which keeps API Gateway's status): 502 for a function that
+   * failed, timed out or answered malformed output; 500 for a failed authorizer.
+   */
+  internalError: { status: 502, code: "internal_error", message: INTERNAL_ERROR_MESSAGE },
+} as const satisfies Record<string, AuthAnswer>;
+
+/** The envelope's JSON, as the stack's templates render it. */
+export function errorEnvelope(answer: AuthAnswer, requestId: string): string {
+  return JSON.stringify({ error: { code: answer.code, message: answer.message, requestId } });
+}

@@ -1,14 +1,21 @@
 /**
  * A local stand-in for the stack's API Gateway REST API (Lambda proxy integration):
- * routes from lib/functions.ts, REST v1 proxy events, the gateway's own answers
- * (403 for an unknown resource or method, 413, 429, 502, 504) and the mapping of
+ * routes from lib/functions.ts, REST v1 proxy events, the gateway's own answers as the
+ * stack's gateway responses make them (404 for an unknown resource or method, 413, 429,
+ * 502, 504, in the error envelope, with CORS headers when configured) and the mapping of
  * the handler's answer back to HTTP.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { gatewayCorsHeaders, resolveGatewayHeaders } from "../lib/cors.js";
 import type { Route } from "../lib/functions.js";
-import type { LocalAuthorizer } from "./auth.js";
+import {
+  AUTH_ANSWERS,
+  GATEWAY_ANSWERS,
+  THROTTLED_RETRY_AFTER_SECONDS,
+} from "../lib/gateway-auth.js";
+import { authAnswer, type LocalAuthorizer } from "./auth.js";
 import { describeError, type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";
 
@@ -299,33 +306,32 @@ export function buildProxyEvent(input: BuildEventInput): APIGatewayProxyEvent {
   };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
-  status,
-  headers: { "content-type": "application/json", ...headers },
-  body: JSON.stringify(body),
-});
-
 /**
- * The gateway's own answers, as the stack configures them (lib/constructs/api.ts):
- * DEFAULT_4XX / DEFAULT_5XX bodies are `{"message":..., "requestId":...}`, and
- * MISSING_AUTHENTICATION_TOKEN (no such resource or method) is a 404 "Not Found"
- * instead of REST API's default 403 "Missing Authentication Token".
+ * The gateway's own answers, as the stack's gateway responses make them
+ * (lib/constructs/api.ts, lib/gateway-auth.ts): the error envelope with the request id;
+ * MISSING_AUTHENTICATION_TOKEN (no such resource or method) is a 404 instead of REST API's
+ * default 403 "Missing Authentication Token"; THROTTLED carries Retry-After.
  */
 export const gatewayAnswers = {
   missingRoute: (requestId: string) =>
-    json(
-      404,
-      { message: "Not Found", requestId },
-      { "x-amzn-ErrorType": "MissingAuthenticationTokenException" },
-    ),
+    authAnswer(GATEWAY_ANSWERS.routeNotFound, requestId, {
+      "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+    }),
   tooLarge: (requestId: string) =>
-    json(413, { message: "Request Too Long", requestId }, { connection: "close" }),
-  throttled: (requestId: string) => json(429, { message: "Too Many Requests", requestId }),
-  internalError: (requestId: string) => json(502, { message: "Internal server error", requestId }),
-  timeout: (requestId: string) => json(504, { message: "Endpoint request timed out", requestId }),
+    authAnswer(GATEWAY_ANSWERS.tooLarge, requestId, { connection: "close" }),
+  throttled: (requestId: string) =>
+    authAnswer(AUTH_ANSWERS.throttled, requestId, {
+      "retry-after": String(THROTTLED_RETRY_AFTER_SECONDS),
+    }),
+  internalError: (requestId: string) => authAnswer(GATEWAY_ANSWERS.internalError, requestId),
+  timeout: (requestId: string) => authAnswer(GATEWAY_ANSWERS.integrationTimeout, requestId),
   /** Local only: the runtime is draining. */
   shuttingDown: (requestId: string) =>
-    json(503, { message: "EventFlow is shutting down", requestId }, { connection: "close" }),
+    authAnswer(
+      { status: 503, code: "shutting_down", message: "EventFlow is shutting down" },
+      requestId,
+      { connection: "close" },
+    ),
 };
 
 /** Lambda proxy answer -> HTTP, or undefined when API Gateway would call it malformed. */
@@ -370,18 +376,43 @@ export function mapProxyResult(result: unknown): GatewayAnswer | undefined {
 
 export class BodyTooLarge extends Error {}
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * How much of an oversized body the gateway reads and throws away so that the client,
+ * still writing, gets its 413 instead of a reset connection (EPIPE). Past this the
+ * connection is cut: nobody is owed an answer for a 64 MB upload to a 10 MB API.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The whole body, or BodyTooLarge once it passes `limit`. An oversized body is read to
+ * its end (up to DISCARD_LIMIT_BYTES) and discarded, never buffered: breaking out of the
+ * stream would destroy the socket before the answer is written.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = declared > limit;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (tooLarge) {
+        chunks.length = 0;
+        if (size > DISCARD_LIMIT_BYTES) {
+          req.destroy();
+          reject(new BodyTooLarge());
+        }
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.readableEnded) reject(tooLarge ? new BodyTooLarge() : new Error("request aborted"));
+    });
+  });
 }
 
 /** A request the API Gateway layer handles end to end. */
@@ -413,6 +444,9 @@ export class ApiGateway {
       },
     });
 
+    // What the gateway answers itself also carries the gateway responses' CORS headers.
+    const own = (answer: GatewayAnswer) => withId(this.withCors(req, answer));
+
     const cors = this.options.cors;
     if (method === "OPTIONS" && cors && this.router.isResource(path)) {
       await drain(req);
@@ -421,17 +455,17 @@ export class ApiGateway {
     const match = this.router.match(method, path);
     if (match.kind !== "route") {
       await drain(req);
-      return withId(gatewayAnswers.missingRoute(requestId));
+      return own(gatewayAnswers.missingRoute(requestId));
     }
     if (!this.bucket.take()) {
       await drain(req);
-      return withId(gatewayAnswers.throttled(requestId));
+      return own(gatewayAnswers.throttled(requestId));
     }
     let body: Buffer;
     try {
       body = await readBody(req, API_PAYLOAD_LIMIT_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return withId(gatewayAnswers.tooLarge(requestId));
+      if (error instanceof BodyTooLarge) return own(gatewayAnswers.tooLarge(requestId));
       throw error;
     }
     const event = buildProxyEvent({
@@ -452,7 +486,7 @@ export class ApiGateway {
     if (this.options.auth) {
       const methodArn = `arn:aws:execute-api:${this.options.region}:000000000000:local/${STAGE}/${method}${path}`;
       const decision = await this.options.auth.check(event, methodArn);
-      if (decision.kind === "refuse") return withId(decision.answer(requestId));
+      if (decision.kind === "refuse") return own(decision.answer(requestId));
       event.requestContext.authorizer = decision.authorizer;
       event.requestContext.identity.apiKey = decision.usageKey;
     }
@@ -460,7 +494,7 @@ export class ApiGateway {
     if (eventBytes > LAMBDA_PAYLOAD_LIMIT_BYTES) {
       // Lambda refuses an invocation payload over 6 MB; the gateway reports a failure.
       log.warn("request exceeds Lambda's 6 MB invocation payload limit", { requestId, eventBytes });
-      return withId(gatewayAnswers.internalError(requestId));
+      return own(gatewayAnswers.internalError(requestId));
     }
     let timer: NodeJS.Timeout | undefined;
     const integrationTimeout = new Promise<"timeout">((resolve) => {
@@ -474,23 +508,38 @@ export class ApiGateway {
     const fields = { requestId, method, path, function: match.route.function };
     if (outcome === "timeout") {
       log.warn("integration timed out", fields);
-      return withId(gatewayAnswers.timeout(requestId));
+      return own(gatewayAnswers.timeout(requestId));
     }
     if (outcome.kind === "timeout") {
       log.error("function timed out; answering 502", { ...fields, ms: outcome.durationMs });
-      return withId(gatewayAnswers.internalError(requestId));
+      return own(gatewayAnswers.internalError(requestId));
     }
     if (outcome.kind === "error") {
       log.error("function failed; answering 502", { ...fields, ...describeError(outcome.error) });
-      return withId(gatewayAnswers.internalError(requestId));
+      return own(gatewayAnswers.internalError(requestId));
     }
     const answer = mapProxyResult(outcome.result);
     if (!answer) {
       log.error("malformed Lambda proxy response; answering 502", fields);
-      return withId(gatewayAnswers.internalError(requestId));
+      return own(gatewayAnswers.internalError(requestId));
     }
     log.debug(`${method} ${path} ${answer.status}`, { ...fields, ms: outcome.durationMs });
+    // The function's answer goes out as it gave it: a proxy integration adds no CORS header.
     return withId(answer);
+  }
+
+  /**
+   * An answer the gateway makes itself, with the CORS headers the stack's gateway
+   * responses carry (lib/cors.ts gatewayCorsHeaders); unchanged with CORS off.
+   */
+  withCors(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
+    const origins = this.options.cors?.allowOrigins ?? [];
+    const headers = resolveGatewayHeaders(gatewayCorsHeaders(origins), (name) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    });
+    if (Object.keys(headers).length === 0) return answer;
+    return { ...answer, headers: { ...answer.headers, ...headers } };
   }
 }
 

@@ -17,6 +17,8 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
+  errorEnvelope,
+  INTERNAL_ERROR_MESSAGE,
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
@@ -63,6 +65,7 @@ export type AuthDecision =
     }
   | { kind: "refuse"; answer: (requestId: string) => GatewayAnswer };
 
+/** An answer the gateway makes itself, in the error envelope (lib/gateway-auth.ts). */
 export function authAnswer(
   answer: AuthAnswer,
   requestId: string,
@@ -71,9 +74,7 @@ export function authAnswer(
   return {
     status: answer.status,
     headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({
-      error: { code: answer.code, message: answer.message, requestId },
-    }),
+    body: errorEnvelope(answer, requestId),
   };
 }
 
@@ -96,11 +97,7 @@ const failure = (): AuthDecision => ({
   // AUTHORIZER_FAILURE falls to the stack's DEFAULT_5XX response.
   answer: (requestId) =>
     authAnswer(
-      {
-        status: 500,
-        code: "internal_error",
-        message: "The request could not be completed; quote the requestId when reporting it",
-      },
+      { status: 500, code: "internal_error", message: INTERNAL_ERROR_MESSAGE },
       requestId,
       { "x-amzn-ErrorType": "AuthorizerConfigurationException" },
     ),

@@ -20,12 +20,14 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, SQSEvent } from "aws-lambda";
 import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
+import { withoutSdkLogging } from "../lambdas/shared/sdk-options.js";
 import {
   type EventFlowSettings,
   type EventFlowSettingsInput,
   queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../lib/config.js";
+import { CORS_EXPOSE_HEADERS, CORS_EXTRA_ALLOW_HEADERS } from "../lib/cors.js";
 import { type FunctionName, ROUTES } from "../lib/functions.js";
 import { ApiGateway, type GatewayAnswer, gatewayAnswers, writeAnswer } from "./api-gateway.js";
 import { LocalAuthorizer } from "./auth.js";
@@ -198,6 +200,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region });
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region, useQueueUrlAsEndpoint: false });
+    // The pollers' client (Lambda's side, not a function's), tuned as the handlers' are.
+    withoutSdkLogging(sqs);
     cleanups.push(() => {
       dynamodb.destroy();
       sqs.destroy();
@@ -329,8 +333,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             cors: {
               allowOrigins: settings.corsOrigins,
               allowMethods: [...new Set(ROUTES.map((r) => r.method))],
-              allowHeaders: [...CDK_CORS_DEFAULT_HEADERS, "X-Correlation-Id"],
-              exposeHeaders: ["X-Correlation-Id"],
+              allowHeaders: [...CDK_CORS_DEFAULT_HEADERS, ...CORS_EXTRA_ALLOW_HEADERS],
+              exposeHeaders: [...CORS_EXPOSE_HEADERS],
             },
           }
         : {}),
@@ -398,13 +402,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       activeRequests++;
       res.on("close", () => activeRequests--);
       if (state !== "running") {
-        writeAnswer(res, gatewayAnswers.shuttingDown(randomUUID()));
+        writeAnswer(res, gateway.withCors(req, gatewayAnswers.shuttingDown(randomUUID())));
         return;
       }
       void route(req, res).catch((error: unknown) => {
         log.error("request failed", { error: String(error) });
-        if (!res.headersSent) writeAnswer(res, gatewayAnswers.internalError(randomUUID()));
-        else res.destroy();
+        if (!res.headersSent) {
+          writeAnswer(res, gateway.withCors(req, gatewayAnswers.internalError(randomUUID())));
+        } else res.destroy();
       });
     });
     server.keepAliveTimeout = 5_000;

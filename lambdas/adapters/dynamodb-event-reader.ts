@@ -32,7 +32,7 @@ import {
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
-import { eventKey, hourOf, statsPartition } from "./dynamodb-keys.js";
+import { eventKey, hourOf, parseStatsCounter, statsPartition } from "./dynamodb-keys.js";
 
 export interface DynamoDbEventReaderOptions {
   tableName: string;
@@ -278,17 +278,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const item of page.Items ?? []) {
-        // sk = <hour>#<type>#<shard>; types contain no '#'.
-        const type =
-          typeof item.type === "string" ? item.type : String(item[TABLE.sortKey]).split("#")[1];
-        if (!type) continue;
-        const sum = byType.get(type) ?? { type, processed: 0, failed: 0, duplicate: 0 };
-        sum.processed += numberOf(item.processed);
-        sum.failed += numberOf(item.failed);
-        sum.duplicate += numberOf(item.duplicate);
-        byType.set(type, sum);
-      }
+      for (const item of page.Items ?? []) addStatsItem(byType, item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
@@ -468,6 +458,37 @@ function openLane(spec: LaneSpec, position: LanePosition | undefined, tenantId: 
 }
 
 const head = (lane: Lane) => lane.buffer[0] as Row;
+
+/**
+ * Adds one statistics item to the sums: the current layout (sk <hour>#<shard>, one
+ * `<outcome>#<type>` counter per type and outcome) or the earlier one (sk
+ * <hour>#<type>#<shard>, one item per type), which may still be in the table.
+ */
+function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {
+  const sum = (type: string) => {
+    let entry = byType.get(type);
+    if (!entry) {
+      entry = { type, processed: 0, failed: 0, duplicate: 0 };
+      byType.set(type, entry);
+    }
+    return entry;
+  };
+  const parts = String(item[TABLE.sortKey]).split("#");
+  if (parts.length === 3) {
+    // Types contain no '#'.
+    const type = typeof item.type === "string" ? item.type : parts[1];
+    if (!type) return;
+    const entry = sum(type);
+    entry.processed += numberOf(item.processed);
+    entry.failed += numberOf(item.failed);
+    entry.duplicate += numberOf(item.duplicate);
+    return;
+  }
+  for (const [name, value] of Object.entries(item)) {
+    const counter = parseStatsCounter(name);
+    if (counter) sum(counter.type)[counter.outcome] += numberOf(value);
+  }
+}
 
 const numberOf = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 

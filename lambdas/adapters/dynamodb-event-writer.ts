@@ -1,7 +1,8 @@
 /**
  * EventWriter on DynamoDB: one conditional PutItem per event (the id is the idempotency
- * key) and one ADD UpdateItem per (type, hour) of a batch for the statistics. The item
- * layout is dynamodb-keys.ts; the query adapter reads the same attributes back.
+ * key) and one ADD UpdateItem per hour of a batch for the statistics, all its types'
+ * counters in one item. The item layout is dynamodb-keys.ts; the query adapter reads
+ * the same attributes back.
  */
 import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -11,6 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { TABLE } from "../../lib/config.js";
+import { retentionDaysFor } from "../domain/canary.js";
 import { eventDigest } from "../domain/digest.js";
 import { classify } from "../domain/errors.js";
 import type { EventStatus, HistoryEntry, ReplayMarker, StoredEvent } from "../domain/event.js";
@@ -22,9 +24,17 @@ import {
   eventKey,
   failedKeys,
   REPLAY_TOKEN_ATTRIBUTE,
+  STATS_OUTCOMES,
   shardOf,
+  statsCounter,
   statsKey,
 } from "./dynamodb-keys.js";
+
+/**
+ * Counters per statistics UpdateItem: DynamoDB allows 4 KB per expression, and
+ * `#c99 :c99, ` is 11 characters.
+ */
+export const MAX_COUNTERS_PER_UPDATE = 100;
 
 export interface DynamoDbEventWriterOptions {
   tableName: string;
@@ -58,7 +68,7 @@ export class DynamoDbEventWriter implements EventWriter {
 
   toItem(event: StoredEvent): EventItem {
     const { tenantId, id, type, receivedAt } = event;
-    const expiresAt = this.expiresAt(Date.parse(receivedAt));
+    const expiresAt = this.expiresAt(Date.parse(receivedAt), tenantId);
     return {
       ...event,
       digest: eventDigest(event),
@@ -195,45 +205,80 @@ export class DynamoDbEventWriter implements EventWriter {
     };
   }
 
+  /**
+   * One UpdateItem per hour the batch touches (nearly always one), on a random shard,
+   * ADDing every type's non-zero counters at once. DynamoDB caps an expression at 4 KB,
+   * so an hour with more than MAX_COUNTERS_PER_UPDATE counters takes several updates.
+   */
   async addStats(tenantId: string, counts: StatsIncrement[]): Promise<void> {
-    const results = await Promise.allSettled(counts.map((c) => this.addOne(tenantId, c)));
+    const byHour = new Map<string, Map<string, number>>();
+    for (const c of counts) {
+      let counters = byHour.get(c.hour);
+      if (!counters) {
+        counters = new Map();
+        byHour.set(c.hour, counters);
+      }
+      for (const outcome of STATS_OUTCOMES) {
+        if (c[outcome] === 0) continue;
+        const name = statsCounter(outcome, c.type);
+        counters.set(name, (counters.get(name) ?? 0) + c[outcome]);
+      }
+    }
+    const updates: Promise<void>[] = [];
+    for (const [hour, counters] of byHour) {
+      const entries = [...counters];
+      for (let i = 0; i < entries.length; i += MAX_COUNTERS_PER_UPDATE) {
+        updates.push(
+          this.addCounters(tenantId, hour, entries.slice(i, i + MAX_COUNTERS_PER_UPDATE)),
+        );
+      }
+    }
+    const results = await Promise.allSettled(updates);
     const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
     if (errors.length > 0) {
       // Not retried here: the updates that succeeded must not be counted twice.
-      throw new AggregateError(errors, `${errors.length} of ${counts.length} stats updates failed`);
+      throw new AggregateError(
+        errors,
+        `${errors.length} of ${updates.length} stats updates failed`,
+      );
     }
   }
 
-  private async addOne(tenantId: string, c: StatsIncrement): Promise<void> {
+  private async addCounters(
+    tenantId: string,
+    hour: string,
+    counters: [name: string, value: number][],
+  ): Promise<void> {
+    if (counters.length === 0) return;
     const shard = Math.floor(this.random() * this.options.statsShards) % this.options.statsShards;
-    const expiresAt = this.expiresAt(Date.parse(`${c.hour}:00:00.000Z`));
+    const expiresAt = this.expiresAt(Date.parse(`${hour}:00:00.000Z`), tenantId);
+    const names: Record<string, string> = { "#hour": "hour" };
+    const values: Record<string, unknown> = { ":hour": hour };
+    const adds = counters.map(([name, value], i) => {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = value;
+      return `#c${i} :c${i}`;
+    });
+    let set = "#hour = :hour";
+    if (expiresAt !== undefined) {
+      names["#ttl"] = TABLE.ttlAttribute;
+      values[":ttl"] = expiresAt;
+      set += ", #ttl = :ttl";
+    }
     await this.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
-        Key: statsKey(tenantId, c.hour, c.type, shard),
-        UpdateExpression: `ADD #processed :processed, #failed :failed, #duplicate :duplicate SET #type = :type, #hour = :hour${expiresAt === undefined ? "" : ", #ttl = :ttl"}`,
-        ExpressionAttributeNames: {
-          "#processed": "processed",
-          "#failed": "failed",
-          "#duplicate": "duplicate",
-          "#type": "type",
-          "#hour": "hour",
-          ...(expiresAt === undefined ? {} : { "#ttl": TABLE.ttlAttribute }),
-        },
-        ExpressionAttributeValues: {
-          ":processed": c.processed,
-          ":failed": c.failed,
-          ":duplicate": c.duplicate,
-          ":type": c.type,
-          ":hour": c.hour,
-          ...(expiresAt === undefined ? {} : { ":ttl": expiresAt }),
-        },
+        Key: statsKey(tenantId, hour, shard),
+        UpdateExpression: `ADD ${adds.join(", ")} SET ${set}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }
 
-  private expiresAt(fromMs: number): number | undefined {
-    const days = this.options.eventRetentionDays;
+  /** The canary's tenant keeps its events a day (domain/canary.ts), others as configured. */
+  private expiresAt(fromMs: number, tenantId: string): number | undefined {
+    const days = retentionDaysFor(tenantId, this.options.eventRetentionDays);
     if (days <= 0 || !Number.isFinite(fromMs)) return undefined;
     return Math.floor(fromMs / 1000) + days * DAY_SECONDS;
   }

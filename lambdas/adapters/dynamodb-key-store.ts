@@ -2,6 +2,7 @@
  * API keys on DynamoDB (the keys table, lib/config.ts KEYS_TABLE):
  *
  *   key     pk = KEY#<sha256 hex>   keyId, tenantId, scopes, status, createdAt, usageKey...
+ *                                   (purgeAt: epoch seconds, the TTL of a short-lived key)
  *   tenant  pk = TENANT#<tenant>    usageKey, usageKeyId
  *
  * The authorizer only ever calls findByHash (one consistent GetItem). The byTenant index
@@ -42,11 +43,20 @@ export class DynamoDbKeyStore implements KeyStore {
     return out.Item ? toRecord(out.Item) : undefined;
   }
 
-  async putKey(hash: string, record: ApiKeyRecord): Promise<void> {
+  async putKey(
+    hash: string,
+    record: ApiKeyRecord,
+    options: { purgeAt?: Date } = {},
+  ): Promise<void> {
+    const purgeAt = options.purgeAt ? Math.floor(options.purgeAt.getTime() / 1000) : undefined;
     await this.client.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { [KEYS_TABLE.partitionKey]: keyPk(hash), ...record },
+        Item: {
+          ...record,
+          ...(purgeAt === undefined ? {} : { [KEYS_TABLE.ttlAttribute]: purgeAt }),
+          [KEYS_TABLE.partitionKey]: keyPk(hash),
+        },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": KEYS_TABLE.partitionKey },
       }),

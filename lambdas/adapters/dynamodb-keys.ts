@@ -3,7 +3,11 @@
  * query can cross tenants by construction.
  *
  *   event   pk = T#<tenant>#E#<id>        sk = EVENT
- *   stats   pk = T#<tenant>#STATS         sk = <hour>#<type>#<shard>
+ *   stats   pk = T#<tenant>#STATS         sk = <hour>#<shard>
+ *           one counter per type and outcome, `<outcome>#<type>` (processed#purchase,
+ *           duplicate#page_view...), all of a batch's types in one ADD
+ *   stats, earlier layout (still read)    sk = <hour>#<type>#<shard>
+ *           one item per type: `processed`, `failed`, `duplicate`, `type`
  *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
  *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
  *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>
@@ -40,10 +44,26 @@ export const byTimeKeys = (tenantId: string, shard: number, receivedAt: string, 
 
 export const statsPartition = (tenantId: string) => `T#${tenantId}#STATS`;
 
-export const statsKey = (tenantId: string, hour: string, type: string, shard: number) => ({
+export const statsKey = (tenantId: string, hour: string, shard: number) => ({
   pk: statsPartition(tenantId),
-  sk: `${hour}#${type}#${shard}`,
+  sk: `${hour}#${shard}`,
 });
+
+export const STATS_OUTCOMES = ["processed", "failed", "duplicate"] as const;
+export type StatsOutcome = (typeof STATS_OUTCOMES)[number];
+
+/** The counter attribute of one outcome of one type on a statistics item. */
+export const statsCounter = (outcome: StatsOutcome, type: string) => `${outcome}#${type}`;
+
+const COUNTER_PATTERN = /^(processed|failed|duplicate)#(.+)$/;
+
+/** The outcome and type a statistics item's attribute counts, if it is a counter. */
+export function parseStatsCounter(
+  attribute: string,
+): { outcome: StatsOutcome; type: string } | undefined {
+  const match = COUNTER_PATTERN.exec(attribute);
+  return match ? { outcome: match[1] as StatsOutcome, type: match[2] as string } : undefined;
+}
 
 /** Stable shard of an id (so a redelivered event always lands on the same shard). */
 export function shardOf(id: string, shards: number): number {

@@ -418,7 +418,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       title: "EventFlow API",
       version: API_VERSION,
       description:
-        'Serverless event ingestion and processing. Events are accepted (202), queued, processed asynchronously and stored; the read API shows their outcome. Every answer carries `X-Correlation-Id` (the caller\'s, when usable). Errors share one envelope: `{"error": {"code", "message", "details"?, "requestId"?}}`, with `details` listing each invalid field by path.',
+        'Serverless event ingestion and processing. Events are accepted (202), queued, processed asynchronously and stored; the read API shows their outcome. Every answer carries `X-Correlation-Id` (the caller\'s, when usable). Errors share one envelope, whether the API Gateway or a function answers: `{"error": {"code", "message", "details"?, "requestId"}}`, with `details` listing each invalid field by path.',
     },
     servers: [
       {

@@ -37,11 +37,14 @@ export const errorEnvelopeSchema = z.object({
   error: z.object({
     code: z.string().meta({
       description:
-        "validation_failed, invalid_json, empty_body, payload_too_large, unsupported_media_type, invalid_cursor, not_found, route_not_found, method_not_allowed, queue_unavailable, throttled, internal_error, ...",
+        "validation_failed, invalid_json, empty_body, payload_too_large, unsupported_media_type, invalid_cursor, not_found, route_not_found, method_not_allowed, unauthorized, forbidden, throttled, quota_exceeded, queue_unavailable, internal_error, integration_timeout, bad_request, ...",
     }),
     message: z.string(),
     details: z.array(fieldErrorSchema).optional(),
-    requestId: z.string().optional(),
+    requestId: z.string().meta({
+      description:
+        "Quote it when reporting a problem: API Gateway's request id for the gateway's own answers (401, 403, 429, unknown routes, 502/504; the access log), the function invocation's for the functions' answers (their log lines)",
+    }),
   }),
 });
 

@@ -20,8 +20,12 @@ export interface TenantRecord {
 }
 
 export interface KeyStore extends KeyLookup {
-  /** Stores a new key; fails if its hash is taken (it never is: 336 random bits). */
-  putKey(hash: string, record: ApiKeyRecord): Promise<void>;
+  /**
+   * Stores a new key; fails if its hash is taken (it never is: 336 random bits).
+   * `purgeAt`: when the stored record itself may go (DynamoDB TTL); for keys made to
+   * expire, such as the canary's. Without it the record stays.
+   */
+  putKey(hash: string, record: ApiKeyRecord, options?: { purgeAt?: Date }): Promise<void>;
   /** The tenant's keys, any state. */
   listKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   /** One key of a tenant by id, with the hash it is stored under. */

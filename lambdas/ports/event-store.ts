@@ -19,7 +19,7 @@ export interface EventWriter {
    * duplicate. Writes the event as putIfAbsent does when no record exists.
    */
   replaceFailed(event: StoredEvent, replay: ReplayMarker): Promise<PutOutcome>;
-  /** Adds per-type counters for one batch (sharded, one update per type and outcome). */
+  /** Adds one batch's per-type counters (sharded; one update per hour, not per type). */
   addStats(tenantId: string, counts: StatsIncrement[]): Promise<void>;
 }
 

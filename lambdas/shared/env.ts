@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ENV } from "../../lib/config.js";
+import { parseCorsOrigins } from "../../lib/cors.js";
 
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
@@ -38,4 +39,6 @@ export const envVars = {
   [ENV.statsShards]: positiveInt.min(1),
   [ENV.timeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
+  /** Absent or empty: CORS off. */
+  [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),
 } as const;

@@ -1,6 +1,7 @@
 /**
  * HTTP plumbing shared by the API functions (API Gateway REST proxy events): JSON
- * responses with the same headers everywhere, the error envelope, the correlation id,
+ * responses with the same headers everywhere (CORS included, when configured), the error
+ * envelope, the correlation id,
  * the tenant, and one wrapper that turns any unexpected error into a 500 that carries
  * the request id and nothing else.
  */
@@ -8,11 +9,18 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { ENV } from "../../lib/config.js";
+import { corsResponseHeaders } from "../../lib/cors.js";
 import { ROUTES, scopeAllows } from "../../lib/functions.js";
+import { INTERNAL_ERROR_MESSAGE } from "../../lib/gateway-auth.js";
 import { TENANT_ID_PATTERN } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
 import type { FieldError } from "../domain/json.js";
+import { envVars, parseEnv } from "./env.js";
 import { CORRELATION_HEADER, logger, metrics } from "./powertools.js";
+
+/** Origins whose pages may read the answers (the `corsOrigins` setting); empty: CORS off. */
+const allowedOrigins = parseEnv({ [ENV.corsOrigins]: envVars[ENV.corsOrigins] })[ENV.corsOrigins];
 
 export interface HttpRequest {
   event: APIGatewayProxyEvent;
@@ -30,14 +38,20 @@ export interface HttpResponse {
   headers?: Record<string, string>;
 }
 
+/** An error answer's body, as clients get it (also from the gateway: lib/gateway-auth.ts). */
 export interface ErrorEnvelope {
   error: {
     code: string;
     message: string;
     details?: FieldError[];
-    requestId?: string;
+    requestId: string;
   };
 }
+
+/** An error as a route returns it: httpHandler adds the request id when it has none. */
+type RouteError = {
+  error: Omit<ErrorEnvelope["error"], "requestId"> & { requestId?: string };
+};
 
 export const json = (
   statusCode: number,
@@ -52,7 +66,7 @@ export function httpError(
   extra: { details?: FieldError[]; requestId?: string; headers?: Record<string, string> } = {},
 ): HttpResponse {
   const { headers, ...rest } = extra;
-  return json(statusCode, { error: { code, message, ...rest } } satisfies ErrorEnvelope, headers);
+  return json(statusCode, { error: { code, message, ...rest } } satisfies RouteError, headers);
 }
 
 /** Header lookup, case-insensitive (API Gateway keeps the client's spelling). */
@@ -136,15 +150,39 @@ export const RESPONSE_HEADERS = {
   "Cache-Control": "no-store",
 } as const;
 
-function toResult(response: HttpResponse, correlationId: string): APIGatewayProxyResult {
-  return {
-    statusCode: response.statusCode,
-    headers: { ...RESPONSE_HEADERS, ...response.headers, "X-Correlation-Id": correlationId },
-    body: JSON.stringify(response.body),
+function toResult(
+  response: HttpResponse,
+  correlationId: string,
+  event: APIGatewayProxyEvent,
+): APIGatewayProxyResult {
+  const headers: Record<string, string> = {
+    ...RESPONSE_HEADERS,
+    ...response.headers,
+    "X-Correlation-Id": correlationId,
   };
+  // A proxy answer reaches the browser as the function gives it: API Gateway adds no CORS
+  // header to it, whatever the preflight said.
+  const cors = corsResponseHeaders(allowedOrigins, header(event, "origin"));
+  for (const [name, value] of Object.entries(cors)) {
+    headers[name] = name === "Vary" && headers.Vary ? `${headers.Vary}, ${value}` : value;
+  }
+  return { statusCode: response.statusCode, headers, body: JSON.stringify(response.body) };
 }
 
 export type Route = (req: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * Every error answer carries a request id, as the gateway's own do: here the invocation's
+ * (the function's log lines carry it as function_request_id), unless the route set one.
+ */
+function withRequestId(response: HttpResponse, requestId: string): HttpResponse {
+  const body = response.body as Partial<RouteError> | null;
+  if (response.statusCode < 400 || typeof body?.error !== "object" || body.error === null) {
+    return response;
+  }
+  if (body.error.requestId !== undefined) return response;
+  return { ...response, body: { ...body, error: { ...body.error, requestId } } };
+}
 
 /**
  * Wraps a route function as a Lambda handler: Powertools logger context and metrics
@@ -174,13 +212,15 @@ export function httpHandler(route: Route) {
         }));
       if (response.statusCode >= 500)
         logger.warn("Request failed", { status: response.statusCode });
-      return toResult(response, correlationId);
+      return toResult(withRequestId(response, context.awsRequestId), correlationId, event);
     } catch (error) {
       logger.error("Unhandled error", error as Error);
-      const message = "The request could not be completed; quote the requestId when reporting it";
       return toResult(
-        httpError(500, "internal_error", message, { requestId: context.awsRequestId }),
+        httpError(500, "internal_error", INTERNAL_ERROR_MESSAGE, {
+          requestId: context.awsRequestId,
+        }),
         correlationId,
+        event,
       );
     }
   };

@@ -1,6 +1,6 @@
 /**
  * What one batch did, counted once per batch: the statistics updates (one ADD per
- * tenant, type and hour, never one per event) and the count metrics.
+ * tenant and hour for all types, never one per event) and the count metrics.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { hourOf } from "../adapters/dynamodb-keys.js";

@@ -15,6 +15,7 @@ import {
   parseScopes,
   type Scope,
 } from "../domain/api-keys.js";
+import { isCanaryTenant } from "../domain/canary.js";
 import type { KeyStore, TenantRecord, UsagePlans } from "../ports/api-keys.js";
 
 export class KeyManagementError extends Error {}
@@ -68,6 +69,13 @@ export async function createKey(
   deps: KeyDeps,
 ): Promise<CreatedKey> {
   checkTenant(input.tenantId);
+  if (isCanaryTenant(input.tenantId)) {
+    // Its keys are minted by the canary function alone (use-cases/run-canary.ts); list and
+    // revoke still work, so an operator can see and stop them.
+    throw new KeyManagementError(
+      `tenant "${input.tenantId}" is reserved for the synthetic canary, which creates its own keys`,
+    );
+  }
   let scopes: Scope[];
   try {
     scopes = parseScopes(input.scopes);

@@ -25,10 +25,13 @@ import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EventFlowSettings, SettingsError } from "../config.js";
+import { CORS_EXPOSE_HEADERS, CORS_EXTRA_ALLOW_HEADERS, gatewayCorsHeaders } from "../cors.js";
 import { type FunctionName, type ResourceRefs, ROUTES } from "../functions.js";
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
+  GATEWAY_ANSWERS,
+  INTERNAL_ERROR_MESSAGE,
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
@@ -68,7 +71,8 @@ const ACCESS_LOG_FIELDS = {
 /**
  * Errors API Gateway answers itself, in the handlers' envelope
  * (`{"error":{"code","message","requestId"}}`, lambdas/shared/http.ts) and with the
- * codes the local runtime uses, so clients see one shape everywhere.
+ * codes, messages and headers the local runtime uses (lib/gateway-auth.ts), so clients
+ * see one shape everywhere. A type without its own response falls to DEFAULT_4XX/5XX.
  */
 interface GatewayError {
   id: string;
@@ -77,48 +81,49 @@ interface GatewayError {
   code: string;
   /** A JSON string literal, or a VTL variable that renders as one. */
   message: string;
-  /** Static header values (API Gateway allows no per-request values here). */
+  /** Static header values (the CORS headers are added to every response when configured). */
   headers?: Record<string, string>;
 }
 
 const GATEWAY_ERRORS: readonly GatewayError[] = [
   // An unknown route is "not found", not API Gateway's "Missing Authentication Token"
   // (a known route without a key is UNAUTHORIZED, below).
-  {
-    id: "GatewayMissingRoute",
-    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    statusCode: "404",
-    code: "route_not_found",
-    message: '"No such route"',
-  },
-  auth("GatewayUnauthorized", ResponseType.UNAUTHORIZED, AUTH_ANSWERS.unauthorized, {
+  fixed(
+    "GatewayMissingRoute",
+    ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    GATEWAY_ANSWERS.routeNotFound,
+  ),
+  fixed("GatewayUnauthorized", ResponseType.UNAUTHORIZED, AUTH_ANSWERS.unauthorized, {
     "WWW-Authenticate": WWW_AUTHENTICATE,
   }),
-  auth("GatewayAccessDenied", ResponseType.ACCESS_DENIED, AUTH_ANSWERS.forbidden),
-  auth("GatewayInvalidUsageKey", ResponseType.INVALID_API_KEY, AUTH_ANSWERS.noUsagePlan),
-  auth("GatewayThrottled", ResponseType.THROTTLED, AUTH_ANSWERS.throttled, {
+  fixed("GatewayAccessDenied", ResponseType.ACCESS_DENIED, AUTH_ANSWERS.forbidden),
+  fixed("GatewayInvalidUsageKey", ResponseType.INVALID_API_KEY, AUTH_ANSWERS.noUsagePlan),
+  // Stage throttling and the usage plan's alike.
+  fixed("GatewayThrottled", ResponseType.THROTTLED, AUTH_ANSWERS.throttled, {
     "Retry-After": String(THROTTLED_RETRY_AFTER_SECONDS),
   }),
-  auth("GatewayQuotaExceeded", ResponseType.QUOTA_EXCEEDED, AUTH_ANSWERS.quotaExceeded, {
+  fixed("GatewayQuotaExceeded", ResponseType.QUOTA_EXCEEDED, AUTH_ANSWERS.quotaExceeded, {
     "Retry-After": String(QUOTA_RETRY_AFTER_SECONDS),
   }),
-  {
-    id: "GatewayTooLarge",
-    type: ResponseType.REQUEST_TOO_LARGE,
-    code: "payload_too_large",
-    message: "$context.error.messageString",
-  },
+  fixed("GatewayTooLarge", ResponseType.REQUEST_TOO_LARGE, GATEWAY_ANSWERS.tooLarge),
+  fixed(
+    "GatewayIntegrationTimeout",
+    ResponseType.INTEGRATION_TIMEOUT,
+    GATEWAY_ANSWERS.integrationTimeout,
+  ),
+  // Anything else API Gateway refuses (bad signature, WAF...): its own words, our shape.
   {
     id: "GatewayDefault4XX",
     type: ResponseType.DEFAULT_4XX,
     code: "bad_request",
     message: "$context.error.messageString",
   },
+  // No status: API Gateway's own (502 for a failed function, 500 for a failed authorizer).
   {
     id: "GatewayDefault5XX",
     type: ResponseType.DEFAULT_5XX,
-    code: "internal_error",
-    message: '"The request could not be completed; quote the requestId when reporting it"',
+    code: GATEWAY_ANSWERS.internalError.code,
+    message: JSON.stringify(INTERNAL_ERROR_MESSAGE),
   },
 ];
 
@@ -144,7 +149,8 @@ export const BINARY_MEDIA_TYPES: readonly string[] = [
   "video/*",
 ];
 
-function auth(
+/** A gateway response with the status, code and message of a shared answer. */
+function fixed(
   id: string,
   type: ResponseType,
   answer: AuthAnswer,
@@ -276,8 +282,8 @@ export class EventApi extends Construct {
           ? {
               allowOrigins: settings.corsOrigins,
               allowMethods: [...new Set(ROUTES.map((r) => r.method))],
-              allowHeaders: [...Cors.DEFAULT_HEADERS, "X-Correlation-Id"],
-              exposeHeaders: ["X-Correlation-Id"],
+              allowHeaders: [...Cors.DEFAULT_HEADERS, ...CORS_EXTRA_ALLOW_HEADERS],
+              exposeHeaders: [...CORS_EXPOSE_HEADERS],
             }
           : undefined,
     });
@@ -285,17 +291,23 @@ export class EventApi extends Construct {
     const stack = Stack.of(this);
     this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.restApi.deploymentStage.stageName}`;
 
+    // Gateway responses skip the functions, so they carry CORS headers of their own (the
+    // preflight alone lets a browser send the request, not read a 401 or a 429).
+    const cors = Object.fromEntries(
+      Object.entries(gatewayCorsHeaders(settings.corsOrigins)).map(([name, source]) => [
+        name,
+        source.kind === "static" ? `'${source.value}'` : `method.request.header.${source.name}`,
+      ]),
+    );
     for (const e of GATEWAY_ERRORS) {
+      const headers = {
+        ...Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k, `'${v}'`])),
+        ...cors,
+      };
       this.restApi.addGatewayResponse(e.id, {
         type: e.type,
         statusCode: e.statusCode,
-        ...(e.headers
-          ? {
-              responseHeaders: Object.fromEntries(
-                Object.entries(e.headers).map(([k, v]) => [k, `'${v}'`]),
-              ),
-            }
-          : {}),
+        ...(Object.keys(headers).length > 0 ? { responseHeaders: headers } : {}),
         templates: {
           "application/json": `{"error":{"code":"${e.code}","message":${e.message},"requestId":"$context.requestId"}}`,
         },

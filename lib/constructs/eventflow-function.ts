@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import type { IApiKey } from "aws-cdk-lib/aws-apigateway";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
@@ -14,10 +15,10 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { type EventFlowSettings, TABLE } from "../config.js";
+import { ENV, type EventFlowSettings, TABLE } from "../config.js";
 import {
-  FUNCTION_ENTRIES,
-  type FunctionName,
+  type AnyFunctionName,
+  entryOf,
   functionEnvironment,
   functionSizing,
   type ResourceRefs,
@@ -68,12 +69,12 @@ const QUEUE_ACTIONS: Record<QueueAccess, readonly string[]> = {
 };
 
 export interface EventFlowFunctionProps {
-  name: FunctionName;
+  name: AnyFunctionName;
   settings: EventFlowSettings;
   refs: ResourceRefs;
   /**
-   * Where FUNCTION_ENTRIES and package-lock.json are looked up and bundling runs
-   * (tests point it at a folder of stub handlers).
+   * Where handler entries (entryOf) and package-lock.json are looked up and bundling
+   * runs (tests point it at a folder of stub handlers).
    * @default REPO_ROOT
    */
   projectRoot?: string;
@@ -82,7 +83,7 @@ export interface EventFlowFunctionProps {
 }
 
 export class EventFlowFunction extends Construct {
-  public readonly name: FunctionName;
+  public readonly name: AnyFunctionName;
   public readonly function: NodejsFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
@@ -91,7 +92,7 @@ export class EventFlowFunction extends Construct {
     super(scope, id);
     const { name, settings, refs } = props;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    const entry = resolve(projectRoot, FUNCTION_ENTRIES[name]);
+    const entry = resolve(projectRoot, entryOf(name));
     if (!existsSync(entry)) {
       throw new Error(`EventFlow function "${name}": handler entry ${entry} does not exist`);
     }
@@ -170,6 +171,29 @@ export class EventFlowFunction extends Construct {
   public bindKeyLookup(keysTable: ITable): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["dynamodb:GetItem"], resources: [keysTable.tableArn] }),
+    );
+  }
+
+  /**
+   * The canary: PutItem of its own new keys on the keys table (conditional, never an
+   * overwrite); no read, update, delete or index query.
+   */
+  public bindKeyIssue(keysTable: ITable): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [keysTable.tableArn] }),
+    );
+  }
+
+  /** The canary: where the public API is (it calls it over HTTPS, with its key; no IAM). */
+  public bindApiUrl(url: string): void {
+    this.function.addEnvironment(ENV.apiUrl, url);
+  }
+
+  /** The canary: reads the value of this one API Gateway API key (its usage plan key). */
+  public bindUsageKey(apiKey: IApiKey): void {
+    this.function.addEnvironment(ENV.canaryUsageKeyId, apiKey.keyId);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["apigateway:GET"], resources: [apiKey.keyArn] }),
     );
   }
 

@@ -23,8 +23,9 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
-import { METRIC } from "../../lambdas/shared/powertools.js";
+import { CANARY_METRIC, METRIC } from "../../lambdas/shared/powertools.js";
 import { type EventFlowSettings, OBSERVABILITY } from "../config.js";
+import type { EventCanary } from "./canary.js";
 import type { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -38,7 +39,15 @@ export const RUNBOOK = {
   api5xx: "runbook-api-5xx",
   apiLatency: "runbook-api-latency",
   endToEndLatency: "runbook-end-to-end-latency",
+  canary: "runbook-canary",
 } as const;
+
+/**
+ * Consecutive canary periods (one run each) that must fail, or be missing, before the
+ * canary alarms fire: one run lost to a cold start or a run landing on a period boundary
+ * does not page; two in a row do.
+ */
+export const CANARY_ALARM_PERIODS = 2;
 
 const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
@@ -59,6 +68,8 @@ export interface EventMonitoringProps {
   storage: EventStorage;
   functions: readonly EventFlowFunction[];
   apiStage: Stage;
+  /** The synthetic canary, when on: its two alarms and a dashboard row. */
+  canary?: EventCanary;
 }
 
 interface AlarmSpec {
@@ -66,7 +77,12 @@ interface AlarmSpec {
   threshold: number;
   summary: string;
   runbook: (typeof RUNBOOK)[keyof typeof RUNBOOK];
+  /** Consecutive breaching periods that fire the alarm. @default 1 */
   evaluationPeriods?: number;
+  /** @default GREATER_THAN_THRESHOLD */
+  comparisonOperator?: ComparisonOperator;
+  /** @default NOT_BREACHING (no data means no traffic, which is not a failure) */
+  treatMissingData?: TreatMissingData;
 }
 
 export class EventMonitoring extends Construct {
@@ -78,7 +94,7 @@ export class EventMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: EventMonitoringProps) {
     super(scope, id);
-    const { settings, storage, functions, apiStage } = props;
+    const { settings, storage, functions, apiStage, canary } = props;
     const { account, region, partition } = Stack.of(this);
 
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic
@@ -189,6 +205,8 @@ export class EventMonitoring extends Construct {
       runbook: RUNBOOK.endToEndLatency,
     });
 
+    const canaryMetrics = canary ? this.addCanaryAlarms(settings, canary) : undefined;
+
     this.dashboard = new Dashboard(this, "Dashboard", { defaultInterval: Duration.hours(3) });
     const fnMetrics = (make: (fn: EventFlowFunction) => IMetric) => functions.map(make);
     this.dashboard.addWidgets(
@@ -283,19 +301,70 @@ export class EventMonitoring extends Construct {
         fnMetrics((fn) => fn.function.metricDuration({ statistic: Stats.p(99), label: fn.name })),
       ),
     );
+    if (canaryMetrics) {
+      this.dashboard.addWidgets(
+        graph(
+          "Synthetic canary: success (1 = its event came back processed)",
+          [canaryMetrics.success],
+          [],
+          12,
+        ),
+        new GraphWidget({
+          title: "Synthetic canary: end-to-end latency (ms)",
+          left: [canaryMetrics.latency],
+          leftAnnotations: [
+            { value: settings.alarmCanaryLatencyMs, label: "alarmCanaryLatencyMs" },
+          ],
+          width: 12,
+          height: 6,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: 4 }),
     );
+  }
+
+  /**
+   * One run per period (the canary's interval): its success (the minimum, so one failed run
+   * in a period counts) and its latency (the maximum: a period holds one or two runs).
+   */
+  private addCanaryAlarms(
+    settings: EventFlowSettings,
+    canary: EventCanary,
+  ): { success: IMetric; latency: IMetric } {
+    const period = Duration.minutes(canary.intervalMinutes);
+    const success = appMetric(CANARY_METRIC.success, Stats.MINIMUM, period);
+    const latency = appMetric(CANARY_METRIC.latency, Stats.MAXIMUM, period);
+    const runs = `${CANARY_ALARM_PERIODS} canary runs in a row (every ${canary.intervalMinutes} min)`;
+    this.addAlarm("CanaryFailing", {
+      metric: success,
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: CANARY_ALARM_PERIODS,
+      // A canary that does not run, or dies before reporting, is as bad as one that fails.
+      treatMissingData: TreatMissingData.BREACHING,
+      summary: `The synthetic canary's event was not processed within ${settings.canaryDeadlineSeconds} s, or the canary did not report, for ${runs}.`,
+      runbook: RUNBOOK.canary,
+    });
+    this.addAlarm("CanaryLatency", {
+      metric: latency,
+      threshold: settings.alarmCanaryLatencyMs,
+      evaluationPeriods: CANARY_ALARM_PERIODS,
+      summary: `The synthetic canary's end-to-end latency was above ${settings.alarmCanaryLatencyMs} ms for ${runs}.`,
+      runbook: RUNBOOK.canary,
+    });
+    return { success, latency };
   }
 
   private addAlarm(id: string, spec: AlarmSpec): Alarm {
     const alarm = new Alarm(this, id, {
       metric: spec.metric,
       threshold: spec.threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: spec.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
-      // No data means no traffic, which is not a failure.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // By default no data means no traffic, which is not a failure.
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       alarmDescription: `${spec.summary} See README#${spec.runbook}`,
     });
     alarm.addAlarmAction(this.alarmAction);

@@ -86,6 +86,11 @@ export class EventStorage extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Only the canary's short-lived keys carry purgeAt: TTL deletes them a day after they
+      // expire. Every other key item stays until an operator removes it.
+      ...(settings.canaryIntervalMinutes > 0
+        ? { timeToLiveAttribute: KEYS_TABLE.ttlAttribute }
+        : {}),
       removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       deletionProtection: settings.retainData,
     });

@@ -65,27 +65,32 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingRe
     import("@aws-sdk/client-dynamodb"),
     import("@aws-sdk/lib-dynamodb"),
   ]);
-  const [{ TIME_SHARDS }, { DynamoDbEventWriter }, { startEmulators }, { tableDefinition }] =
-    await Promise.all([
-      import("../../lib/config.js"),
-      import("../../lambdas/adapters/dynamodb-event-writer.js"),
-      import("../../local/emulators.js"),
-      import("../../local/resources.js"),
-    ]);
+  const [
+    { TIME_SHARDS },
+    { DynamoDbEventWriter },
+    { DOCUMENT_CLIENT_OPTIONS, withoutSdkLogging },
+    { startEmulators },
+    { tableDefinition },
+  ] = await Promise.all([
+    import("../../lib/config.js"),
+    import("../../lambdas/adapters/dynamodb-event-writer.js"),
+    import("../../lambdas/shared/sdk-options.js"),
+    import("../../local/emulators.js"),
+    import("../../local/resources.js"),
+  ]);
   const emulators = await startEmulators({ sqs: false, thread: true });
-  const dynamodb = new DynamoDBClient({
-    endpoint: emulators.dynamodbEndpoint ?? "",
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const dynamodb = withoutSdkLogging(
+    new DynamoDBClient({
+      endpoint: emulators.dynamodbEndpoint ?? "",
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }),
+  );
   try {
     const tableName = "ceiling";
     await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
-    // The same marshalling options and writer settings as the process function.
-    const documentClient = DynamoDBDocumentClient.from(dynamodb, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-      unmarshallOptions: { wrapNumbers: false },
-    });
+    // The same client settings, marshalling options and writer as the process function.
+    const documentClient = DynamoDBDocumentClient.from(dynamodb, DOCUMENT_CLIENT_OPTIONS);
     const writer = new DynamoDbEventWriter(documentClient, {
       tableName,
       eventRetentionDays: 90,

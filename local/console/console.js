@@ -158,7 +158,7 @@ async function api(method, path, body, retried = false) {
 }
 
 const problem = (answer) =>
-  `${answer.status} ${answer.body?.message ?? answer.body?.error ?? "error"}${
+  `${answer.status} ${answer.body?.error?.message ?? answer.body?.message ?? "error"}${
     answer.status === 401 ? ": enter an API key above" : ""
   }`;
 

@@ -519,6 +519,7 @@ describe("EventFlow stack with default settings", () => {
         "ACCESS_DENIED",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
+        "INTEGRATION_TIMEOUT",
         "INVALID_API_KEY",
         "MISSING_AUTHENTICATION_TOKEN",
         "QUOTA_EXCEEDED",

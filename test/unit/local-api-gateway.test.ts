@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Route } from "../../lib/functions.js";
+import { GATEWAY_ANSWERS, INTERNAL_ERROR_MESSAGE } from "../../lib/gateway-auth.js";
 import {
   ApiGateway,
   buildProxyEvent,
@@ -85,6 +86,11 @@ async function start(setup: Setup) {
 
 const ok = async () => ({ statusCode: 200, body: "{}" });
 
+/** The error envelope every answer of the gateway's own has (lambdas/shared/http.ts). */
+const envelope = (code: string, message: string, requestId: string | null) => ({
+  error: { code, message, requestId: requestId ?? "(no x-amzn-RequestId header)" },
+});
+
 describe("REST v1 proxy events", () => {
   it("carries what API Gateway sends", async () => {
     const { url, seen } = await start({ handler: ok });
@@ -145,7 +151,7 @@ describe("REST v1 proxy events", () => {
 });
 
 describe("the gateway's own answers (as the stack configures them)", () => {
-  it("an unknown resource and a wrong method are 404 Not Found with a request id", async () => {
+  it("an unknown resource and a wrong method are 404 route_not_found with a request id", async () => {
     const { url, seen } = await start({ handler: ok });
     for (const [method, path] of [
       ["GET", "/nope"],
@@ -154,9 +160,9 @@ describe("the gateway's own answers (as the stack configures them)", () => {
     ] as const) {
       const res = await fetch(`${url}${path}`, { method });
       expect(res.status).toBe(404);
-      const body = (await res.json()) as { message: string; requestId: string };
-      expect(body.message).toBe("Not Found");
-      expect(body.requestId).toBe(res.headers.get("x-amzn-requestid"));
+      expect(await res.json()).toEqual(
+        envelope("route_not_found", "No such route", res.headers.get("x-amzn-requestid")),
+      );
     }
     expect(seen).toHaveLength(0);
   });
@@ -169,11 +175,17 @@ describe("the gateway's own answers (as the stack configures them)", () => {
       body: "x".repeat(10 * 1024 * 1024 + 1),
     });
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ message: "Request Too Long" });
+    expect(await res.json()).toEqual(
+      envelope(
+        "payload_too_large",
+        "The request is over the API's 10 MB limit",
+        res.headers.get("x-amzn-requestid"),
+      ),
+    );
     expect(seen).toHaveLength(0);
   });
 
-  it("a handler that throws is 502 Internal server error, without its message", async () => {
+  it("a handler that throws is 502 internal_error, without its message", async () => {
     const { url } = await start({
       handler: async () => {
         throw new Error("secret detail");
@@ -182,7 +194,9 @@ describe("the gateway's own answers (as the stack configures them)", () => {
     const res = await fetch(`${url}/v1/events`);
     expect(res.status).toBe(502);
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ message: "Internal server error" });
+    expect(JSON.parse(text)).toEqual(
+      envelope("internal_error", INTERNAL_ERROR_MESSAGE, res.headers.get("x-amzn-requestid")),
+    );
     expect(text).not.toContain("secret");
   });
 
@@ -202,23 +216,32 @@ describe("the gateway's own answers (as the stack configures them)", () => {
     expect(Date.now() - started).toBeLessThan(1_400);
   });
 
-  it("past the integration timeout is 504 Endpoint request timed out", async () => {
+  it("past the integration timeout is 504 integration_timeout", async () => {
     const { url } = await start({
       integrationTimeoutMs: 300,
       handler: () => new Promise((r) => setTimeout(() => r({ statusCode: 200 }), 1_000)),
     });
     const res = await fetch(`${url}/v1/events`);
     expect(res.status).toBe(504);
-    expect(await res.json()).toMatchObject({ message: "Endpoint request timed out" });
+    expect(await res.json()).toEqual(
+      envelope(
+        "integration_timeout",
+        GATEWAY_ANSWERS.integrationTimeout.message,
+        res.headers.get("x-amzn-requestid"),
+      ),
+    );
   });
 
-  it("throttles with the stage's token bucket: 429 Too Many Requests", async () => {
+  it("throttles with the stage's token bucket: 429 throttled with Retry-After", async () => {
     const { url } = await start({ handler: ok, throttle: { rateLimit: 1, burstLimit: 3 } });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await fetch(`${url}/v1/events`)).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const res = await fetch(`${url}/v1/events`);
-    expect(await res.json()).toMatchObject({ message: "Too Many Requests" });
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(await res.json()).toEqual(
+      envelope("throttled", "Too Many Requests", res.headers.get("x-amzn-requestid")),
+    );
   });
 
   it("answers CORS preflights on every resource when origins are configured", async () => {
@@ -234,6 +257,53 @@ describe("the gateway's own answers (as the stack configures them)", () => {
     const other = await fetch(`${url}/v1`, { method: "OPTIONS", headers: { origin: "https://x" } });
     expect(other.headers.get("access-control-allow-origin")).toBe("https://a.example");
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("CORS on the gateway's own answers (the stack's gateway responses)", () => {
+  it("carries them on 404, 429 and 502 when origins are configured; never adds any to a function's answer", async () => {
+    const { url } = await start({
+      cors: true,
+      throttle: { rateLimit: 1, burstLimit: 2 },
+      handler: async (event) => {
+        if (event.httpMethod === "POST") throw new Error("boom");
+        return { statusCode: 200, body: "{}" };
+      },
+    });
+    const origin = { origin: "https://b.example" };
+    const missing = await fetch(`${url}/nope`, { headers: origin });
+    const fromFunction = await fetch(`${url}/v1/events`, { headers: origin });
+    const failed = await fetch(`${url}/v1/events`, { method: "POST", headers: origin });
+    const throttled = await fetch(`${url}/v1/events`, { headers: origin });
+    expect([missing.status, fromFunction.status, failed.status, throttled.status]).toEqual([
+      404, 200, 502, 429,
+    ]);
+    for (const res of [missing, failed, throttled]) {
+      // Two origins: a gateway response can only echo the Origin (no VTL to check it).
+      expect(res.headers.get("access-control-allow-origin")).toBe("https://b.example");
+      expect(res.headers.get("access-control-expose-headers")).toBe(
+        "X-Correlation-Id, Retry-After",
+      );
+      expect(res.headers.get("vary")).toBe("Origin");
+    }
+    // The function's answer is its own: the handler sets CORS headers (lambdas/shared/http.ts).
+    expect(fromFunction.headers.get("access-control-allow-origin")).toBeNull();
+    // No Origin sent: nothing to echo.
+    const bare = await fetch(`${url}/nope`);
+    expect(bare.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("sends none when CORS is off", async () => {
+    const { url } = await start({ handler: ok });
+    const res = await fetch(`${url}/nope`, { headers: { origin: "https://b.example" } });
+    expect(res.status).toBe(404);
+    expect([...res.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+    expect(res.headers.get("vary")).toBeNull();
+    const preflight = await fetch(`${url}/v1/events`, {
+      method: "OPTIONS",
+      headers: { origin: "https://b.example" },
+    });
+    expect(preflight.status).toBe(404);
   });
 });
 

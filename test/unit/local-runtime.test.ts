@@ -234,7 +234,13 @@ describe("graceful shutdown", () => {
     await new Promise((r) => setTimeout(r, 100));
     const res = await fetch(`${api(runtime)}/v1/events`, { headers: AUTH });
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ message: "EventFlow is shutting down" });
+    expect(await res.json()).toEqual({
+      error: {
+        code: "shutting_down",
+        message: "EventFlow is shutting down",
+        requestId: expect.any(String),
+      },
+    });
     release();
     const report = await stopping;
     expect(report).toMatchObject({ drained: true, remaining: { queue: 0, dlq: 0 } });

@@ -181,7 +181,7 @@ export async function getEventItem(
   return Item;
 }
 
-/** All stats items of a tenant (raw, one per type/hour/shard). */
+/** All stats items of a tenant (raw, one per hour and shard). */
 export async function statsItems(aws: TestAws, tenantId: string) {
   const { Items = [] } = await aws.documentClient.send(
     new QueryCommand({
@@ -194,16 +194,18 @@ export async function statsItems(aws: TestAws, tenantId: string) {
   return Items;
 }
 
-/** Sums the stats of a tenant per type across shards. */
+/** Sums the stats of a tenant per type across hours and shards (`<outcome>#<type>`). */
 export async function statsByType(aws: TestAws, tenantId: string) {
   const totals: Record<string, { processed: number; failed: number; duplicate: number }> = {};
   for (const item of await statsItems(aws, tenantId)) {
-    const type = String(item.sk).split("#")[1] ?? "?";
-    const t = totals[type] ?? { processed: 0, failed: 0, duplicate: 0 };
-    totals[type] = t;
-    t.processed += Number(item.processed);
-    t.failed += Number(item.failed);
-    t.duplicate += Number(item.duplicate);
+    for (const [name, value] of Object.entries(item)) {
+      const match = /^(processed|failed|duplicate)#(.+)$/.exec(name);
+      if (!match) continue;
+      const [, outcome, type] = match as unknown as [string, "processed", string];
+      const t = totals[type] ?? { processed: 0, failed: 0, duplicate: 0 };
+      totals[type] = t;
+      t[outcome] += Number(value);
+    }
   }
   return totals;
 }

@@ -265,7 +265,7 @@ describe("process handler", () => {
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
-  it("writes the statistics once per type and hour of a batch", async () => {
+  it("writes the statistics once per hour of a batch, all types in one item", async () => {
     const tenantId = "stats-tenant";
     const hourA = "2026-11-22T02";
     const at = (minute: string) => ({ tenantId, receivedAt: `${hourA}:${minute}:00.000Z` });
@@ -283,21 +283,28 @@ describe("process handler", () => {
     ]);
 
     const items = await statsItems(aws, tenantId);
-    // One update per (type, hour): purchase@02, page_view@02, page_view@03.
+    // One update per hour: 02 (purchase and page_view together) and 03.
     expect(items.map((i) => String(i.sk).replace(/#\d+$/, "")).sort()).toEqual([
-      `${hourA}#page_view`,
-      `${hourA}#purchase`,
-      "2026-11-22T03#page_view",
+      hourA,
+      "2026-11-22T03",
     ]);
     for (const item of items) {
-      expect(Number(String(item.sk).split("#")[2])).toBeLessThan(aws.settings.statsShards);
+      expect(Number(String(item.sk).split("#")[1])).toBeLessThan(aws.settings.statsShards);
     }
-    expect(items.find((i) => String(i.sk).startsWith(`${hourA}#purchase`))).toMatchObject({
-      type: "purchase",
+    // Only non-zero counters are written.
+    const {
+      pk: _pk,
+      sk: _sk,
+      expiresAt,
+      ...hourAItem
+    } = items.find((i) => String(i.sk).startsWith(`${hourA}#`)) ?? {};
+    expect(expiresAt).toBeTypeOf("number");
+    expect(hourAItem).toEqual({
       hour: hourA,
-      processed: 2,
-      failed: 1,
-      duplicate: 1,
+      "processed#purchase": 2,
+      "failed#purchase": 1,
+      "duplicate#purchase": 1,
+      "processed#page_view": 1,
     });
     expect(await statsByType(aws, tenantId)).toEqual({
       purchase: { processed: 2, failed: 1, duplicate: 1 },
