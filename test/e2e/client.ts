@@ -221,12 +221,15 @@ export class Api {
     const total = (d: Depth) => d.visible + d.inFlight + d.delayed;
     await waitFor(
       async () => {
-        const answer = await this.request<{ queues: { queue: Depth; dlq: Depth } }>(
-          "GET",
-          "/_local/status",
-        );
+        const answer = await this.request<{
+          queues: { queue: Depth; dlq: Depth };
+          pollers?: Record<string, { inFlight: number }>;
+        }>("GET", "/_local/status");
         const { queue, dlq } = answer.body.queues;
-        return total(queue) + total(dlq) === 0 ? true : undefined;
+        // A batch's messages leave the queue when they are deleted, a moment before its
+        // poller counts them: wait for the pollers too, so the counts are final.
+        const busy = Object.values(answer.body.pollers ?? {}).some((p) => p.inFlight > 0);
+        return total(queue) + total(dlq) === 0 && !busy ? true : undefined;
       },
       timeoutMs,
       "the queues to empty",
