@@ -8,7 +8,6 @@ import { ENV } from "../../lib/config.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import { CE_HEADER_PREFIX } from "../domain/cloudevents.js";
 import type { BatchReceipt, BatchResult, Receipt } from "../openapi/schemas.js";
-import { sqs } from "../shared/clients.js";
 import { envVars, parseEnv } from "../shared/env.js";
 import {
   bodyText,
@@ -19,6 +18,7 @@ import {
   json,
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
+import { sqs } from "../shared/sqs-client.js";
 import { type EventOutcome, type IngestResult, ingestEvents } from "../use-cases/ingest-events.js";
 
 const config = parseEnv({ [ENV.queueUrl]: envVars[ENV.queueUrl] });

@@ -5,7 +5,6 @@
  * AWS, LocalStack or the embedded emulators. Their settings: sdk-options.ts.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DOCUMENT_CLIENT_OPTIONS, withoutSdkLogging } from "./sdk-options.js";
 
@@ -13,6 +12,5 @@ export const dynamodb = withoutSdkLogging(new DynamoDBClient({}));
 
 export const documentClient = DynamoDBDocumentClient.from(dynamodb, DOCUMENT_CLIENT_OPTIONS);
 
-// Send to the configured endpoint, not the host inside a queue URL: emulators hand out
-// queue URLs whose host does not resolve (sqs.<region>.localhost); on AWS both agree.
-export const sqs = withoutSdkLogging(new SQSClient({ useQueueUrlAsEndpoint: false }));
+// The SQS client lives in sqs-client.ts so that SQS-only functions do not bundle DynamoDB.
+export { sqs } from "./sqs-client.js";

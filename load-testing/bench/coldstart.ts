@@ -343,7 +343,7 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
         nodePaths: [join(REPO_ROOT, "node_modules")],
       });
       if (state.hits > 0) splitFile = file;
-      else splitUnavailable = "ingest no longer imports shared/clients.js";
+      else splitUnavailable = "done: ingest imports the SQS-only lambdas/shared/sqs-client.ts";
     }
     const components: { name: string; description: string; file: string }[] = [];
     for (const c of COMPONENTS) {
