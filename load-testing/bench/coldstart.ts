@@ -145,33 +145,7 @@ export interface ColdstartResult {
   baselineWithSourceMaps: InitStats;
   functions: BundleResult[];
   components: ComponentResult[];
-  /** Ingest bundled with an SQS-only clients module: what splitting lambdas/shared/clients.ts buys. */
-  clientsSplit: { bytes: number; init: InitStats } | { unavailable: string };
   skipped: string[];
-}
-
-/** What ingest would import if lambdas/shared/clients.ts were split per service. */
-const SQS_ONLY_CLIENTS = `import { SQSClient } from "@aws-sdk/client-sqs";
-export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-`;
-
-/**
- * Redirects ingest's import of shared/clients.js to an SQS-only module; `hits` tells
- * whether ingest still imports that module at all.
- */
-function clientsSplitPlugin(ingestEntry: string, sqsOnly: string) {
-  const state = { hits: 0 };
-  const plugin: esbuild.Plugin = {
-    name: "eventflow-bench-clients-split",
-    setup(build) {
-      build.onResolve({ filter: /\/shared\/clients\.js$/ }, (args) => {
-        if (resolve(args.importer) !== ingestEntry) return undefined;
-        state.hits++;
-        return { path: sqsOnly };
-      });
-    },
-  };
-  return { plugin, state };
 }
 
 /** Small entry points that isolate what a dependency costs on its own. */
@@ -221,7 +195,7 @@ export function coldstartMethod(runs: number): Method {
       `init: \`${process.execPath.replace(REPO_ROOT, ".")}\` runs a probe that import()s the bundle and prints performance.now() (ms since process start) and process.cpuUsage()`,
       "env: functionEnvironment(name, defaults, dummy refs), AWS_REGION, dummy credentials, AWS_LAMBDA_* names; the same runs without NODE_OPTIONS measure --enable-source-maps",
       "components: small entries bundled alone with the same options (no source map) isolate zod, the SDK clients and Powertools",
-      "clients split what-if: ingest bundled with its import of lambdas/shared/clients.js redirected to an SQS-only module (esbuild plugin); nothing in lambdas/ is changed",
+      "DynamoDB-only bytes: metafile bytes per bundle of the packages only the DynamoDB client pulls in (DYNAMODB_ONLY_PACKAGES; ingest should have none)",
     ],
   };
 }
@@ -326,25 +300,6 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
       });
       built.push({ name, file, metafile: result.metafile });
     }
-    let splitFile: string | undefined;
-    let splitUnavailable = "ingest is not bundled";
-    if (built.some((b) => b.name === "ingest")) {
-      const sqsOnly = join(dir, "sqs-only-clients.ts");
-      await writeFile(sqsOnly, SQS_ONLY_CLIENTS);
-      const ingestEntry = resolve(REPO_ROOT, FUNCTION_ENTRIES.ingest);
-      const { plugin, state } = clientsSplitPlugin(ingestEntry, sqsOnly);
-      const file = join(dir, "ingest-sqs-only", "index.mjs");
-      await esbuild.build({
-        ...base,
-        absWorkingDir: REPO_ROOT,
-        entryPoints: [ingestEntry],
-        outfile: file,
-        plugins: [plugin],
-        nodePaths: [join(REPO_ROOT, "node_modules")],
-      });
-      if (state.hits > 0) splitFile = file;
-      else splitUnavailable = "done: ingest imports the SQS-only lambdas/shared/sqs-client.ts";
-    }
     const components: { name: string; description: string; file: string }[] = [];
     for (const c of COMPONENTS) {
       const file = join(dir, "components", c.name.replace(/\W+/g, "-"), "index.mjs");
@@ -369,9 +324,6 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
         { name: b.name, file: b.file, env: childEnv(b.name, true) },
         { name: `${b.name}-nosm`, file: b.file, env: childEnv(b.name, false) },
       ]),
-      ...(splitFile
-        ? [{ name: "ingest-sqs-only", file: splitFile, env: childEnv("ingest", true) }]
-        : []),
       ...components.map((c) => ({
         name: `component:${c.name}`,
         file: c.file,
@@ -412,9 +364,6 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
       baselineWithSourceMaps: get("baseline+sm"),
       functions,
       components: componentResults,
-      clientsSplit: splitFile
-        ? { bytes: (await stat(splitFile)).size, init: get("ingest-sqs-only") }
-        : { unavailable: splitUnavailable },
       skipped,
     };
   } finally {

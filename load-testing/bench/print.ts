@@ -90,11 +90,10 @@ export function coldstartFindings(r: ColdstartResult): string[] {
   }
   const ingest = r.functions.find((f) => f.name === "ingest");
   if (ingest) {
-    const split = r.clientsSplit;
     lines.push(
-      "unavailable" in split
-        ? `    - clients split what-if: n/a (${split.unavailable}).`
-        : `    - ingest bundles the DynamoDB client it never uses (${kb(ingest.dynamodbOnlyBytes)} of DynamoDB-only packages; lambdas/shared/clients.ts creates both clients). What-if with an SQS-only clients module: ${signed(split.bytes - ingest.bytes)} B (${fixed((100 * (split.bytes - ingest.bytes)) / ingest.bytes, 1)}%), ${initDelta(split.init, ingest.init)}.`,
+      ingest.dynamodbOnlyBytes === 0
+        ? "    - ingest bundles no DynamoDB code (it imports only lambdas/shared/sqs-client.ts)."
+        : `    - ingest bundles ${kb(ingest.dynamodbOnlyBytes)} of DynamoDB-only packages it never uses: import the SQS client from lambdas/shared/sqs-client.ts, not shared/clients.ts.`,
     );
   }
   const sm = r.functions.map((f) => `${f.name} ${initDelta(f.init, f.initWithoutSourceMaps)}`);

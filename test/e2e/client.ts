@@ -223,12 +223,12 @@ export class Api {
       async () => {
         const answer = await this.request<{
           queues: { queue: Depth; dlq: Depth };
-          pollers?: Record<string, { inFlight: number }>;
+          pollers: Record<string, { inFlight: number }>;
         }>("GET", "/_local/status");
         const { queue, dlq } = answer.body.queues;
         // A batch's messages leave the queue when they are deleted, a moment before its
         // poller counts them: wait for the pollers too, so the counts are final.
-        const busy = Object.values(answer.body.pollers ?? {}).some((p) => p.inFlight > 0);
+        const busy = Object.values(answer.body.pollers).some((p) => p.inFlight > 0);
         return total(queue) + total(dlq) === 0 && !busy ? true : undefined;
       },
       timeoutMs,
