@@ -7,7 +7,7 @@
  * never copied.
  */
 import { z } from "zod";
-import { invalidCorsOrigin, parseCorsOrigins } from "./cors.js";
+import { invalidCorsOrigin, parseCorsOrigins } from "./contracts/cors.js";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -160,77 +160,3 @@ export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
 export function canaryTimeoutSeconds(s: EventFlowSettings): number {
   return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;
 }
-
-/** Names of the table's indexes, shared by the stack, the adapters and the local runtime. */
-export const TABLE = {
-  partitionKey: "pk",
-  sortKey: "sk",
-  ttlAttribute: "expiresAt",
-  /** Events of one tenant and type by time: gsi1pk = `<tenant>#<type>`, gsi1sk = `<receivedAt>#<id>`. */
-  byTypeIndex: {
-    name: "byType",
-    partitionKey: "gsi1pk",
-    sortKey: "gsi1sk",
-    projection: { type: "INCLUDE", attributes: ["status"] },
-  },
-  /** Sparse: only failed events carry these keys. gsi2pk = `<tenant>#FAILED`, gsi2sk = `<failedAt>#<id>`. */
-  failedIndex: {
-    name: "failed",
-    partitionKey: "gsi2pk",
-    sortKey: "gsi2sk",
-    projection: { type: "ALL", attributes: [] },
-  },
-  /** All events of a tenant by time, sharded: gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
-  byTimeIndex: {
-    name: "byTime",
-    partitionKey: "gsi3pk",
-    sortKey: "gsi3sk",
-    projection: { type: "INCLUDE", attributes: ["status", "type"] },
-  },
-} as const;
-
-/**
- * The API keys table (one small table apart from the events, so the authorizer may read
- * keys and nothing else). Items:
- *   key     pk = KEY#<sha256 hex of the key>      tenantId, keyId, scopes, status, usageKey...
- *   tenant  pk = TENANT#<tenant>                  usageKey (and API Gateway's key id on AWS)
- * byTenant lists a tenant's keys (sparse: only key items carry keyId).
- */
-export const KEYS_TABLE = {
-  partitionKey: "pk",
-  /**
-   * DynamoDB TTL (epoch seconds): set only on keys that are made to expire and then go,
-   * the canary's short-lived keys. A key's own `expiresAt` (ISO) is when it stops working.
-   */
-  ttlAttribute: "purgeAt",
-  byTenantIndex: { name: "byTenant", partitionKey: "tenantId", sortKey: "keyId" },
-} as const;
-
-/** Environment variables the functions read (validated at cold start by lambdas/shared/env.ts). */
-export const ENV = {
-  tableName: "EVENTS_TABLE_NAME",
-  queueUrl: "EVENTS_QUEUE_URL",
-  dlqUrl: "EVENTS_DLQ_URL",
-  maxReceiveCount: "MAX_RECEIVE_COUNT",
-  retryBaseDelaySeconds: "RETRY_BASE_DELAY_SECONDS",
-  retryMaxDelaySeconds: "RETRY_MAX_DELAY_SECONDS",
-  eventRetentionDays: "EVENT_RETENTION_DAYS",
-  statsShards: "STATS_SHARDS",
-  timeShards: "TIME_SHARDS",
-  keysTableName: "KEYS_TABLE_NAME",
-  /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */
-  corsOrigins: "CORS_ALLOWED_ORIGINS",
-  /** The canary: the API's base URL (stage included), its usage plan key's id, its deadline. */
-  apiUrl: "EVENTFLOW_API_URL",
-  canaryUsageKeyId: "CANARY_USAGE_KEY_ID",
-  canaryDeadlineSeconds: "CANARY_DEADLINE_SECONDS",
-} as const;
-
-/** Powertools settings shared by every function. */
-export const OBSERVABILITY = {
-  metricsNamespace: "EventFlow",
-  serviceName: "eventflow",
-} as const;
-
-/** Shards of the byTime index partition (bounded so a list merges few queries). */
-export const TIME_SHARDS = 4;

@@ -18,7 +18,7 @@ import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
-import type { FunctionName, ResourceRefs } from "./functions.js";
+import type { FunctionName, ResourceRefs } from "./contracts/functions.js";
 
 export const DEFAULT_STACK_NAME = "EventFlow";
 /** Context keys outside the settings schema: they shape the app, not the platform. */

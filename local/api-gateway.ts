@@ -8,13 +8,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { gatewayCorsHeaders, resolveGatewayHeaders } from "../lib/cors.js";
-import type { Route } from "../lib/functions.js";
+import { gatewayCorsHeaders, resolveGatewayHeaders } from "../lib/contracts/cors.js";
+import type { Route } from "../lib/contracts/functions.js";
 import {
   AUTH_ANSWERS,
   GATEWAY_ANSWERS,
   THROTTLED_RETRY_AFTER_SECONDS,
-} from "../lib/gateway-auth.js";
+} from "../lib/contracts/gateway.js";
 import { authAnswer, type LocalAuthorizer } from "./auth.js";
 import { describeError, type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";

@@ -22,7 +22,7 @@ import {
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
-} from "../lib/gateway-auth.js";
+} from "../lib/contracts/gateway.js";
 import type { GatewayAnswer } from "./api-gateway.js";
 import type { InvokeOutcome } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";

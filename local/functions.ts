@@ -13,7 +13,7 @@ import {
   functionEnvironment,
   functionSizing,
   type ResourceRefs,
-} from "../lib/functions.js";
+} from "../lib/contracts/functions.js";
 import type { AnyHandler, FunctionConfig } from "./lambda.js";
 
 export const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { hashApiKey, keyState, parseApiKey } from "../lambdas/domain/api-keys.js";
 import type { KeyStore, UsagePlans } from "../lambdas/ports/api-keys.js";
 import { createKey } from "../lambdas/use-cases/manage-keys.js";
-import { SCOPES } from "../lib/functions.js";
+import { SCOPES } from "../lib/contracts/functions.js";
 
 export const DEV_TENANT = "local";
 export const DEV_KEY_FILE = "dev-key";

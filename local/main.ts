@@ -5,7 +5,7 @@
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SettingsError } from "../lib/config.js";
-import { API_PREFIX } from "../lib/functions.js";
+import { API_PREFIX } from "../lib/contracts/functions.js";
 import { CliError, helpText, parseCli } from "./cli.js";
 import { API_KEY_VARIABLE } from "./keys.js";
 import { createLogger, rawStdout } from "./log.js";

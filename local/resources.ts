@@ -23,10 +23,9 @@ import {
 import {
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
-  KEYS_TABLE,
   queueVisibilityTimeoutSeconds,
-  TABLE,
 } from "../lib/config.js";
+import { KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
 
 export interface ResourceNames {
   tableName: string;

@@ -27,8 +27,12 @@ import {
   queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../lib/config.js";
-import { CORS_EXPOSE_HEADERS, CORS_EXTRA_ALLOW_HEADERS } from "../lib/cors.js";
-import { type FunctionName, ROUTES } from "../lib/functions.js";
+import {
+  CDK_DEFAULT_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  CORS_EXTRA_ALLOW_HEADERS,
+} from "../lib/contracts/cors.js";
+import { DLQ_MAX_CONCURRENCY, type FunctionName, ROUTES } from "../lib/contracts/functions.js";
 import { ApiGateway, type GatewayAnswer, gatewayAnswers, writeAnswer } from "./api-gateway.js";
 import { LocalAuthorizer } from "./auth.js";
 import { consoleAnswer, devKeyAnswer, isConsolePath } from "./console-server.js";
@@ -43,19 +47,6 @@ import { MetricsAggregator } from "./metrics.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
 import { SqsPoller } from "./sqs-poller.js";
-
-/** The DLQ consumer's MaximumConcurrency: DLQ_MAX_CONCURRENCY in lib/constructs/processing.ts. */
-export const DLQ_MAX_CONCURRENCY = 2;
-
-/** aws-cdk-lib's Cors.DEFAULT_HEADERS (not imported: it would load the CDK at start-up). */
-const CDK_CORS_DEFAULT_HEADERS = [
-  "Content-Type",
-  "X-Amz-Date",
-  "Authorization",
-  "X-Api-Key",
-  "X-Amz-Security-Token",
-  "X-Amz-User-Agent",
-];
 
 export interface RuntimeOptions {
   repoRoot: string;
@@ -333,7 +324,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             cors: {
               allowOrigins: settings.corsOrigins,
               allowMethods: [...new Set(ROUTES.map((r) => r.method))],
-              allowHeaders: [...CDK_CORS_DEFAULT_HEADERS, ...CORS_EXTRA_ALLOW_HEADERS],
+              allowHeaders: [...CDK_DEFAULT_ALLOW_HEADERS, ...CORS_EXTRA_ALLOW_HEADERS],
               exposeHeaders: [...CORS_EXPOSE_HEADERS],
             },
           }

@@ -22,7 +22,7 @@ import {
   type NativeAttributeValue,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { TABLE } from "../../lib/config.js";
+import { TABLE } from "../../lib/contracts/tables.js";
 import {
   decodeCursor,
   encodeCursor,

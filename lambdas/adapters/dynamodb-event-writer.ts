@@ -11,7 +11,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { TABLE } from "../../lib/config.js";
+import { TABLE } from "../../lib/contracts/tables.js";
 import { retentionDaysFor } from "../domain/canary.js";
 import { eventDigest } from "../domain/digest.js";
 import { classify } from "../domain/errors.js";

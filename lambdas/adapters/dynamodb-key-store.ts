@@ -15,7 +15,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { KEYS_TABLE } from "../../lib/config.js";
+import { KEYS_TABLE } from "../../lib/contracts/tables.js";
 import { type ApiKeyRecord, parseScopes } from "../domain/api-keys.js";
 import type { KeyStore, TenantRecord } from "../ports/api-keys.js";
 

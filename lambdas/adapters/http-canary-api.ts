@@ -4,9 +4,9 @@
  * event id doubles as the correlation id, so every log line of its journey shares it.
  */
 import { z } from "zod";
+import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import type { IncomingEvent } from "../domain/event.js";
 import type { ApiProblem, CanaryApi, ReadAnswer, SendAnswer } from "../ports/canary.js";
-import { CORRELATION_HEADER } from "../shared/powertools.js";
 
 const receiptSchema = z.object({ id: z.string(), status: z.literal("queued") });
 const storedSchema = z.object({

@@ -11,9 +11,9 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { CORRELATION_ATTRIBUTE } from "../../lib/contracts/observability.js";
 import type { QueuedEvent } from "../domain/event.js";
 import type { EnqueueResult, EventQueue, QueueProbe } from "../ports/event-store.js";
-import { CORRELATION_ATTRIBUTE } from "../shared/powertools.js";
 
 /** SQS batch limits. 256 KiB is the classic total; staying under it works on every queue. */
 export const SQS_BATCH_MAX_ENTRIES = 10;

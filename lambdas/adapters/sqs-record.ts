@@ -1,6 +1,6 @@
 /** Lambda's SQS record -> the use cases' QueueMessage. */
 import type { SQSRecord } from "aws-lambda";
-import { CORRELATION_ATTRIBUTE } from "../shared/powertools.js";
+import { CORRELATION_ATTRIBUTE } from "../../lib/contracts/observability.js";
 import type { QueueMessage } from "../use-cases/process-batch.js";
 
 export function toQueueMessage(record: SQSRecord): QueueMessage {

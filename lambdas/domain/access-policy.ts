@@ -4,7 +4,7 @@
  * the API, not only the one that asked: so the policy lists every route the key's scopes
  * open (from ROUTES), and a route it does not list is denied (403) even from the cache.
  */
-import { ROUTES, type Route, scopeAllows } from "../../lib/functions.js";
+import { ROUTES, type Route, scopeAllows } from "../../lib/contracts/functions.js";
 
 export interface PolicyStatement {
   Action: "execute-api:Invoke";

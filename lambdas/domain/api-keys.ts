@@ -16,7 +16,7 @@
  * The lookup is by hash, so no secret is compared in code (no timing side channel).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { SCOPES, type Scope } from "../../lib/functions.js";
+import { SCOPES, type Scope } from "../../lib/contracts/functions.js";
 import { TENANT_ID_PATTERN } from "./event.js";
 
 export { SCOPES, type Scope };

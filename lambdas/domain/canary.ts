@@ -4,34 +4,8 @@
  * a short-lived key of its own. Pure: no I/O.
  */
 import { randomUUID } from "node:crypto";
-import type { Scope } from "../../lib/functions.js";
+import { CANARY } from "../../lib/contracts/canary.js";
 import type { IncomingEvent } from "./event.js";
-
-/** Send and read back; never admin. */
-const CANARY_SCOPES: readonly Scope[] = ["events:write", "events:read"];
-
-export const CANARY = {
-  /**
-   * Reserved: `npm run keys create` refuses it (use-cases/manage-keys.ts), so no real
-   * tenant can share the canary's events or limits. It matches TENANT_ID_PATTERN, as every
-   * tenant id must (it is part of the table's keys).
-   */
-  tenantId: "eventflow-canary",
-  type: "eventflow.canary",
-  source: "eventflow/canary",
-  scopes: CANARY_SCOPES,
-  keyName: "synthetic canary",
-  /** A key works this long; the canary mints the next one before a run could outlive it. */
-  keyLifetimeMs: 60 * 60 * 1000,
-  /** An expired canary key stays this long (to audit), then DynamoDB TTL deletes it. */
-  keyPurgeAfterMs: 24 * 60 * 60 * 1000,
-  /** Days a canary event is kept (DynamoDB TTL), whatever eventRetentionDays says. */
-  eventRetentionDays: 1,
-  /** Between two reads of the event: the resolution of the measured latency. */
-  pollIntervalMs: 250,
-  /** One HTTP call at most; a run's deadline caps it further. */
-  requestTimeoutMs: 10_000,
-} as const;
 
 export const isCanaryTenant = (tenantId: string) => tenantId === CANARY.tenantId;
 

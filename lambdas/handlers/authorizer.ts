@@ -20,12 +20,13 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
-import { ENV } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbKeyStore } from "../adapters/dynamodb-key-store.js";
 import { accessPolicy } from "../domain/access-policy.js";
 import { documentClient } from "../shared/clients.js";
 import { envVars, parseEnv } from "../shared/env.js";
-import { logger, METRIC, metrics } from "../shared/powertools.js";
+import { logger, metrics } from "../shared/powertools.js";
 import { authenticateKey } from "../use-cases/authenticate-key.js";
 
 const config = parseEnv({ [ENV.keysTableName]: envVars[ENV.keysTableName] });

@@ -4,7 +4,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { ENV } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import { CE_HEADER_PREFIX } from "../domain/cloudevents.js";
 import type { BatchReceipt, BatchResult, Receipt } from "../openapi/schemas.js";

@@ -17,7 +17,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
-import { ENV } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
 import { toQueueMessage } from "../adapters/sqs-record.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";

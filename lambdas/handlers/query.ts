@@ -3,8 +3,8 @@
  * /v1/openapi.json (routes from lib/functions.ts). Rules live in use-cases/query-events.ts
  * and check-health.ts; the OpenAPI description in openapi/document.ts.
  */
-import { ENV } from "../../lib/config.js";
-import { ROUTES } from "../../lib/functions.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
 import { CLOUDEVENT_MEDIA_TYPE, prefersCloudEvent, toCloudEvent } from "../domain/cloudevents.js";

@@ -7,8 +7,9 @@
  * UpdateItem on the table, SendMessage on the queue; no PutItem, no DeleteItem.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { ENV } from "../../lib/config.js";
-import { ROUTES } from "../../lib/functions.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { DynamoDbReplayRecorder } from "../adapters/dynamodb-replay-recorder.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
@@ -16,12 +17,7 @@ import { documentClient, dynamodb, sqs } from "../shared/clients.js";
 import { envVars, parseEnv } from "../shared/env.js";
 import { bodyText, httpError, httpHandler, json, matchRoute } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
-import {
-  parseReplayRequest,
-  REPLAY_METRIC,
-  replayFailed,
-  type Skipped,
-} from "../use-cases/replay-failed.js";
+import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
 
 const config = parseEnv({
   [ENV.tableName]: envVars[ENV.tableName],
@@ -97,7 +93,7 @@ export const handler = httpHandler(async ({ event, context, tenantId, keyId }) =
     replayed: result.ids.length,
     skipped: countBy(result.skipped),
   });
-  metrics.addMetric(REPLAY_METRIC.eventsReplayed, MetricUnit.Count, result.ids.length);
+  metrics.addMetric(METRIC.eventsReplayed, MetricUnit.Count, result.ids.length);
   if (result.armed > 0 && result.ids.length === 0) {
     const error = httpError(503, "queue_unavailable", "No event could be queued; retry later", {
       requestId,

@@ -6,7 +6,7 @@
  * listed (flagged `x-eventflow-undocumented`); a unit test fails on it.
  */
 import { z } from "zod";
-import { type HttpMethod, ROUTES, type Route } from "../../lib/functions.js";
+import { type HttpMethod, ROUTES, type Route } from "../../lib/contracts/functions.js";
 import {
   CE_HEADER_PREFIX,
   CLOUDEVENT_BATCH_MEDIA_TYPE,

@@ -4,8 +4,8 @@
  * first request).
  */
 import { z } from "zod";
-import { ENV } from "../../lib/config.js";
-import { parseCorsOrigins } from "../../lib/cors.js";
+import { parseCorsOrigins } from "../../lib/contracts/cors.js";
+import { ENV } from "../../lib/contracts/environment.js";
 
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";

@@ -9,15 +9,16 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { ENV } from "../../lib/config.js";
-import { corsResponseHeaders } from "../../lib/cors.js";
-import { ROUTES, scopeAllows } from "../../lib/functions.js";
-import { INTERNAL_ERROR_MESSAGE } from "../../lib/gateway-auth.js";
+import { corsResponseHeaders } from "../../lib/contracts/cors.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { ROUTES, scopeAllows } from "../../lib/contracts/functions.js";
+import { INTERNAL_ERROR_MESSAGE } from "../../lib/contracts/gateway.js";
+import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import { TENANT_ID_PATTERN } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
 import type { FieldError } from "../domain/json.js";
 import { envVars, parseEnv } from "./env.js";
-import { CORRELATION_HEADER, logger, metrics } from "./powertools.js";
+import { logger, metrics } from "./powertools.js";
 
 /** Origins whose pages may read the answers (the `corsOrigins` setting); empty: CORS off. */
 const allowedOrigins = parseEnv({ [ENV.corsOrigins]: envVars[ENV.corsOrigins] })[ENV.corsOrigins];

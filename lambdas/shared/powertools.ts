@@ -6,7 +6,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { MetricsOptions } from "@aws-lambda-powertools/metrics/types";
-import { OBSERVABILITY } from "../../lib/config.js";
+import { OBSERVABILITY } from "../../lib/contracts/observability.js";
 
 export const logger = new Logger({ serviceName: OBSERVABILITY.serviceName });
 
@@ -38,35 +38,3 @@ export const metrics = new Metrics({
   serviceName: OBSERVABILITY.serviceName,
   logger: metricsLogger,
 });
-
-/** Metric names: the dashboard, the alarms and the local console read these. */
-export const METRIC = {
-  eventsReceived: "EventsReceived",
-  eventsRejected: "EventsRejected",
-  eventsQueued: "EventsQueued",
-  enqueueFailed: "EnqueueFailed",
-  eventsProcessed: "EventsProcessed",
-  eventsDuplicate: "EventsDuplicate",
-  eventsConflict: "EventsConflict",
-  eventsFailed: "EventsFailed",
-  eventsRetried: "EventsRetried",
-  deadLettered: "EventsDeadLettered",
-  processingLatency: "ProcessingLatency",
-  endToEndLatency: "EndToEndLatency",
-  /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
-  keysRejected: "ApiKeysRejected",
-} as const;
-
-/**
- * The synthetic canary's metrics (lambdas/handlers/canary.ts), published only when it is
- * on (canaryIntervalMinutes); its alarms and dashboard row exist only then too.
- */
-export const CANARY_METRIC = {
-  /** 1 when its event came back processed before the deadline, else 0. */
-  success: "CanarySuccess",
-  /** End-to-end time (ms): POST sent to `processed` read back, as a client sees it. */
-  latency: "CanaryLatency",
-} as const;
-
-export const CORRELATION_HEADER = "x-correlation-id";
-export const CORRELATION_ATTRIBUTE = "correlationId";

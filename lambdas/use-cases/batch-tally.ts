@@ -3,18 +3,11 @@
  * tenant and hour for all types, never one per event) and the count metrics.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { hourOf } from "../adapters/dynamodb-keys.js";
 import { describeError } from "../domain/errors.js";
 import type { EventWriter, StatsIncrement } from "../ports/event-store.js";
-import { logger, METRIC, metrics } from "../shared/powertools.js";
-
-/** Metrics not (yet) in METRIC: candidates for shared/powertools.ts. */
-export const EXTRA_METRIC = {
-  /** Messages that are not a QueuedEvent and name no tenant/id to record them under. */
-  messagesMalformed: "MessagesMalformed",
-  /** Batches whose statistics update failed (the events themselves were stored). */
-  statsWriteFailed: "StatsWriteFailed",
-} as const;
+import { logger, metrics } from "../shared/powertools.js";
 
 export type TallyOutcome = "processed" | "failed" | "duplicate";
 
@@ -64,7 +57,7 @@ export async function flushStats(writer: EventWriter, tally: BatchTally): Promis
     logger.error("Statistics update failed; the events were stored", {
       errors: failed.map((r) => describeError(r.reason)),
     });
-    metrics.addMetric(EXTRA_METRIC.statsWriteFailed, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.statsWriteFailed, MetricUnit.Count, 1);
   }
 }
 

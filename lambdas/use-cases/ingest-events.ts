@@ -16,6 +16,8 @@
  * single event, batched mode a batch (a JSON array), binary mode (ce-* headers) a single
  * event whose body is the data. The HTTP binding picks the mode from Content-Type.
  */
+
+import { METRIC } from "../../lib/contracts/observability.js";
 import {
   CLOUDEVENT_BATCH_MEDIA_TYPE,
   CLOUDEVENT_MEDIA_TYPE,
@@ -41,7 +43,6 @@ import {
   RESERVED_KEYS,
 } from "../domain/json.js";
 import type { EventQueue } from "../ports/event-store.js";
-import { METRIC } from "../shared/powertools.js";
 
 /**
  * Media types accepted on POST /v1/events (parameters aside): native events, and

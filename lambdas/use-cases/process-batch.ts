@@ -5,6 +5,7 @@
  * that swallows an error into a success.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRIC } from "../../lib/contracts/observability.js";
 import {
   asError,
   classify,
@@ -15,8 +16,8 @@ import {
 import { parseQueuedMessage, truncateBody } from "../domain/message.js";
 import type { EventWriter } from "../ports/event-store.js";
 import { type RetryScheduler, retryDelaySeconds } from "../ports/retry-scheduler.js";
-import { logger, METRIC, metrics } from "../shared/powertools.js";
-import { BatchTally, EXTRA_METRIC, flushStats, publishCounts } from "./batch-tally.js";
+import { logger, metrics } from "../shared/powertools.js";
+import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
 
 /**
@@ -133,7 +134,7 @@ export class ProcessBatch {
       reason: parsed.reason,
       body: truncateBody(message.body),
     });
-    metrics.addMetric(EXTRA_METRIC.messagesMalformed, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.messagesMalformed, MetricUnit.Count, 1);
     throw new MalformedMessageError(parsed.reason);
   }
 

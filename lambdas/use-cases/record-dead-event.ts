@@ -7,6 +7,7 @@
  * (attempts added up, history continued), as the process function does.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { failedEvent } from "../domain/enrich.js";
 import { asError, describeError, MalformedMessageError } from "../domain/errors.js";
 import type { QueuedEvent } from "../domain/event.js";
@@ -14,7 +15,7 @@ import { parseQueuedMessage, truncateBody } from "../domain/message.js";
 import type { EventWriter } from "../ports/event-store.js";
 import { MAX_VISIBILITY_SECONDS, type RetryScheduler } from "../ports/retry-scheduler.js";
 import { logger, metrics } from "../shared/powertools.js";
-import { BatchTally, EXTRA_METRIC, flushStats, publishCounts } from "./batch-tally.js";
+import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import type { QueueMessage } from "./process-batch.js";
 import { type ProcessOutcome, recordMalformed, store } from "./process-event.js";
 
@@ -123,7 +124,7 @@ export class DeadLetterBatch {
       reason,
       body: truncateBody(message.body),
     });
-    metrics.addMetric(EXTRA_METRIC.messagesMalformed, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.messagesMalformed, MetricUnit.Count, 1);
     try {
       await this.deps.retries.retryAfter(message.receiptHandle, MAX_VISIBILITY_SECONDS);
     } catch (error) {

@@ -42,9 +42,6 @@ export const MAX_REPLAY_IDS = 1000;
 /** Concurrent GetItem/UpdateItem calls of one request. */
 const CONCURRENCY = 16;
 
-/** Count metric of the replay function. */
-export const REPLAY_METRIC = { eventsReplayed: "EventsReplayed" } as const;
-
 export interface ReplayRequest extends FailedFilter {
   ids?: string[];
   dryRun: boolean;

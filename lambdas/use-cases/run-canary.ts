@@ -10,11 +10,13 @@
  * table, where only its hash is stored, with an expiry and a TTL. No person and no
  * deployment step ever sees it.
  */
+
+import { CANARY } from "../../lib/contracts/canary.js";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { type ApiKeyRecord, generateApiKey } from "../domain/api-keys.js";
-import { CANARY, canaryEvent } from "../domain/canary.js";
+import { canaryEvent } from "../domain/canary.js";
 import type { KeyStore } from "../ports/api-keys.js";
 import type { CanaryApi, ReadAnswer, SendAnswer, UsageKeySource } from "../ports/canary.js";
-import { CANARY_METRIC } from "../shared/powertools.js";
 
 export interface CanaryCredential {
   /** The key itself: kept in this object only, never logged or returned. */
@@ -204,9 +206,9 @@ export function canaryMetrics(
   outcome: CanaryOutcome,
 ): { name: string; unit: "Count" | "Milliseconds"; value: number }[] {
   return [
-    { name: CANARY_METRIC.success, unit: "Count", value: outcome.ok ? 1 : 0 },
+    { name: METRIC.canarySuccess, unit: "Count", value: outcome.ok ? 1 : 0 },
     ...(outcome.ok
-      ? [{ name: CANARY_METRIC.latency, unit: "Milliseconds" as const, value: outcome.latencyMs }]
+      ? [{ name: METRIC.canaryLatency, unit: "Milliseconds" as const, value: outcome.latencyMs }]
       : []),
   ];
 }

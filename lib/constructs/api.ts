@@ -25,8 +25,12 @@ import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EventFlowSettings, SettingsError } from "../config.js";
-import { CORS_EXPOSE_HEADERS, CORS_EXTRA_ALLOW_HEADERS, gatewayCorsHeaders } from "../cors.js";
-import { type FunctionName, type ResourceRefs, ROUTES } from "../functions.js";
+import {
+  CORS_EXPOSE_HEADERS,
+  CORS_EXTRA_ALLOW_HEADERS,
+  gatewayCorsHeaders,
+} from "../contracts/cors.js";
+import { type FunctionName, type ResourceRefs, ROUTES } from "../contracts/functions.js";
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
@@ -35,7 +39,7 @@ import {
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
-} from "../gateway-auth.js";
+} from "../contracts/gateway.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 

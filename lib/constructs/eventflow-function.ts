@@ -15,14 +15,16 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { ENV, type EventFlowSettings, TABLE } from "../config.js";
+import type { EventFlowSettings } from "../config.js";
+import { ENV } from "../contracts/environment.js";
 import {
   type AnyFunctionName,
   entryOf,
   functionEnvironment,
   functionSizing,
   type ResourceRefs,
-} from "../functions.js";
+} from "../contracts/functions.js";
+import { TABLE } from "../contracts/tables.js";
 
 /** The repository root: FUNCTION_ENTRIES and the lock file are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -23,8 +23,8 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
-import { CANARY_METRIC, METRIC } from "../../lambdas/shared/powertools.js";
-import { type EventFlowSettings, OBSERVABILITY } from "../config.js";
+import type { EventFlowSettings } from "../config.js";
+import { METRIC, OBSERVABILITY } from "../contracts/observability.js";
 import type { EventCanary } from "./canary.js";
 import type { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
@@ -40,6 +40,8 @@ export const RUNBOOK = {
   apiLatency: "runbook-api-latency",
   endToEndLatency: "runbook-end-to-end-latency",
   canary: "runbook-canary",
+  malformedMessages: "runbook-malformed-messages",
+  statsWriteFailed: "runbook-stats-write-failed",
 } as const;
 
 /**
@@ -152,6 +154,19 @@ export class EventMonitoring extends Construct {
       summary: "Events exhausted their retries and were recorded as failed.",
       runbook: RUNBOOK.deadLettered,
     });
+    this.addAlarm("MessagesMalformed", {
+      metric: appMetric(METRIC.messagesMalformed, Stats.SUM),
+      threshold: 0,
+      summary:
+        "Queue messages could not be read as events and name no tenant to record them under.",
+      runbook: RUNBOOK.malformedMessages,
+    });
+    this.addAlarm("StatsWriteFailed", {
+      metric: appMetric(METRIC.statsWriteFailed, Stats.SUM),
+      threshold: 0,
+      summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
+      runbook: RUNBOOK.statsWriteFailed,
+    });
     this.addAlarm("QueueAge", {
       metric: queue.metricApproximateAgeOfOldestMessage({
         statistic: Stats.MAXIMUM,
@@ -262,7 +277,10 @@ export class EventMonitoring extends Construct {
           METRIC.eventsRetried,
           METRIC.deadLettered,
         ].map((name) => appMetric(name, Stats.SUM)),
-        [],
+        // Trouble signals (each behind an alarm) and operator replays, on their own axis.
+        [METRIC.messagesMalformed, METRIC.statsWriteFailed, METRIC.eventsReplayed].map((name) =>
+          appMetric(name, Stats.SUM),
+        ),
         8,
       ),
       graph(
@@ -334,8 +352,8 @@ export class EventMonitoring extends Construct {
     canary: EventCanary,
   ): { success: IMetric; latency: IMetric } {
     const period = Duration.minutes(canary.intervalMinutes);
-    const success = appMetric(CANARY_METRIC.success, Stats.MINIMUM, period);
-    const latency = appMetric(CANARY_METRIC.latency, Stats.MAXIMUM, period);
+    const success = appMetric(METRIC.canarySuccess, Stats.MINIMUM, period);
+    const latency = appMetric(METRIC.canaryLatency, Stats.MAXIMUM, period);
     const runs = `${CANARY_ALARM_PERIODS} canary runs in a row (every ${canary.intervalMinutes} min)`;
     this.addAlarm("CanaryFailing", {
       metric: success,

@@ -6,12 +6,9 @@ import { Duration } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Construct } from "constructs";
 import type { EventFlowSettings } from "../config.js";
-import type { ResourceRefs } from "../functions.js";
+import { DLQ_MAX_CONCURRENCY, type ResourceRefs } from "../contracts/functions.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
-
-/** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
-export const DLQ_MAX_CONCURRENCY = 2;
 
 export interface EventProcessingProps {
   settings: EventFlowSettings;

@@ -15,20 +15,13 @@ import { Construct } from "constructs";
 import {
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
-  KEYS_TABLE,
   queueVisibilityTimeoutSeconds,
-  TABLE,
 } from "../config.js";
+import { KEYS_TABLE, TABLE } from "../contracts/tables.js";
 
 export interface EventStorageProps {
   settings: EventFlowSettings;
 }
-
-/** Attributes an index carries besides its keys (what its readers list without a GetItem). */
-export const INDEX_PROJECTIONS = {
-  byType: ["status"],
-  byTime: ["status", "type"],
-} as const;
 
 export class EventStorage extends Construct {
   public readonly table: Table;
@@ -62,7 +55,7 @@ export class EventStorage extends Construct {
       partitionKey: { name: TABLE.byTypeIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.byTypeIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...INDEX_PROJECTIONS.byType],
+      nonKeyAttributes: [...TABLE.byTypeIndex.projection.attributes],
     });
     // Sparse: only failed events carry gsi2 keys, so the index holds just them, in full.
     this.table.addGlobalSecondaryIndex({
@@ -76,7 +69,7 @@ export class EventStorage extends Construct {
       partitionKey: { name: TABLE.byTimeIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.byTimeIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...INDEX_PROJECTIONS.byTime],
+      nonKeyAttributes: [...TABLE.byTimeIndex.projection.attributes],
     });
 
     // Apart from the events: the authorizer may GetItem here and touch no event, and the

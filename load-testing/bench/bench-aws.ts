@@ -7,7 +7,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
-import { functionEnvironment } from "../../lib/functions.js";
+import { functionEnvironment } from "../../lib/contracts/functions.js";
 import { type Emulators, startEmulators } from "../../local/emulators.js";
 import { ensureResources, type LocalResources } from "../../local/resources.js";
 

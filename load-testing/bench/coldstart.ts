@@ -19,7 +19,7 @@ import {
   type FunctionName,
   functionEnvironment,
   functionSizing,
-} from "../../lib/functions.js";
+} from "../../lib/contracts/functions.js";
 import type { Method } from "./handlers.js";
 import { median } from "./stats.js";
 

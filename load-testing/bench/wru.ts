@@ -9,7 +9,7 @@
  *   costs another write, sized by the index entry (table keys, index keys, projection).
  * dynalite reports only the base table's units, so the index units are computed here.
  */
-import { TABLE } from "../../lib/config.js";
+import { TABLE } from "../../lib/contracts/tables.js";
 
 export type WireValue =
   | { S: string }

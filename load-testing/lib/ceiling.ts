@@ -72,7 +72,7 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingRe
     { startEmulators },
     { tableDefinition },
   ] = await Promise.all([
-    import("../../lib/config.js"),
+    import("../../lib/contracts/tables.js"),
     import("../../lambdas/adapters/dynamodb-event-writer.js"),
     import("../../lambdas/shared/sdk-options.js"),
     import("../../local/emulators.js"),

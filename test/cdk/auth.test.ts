@@ -10,9 +10,11 @@ import { MockIntegration } from "aws-cdk-lib/aws-apigateway";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONTEXT_PREFIX, ENV, KEYS_TABLE, resolveSettings, TABLE } from "../../lib/config.js";
+import { CONTEXT_PREFIX, resolveSettings } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { type FunctionName, ROUTES } from "../../lib/contracts/functions.js";
+import { KEYS_TABLE, TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
-import { type FunctionName, ROUTES } from "../../lib/functions.js";
 
 const DEFAULTS = resolveSettings({});
 

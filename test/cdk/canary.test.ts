@@ -12,20 +12,19 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CANARY } from "../../lambdas/domain/canary.js";
-import { CANARY_METRIC } from "../../lambdas/shared/powertools.js";
 import {
   CONTEXT_PREFIX,
   canaryTimeoutSeconds,
-  ENV,
-  KEYS_TABLE,
-  OBSERVABILITY,
   resolveSettings,
   SettingsError,
 } from "../../lib/config.js";
 import { CANARY_ALARM_PERIODS, RUNBOOK } from "../../lib/constructs/monitoring.js";
+import { CANARY } from "../../lib/contracts/canary.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { CANARY_MEMORY_MB, functionEnvironment } from "../../lib/contracts/functions.js";
+import { METRIC, OBSERVABILITY } from "../../lib/contracts/observability.js";
+import { KEYS_TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
-import { CANARY_MEMORY_MB, functionEnvironment } from "../../lib/functions.js";
 
 interface Synth {
   app: App;
@@ -70,8 +69,8 @@ describe("canary off (the default)", () => {
     expect(Object.keys(off.template.findOutputs("CanaryFunctionName"))).toEqual([]);
     const json = JSON.stringify(off.template.toJSON());
     for (const marker of [
-      CANARY_METRIC.success,
-      CANARY_METRIC.latency,
+      METRIC.canarySuccess,
+      METRIC.canaryLatency,
       RUNBOOK.canary,
       ENV.apiUrl,
       ENV.canaryUsageKeyId,
@@ -244,7 +243,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
   it("alarms when the canary fails or does not report, two runs in a row", () => {
     on.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: OBSERVABILITY.metricsNamespace,
-      MetricName: CANARY_METRIC.success,
+      MetricName: METRIC.canarySuccess,
       Dimensions: serviceDimension,
       Statistic: "Minimum",
       Period: 300,
@@ -261,7 +260,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
   it("alarms when the canary's latency is above alarmCanaryLatencyMs, two runs in a row", () => {
     on.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: OBSERVABILITY.metricsNamespace,
-      MetricName: CANARY_METRIC.latency,
+      MetricName: METRIC.canaryLatency,
       Dimensions: serviceDimension,
       Statistic: "Maximum",
       Period: 300,
@@ -290,8 +289,8 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
     const dashboards = Object.values(on.template.findResources("AWS::CloudWatch::Dashboard"));
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
-    expect(body).toContain(CANARY_METRIC.success);
-    expect(body).toContain(CANARY_METRIC.latency);
+    expect(body).toContain(METRIC.canarySuccess);
+    expect(body).toContain(METRIC.canaryLatency);
     expect(body).toContain("Synthetic canary");
   });
 
@@ -344,12 +343,12 @@ describe("canary settings", () => {
       Environment: { Variables: Match.objectLike({ [ENV.canaryDeadlineSeconds]: "20" }) },
     });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: CANARY_METRIC.latency,
+      MetricName: METRIC.canaryLatency,
       Period: 60,
       Threshold: 3000,
     });
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      MetricName: CANARY_METRIC.success,
+      MetricName: METRIC.canarySuccess,
       Period: 60,
     });
     expect(fnId).toBeTruthy();

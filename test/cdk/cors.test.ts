@@ -7,15 +7,18 @@
  */
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import { Cors } from "aws-cdk-lib/aws-apigateway";
 import { describe, expect, it } from "vitest";
-import { CONTEXT_PREFIX, ENV } from "../../lib/config.js";
-import { createEventFlowStack } from "../../lib/eventflow-stack.js";
+import { CONTEXT_PREFIX } from "../../lib/config.js";
+import { CDK_DEFAULT_ALLOW_HEADERS } from "../../lib/contracts/cors.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
   GATEWAY_ANSWERS,
   INTERNAL_ERROR_MESSAGE,
-} from "../../lib/gateway-auth.js";
+} from "../../lib/contracts/gateway.js";
+import { createEventFlowStack } from "../../lib/eventflow-stack.js";
 
 function synth(settings: Record<string, unknown> = {}) {
   // No bundling: stack.test.ts bundles every handler.
@@ -171,5 +174,11 @@ describe("CORS", () => {
 
   it("rejects an origin a browser would never send", () => {
     expect(() => synth({ corsOrigins: "https://app.example.com/" })).toThrow(/corsOrigins/);
+  });
+});
+
+describe("the local gateway's preflight", () => {
+  it("allows aws-cdk-lib's default CORS headers, as the stack's preflight does", () => {
+    expect([...CDK_DEFAULT_ALLOW_HEADERS]).toEqual(Cors.DEFAULT_HEADERS);
   });
 });

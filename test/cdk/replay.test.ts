@@ -7,9 +7,11 @@ import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENV, resolveSettings, TABLE } from "../../lib/config.js";
+import { resolveSettings } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { functionSizing, ROUTES } from "../../lib/contracts/functions.js";
+import { TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
-import { functionSizing, ROUTES } from "../../lib/functions.js";
 
 const DEFAULTS = resolveSettings({});
 

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/domain/api-keys.js";
-import { ROUTES, type Route } from "../../lib/functions.js";
+import { ROUTES, type Route } from "../../lib/contracts/functions.js";
 import { canManageKeys, createKey, revokeKey } from "../support/keys.js";
 import { type Platform, startPlatform } from "../support/runtime.js";
 import { type Answer, Api, uniqueId, uniqueType } from "./client.js";

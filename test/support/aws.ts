@@ -11,7 +11,7 @@ import {
   type EventFlowSettingsInput,
   resolveSettings,
 } from "../../lib/config.js";
-import { type FunctionName, functionEnvironment } from "../../lib/functions.js";
+import { type FunctionName, functionEnvironment } from "../../lib/contracts/functions.js";
 import { type Emulators, startEmulators } from "../../local/emulators.js";
 import { ensureResources, type LocalResources } from "../../local/resources.js";
 

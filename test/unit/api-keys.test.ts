@@ -24,7 +24,7 @@ import {
   revokeKey,
   rotateKey,
 } from "../../lambdas/use-cases/manage-keys.js";
-import { ROUTES } from "../../lib/functions.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
 import { localUsagePlans } from "../../local/keys.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 

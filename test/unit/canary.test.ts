@@ -21,11 +21,10 @@ import { DynamoDbKeyStore } from "../../lambdas/adapters/dynamodb-key-store.js";
 import { eventKey } from "../../lambdas/adapters/dynamodb-keys.js";
 import { HttpCanaryApi } from "../../lambdas/adapters/http-canary-api.js";
 import { type ApiKeyRecord, hashApiKey } from "../../lambdas/domain/api-keys.js";
-import { CANARY, canaryEvent, retentionDaysFor } from "../../lambdas/domain/canary.js";
+import { canaryEvent, retentionDaysFor } from "../../lambdas/domain/canary.js";
 import type { IncomingEvent } from "../../lambdas/domain/event.js";
 import type { KeyStore } from "../../lambdas/ports/api-keys.js";
 import type { CanaryApi, ReadAnswer, SendAnswer } from "../../lambdas/ports/canary.js";
-import { CANARY_METRIC } from "../../lambdas/shared/powertools.js";
 import { createKey, KeyManagementError } from "../../lambdas/use-cases/manage-keys.js";
 import {
   CanaryKeyring,
@@ -33,7 +32,10 @@ import {
   canaryMetrics,
   runCanary,
 } from "../../lambdas/use-cases/run-canary.js";
-import { ENV, KEYS_TABLE, TABLE } from "../../lib/config.js";
+import { CANARY } from "../../lib/contracts/canary.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { METRIC } from "../../lib/contracts/observability.js";
+import { KEYS_TABLE, TABLE } from "../../lib/contracts/tables.js";
 import { type Runtime, startRuntime } from "../../local/runtime.js";
 import { lambdaContext } from "../support/apigw.js";
 
@@ -130,8 +132,8 @@ describe("runCanary (in-memory ports, fake clock)", () => {
     expect(event?.id).toMatch(/^canary-[0-9a-f-]{36}$/);
     expect(outcome.eventId).toBe(event?.id);
     expect(canaryMetrics(outcome)).toEqual([
-      { name: CANARY_METRIC.success, unit: "Count", value: 1 },
-      { name: CANARY_METRIC.latency, unit: "Milliseconds", value: 20 + 3 * 270 },
+      { name: METRIC.canarySuccess, unit: "Count", value: 1 },
+      { name: METRIC.canaryLatency, unit: "Milliseconds", value: 20 + 3 * 270 },
     ]);
   });
 
@@ -147,7 +149,7 @@ describe("runCanary (in-memory ports, fake clock)", () => {
     expect(outcome.elapsedMs).toBeGreaterThanOrEqual(2000);
     expect(outcome.elapsedMs).toBeLessThan(2000 + 250);
     expect(canaryMetrics(outcome)).toEqual([
-      { name: CANARY_METRIC.success, unit: "Count", value: 0 },
+      { name: METRIC.canarySuccess, unit: "Count", value: 0 },
     ]);
   });
 
@@ -212,9 +214,7 @@ describe("runCanary (in-memory ports, fake clock)", () => {
     const first = await f.run();
     expect(first).toMatchObject({ ok: false, reason: "key_unavailable" });
     expect(f.api.sent).toEqual([]);
-    expect(canaryMetrics(first)).toEqual([
-      { name: CANARY_METRIC.success, unit: "Count", value: 0 },
-    ]);
+    expect(canaryMetrics(first)).toEqual([{ name: METRIC.canarySuccess, unit: "Count", value: 0 }]);
     fail = false;
     expect(await f.run()).toMatchObject({ ok: true, keyMinted: true });
   });
@@ -348,8 +348,8 @@ describe("through the local runtime's public API", () => {
     expect(outcome.storedLatencyMs).toBeGreaterThanOrEqual(0);
     expect(outcome.reads).toBeGreaterThanOrEqual(1);
     expect(canaryMetrics(outcome).map((m) => [m.name, m.value > 0])).toEqual([
-      [CANARY_METRIC.success, true],
-      [CANARY_METRIC.latency, true],
+      [METRIC.canarySuccess, true],
+      [METRIC.canaryLatency, true],
     ]);
 
     // Its key: the hash only, its tenant and scopes, an expiry, and a TTL a day after it.
@@ -414,7 +414,7 @@ describe("through the local runtime's public API", () => {
       expect(outcome).toMatchObject({ ok: false, reason: "deadline_exceeded" });
       expect(performance.now() - started).toBeLessThan(1500 + 2000);
       expect(canaryMetrics(outcome)).toEqual([
-        { name: CANARY_METRIC.success, unit: "Count", value: 0 },
+        { name: METRIC.canarySuccess, unit: "Count", value: 0 },
       ]);
     } finally {
       runtime.faults.update({ poisonType: null });
@@ -476,9 +476,9 @@ describe("through the local runtime's public API", () => {
         .flatMap((chunk) => chunk.split("\n"))
         .filter((line) => line.includes('"_aws"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((doc) => CANARY_METRIC.success in doc);
+        .find((doc) => METRIC.canarySuccess in doc);
       expect(emf).toMatchObject({
-        [CANARY_METRIC.success]: 1,
+        [METRIC.canarySuccess]: 1,
         service: "eventflow",
         _aws: {
           CloudWatchMetrics: [
@@ -486,14 +486,14 @@ describe("through the local runtime's public API", () => {
               Namespace: "EventFlow",
               Dimensions: [["service"]],
               Metrics: expect.arrayContaining([
-                { Name: CANARY_METRIC.success, Unit: "Count" },
-                { Name: CANARY_METRIC.latency, Unit: "Milliseconds" },
+                { Name: METRIC.canarySuccess, Unit: "Count" },
+                { Name: METRIC.canaryLatency, Unit: "Milliseconds" },
               ]),
             },
           ],
         },
       });
-      expect(emf?.[CANARY_METRIC.latency]).toBe(outcome.ok ? outcome.latencyMs : -1);
+      expect(emf?.[METRIC.canaryLatency]).toBe(outcome.ok ? outcome.latencyMs : -1);
       // The key never reaches the output: only its id.
       expect(JSON.stringify(outcome)).not.toMatch(/efk_[a-z2-7]{16}_/);
     });

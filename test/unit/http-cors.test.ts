@@ -6,8 +6,9 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ENV, resolveSettings } from "../../lib/config.js";
-import { functionEnvironment } from "../../lib/functions.js";
+import { resolveSettings } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
+import { functionEnvironment } from "../../lib/contracts/functions.js";
 import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENV } from "../../lib/config.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import { bodyOf, ingestEvent, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { drainQueue } from "../support/queue.js";

@@ -7,8 +7,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Route } from "../../lib/functions.js";
-import { GATEWAY_ANSWERS, INTERNAL_ERROR_MESSAGE } from "../../lib/gateway-auth.js";
+import type { Route } from "../../lib/contracts/functions.js";
+import { GATEWAY_ANSWERS, INTERNAL_ERROR_MESSAGE } from "../../lib/contracts/gateway.js";
 import {
   ApiGateway,
   buildProxyEvent,

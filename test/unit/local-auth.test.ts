@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { accessPolicy } from "../../lambdas/domain/access-policy.js";
-import { ROUTES } from "../../lib/functions.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
 import { ApiGateway, writeAnswer } from "../../local/api-gateway.js";
 import { allows, arnMatches, LocalAuthorizer, TenantBucket } from "../../local/auth.js";
 import type { InvokeOutcome } from "../../local/lambda.js";

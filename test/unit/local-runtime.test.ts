@@ -13,12 +13,7 @@ import type { APIGatewayProxyEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliError, helpText, parseCli } from "../../local/cli.js";
 import type { AnyHandler } from "../../local/lambda.js";
-import {
-  DLQ_MAX_CONCURRENCY,
-  type Runtime,
-  RuntimeStartError,
-  startRuntime,
-} from "../../local/runtime.js";
+import { type Runtime, RuntimeStartError, startRuntime } from "../../local/runtime.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const running: Runtime[] = [];
@@ -265,13 +260,6 @@ describe("graceful shutdown", () => {
       attributes: { ApproximateReceiveCount: "2" },
     });
   }, 30_000);
-});
-
-describe("parity with the stack", () => {
-  it("runs the DLQ consumer with the stack's MaximumConcurrency", async () => {
-    const { DLQ_MAX_CONCURRENCY: stack } = await import("../../lib/constructs/processing.js");
-    expect(DLQ_MAX_CONCURRENCY).toBe(stack);
-  });
 });
 
 describe("npm start", () => {

@@ -33,7 +33,7 @@ import {
   isDocumented,
   type OpenApiDocument,
 } from "../../lambdas/openapi/document.js";
-import { type FunctionName, ROUTES } from "../../lib/functions.js";
+import { type FunctionName, ROUTES } from "../../lib/contracts/functions.js";
 import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { receiveNow, lambdaContext as sqsContext, sqsEvent, toRecord } from "./process-fixtures.js";

@@ -13,7 +13,7 @@ import {
 import { encodeCursor } from "../../lambdas/domain/cursor.js";
 import type { StoredEvent } from "../../lambdas/domain/event.js";
 import type { ListQuery } from "../../lambdas/ports/event-store.js";
-import { TIME_SHARDS } from "../../lib/config.js";
+import { TIME_SHARDS } from "../../lib/contracts/tables.js";
 import { type ApiEventInput, apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 

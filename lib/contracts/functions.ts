@@ -3,13 +3,10 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import {
-  canaryTimeoutSeconds,
-  ENV,
-  type EventFlowSettings,
-  OBSERVABILITY,
-  TIME_SHARDS,
-} from "./config.js";
+import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
+import { ENV } from "./environment.js";
+import { OBSERVABILITY } from "./observability.js";
+import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
@@ -159,6 +156,9 @@ export function functionEnvironment(
       return { ...api, [ENV.queueUrl]: refs.queueUrl, [ENV.timeShards]: String(TIME_SHARDS) };
   }
 }
+
+/** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
+export const DLQ_MAX_CONCURRENCY = 2;
 
 export interface FunctionSizing {
   memoryMb: number;

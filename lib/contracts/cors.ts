@@ -16,6 +16,19 @@ export const ANY_ORIGIN = "*";
  */
 export const CORS_EXPOSE_HEADERS = ["X-Correlation-Id", "Retry-After"] as const;
 
+/**
+ * aws-cdk-lib's Cors.DEFAULT_HEADERS, which the stack's preflight allows; the local gateway
+ * allows the same (test/cdk/cors.test.ts checks the two lists agree).
+ */
+export const CDK_DEFAULT_ALLOW_HEADERS = [
+  "Content-Type",
+  "X-Amz-Date",
+  "Authorization",
+  "X-Api-Key",
+  "X-Amz-Security-Token",
+  "X-Amz-User-Agent",
+] as const;
+
 /** Request headers a page may send besides aws-cdk-lib's Cors.DEFAULT_HEADERS. */
 export const CORS_EXTRA_ALLOW_HEADERS = ["X-Correlation-Id"] as const;
 

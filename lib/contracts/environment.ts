@@ -1,0 +1,24 @@
+/**
+ * The names of the environment variables the functions read. The values come from
+ * functionEnvironment() in ./functions.ts, on AWS and in the local runtime alike.
+ */
+
+/** Environment variables the functions read (validated at cold start by lambdas/shared/env.ts). */
+export const ENV = {
+  tableName: "EVENTS_TABLE_NAME",
+  queueUrl: "EVENTS_QUEUE_URL",
+  dlqUrl: "EVENTS_DLQ_URL",
+  maxReceiveCount: "MAX_RECEIVE_COUNT",
+  retryBaseDelaySeconds: "RETRY_BASE_DELAY_SECONDS",
+  retryMaxDelaySeconds: "RETRY_MAX_DELAY_SECONDS",
+  eventRetentionDays: "EVENT_RETENTION_DAYS",
+  statsShards: "STATS_SHARDS",
+  timeShards: "TIME_SHARDS",
+  keysTableName: "KEYS_TABLE_NAME",
+  /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */
+  corsOrigins: "CORS_ALLOWED_ORIGINS",
+  /** The canary: the API's base URL (stage included), its usage plan key's id, its deadline. */
+  apiUrl: "EVENTFLOW_API_URL",
+  canaryUsageKeyId: "CANARY_USAGE_KEY_ID",
+  canaryDeadlineSeconds: "CANARY_DEADLINE_SECONDS",
+} as const;

@@ -1,0 +1,49 @@
+/**
+ * Observability contracts: the Powertools service and namespace, every metric a function
+ * emits (one map: the functions emit these names, the monitoring construct puts each on
+ * the dashboard and alarms on the ones that signal trouble, the local console charts
+ * them), and the correlation id's header and message attribute.
+ */
+
+/** Powertools settings shared by every function. */
+export const OBSERVABILITY = {
+  metricsNamespace: "EventFlow",
+  serviceName: "eventflow",
+} as const;
+
+/** Every metric name the functions emit. */
+export const METRIC = {
+  // ingest
+  eventsReceived: "EventsReceived",
+  eventsRejected: "EventsRejected",
+  eventsQueued: "EventsQueued",
+  enqueueFailed: "EnqueueFailed",
+  // process and dlq
+  eventsProcessed: "EventsProcessed",
+  eventsDuplicate: "EventsDuplicate",
+  eventsConflict: "EventsConflict",
+  eventsFailed: "EventsFailed",
+  eventsRetried: "EventsRetried",
+  deadLettered: "EventsDeadLettered",
+  processingLatency: "ProcessingLatency",
+  endToEndLatency: "EndToEndLatency",
+  /** Messages that are not a QueuedEvent and name no tenant/id to record them under. */
+  messagesMalformed: "MessagesMalformed",
+  /** Batches whose statistics update failed (the events themselves were stored). */
+  statsWriteFailed: "StatsWriteFailed",
+  // replay
+  eventsReplayed: "EventsReplayed",
+  // authorizer
+  /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
+  keysRejected: "ApiKeysRejected",
+  // canary: published only when it is on (canaryIntervalMinutes)
+  /** 1 when its event came back processed before the deadline, else 0. */
+  canarySuccess: "CanarySuccess",
+  /** End-to-end time (ms): POST sent to `processed` read back, as a client sees it. */
+  canaryLatency: "CanaryLatency",
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+export const CORRELATION_HEADER = "x-correlation-id";
+export const CORRELATION_ATTRIBUTE = "correlationId";

@@ -1,0 +1,53 @@
+/**
+ * The tables' layout: key attributes, indexes and their projections. One definition read by
+ * the stack (lib/constructs/storage.ts), the adapters (lambdas/adapters) and the local
+ * runtime (local/resources.ts), which creates the same tables from it.
+ */
+
+/** Names of the table's indexes, shared by the stack, the adapters and the local runtime. */
+export const TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  /** Events of one tenant and type by time: gsi1pk = `<tenant>#<type>`, gsi1sk = `<receivedAt>#<id>`. */
+  byTypeIndex: {
+    name: "byType",
+    partitionKey: "gsi1pk",
+    sortKey: "gsi1sk",
+    projection: { type: "INCLUDE", attributes: ["status"] },
+  },
+  /** Sparse: only failed events carry these keys. gsi2pk = `<tenant>#FAILED`, gsi2sk = `<failedAt>#<id>`. */
+  failedIndex: {
+    name: "failed",
+    partitionKey: "gsi2pk",
+    sortKey: "gsi2sk",
+    projection: { type: "ALL", attributes: [] },
+  },
+  /** All events of a tenant by time, sharded: gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
+  byTimeIndex: {
+    name: "byTime",
+    partitionKey: "gsi3pk",
+    sortKey: "gsi3sk",
+    projection: { type: "INCLUDE", attributes: ["status", "type"] },
+  },
+} as const;
+
+/**
+ * The API keys table (one small table apart from the events, so the authorizer may read
+ * keys and nothing else). Items:
+ *   key     pk = KEY#<sha256 hex of the key>      tenantId, keyId, scopes, status, usageKey...
+ *   tenant  pk = TENANT#<tenant>                  usageKey (and API Gateway's key id on AWS)
+ * byTenant lists a tenant's keys (sparse: only key items carry keyId).
+ */
+export const KEYS_TABLE = {
+  partitionKey: "pk",
+  /**
+   * DynamoDB TTL (epoch seconds): set only on keys that are made to expire and then go,
+   * the canary's short-lived keys. A key's own `expiresAt` (ISO) is when it stops working.
+   */
+  ttlAttribute: "purgeAt",
+  byTenantIndex: { name: "byTenant", partitionKey: "tenantId", sortKey: "keyId" },
+} as const;
+
+/** Shards of the byTime index partition (bounded so a list merges few queries). */
+export const TIME_SHARDS = 4;
