@@ -142,7 +142,7 @@ export class LocalAuthorizer {
       }
       answer = parsed;
       if (this.options.cacheTtlSeconds > 0) {
-        this.cache.set(header, { answer, until: this.now() + this.options.cacheTtlSeconds * 1000 });
+        this.cache.set(header, { answer, until: cachedUntil(answer, this.now(), this.options) });
       }
     }
     if (!allows(answer.statements, methodArn)) {
@@ -186,6 +186,18 @@ export class LocalAuthorizer {
     }
     return bucket;
   }
+}
+
+/**
+ * Until when an answer is cached: authorizerCacheSeconds, but never past the key's own
+ * expiresAt (a rotated key), which the authorizer puts in its context.
+ */
+function cachedUntil(answer: AuthorizerAnswer, now: number, options: LocalAuthOptions): number {
+  const until = now + options.cacheTtlSeconds * 1000;
+  const expiresAt = answer.context.expiresAt;
+  if (expiresAt === undefined) return until;
+  const at = typeof expiresAt === "string" ? Date.parse(expiresAt) : Number.NaN;
+  return Number.isFinite(at) ? Math.min(until, at) : now;
 }
 
 /** A usage plan's limits for one key: token bucket plus a count per UTC day. */

@@ -7,7 +7,7 @@ import type { APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbKeyStore } from "../../lambdas/adapters/dynamodb-key-store.js";
 import { generateApiKey } from "../../lambdas/domain/api-keys.js";
-import { createKey, revokeKey } from "../../lambdas/use-cases/manage-keys.js";
+import { createKey, revokeKey, rotateKey } from "../../lambdas/use-cases/manage-keys.js";
 import { localUsagePlans } from "../../local/keys.js";
 import { lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -120,6 +120,15 @@ describe("authorizer", () => {
         /^Unauthorized$/,
       );
     }
+  });
+
+  it("puts a rotated key's expiresAt in the context, so no cached answer outlives it", async () => {
+    const { key, record } = await createKey({ tenantId: "rotating", scopes: "admin" }, deps());
+    const fresh = await handler(event(`Bearer ${key}`), lambdaContext());
+    expect(fresh.context.expiresAt).toBeUndefined();
+    const { old } = await rotateKey("rotating", record.keyId, 3600, deps());
+    const rotated = await handler(event(`Bearer ${key}`), lambdaContext());
+    expect(rotated.context.expiresAt).toBe(old.expiresAt);
   });
 
   it("never logs a key or its secret; logs the key id and why it was refused", async () => {
