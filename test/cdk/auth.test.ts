@@ -319,3 +319,32 @@ describe("cdk-nag", () => {
     expect(findings(open.app)).toContain("AwsSolutions-APIG4");
   });
 });
+
+describe("events queue policy (defense in depth)", () => {
+  it("denies sqs:SendMessage to every principal but the ingest and replay roles", () => {
+    const queueId = logicalId(stack.storage.queue);
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
+      JSON.stringify(p.Properties.Queues).includes(queueId),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement as Record<
+      string,
+      unknown
+    >[];
+    const senders = statements.find((s) => s.Sid === "OnlyIngestAndReplaySend");
+    const roleArn = (name: FunctionName) =>
+      getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
+    expect(senders).toEqual({
+      Sid: "OnlyIngestAndReplaySend",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "sqs:SendMessage",
+      Resource: getAtt(queueId),
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+    });
+    // TLS is still enforced beside it.
+    expect(
+      statements.some((s) => s.Effect === "Deny" && JSON.stringify(s).includes("SecureTransport")),
+    ).toBe(true);
+  });
+});
