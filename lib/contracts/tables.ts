@@ -41,6 +41,11 @@ export const TABLE = {
  */
 export const KEYS_TABLE = {
   partitionKey: "pk",
+  /** pk of a key: this, then the key's SHA-256 (hex). */
+  keyPrefix: "KEY#",
+  /** pk of a canary key (key id beginning with CANARY.keyIdPrefix): kept apart for IAM. */
+  canaryKeyPrefix: "CANARYKEY#",
+  tenantPrefix: "TENANT#",
   /**
    * DynamoDB TTL (epoch seconds): set only on keys that are made to expire and then go,
    * the canary's short-lived keys. A key's own `expiresAt` (ISO) is when it stops working.
