@@ -36,6 +36,8 @@ export const TABLE = {
  * The API keys table (one small table apart from the events, so the authorizer may read
  * keys and nothing else). Items:
  *   key     pk = KEY#<sha256 hex of the key>      tenantId, keyId, scopes, status, usageKey...
+ *   canary  pk = CANARYKEY#<sha256 hex>           the synthetic canary's keys (id canary...),
+ *                                                 apart so its role can write only these
  *   tenant  pk = TENANT#<tenant>                  usageKey (and API Gateway's key id on AWS)
  * byTenant lists a tenant's keys (sparse: only key items carry keyId).
  */
