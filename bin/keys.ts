@@ -210,7 +210,7 @@ export async function main(
               : `The old key ${old.prefix} keeps working until ${old.expiresAt}, then stops.`,
           );
         }
-        return await flushCache(target, io, json, `${created.record.keyId} was created`);
+        return await flushCache(target, io, json, `${old.prefix} is rotated`);
       }
     }
   } catch (error) {
