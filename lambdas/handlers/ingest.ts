@@ -1,31 +1,45 @@
 /**
  * POST /v1/events: validate, enqueue, and answer per event. The rules live in
- * use-cases/ingest-events.ts; this file maps HTTP to it and back.
+ * use-cases/ingest-events.ts; this file maps HTTP to it and back. `createIngestHandler`
+ * takes its dependencies; `ingestDeps` builds them from an environment record and
+ * clients (lambdas/entry/ingest.ts in Lambda, local/functions.ts locally).
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import { CE_HEADER_PREFIX } from "../domain/cloudevents.js";
 import type { BatchReceipt, BatchResult, Receipt } from "../openapi/schemas.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import type { EventQueue } from "../ports/event-store.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
   bodyText,
+  type HttpConfig,
   type HttpResponse,
   header,
+  httpConfig,
   httpError,
   httpHandler,
   json,
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
-import { sqs } from "../shared/sqs-client.js";
 import { type EventOutcome, type IngestResult, ingestEvents } from "../use-cases/ingest-events.js";
 
-const config = parseEnv({ [ENV.queueUrl]: envVars[ENV.queueUrl] });
+export interface IngestDeps {
+  queue: EventQueue;
+  http: HttpConfig;
+}
 
-const queue = new SqsEventQueue(sqs, config[ENV.queueUrl], {
-  onError: (message, detail) => logger.error(message, detail),
-});
+export function ingestDeps(env: EnvRecord, clients: { sqs: SQSClient }): IngestDeps {
+  const config = parseEnv({ [ENV.queueUrl]: envVars[ENV.queueUrl] }, env);
+  return {
+    queue: new SqsEventQueue(clients.sqs, config[ENV.queueUrl], {
+      onError: (message, detail) => logger.error(message, detail),
+    }),
+    http: httpConfig(env),
+  };
+}
 
 const REFUSAL_STATUS = {
   unsupported_media_type: 415,
@@ -35,26 +49,27 @@ const REFUSAL_STATUS = {
   validation_failed: 400,
 } as const;
 
-export const handler = httpHandler(async ({ event, context, tenantId, correlationId }) => {
-  const body = bodyText(event);
-  const ceHeaders = ceHeadersOf(event);
-  const binaryMode = Object.keys(ceHeaders).length > 0;
-  const result = await ingestEvents(
-    {
-      contentType: header(event, "content-type"),
-      body: body.ok ? body.text : undefined,
-      undecodable: !body.ok,
-      ceHeaders,
-      // Only a binary-mode CloudEvent needs the bytes (its data may be any bytes).
-      ...(binaryMode ? { bodyBytes: bodyBytesOf(event) } : {}),
-      tenantId,
-      correlationId,
-      receivedAt: new Date().toISOString(),
-    },
-    { queue, count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
-  );
-  return present(result, context.awsRequestId);
-});
+export const createIngestHandler = ({ queue, http }: IngestDeps) =>
+  httpHandler(async ({ event, context, tenantId, correlationId }) => {
+    const body = bodyText(event);
+    const ceHeaders = ceHeadersOf(event);
+    const binaryMode = Object.keys(ceHeaders).length > 0;
+    const result = await ingestEvents(
+      {
+        contentType: header(event, "content-type"),
+        body: body.ok ? body.text : undefined,
+        undecodable: !body.ok,
+        ceHeaders,
+        // Only a binary-mode CloudEvent needs the bytes (its data may be any bytes).
+        ...(binaryMode ? { bodyBytes: bodyBytesOf(event) } : {}),
+        tenantId,
+        correlationId,
+        receivedAt: new Date().toISOString(),
+      },
+      { queue, count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
+    );
+    return present(result, context.awsRequestId);
+  }, http);
 
 /** The `ce-*` headers of a request, names lower-cased (a CloudEvent in binary mode). */
 function ceHeadersOf(event: APIGatewayProxyEvent): Record<string, string> {

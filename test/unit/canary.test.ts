@@ -465,7 +465,7 @@ describe("through the local runtime's public API", () => {
     });
 
     it("prints CanarySuccess 1 and CanaryLatency as EMF and returns the outcome", async () => {
-      const { handler } = (await import("../../lambdas/handlers/canary.js")) as unknown as {
+      const { handler } = (await import("../../lambdas/entry/canary.js")) as unknown as {
         handler: (event: unknown, context: unknown) => Promise<CanaryOutcome>;
       };
       captured.length = 0;

@@ -45,7 +45,7 @@ describe("the query function, with two allowed origins (settings -> environment 
     aws = await startTestAws(["query"], { corsOrigins: `${APP}, ${ADMIN}` });
     expect(process.env[ENV.corsOrigins]).toBe(`${APP},${ADMIN}`);
     vi.resetModules();
-    ({ handler } = await import("../../lambdas/handlers/query.js"));
+    ({ handler } = await import("../../lambdas/entry/query.js"));
   });
   afterAll(() => aws.stop());
 

@@ -149,10 +149,10 @@ describe("a client generated from the document", () => {
   beforeAll(async () => {
     aws = await startTestAws(["ingest", "query", "process"]);
     const handlers: Partial<Record<FunctionName, ApiHandler>> = {
-      ingest: (await import("../../lambdas/handlers/ingest.js")).handler,
-      query: (await import("../../lambdas/handlers/query.js")).handler,
+      ingest: (await import("../../lambdas/entry/ingest.js")).handler,
+      query: (await import("../../lambdas/entry/query.js")).handler,
     };
-    const { handler: process } = (await import("../../lambdas/handlers/process.js")) as {
+    const { handler: process } = (await import("../../lambdas/entry/process.js")) as {
       handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
     };
     server = createServer((req, res) => {
@@ -187,7 +187,7 @@ describe("a client generated from the document", () => {
 
   it("is served by the query function at GET /v1/openapi.json", async () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
-    const result = await ((await import("../../lambdas/handlers/query.js")).handler as ApiHandler)(
+    const result = await ((await import("../../lambdas/entry/query.js")).handler as ApiHandler)(
       apiEvent({ path: "/v1/openapi.json" }),
       lambdaContext(),
     );
