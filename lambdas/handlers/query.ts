@@ -1,7 +1,7 @@
 /**
  * The read API: GET /v1/events/{id}, /v1/events, /v1/stats, /v1/health, /v1/failed and
  * /v1/openapi.json (routes from lib/functions.ts). Rules live in use-cases/query-events.ts
- * and check-health.ts; the OpenAPI description in openapi/document.ts.
+ * and check-health.ts; the OpenAPI description in http/openapi-document.ts.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -10,8 +10,9 @@ import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
-import { CLOUDEVENT_MEDIA_TYPE, prefersCloudEvent, toCloudEvent } from "../domain/cloudevents.js";
-import { openApiDocument } from "../openapi/document.js";
+import { CLOUDEVENT_MEDIA_TYPE, toCloudEvent } from "../domain/cloudevents.js";
+import { prefersCloudEvent } from "../http/cloudevents-binding.js";
+import { openApiDocument } from "../http/openapi-document.js";
 import type { EventReader, QueueProbe } from "../ports/event-store.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";

@@ -71,7 +71,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/stats", function: "query", scope: "events:read" },
   // Any valid key: a producer with only events:write can check the platform is up.
   { method: "GET", path: "/v1/health", function: "query", scope: "authenticated" },
-  // The OpenAPI 3.1 description of these routes (lambdas/openapi/document.ts).
+  // The OpenAPI 3.1 description of these routes (lambdas/http/openapi-document.ts).
   { method: "GET", path: "/v1/openapi.json", function: "query", scope: "authenticated" },
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.

@@ -27,13 +27,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cloudEventSchema, cloudEventStoredId } from "../../lambdas/domain/cloudevents.js";
 import { incomingEventSchema } from "../../lambdas/domain/event.js";
-import { renderDocsHtml } from "../../lambdas/openapi/docs-html.js";
 import {
   buildOpenApiDocument,
   isDocumented,
   type OpenApiDocument,
-} from "../../lambdas/openapi/document.js";
+} from "../../lambdas/http/openapi-document.js";
 import { type FunctionName, ROUTES } from "../../lib/contracts/functions.js";
+import { renderDocsHtml } from "../../local/console/docs-html.js";
 import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { receiveNow, lambdaContext as sqsContext, sqsEvent, toRecord } from "./process-fixtures.js";
@@ -65,7 +65,10 @@ describe("the OpenAPI document", () => {
     );
     expect(described.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     const undocumented = ROUTES.filter((r) => !isDocumented(r)).map((r) => `${r.method} ${r.path}`);
-    expect(undocumented, "routes without an entry in OPERATIONS (openapi/document.ts)").toEqual([]);
+    expect(
+      undocumented,
+      "routes without an entry in OPERATIONS (lambdas/http/openapi-document.ts)",
+    ).toEqual([]);
     for (const route of ROUTES) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op?.["x-eventflow-function"]).toBe(route.function);
