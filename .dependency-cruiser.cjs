@@ -140,6 +140,18 @@ module.exports = {
       to: { path: "^lambdas/(adapters|handlers|http)/" },
     },
     {
+      name: "adapters-implement-ports",
+      severity: "error",
+      comment:
+        "An adapter (lambdas/adapters/**) imports a use case, a handler or the HTTP layer. " +
+        "Adapters implement ports over DynamoDB, SQS, API Gateway or HTTP; the use cases " +
+        "call them through the ports, so an adapter that reached back into a use case " +
+        "would tie the two together. Mapping a Lambda event to a use case's input is the " +
+        "handler's job.",
+      from: { path: "^lambdas/adapters/" },
+      to: { path: "^lambdas/(use-cases|handlers|http)/" },
+    },
+    {
       name: "http-no-adapters-or-handlers",
       severity: "error",
       comment:

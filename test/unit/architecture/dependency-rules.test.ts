@@ -80,6 +80,7 @@ const WRONG: [from: string, to: string, rule: string][] = [
   ["lambdas/ports/wrong-adapter.ts", "../adapters/store.js", "ports-only-domain-and-contracts"],
   ["lambdas/use-cases/wrong-adapter.ts", "../adapters/store.js", "use-cases-no-adapters"],
   ["lambdas/use-cases/wrong-handler.ts", "../handlers/ingest.js", "use-cases-no-adapters"],
+  ["lambdas/adapters/wrong-use-case.ts", "../use-cases/ingest.js", "adapters-implement-ports"],
   ["lambdas/http/wrong-adapter.ts", "../adapters/store.js", "http-no-adapters-or-handlers"],
   ["lambdas/http/wrong-handler.ts", "../handlers/ingest.js", "http-no-adapters-or-handlers"],
   ["lambdas/shared/wrong-use-case.ts", "../use-cases/ingest.js", "shared-no-application-layers"],
