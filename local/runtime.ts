@@ -94,6 +94,8 @@ export interface Runtime {
   url: string;
   port: number;
   host: string;
+  /** The address the API server is bound to (checked against `host`). */
+  boundAddress: string;
   dataDir: string | null;
   settings: EventFlowSettings;
   resources: LocalResources;
@@ -372,6 +374,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       url,
       port,
       host: options.host,
+      boundAddress: bound.address,
       dataDir,
       settings,
       resources,
