@@ -11,9 +11,11 @@ import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { FunctionName } from "../../lib/contracts/functions.js";
 import { hostName, LocalAdmin } from "../../local/admin-api.js";
 import { type Emulators, startEmulators } from "../../local/emulators.js";
 import { Faults } from "../../local/faults.js";
+import type { HandlerFactory } from "../../local/functions.js";
 import type { AnyHandler } from "../../local/lambda.js";
 import { assertBound, boundAsAsked, isLoopbackAddress } from "../../local/listen.js";
 import { createLogger } from "../../local/log.js";
@@ -56,11 +58,17 @@ function reachable(host: string, port: number): Promise<boolean> {
 
 const portOf = (endpoint: string | undefined) => Number(new URL(endpoint ?? "").port);
 
-const handlers: Partial<Record<string, AnyHandler>> = {
-  query: (async () => ({ statusCode: 200, body: "{}" })) as AnyHandler,
-  process: (async () => ({ batchItemFailures: [] })) as AnyHandler,
-  dlq: (async () => null) as AnyHandler,
-  authorizer: (async () => ({
+const fixed =
+  (handler: AnyHandler): HandlerFactory =>
+  () =>
+    handler;
+
+/** Small handlers; the authorizer opens every route (the real one: local-auth.test.ts). */
+const handlers: Partial<Record<FunctionName, HandlerFactory>> = {
+  query: fixed((async () => ({ statusCode: 200, body: "{}" })) as AnyHandler),
+  process: fixed((async () => ({ batchItemFailures: [] })) as AnyHandler),
+  dlq: fixed((async () => null) as AnyHandler),
+  authorizer: fixed((async () => ({
     principalId: "test",
     policyDocument: {
       Version: "2012-10-17",
@@ -68,7 +76,7 @@ const handlers: Partial<Record<string, AnyHandler>> = {
     },
     context: { tenantId: "local", scopes: "events:write events:read admin", keyId: "test" },
     usageIdentifierKey: "test",
-  })) as AnyHandler,
+  })) as AnyHandler),
 };
 
 async function start(extra: Partial<Parameters<typeof startRuntime>[0]> = {}): Promise<Runtime> {
