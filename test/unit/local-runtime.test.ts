@@ -144,6 +144,22 @@ describe("start-up", () => {
     expect(runtime.endpoints).toMatchObject({ embeddedSqs: true, embeddedDynamodb: true });
   });
 
+  it("leaves process.env as it found it, with the real handlers running", async () => {
+    const before = { ...process.env };
+    const runtime = await startRuntime({
+      repoRoot,
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: null,
+      logLevel: "silent",
+      captureOutput: false,
+    });
+    running.push(runtime);
+    const headers = { authorization: `Bearer ${runtime.devKey}` };
+    expect((await fetch(`${api(runtime)}/v1/health`, { headers })).status).toBe(200);
+    expect(process.env).toEqual(before);
+  });
+
   it("feeds the process function from the queue, as Lambda's event source would", async () => {
     const state: TestHandlers = { records: [] };
     const runtime = await start(state);
