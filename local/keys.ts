@@ -6,9 +6,9 @@
  *   otherwise (first start, --reset, --memory) a key for tenant `local` with every scope
  *   is created, written to `<data-dir>/dev-key` (mode 600) and printed.
  * - `<data-dir>/runtime.json` holds the pid, the API URL and the DynamoDB endpoint and keys
- *   table name while the runtime runs; it is removed at shutdown.
+ *   table name while the runtime runs (mode 600); it is removed at shutdown.
  */
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { localUsagePlans } from "../lambdas/adapters/local-usage-plans.js";
 import { hashApiKey, keyState, parseApiKey } from "../lambdas/domain/api-keys.js";
@@ -16,6 +16,7 @@ import type { KeyStore } from "../lambdas/ports/api-keys.js";
 import { createKey } from "../lambdas/use-cases/manage-keys.js";
 import { SCOPES } from "../lib/contracts/functions.js";
 import { LOCAL_RUNTIME, type RuntimeInfo } from "../lib/contracts/local-runtime.js";
+import { writePrivateFile } from "./data-dir.js";
 
 // The file names and the runtime info's shape are a contract with the tools (bin/).
 export const DEV_TENANT = LOCAL_RUNTIME.devTenant;
@@ -45,15 +46,12 @@ export async function ensureDevKey(store: KeyStore, dataDir: string | null): Pro
     { tenantId: DEV_TENANT, scopes: SCOPES, name: "local development key" },
     { store, usage: localUsagePlans, now: () => new Date() },
   );
-  if (file) {
-    writeFileSync(file, `${key}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
+  if (file) writePrivateFile(file, `${key}\n`);
   return { key, ...(file ? { file } : {}), created: true };
 }
 
 export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): () => void {
   const file = join(dataDir, RUNTIME_INFO_FILE);
-  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+  writePrivateFile(file, `${JSON.stringify(info, null, 2)}\n`);
   return () => rmSync(file, { force: true });
 }
