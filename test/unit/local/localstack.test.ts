@@ -26,7 +26,7 @@ import {
   stackOutputs,
 } from "../../../local/localstack/outputs.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const dir = join(root, "local/localstack");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
 const scripts = readdirSync(dir).filter((f) => f.endsWith(".sh"));

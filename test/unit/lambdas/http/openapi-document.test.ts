@@ -207,7 +207,7 @@ describe("a client generated from the document", () => {
     await writeFile(
       join(workDir, "wrong.ts"),
       `import createClient from ${JSON.stringify(openapiFetchPath())};
-import type { paths } from "../../api.js";
+import type { paths } from "./api.js";
 const client = createClient<paths>({ baseUrl: "http://localhost" });
 await client.POST("/v1/events", { body: { type: 42, data: {} } });
 await client.GET("/v1/events/{id}", { params: { path: {} } });
@@ -292,7 +292,7 @@ const openapiFetchPath = () => join(repoRoot, "node_modules/openapi-fetch/dist/i
 /** The generated client's program: typechecked, then run by Node against the server. */
 function clientSource(): string {
   return `import createClient from ${JSON.stringify(openapiFetchPath())};
-import type { paths } from "../../api.js";
+import type { paths } from "./api.js";
 
 declare const process: { argv: string[] };
 const client = createClient<paths>({ baseUrl: process.argv[2] ?? "" });
