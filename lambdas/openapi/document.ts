@@ -47,7 +47,12 @@ export type JsonSchema = Record<string, unknown>;
 /** The parts of an OpenAPI document this module writes (enough for tests and the HTML). */
 export interface OpenApiDocument {
   openapi: string;
-  info: { title: string; version: string; description?: string };
+  info: {
+    title: string;
+    version: string;
+    license: { name: string; identifier: string };
+    description?: string;
+  };
   servers: { url: string; description?: string }[];
   tags: { name: string; description?: string }[];
   /** Any one of these authenticates a request (OpenAPI: the alternatives of a list). */
@@ -77,9 +82,15 @@ export interface MediaTypeObject {
   schema: JsonSchema;
 }
 
+export interface HeaderObject {
+  description: string;
+  required: boolean;
+  schema: JsonSchema;
+}
+
 export interface ResponseObject {
   description: string;
-  headers?: Record<string, { description: string; schema: JsonSchema }>;
+  headers?: Record<string, HeaderObject>;
   content?: Record<string, MediaTypeObject>;
 }
 
@@ -366,6 +377,8 @@ const COMMON_RESPONSES: Record<string, ResponseSpec> = {
     "Throttled (the tenant's rate, or the whole stage's) or the tenant's daily quota is used up: retry after `Retry-After` seconds",
   ),
   "500": error("Unexpected failure: quote the requestId when reporting it"),
+  "502": error("The gateway got no valid answer from the function (it failed); retry"),
+  "504": error("The function did not answer within the gateway's integration timeout; retry"),
 };
 
 const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
@@ -417,6 +430,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
     info: {
       title: "EventFlow API",
       version: API_VERSION,
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
       description:
         'Serverless event ingestion and processing. Events are accepted (202), queued, processed asynchronously and stored; the read API shows their outcome. Every answer carries `X-Correlation-Id` (the caller\'s, when usable). Errors share one envelope, whether the API Gateway or a function answers: `{"error": {"code", "message", "details"?, "requestId"}}`, with `details` listing each invalid field by path.',
     },
@@ -562,16 +576,47 @@ function responsesOf(
     }
     out[status] = {
       description: spec.description,
-      headers: {
-        "X-Correlation-Id": {
-          description: "The request's correlation id (the caller's, when usable)",
-          schema: { type: "string" },
-        },
-      },
+      headers: responseHeaders(status),
       ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
   return out;
+}
+
+/**
+ * Headers of an answer with this status. A success always comes from a function, which
+ * always sets X-Correlation-Id; an error may come from the gateway itself (401, 403, 429,
+ * 413, 502, 504, unknown routes), which can only echo the caller's.
+ */
+function responseHeaders(status: string): Record<string, HeaderObject> {
+  const success = status.startsWith("2");
+  const headers: Record<string, HeaderObject> = {
+    "X-Correlation-Id": {
+      description: success
+        ? "The request's correlation id: the caller's when usable, else a new one"
+        : "The request's correlation id: always on the functions' answers; on the gateway's own answers (401, 403, 413, 429, 502, 504, unknown routes) when the request carried one",
+      required: success,
+      schema: { type: "string", minLength: 1 },
+    },
+  };
+  if (status === "401") {
+    headers["WWW-Authenticate"] = {
+      description: "The authentication scheme to use (RFC 6750)",
+      required: true,
+      schema: { type: "string", pattern: "^Bearer " },
+    };
+  }
+  if (status === "429" || status === "503") {
+    headers["Retry-After"] = {
+      description:
+        status === "429"
+          ? "Seconds to wait before retrying (1 for the rate, 3600 once the daily quota is used up)"
+          : "Seconds to wait before retrying, when the platform knows",
+      required: status === "429",
+      schema: { type: "string", pattern: "^[0-9]{1,6}$" },
+    };
+  }
+  return headers;
 }
 
 function pathParameters(path: string): ParameterObject[] {
