@@ -6,8 +6,6 @@
  *   stats   pk = T#<tenant>#STATS         sk = <hour>#<shard>
  *           one counter per type and outcome, `<outcome>#<type>` (processed#purchase,
  *           duplicate#page_view...), all of a batch's types in one ADD
- *   stats, earlier layout (still read)    sk = <hour>#<type>#<shard>
- *           one item per type: `processed`, `failed`, `duplicate`, `type`
  *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
  *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
  *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>
@@ -71,5 +69,5 @@ export function shardOf(id: string, shards: number): number {
   return digest.readUInt32BE(0) % shards;
 }
 
-/** Truncates an ISO time to its hour bucket: 2026-11-22T02:15:00.000Z -> 2026-11-22T02. */
-export const hourOf = (iso: string) => iso.slice(0, 13);
+// The hour bucket is a domain rule; its readers here import it with the key layout.
+export { hourOf } from "../domain/stats-hour.js";
