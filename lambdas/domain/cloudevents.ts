@@ -109,6 +109,8 @@ export const cloudEventSchema = z
     propertyNames: {
       pattern: `^(?:(?!${EVENTFLOW_EXTENSION_PREFIX})${EXTENSION_NAME_PATTERN.source.slice(1, -1)}|data_base64)$`,
     },
+    // The JSON format: data and data_base64 are exclusive (checkCloudEvent refuses both).
+    not: { required: ["data", "data_base64"], properties: { data_base64: { type: "string" } } },
   });
 
 export type CloudEventInput = z.input<typeof cloudEventSchema>;

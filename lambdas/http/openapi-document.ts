@@ -104,6 +104,11 @@ export interface OperationObject {
     description?: string;
     required: boolean;
     content: Record<string, MediaTypeObject>;
+    /**
+     * With this header present the body is a CloudEvent's data in binary mode, of any media
+     * type and any value (application/json included): its schemas above do not apply.
+     */
+    "x-eventflow-binary-mode"?: { header: string; description: string };
   };
   responses: Record<string, ResponseObject>;
   "x-eventflow-function": string;
@@ -125,7 +130,12 @@ interface OperationSpec {
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
-  body?: { description?: string; required: boolean; content: Record<string, z.ZodType> };
+  body?: {
+    description?: string;
+    required: boolean;
+    content: Record<string, z.ZodType>;
+    binaryMode?: true;
+  };
   responses: Record<string, ResponseSpec>;
 }
 
@@ -199,9 +209,12 @@ const OPERATIONS: Record<string, OperationSpec> = {
     ],
     body: {
       required: true,
+      binaryMode: true,
       description:
         "A native event or batch, a structured or batched CloudEvent, or in binary mode (ce-* headers, any Content-Type, application/json included) the CloudEvent's data.",
       content: {
+        // Native shapes only, so generated clients keep typed bodies; binary mode's data
+        // (any JSON value under application/json too) is stated by x-eventflow-binary-mode.
         "application/json": z.union([incomingEventSchema, nativeBatchSchema]),
         [CLOUDEVENT_MEDIA_TYPE]: cloudEventSchema,
         [CLOUDEVENT_BATCH_MEDIA_TYPE]: cloudEventBatchSchema,
@@ -213,6 +226,10 @@ const OPERATIONS: Record<string, OperationSpec> = {
         }),
         "text/plain": z.string().meta({
           description: "Binary mode (ce-* headers): text data of the CloudEvent",
+        }),
+        "*/*": z.string().meta({
+          description:
+            "Binary mode (ce-* headers): data of any other media type, which becomes the CloudEvent's datacontenttype",
         }),
       },
     },
@@ -303,8 +320,9 @@ const OPERATIONS: Record<string, OperationSpec> = {
         content: { "application/json": healthReportSchema },
       },
       "503": {
-        description: "A dependency does not answer",
-        content: { "application/json": healthReportSchema },
+        description:
+          "A dependency does not answer (the report), or the local runtime is shutting down (the error envelope, code shutting_down)",
+        content: { "application/json": z.union([healthReportSchema, errorEnvelopeSchema]) },
       },
     },
   },
@@ -360,8 +378,9 @@ const OPERATIONS: Record<string, OperationSpec> = {
       "202": { description: "Replayed", content: { "application/json": replayAcceptedSchema } },
       "400": error("The request or the cursor is invalid"),
       "503": {
-        description: "Nothing could be queued: retry",
-        content: { "application/json": replayUnavailableSchema },
+        description:
+          "Nothing could be queued (with what was skipped), or the local runtime is shutting down (code shutting_down): retry",
+        content: { "application/json": z.union([replayUnavailableSchema, errorEnvelopeSchema]) },
       },
     },
   },
@@ -378,6 +397,9 @@ const COMMON_RESPONSES: Record<string, ResponseSpec> = {
   ),
   "500": error("Unexpected failure: quote the requestId when reporting it"),
   "502": error("The gateway got no valid answer from the function (it failed); retry"),
+  "503": error(
+    "Unavailable: a dependency does not answer, or the local runtime is shutting down (code shutting_down); retry",
+  ),
   "504": error("The function did not answer within the gateway's integration timeout; retry"),
 };
 
@@ -545,7 +567,8 @@ function operationOf(
     description: spec.description ? `${spec.description}\n\n${scopeNote(route)}` : scopeNote(route),
     tags: [spec.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
-    responses: responsesOf({ ...spec.responses, ...COMMON_RESPONSES }, responses),
+    // An operation's own answer for a status (its 503 body, say) wins over the common one.
+    responses: responsesOf({ ...COMMON_RESPONSES, ...spec.responses }, responses),
     "x-eventflow-function": route.function,
     "x-eventflow-scope": route.scope,
   };
@@ -558,6 +581,15 @@ function operationOf(
       ...(spec.body.description ? { description: spec.body.description } : {}),
       required: spec.body.required,
       content,
+      ...(spec.body.binaryMode
+        ? {
+            "x-eventflow-binary-mode": {
+              header: `${CE_HEADER_PREFIX}specversion`,
+              description:
+                "A CloudEvent in binary mode: attributes in ce-* headers, the body is its data in any media type (the Content-Type is its datacontenttype) and, under application/json, any JSON value; the schemas of content do not apply.",
+            },
+          }
+        : {}),
     };
   }
   return operation;

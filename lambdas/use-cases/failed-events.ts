@@ -21,7 +21,13 @@ import {
 } from "../domain/event.js";
 import { FAILURE_KINDS, INSTANT_HINT, originalEvent, parseInstant } from "../domain/replay.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
-import { type Invalid, LIST_LIMIT, parseParams, type QueryParams } from "./query-events.js";
+import {
+  type Invalid,
+  LIST_LIMIT,
+  pageLimit,
+  parseParams,
+  type QueryParams,
+} from "./query-events.js";
 
 export interface FailedEventView {
   id: string;
@@ -66,17 +72,7 @@ export const listSchema = (now: Date) =>
     reason: reasonFilter.optional(),
     from: instantAt(now).optional(),
     to: instantAt(now).optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, `must be an integer from 1 to ${LIST_LIMIT.max}`)
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(1, "must be at least 1")
-          .max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`),
-      )
-      .optional(),
+    limit: pageLimit.optional(),
     cursor: z.string().min(1).max(4096).optional(),
   });
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { buildOpenApiDocument } from "../../lambdas/openapi/document.js";
+import { buildOpenApiDocument } from "../../lambdas/http/openapi-document.js";
 
 const file = resolve(import.meta.dirname, "../../reports/contract-checks.jsonl");
 if (!existsSync(file)) {

@@ -22,7 +22,7 @@ import { resolve } from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { OpenAPIBackend, type Operation } from "openapi-backend";
-import { buildOpenApiDocument } from "../../lambdas/openapi/document.js";
+import { buildOpenApiDocument } from "../../lambdas/http/openapi-document.js";
 
 /** ajv-formats is CommonJS; its default export arrives wrapped under some loaders. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
@@ -217,30 +217,56 @@ export class ContractChecker {
     url: URL,
   ): string[] {
     this.stats.requests++;
+    const stricter = (where: string, message: string) =>
+      `request accepted by the API but invalid under the document: ${where} ${message}`;
     const headers = Object.fromEntries(
       Object.entries(exchange.requestHeaders ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
     );
-    const contentType = headers["content-type"]?.split(";")[0]?.trim() ?? "";
-    let body: unknown = exchange.requestBody;
-    if (exchange.requestBody !== undefined && /[/+]json$/.test(contentType)) {
-      try {
-        body = JSON.parse(exchange.requestBody);
-      } catch {
-        // Left as text: the document then decides whether text is acceptable.
-      }
-    }
-    const result = this.router.validateRequest({
+    const request = {
       method: exchange.method.toLowerCase(),
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers,
-      ...(body === undefined ? {} : { body }),
-    });
-    if (result.valid) return [];
-    return (result.errors ?? []).map(
-      (e) =>
-        `request accepted by the API but invalid under the document: ${e.instancePath || "/"} ${e.message}`,
+    };
+    // Parameters (path, query, headers) by openapi-backend; it would check any body against
+    // the application/json schema, so bodies are checked below, by their media type.
+    const problems = (this.router.validateRequest(request).errors ?? [])
+      .filter(
+        (e) =>
+          !e.instancePath.startsWith("/requestBody") && e.params?.missingProperty !== "requestBody",
+      )
+      .map((e) => stricter(e.instancePath || "/", e.message ?? ""));
+    const operation = this.router.matchOperation(request) as Json | undefined;
+    const body = operation?.requestBody as
+      | {
+          content?: Record<string, { schema?: Json }>;
+          "x-eventflow-binary-mode"?: { header: string };
+        }
+      | undefined;
+    if (!body || exchange.requestBody === undefined) return problems;
+    const binary = body["x-eventflow-binary-mode"];
+    if (binary && headers[binary.header.toLowerCase()] !== undefined) return problems;
+    const mediaType = headers["content-type"]?.split(";")[0]?.trim().toLowerCase() ?? "";
+    const content = body.content ?? {};
+    const spec = content[mediaType] ?? content[`${mediaType.split("/")[0]}/*`] ?? content["*/*"];
+    if (!spec) {
+      problems.push(stricter("Content-Type", `${mediaType || "(none)"} is not declared`));
+      return problems;
+    }
+    if (!spec.schema || !/[/+]json$/.test(mediaType)) return problems;
+    let value: unknown;
+    try {
+      value = JSON.parse(exchange.requestBody);
+    } catch {
+      problems.push(stricter("body", `is not JSON although the media type is ${mediaType}`));
+      return problems;
+    }
+    const validate = this.compile(
+      `request ${mediaType} ${JSON.stringify(spec.schema)}`,
+      spec.schema,
     );
+    if (!validate(value)) problems.push(stricter(`body (${mediaType})`, describe(validate)));
+    return problems;
   }
 
   private compile(key: string, schema: Json): ValidateFunction {

@@ -6,7 +6,7 @@
  */
 import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../../lambdas/openapi/document.js";
+import { buildOpenApiDocument } from "../../lambdas/http/openapi-document.js";
 import { ContractChecker, ContractViolation, type Exchange } from "../support/openapi-contract.js";
 
 const checker = new ContractChecker();

@@ -101,7 +101,10 @@ describe("the OpenAPI document", () => {
       "application/cloudevents-batch+json",
       "application/octet-stream",
       "text/plain",
+      "*/*",
     ]);
+    // Binary mode: any media type and, under application/json, any JSON value.
+    expect(post?.requestBody?.["x-eventflow-binary-mode"]?.header).toBe("ce-specversion");
     expect(post?.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(["ce-specversion", "ce-id", "ce-source", "ce-type"]),
     );
