@@ -37,6 +37,8 @@ import { eventKey, hourOf, parseStatsCounter, statsPartition } from "./dynamodb-
 export interface DynamoDbEventReaderOptions {
   tableName: string;
   timeShards: number;
+  /** The page cursors' HMAC key (the deployment's secret), read when a page needs it. */
+  cursorKey: () => Promise<string>;
   /** Index reads per list request before a short page is returned. */
   maxRounds?: number;
   /** BatchGetItem calls per page before unprocessed keys fail the request. */
@@ -157,7 +159,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
     query: { tenantId: string; limit: number; cursor?: string },
   ): Promise<ListPage> {
     const positions = query.cursor
-      ? decodeCursor(query.cursor, scope, specs.length)
+      ? decodeCursor(query.cursor, scope, specs.length, await this.options.cursorKey())
       : specs.map((): LanePosition => ({ kind: "start" }));
     const lanes = specs.map((spec, i) => openLane(spec, positions[i], query.tenantId));
     const fetchSize = filter ? (this.options.filteredReadSize ?? 200) : query.limit + 1;
@@ -191,6 +193,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
       ? encodeCursor(
           scope,
           lanes.map((l) => (l.exhausted && l.buffer.length === 0 ? { kind: "done" } : l.resume)),
+          await this.options.cursorKey(),
         )
       : undefined;
     return { items, ...(cursor ? { nextCursor: cursor } : {}) };

@@ -222,6 +222,7 @@ export class EventApi extends Construct {
     // The health route reports queue depths.
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
+    storage.cursorKey.grantRead(this.queryFunction.function);
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",
@@ -231,6 +232,7 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    storage.cursorKey.grantRead(this.replayFunction.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",

@@ -156,7 +156,7 @@ describe("a client generated from the document", () => {
     aws = await startTestAws(["ingest", "query", "process"]);
     const handlers: Partial<Record<FunctionName, ApiHandler>> = {
       ingest: (await import("../../lambdas/entry/ingest.js")).handler,
-      query: (await import("../../lambdas/entry/query.js")).handler,
+      query: (await aws.handler("query")),
     };
     const { handler: process } = (await import("../../lambdas/entry/process.js")) as {
       handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
@@ -193,7 +193,7 @@ describe("a client generated from the document", () => {
 
   it("is served by the query function at GET /v1/openapi.json", async () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
-    const result = await ((await import("../../lambdas/entry/query.js")).handler as ApiHandler)(
+    const result = await ((await aws.handler("query")) as ApiHandler)(
       apiEvent({ path: "/v1/openapi.json" }),
       lambdaContext(),
     );
