@@ -156,7 +156,7 @@ describe("a client generated from the document", () => {
     aws = await startTestAws(["ingest", "query", "process"]);
     const handlers: Partial<Record<FunctionName, ApiHandler>> = {
       ingest: (await import("../../lambdas/entry/ingest.js")).handler,
-      query: (await aws.handler("query")),
+      query: await aws.handler("query"),
     };
     const { handler: process } = (await import("../../lambdas/entry/process.js")) as {
       handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
