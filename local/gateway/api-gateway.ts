@@ -9,8 +9,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { resolveGatewayHeaders } from "../../lib/contracts/cors.js";
 import type { Route } from "../../lib/contracts/functions.js";
-import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
+import { GATEWAY_ECHOED_HEADERS } from "../../lib/contracts/gateway.js";
 import { describeError, type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "../lambda.js";
 import type { RuntimeLogger } from "../log.js";
 import { type GatewayAnswer, gatewayAnswers } from "./answers.js";
@@ -169,13 +170,11 @@ export class ApiGateway {
    */
   ownAnswer(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
     const withHeaders = this.withCors(req, answer);
-    const sent = req.headers[CORRELATION_HEADER];
-    const correlationId = Array.isArray(sent) ? sent[0] : sent;
-    if (!correlationId) return withHeaders;
-    return {
-      ...withHeaders,
-      headers: { ...withHeaders.headers, [CORRELATION_HEADER]: correlationId },
-    };
+    const echoed = resolveGatewayHeaders(GATEWAY_ECHOED_HEADERS, (name) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    });
+    return { ...withHeaders, headers: { ...withHeaders.headers, ...echoed } };
   }
 }
 
