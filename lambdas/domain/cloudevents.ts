@@ -33,6 +33,7 @@ import {
   inspect,
   isPlainObject,
   joinPath,
+  limitErrors,
   parseJson,
   RESERVED_KEYS,
 } from "./json.js";
@@ -173,9 +174,9 @@ export type CheckedCloudEvent =
   | { ok: true; event: AcceptedEvent }
   | { ok: false; errors: FieldError[]; tooLarge: boolean };
 
-const fail = (errors: FieldError[], tooLarge = false): CheckedCloudEvent => ({
+const fail = (errors: FieldError[], tooLarge = false, at = ""): CheckedCloudEvent => ({
   ok: false,
-  errors,
+  errors: limitErrors(errors, at),
   tooLarge,
 });
 
@@ -216,7 +217,7 @@ export function checkCloudEvent(raw: unknown, prefix: string): CheckedCloudEvent
   }
   const parsed = cloudEventSchema.safeParse(members);
   errors.push(...issueErrors(parsed.error?.issues ?? [], prefix, errors));
-  if (!parsed.success || errors.length > 0) return fail(errors);
+  if (!parsed.success || errors.length > 0) return fail(errors, false, prefix);
   const a = parsed.data;
   const datacontenttype = a.datacontenttype ?? undefined;
   const payload: Payload =
@@ -326,10 +327,12 @@ export function checkBinaryCloudEvent(req: BinaryModeRequest): BinaryModeResult 
     }
   }
   const parsed = headerAttributesSchema.safeParse(attributes);
+  const seen = new Set(errors.map((e) => e.path));
   for (const issue of parsed.error?.issues ?? []) {
     const [first] = issue.path;
     const path = first === undefined ? "headers" : `${CE_HEADER_PREFIX}${String(first)}`;
-    if (!errors.some((e) => e.path === path)) errors.push({ path, message: issue.message });
+    if (!seen.has(path)) errors.push({ path, message: issue.message });
+    seen.add(path);
   }
   if (!parsed.success || errors.length > 0) return fail(errors);
   const a = parsed.data;

@@ -39,6 +39,7 @@ import {
   inspect,
   isPlainObject,
   joinPath,
+  limitErrors,
   parseJson,
   RESERVED_KEYS,
 } from "../domain/json.js";
@@ -275,10 +276,12 @@ function checkEnvelope(
     return refuse(
       "validation_failed",
       'A batch body is {"events": [...]} and nothing else',
-      unknown.map((k) => ({
-        path: joinPath("", k),
-        message: RESERVED_KEYS.has(k) ? "is a reserved key name" : "is not allowed",
-      })),
+      limitErrors(
+        unknown.map((k) => ({
+          path: joinPath("", k),
+          message: RESERVED_KEYS.has(k) ? "is a reserved key name" : "is not allowed",
+        })),
+      ),
     );
   }
   const { events } = root;
@@ -341,7 +344,7 @@ function checkEvent(raw: unknown, prefix: string): Checked {
       seen.add(e.path);
     }
   }
-  return { ok: false, tooLarge: false, errors };
+  return { ok: false, tooLarge: false, errors: limitErrors(errors, prefix) };
 }
 
 const withId = (event: CheckedEvent, newId: () => string): AcceptedEvent => ({

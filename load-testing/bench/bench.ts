@@ -24,7 +24,7 @@ const PROFILES = {
     handlers: { rounds: 3, warmupSeconds: 1.5, rewarmSeconds: 0.3, seconds: 2 },
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
-    json: { sizes: [20_000, 60_000, 200_000], runs: 5 },
+    json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
