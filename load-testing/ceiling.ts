@@ -1,12 +1,12 @@
 /**
  * `npm run load:ceiling -- [--concurrency N] [--seconds S] [--size BYTES]`: the emulator's
- * own ceiling, conditional PutItem/s into a fresh dynalite (see lib/ceiling.ts).
+ * own ceiling, conditional PutItem/s into a fresh dynalite (see core/ceiling.ts).
  * `npm run load -- --ceiling` measures it after a load run and prints the run's
  * end-to-end rate as a share of it.
  */
 import { parseArgs } from "node:util";
 import { resolveSettings } from "../lib/config.js";
-import { ceilingText, measureCeiling } from "./lib/ceiling.js";
+import { ceilingText, measureCeiling } from "./core/ceiling.js";
 
 const defaults = resolveSettings({});
 const { values } = parseArgs({

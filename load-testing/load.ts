@@ -2,8 +2,8 @@
  * `npm run load -- [options]`: load test of an EventFlow API with message accounting.
  * See `npm run load -- --help` and load-testing/README.md.
  */
-import { HELP, parseOptions, UsageError } from "./lib/options.js";
-import { runLoad, summaryText, UnreachableError } from "./lib/run.js";
+import { HELP, parseOptions, UsageError } from "./core/options.js";
+import { runLoad, summaryText, UnreachableError } from "./core/run.js";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;

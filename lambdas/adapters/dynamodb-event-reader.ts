@@ -539,9 +539,8 @@ function openLane(spec: LaneSpec, position: LanePosition | undefined, tenantId: 
 const head = (lane: Lane) => lane.buffer[0] as Row;
 
 /**
- * Adds one statistics item to the sums: the current layout (sk <hour>#<shard>, one
- * `<outcome>#<type>` counter per type and outcome) or the earlier one (sk
- * <hour>#<type>#<shard>, one item per type), which may still be in the table.
+ * Adds one statistics item (sk <hour>#<shard>, one `<outcome>#<type>` counter per type and
+ * outcome: dynamodb-keys.ts) to the sums per type.
  */
 function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {
   const sum = (type: string) => {
@@ -552,17 +551,6 @@ function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {
     }
     return entry;
   };
-  const parts = String(item[TABLE.sortKey]).split("#");
-  if (parts.length === 3) {
-    // Types contain no '#'.
-    const type = typeof item.type === "string" ? item.type : parts[1];
-    if (!type) return;
-    const entry = sum(type);
-    entry.processed += numberOf(item.processed);
-    entry.failed += numberOf(item.failed);
-    entry.duplicate += numberOf(item.duplicate);
-    return;
-  }
   for (const [name, value] of Object.entries(item)) {
     const counter = parseStatsCounter(name);
     if (counter) sum(counter.type)[counter.outcome] += numberOf(value);

@@ -6,8 +6,6 @@
  *   stats   pk = T#<tenant>#STATS         sk = <hour>#<shard>
  *           one counter per type and outcome, `<outcome>#<type>` (processed#purchase,
  *           duplicate#page_view...), all of a batch's types in one ADD
- *   stats, earlier layout (still read)    sk = <hour>#<type>#<shard>
- *           one item per type: `processed`, `failed`, `duplicate`, `type`
  *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
  *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
  *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>

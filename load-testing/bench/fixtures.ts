@@ -8,8 +8,8 @@ import type { APIGatewayProxyEvent, Context, SQSRecord } from "aws-lambda";
 import { messageBody } from "../../lambdas/adapters/sqs-event-queue.js";
 import type { QueuedEvent } from "../../lambdas/domain/event.js";
 import { ingestEvent, lambdaContext } from "../../test/support/apigw.js";
-import { EventFactory, type GeneratedEvent, seededRandom } from "../lib/events.js";
-import { DEFAULT_MIX, parseMix } from "../lib/mix.js";
+import { EventFactory, type GeneratedEvent, seededRandom } from "../core/events.js";
+import { DEFAULT_MIX, parseMix } from "../core/mix.js";
 
 export const EVENT_SIZE_BYTES = 1024;
 const TENANT = "bench";

@@ -98,7 +98,7 @@ export function coldstartFindings(r: ColdstartResult): string[] {
   }
   const sm = r.functions.map((f) => `${f.name} ${initDelta(f.init, f.initWithoutSourceMaps)}`);
   lines.push(
-    `    - NODE_OPTIONS=--enable-source-maps (lib/functions.ts): ${sm.join("; ")} (empty module: ${initDelta(r.baselineWithSourceMaps, r.baseline)}).`,
+    `    - NODE_OPTIONS=--enable-source-maps (lib/contracts/functions.ts): ${sm.join("; ")} (empty module: ${initDelta(r.baselineWithSourceMaps, r.baseline)}).`,
   );
   return lines;
 }

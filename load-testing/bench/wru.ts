@@ -77,7 +77,7 @@ export interface TableLayout {
   indexes: readonly IndexLayout[];
 }
 
-/** The EventFlow table (lib/config.ts TABLE). */
+/** The EventFlow table (lib/contracts/tables.ts TABLE). */
 export const EVENTFLOW_TABLE: TableLayout = {
   partitionKey: TABLE.partitionKey,
   sortKey: TABLE.sortKey,

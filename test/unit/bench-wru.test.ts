@@ -117,13 +117,13 @@ describe("write units of an EventFlow event", () => {
   it("sizes a statistics update by its key, names and values", () => {
     const cost = updateItemCost(
       {
-        Key: { pk: { S: "T#acme#STATS" }, sk: { S: "2026-11-22T02#purchase#1" } },
-        ExpressionAttributeNames: { "#processed": "processed", "#type": "type" },
-        ExpressionAttributeValues: { ":processed": { N: "7" }, ":type": { S: "purchase" } },
+        Key: { pk: { S: "T#acme#STATS" }, sk: { S: "2026-11-22T02#1" } },
+        ExpressionAttributeNames: { "#c0": "processed#purchase", "#hour": "hour" },
+        ExpressionAttributeValues: { ":c0": { N: "7" }, ":hour": { S: "2026-11-22T02" } },
       },
       EVENTFLOW_TABLE,
     );
-    expect(cost.itemBytes).toBe(14 + 26 + "processed".length + "type".length + 2 + 8);
+    expect(cost.itemBytes).toBe(14 + 17 + "processed#purchase".length + "hour".length + 2 + 13);
     expect(cost).toMatchObject({ base: 1, indexes: {}, total: 1 });
   });
 

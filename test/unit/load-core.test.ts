@@ -9,13 +9,13 @@ import {
   type Observation,
   observe,
   parseStats,
-} from "../../load-testing/lib/accounting.js";
-import { EventFactory, newRunId, seededRandom } from "../../load-testing/lib/events.js";
-import { parseMix, pickType } from "../../load-testing/lib/mix.js";
-import { type LoadOptions, parseOptions, planRate } from "../../load-testing/lib/options.js";
-import { lineChart, niceScale } from "../../load-testing/lib/report.js";
-import { apiPath, outcomesOf } from "../../load-testing/lib/sender.js";
-import { histogram, percentile, summarize, TimeSeries } from "../../load-testing/lib/stats.js";
+} from "../../load-testing/core/accounting.js";
+import { EventFactory, newRunId, seededRandom } from "../../load-testing/core/events.js";
+import { parseMix, pickType } from "../../load-testing/core/mix.js";
+import { type LoadOptions, parseOptions, planRate } from "../../load-testing/core/options.js";
+import { lineChart, niceScale } from "../../load-testing/core/report.js";
+import { apiPath, outcomesOf } from "../../load-testing/core/sender.js";
+import { histogram, percentile, summarize, TimeSeries } from "../../load-testing/core/stats.js";
 
 describe("percentile and summarize", () => {
   const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);

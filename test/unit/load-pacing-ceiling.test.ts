@@ -5,10 +5,10 @@
 import { EventEmitter } from "node:events";
 import type { Client } from "autocannon";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ceilingText, pipelineRate } from "../../load-testing/lib/ceiling.js";
-import { type LoadOptions, parseOptions } from "../../load-testing/lib/options.js";
-import { paceEvenly } from "../../load-testing/lib/sender.js";
-import type { TimeBucket } from "../../load-testing/lib/stats.js";
+import { ceilingText, pipelineRate } from "../../load-testing/core/ceiling.js";
+import { type LoadOptions, parseOptions } from "../../load-testing/core/options.js";
+import { paceEvenly } from "../../load-testing/core/sender.js";
+import type { TimeBucket } from "../../load-testing/core/stats.js";
 
 /** The part of autocannon 9's Client that its rate limit uses (lib/httpClient.js). */
 function fakeClient(rate: number) {

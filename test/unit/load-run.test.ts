@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LoadOptions, parseOptions } from "../../load-testing/lib/options.js";
-import { runLoad } from "../../load-testing/lib/run.js";
+import { type LoadOptions, parseOptions } from "../../load-testing/core/options.js";
+import { runLoad } from "../../load-testing/core/run.js";
 
 interface Faults {
   /** Answer "queued" for every n-th event but never store it. */

@@ -2,7 +2,6 @@
  * The read API through the real handler against dynalite, with events stored by the
  * process side's writer (so the reader is tested against the layout actually written).
  */
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbEventReader } from "../../lambdas/adapters/dynamodb-event-reader.js";
@@ -369,49 +368,6 @@ describe("GET /v1/stats", () => {
         { type: "order.paid", processed: 5, failed: 1, duplicate: 1 },
       ],
       totals: { processed: 17, failed: 3, duplicate: 1 },
-    });
-  });
-
-  it("reads the earlier one-item-per-type layout alongside the current one", async () => {
-    // Items written before the statistics moved to one item per hour and shard.
-    const legacy = (hour: string, type: string, shard: number, counts: number[]) =>
-      aws.documentClient.send(
-        new PutCommand({
-          TableName: aws.resources.tableName,
-          Item: {
-            pk: "T#legacy#STATS",
-            sk: `${hour}#${type}#${shard}`,
-            type,
-            hour,
-            processed: counts[0],
-            failed: counts[1],
-            duplicate: counts[2],
-          },
-        }),
-      );
-    await legacy("2026-11-20T10", "order.paid", 0, [4, 1, 0]);
-    await legacy("2026-11-20T10", "order.paid", 3, [1, 0, 2]);
-    await legacy("2026-11-20T11", "user.signed_up", 1, [6, 0, 0]);
-    const writer = new DynamoDbEventWriter(aws.documentClient, {
-      tableName: aws.resources.tableName,
-      eventRetentionDays: 90,
-      timeShards: TIME_SHARDS,
-      statsShards: 4,
-    });
-    await writer.addStats("legacy", [
-      { hour: "2026-11-20T10", type: "order.paid", processed: 10, failed: 0, duplicate: 1 },
-      { hour: "2026-11-20T11", type: "order.created", processed: 2, failed: 3, duplicate: 0 },
-    ]);
-    const result = await get("/v1/stats?from=2026-11-20T10:00:00Z&to=2026-11-20T11:59:59Z", {
-      tenantId: "legacy",
-    });
-    expect(bodyOf(result)).toMatchObject({
-      types: [
-        { type: "order.created", processed: 2, failed: 3, duplicate: 0 },
-        { type: "order.paid", processed: 15, failed: 1, duplicate: 3 },
-        { type: "user.signed_up", processed: 6, failed: 0, duplicate: 0 },
-      ],
-      totals: { processed: 23, failed: 4, duplicate: 3 },
     });
   });
 

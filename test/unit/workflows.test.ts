@@ -102,6 +102,7 @@ describe("ci.yml", () => {
       /^npm ci\b/,
       /^npm run typecheck$/,
       /^npm run lint$/,
+      /^npm run deps$/,
       /^npm run test:all$/,
       /^npx cdk synth --no-notices\b/,
     ];

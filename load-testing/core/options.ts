@@ -27,7 +27,7 @@ export interface LoadOptions {
   json: boolean;
   /** With --rate: "burst" sends each second's requests at its start (autocannon), "even" spreads them. */
   pacing: "burst" | "even";
-  /** After the run, measure the emulator's ceiling (lib/ceiling.ts) at this concurrency (0: the runtime's). */
+  /** After the run, measure the emulator's ceiling (core/ceiling.ts) at this concurrency (0: the runtime's). */
   ceiling?: { concurrency: number };
 }
 

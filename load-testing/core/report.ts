@@ -60,7 +60,7 @@ export interface LoadResult {
     processed: TimeBucket[];
   };
   autocannon: Record<string, unknown>;
-  /** With --ceiling: the emulator's ceiling and this run's end-to-end rate (lib/ceiling.ts). */
+  /** With --ceiling: the emulator's ceiling and this run's end-to-end rate (core/ceiling.ts). */
   ceiling?: CeilingResult & { pipeline: PipelineRate };
 }
 
