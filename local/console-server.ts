@@ -1,7 +1,7 @@
 /**
  * The pages the local runtime serves beside the API: `/` is the console (static files
  * in local/console/, no build step), `/console/<file>` its assets, `/docs` the OpenAPI
- * document as HTML (lambdas/openapi/docs-html.ts). None of this is in the stack: on AWS
+ * document as HTML (local/console/docs-html.ts). None of this is in the stack: on AWS
  * these paths are unknown resources.
  *
  * Files are read from disk on every request and answered with `Cache-Control: no-cache`
@@ -49,8 +49,8 @@ export async function consoleAnswer(req: IncomingMessage, path: string): Promise
   if (path === "/docs") {
     if (!docsPage) {
       const [{ renderDocsHtml }, { openApiDocument }] = await Promise.all([
-        import("../lambdas/openapi/docs-html.js"),
-        import("../lambdas/openapi/document.js"),
+        import("./console/docs-html.js"),
+        import("../lambdas/http/openapi-document.js"),
       ]);
       docsPage = renderDocsHtml(openApiDocument());
     }

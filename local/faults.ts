@@ -22,7 +22,7 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { z } from "zod";
-import { currentInvocation } from "./lambda.js";
+import { type AnyHandler, currentInvocation } from "./lambda.js";
 
 export const faultInputSchema = z
   .object({
@@ -182,6 +182,19 @@ export class Faults {
       this.state.crashAfterWriteRate > 0 && this.random() < this.state.crashAfterWriteRate;
     if (hit) this.counts.crashes++;
     return hit;
+  }
+
+  /**
+   * The process handler as the runtime invokes it: after a handler that answered (its
+   * writes done), a share of batches (crashAfterWriteRate) throws InjectedCrash instead,
+   * as if the environment died before answering; the whole batch comes back.
+   */
+  crashingAfterWrite(handler: AnyHandler): AnyHandler {
+    return async (event, context) => {
+      const result = await handler(event, context);
+      if (this.shouldCrash()) throw new InjectedCrash();
+      return result;
+    };
   }
 
   /**

@@ -1,18 +1,21 @@
 /**
  * The platform's functions as the local runtime runs them: their limits from the
- * settings, one shared environment, and handler modules imported on first use
- * (a cold start), from FUNCTION_ENTRIES.
+ * settings, each function's own environment record (functionEnvironment, as in AWS),
+ * and handlers built on first use (a cold start) by the same wiring as the Lambda entry
+ * modules (lambdas/entry), with the SDK clients the runtime injects. Nothing is read
+ * from or written to process.env.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { EnvRecord } from "../lambdas/shared/env.js";
 import type { EventFlowSettings } from "../lib/config.js";
 import {
+  type AnyFunctionName,
   FUNCTION_ENTRIES,
   type FunctionName,
-  functionEnvironment,
   functionSizing,
-  type ResourceRefs,
 } from "../lib/contracts/functions.js";
 import type { AnyHandler, FunctionConfig } from "./lambda.js";
 
@@ -34,76 +37,100 @@ export function functionConfig(
   };
 }
 
-export class EnvironmentConflict extends Error {}
-
-/**
- * All handlers share one process, so they share one environment: the union of
- * what each function gets in AWS. They must agree on every shared variable.
- */
-export function sharedEnvironment(
-  settings: EventFlowSettings,
-  refs: ResourceRefs,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  const owner: Record<string, FunctionName> = {};
-  for (const name of FUNCTION_NAMES) {
-    for (const [key, value] of Object.entries(functionEnvironment(name, settings, refs))) {
-      if (key in env && env[key] !== value) {
-        throw new EnvironmentConflict(
-          `functions ${owner[key]} and ${name} need different values of ${key}; one process cannot run both`,
-        );
-      }
-      env[key] = value;
-      owner[key] ??= name;
-    }
-  }
-  return env;
+/** The SDK clients a function's handler is built with (the runtime's, or a test's). */
+export interface HandlerClients {
+  dynamodb: DynamoDBClient;
+  /** Built on `dynamodb`, sharing its middleware (fault injection included). */
+  documentClient: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  apigateway?: APIGatewayClient;
 }
 
-/** Imports a handler module on first use; an init error is reported like Lambda's. */
+/** What a handler is built from: the function's environment record and the clients. */
+export interface FunctionSetup {
+  name: FunctionName;
+  environment: EnvRecord;
+  clients: HandlerClients;
+}
+
+/** Tests: builds a handler in place of a function's own (it gets the same setup). */
+export type HandlerFactory = (setup: FunctionSetup) => AnyHandler | Promise<AnyHandler>;
+
+/**
+ * Environment record + clients -> handler, per function: the same `xDeps` the entry
+ * modules call with process.env. Imported on first use, as Lambda loads a module.
+ */
+const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Promise<AnyHandler>> =
+  {
+    ingest: async (env, c) => {
+      const m = await import("../lambdas/handlers/ingest.js");
+      return m.createIngestHandler(m.ingestDeps(env, c)) as AnyHandler;
+    },
+    query: async (env, c) => {
+      const m = await import("../lambdas/handlers/query.js");
+      return m.createQueryHandler(m.queryDeps(env, c)) as AnyHandler;
+    },
+    process: async (env, c) => {
+      const m = await import("../lambdas/handlers/process.js");
+      return m.createProcessHandler(m.processDeps(env, c)) as AnyHandler;
+    },
+    dlq: async (env, c) => {
+      const m = await import("../lambdas/handlers/dlq.js");
+      return m.createDlqHandler(m.dlqDeps(env, c)) as AnyHandler;
+    },
+    replay: async (env, c) => {
+      const m = await import("../lambdas/handlers/replay.js");
+      return m.createReplayHandler(m.replayDeps(env, c)) as AnyHandler;
+    },
+    authorizer: async (env, c) => {
+      const m = await import("../lambdas/handlers/authorizer.js");
+      return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;
+    },
+    canary: async (env, c) => {
+      if (!c.apigateway) throw new Error("the canary needs an API Gateway client");
+      const m = await import("../lambdas/handlers/canary.js");
+      return m.createCanaryHandler(
+        m.canaryDeps(env, { documentClient: c.documentClient, apigateway: c.apigateway }),
+      ) as AnyHandler;
+    },
+  };
+
+/** A function's handler, built as its Lambda entry module builds it. */
+export const buildHandler = (
+  name: AnyFunctionName,
+  environment: EnvRecord,
+  clients: HandlerClients,
+): Promise<AnyHandler> => WIRING[name](environment, clients);
+
+/** Builds a handler on first use; an init error is reported like Lambda's, and retried. */
 export class HandlerLoader {
   private readonly loaded = new Map<FunctionName, Promise<AnyHandler>>();
 
   constructor(
-    private readonly repoRoot: string,
-    /** Test seam: handlers used instead of importing the modules. */
-    private readonly overrides: Partial<Record<FunctionName, AnyHandler>> = {},
+    private readonly setup: (name: FunctionName) => FunctionSetup,
+    /** Test seam: handlers built instead of the functions' own. */
+    private readonly overrides: Partial<Record<FunctionName, HandlerFactory>> = {},
+    /** Wraps each handler once built (fault injection: local/faults.ts). */
+    private readonly wrap: (name: FunctionName, handler: AnyHandler) => AnyHandler = (_, h) => h,
   ) {}
-
-  entryPath(name: FunctionName): string {
-    return join(this.repoRoot, FUNCTION_ENTRIES[name]);
-  }
-
-  missing(): FunctionName[] {
-    return FUNCTION_NAMES.filter(
-      (name) => !this.overrides[name] && !existsSync(this.entryPath(name)),
-    );
-  }
 
   get(name: FunctionName): Promise<AnyHandler> {
     let pending = this.loaded.get(name);
     if (!pending) {
       pending = this.load(name);
       this.loaded.set(name, pending);
-      // A failed import is retried on the next invocation (a new environment in Lambda).
+      // A failed init is retried on the next invocation (a new environment in Lambda).
       pending.catch(() => this.loaded.delete(name));
     }
     return pending;
   }
 
   private async load(name: FunctionName): Promise<AnyHandler> {
+    const setup = this.setup(name);
     const override = this.overrides[name];
-    if (override) return override;
-    const path = this.entryPath(name);
-    if (!existsSync(path)) {
-      throw new Error(`Runtime.ImportModuleError: ${FUNCTION_ENTRIES[name]} does not exist`);
-    }
-    const mod = (await import(pathToFileURL(path).href)) as { handler?: unknown };
-    if (typeof mod.handler !== "function") {
-      throw new Error(
-        `Runtime.HandlerNotFound: ${FUNCTION_ENTRIES[name]} does not export a function named handler`,
-      );
-    }
-    return mod.handler as AnyHandler;
+    const handler = override
+      ? await override(setup)
+      : await buildHandler(name, setup.environment, setup.clients);
+    return this.wrap(name, handler);
   }
 }

@@ -3,8 +3,8 @@
  * stack's queue, DLQ and table, the REST API and the two SQS event sources,
  * running the same handlers with the same environment and settings as AWS.
  *
- * Handler modules are imported after process.env is set, because handlers read
- * their configuration (and the SDK its endpoints) at cold start.
+ * Each handler is built on first use from its function's own environment record and
+ * the clients the runtime gives it (local/functions.ts); process.env is not changed.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,15 +12,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  GetQueueAttributesCommand,
-  SetQueueAttributesCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, SQSEvent } from "aws-lambda";
 import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
-import { withoutSdkLogging } from "../lambdas/shared/sdk-options.js";
+import { createDynamoDbClients } from "../lambdas/shared/clients.js";
+import { logger } from "../lambdas/shared/powertools.js";
+import { createSqsClient } from "../lambdas/shared/sqs-client.js";
 import {
   type EventFlowSettings,
   type EventFlowSettingsInput,
@@ -32,16 +30,27 @@ import {
   CORS_EXPOSE_HEADERS,
   CORS_EXTRA_ALLOW_HEADERS,
 } from "../lib/contracts/cors.js";
-import { DLQ_MAX_CONCURRENCY, type FunctionName, ROUTES } from "../lib/contracts/functions.js";
+import {
+  DLQ_MAX_CONCURRENCY,
+  type FunctionName,
+  functionEnvironment,
+  ROUTES,
+} from "../lib/contracts/functions.js";
 import { ApiGateway, type GatewayAnswer, gatewayAnswers, writeAnswer } from "./api-gateway.js";
 import { LocalAuthorizer } from "./auth.js";
 import { consoleAnswer, devKeyAnswer, isConsolePath } from "./console-server.js";
 import { type Emulators, startEmulators } from "./emulators.js";
-import { type FaultInput, Faults, faultInputSchema, InjectedCrash } from "./faults.js";
-import { FUNCTION_PREFIX, functionConfig, HandlerLoader, sharedEnvironment } from "./functions.js";
+import { type FaultInput, Faults, faultInputSchema } from "./faults.js";
+import {
+  FUNCTION_PREFIX,
+  functionConfig,
+  type HandlerClients,
+  type HandlerFactory,
+  HandlerLoader,
+} from "./functions.js";
 import { prototypeAdditions } from "./integrity.js";
 import { ensureDevKey, writeRuntimeInfo } from "./keys.js";
-import { type AnyHandler, type InvokeOutcome, invokeFunction } from "./lambda.js";
+import { type InvokeOutcome, invokeFunction } from "./lambda.js";
 import { createLogger, type LogLevel, type RuntimeLogger } from "./log.js";
 import { MetricsAggregator } from "./metrics.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
@@ -65,10 +74,10 @@ export interface RuntimeOptions {
   faults?: FaultInput;
   /** Route handler stdout/stderr through the log formatter and the metrics aggregator. */
   captureOutput?: boolean;
-  /** Defaults to process.env: read for external endpoints, written for the handlers. */
+  /** Defaults to process.env: read (external endpoints, region, credentials), never written. */
   env?: NodeJS.ProcessEnv;
-  /** Tests only: handlers to run instead of the modules in FUNCTION_ENTRIES. */
-  handlers?: Partial<Record<FunctionName, AnyHandler>>;
+  /** Tests only: builds handlers to run instead of the functions' own (local/functions.ts). */
+  handlers?: Partial<Record<FunctionName, HandlerFactory>>;
   /** Run the embedded emulators on a worker thread (default true; false: this event loop). */
   emulatorThread?: boolean;
   /** Tests only: a shorter API Gateway integration timeout. */
@@ -102,7 +111,6 @@ export interface Runtime {
   endpoints: Endpoints;
   faults: Faults;
   metrics: MetricsAggregator;
-  missingHandlers: FunctionName[];
   /** The development key (tenant `local`, every scope): see local/keys.ts. */
   devKey: string;
   /** Where the development key is kept (absent with --memory). */
@@ -170,29 +178,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       embeddedDynamodb: !externalDynamodb,
     };
 
-    // The SDK reads these; set before any handler module (and its clients) loads.
-    // Each change is undone at shutdown, so the environment is as it was found.
-    const setEnv = (key: string, value: string) => {
-      const before = env[key];
-      cleanups.push(() => {
-        if (before === undefined) delete env[key];
-        else env[key] = before;
-      });
-      env[key] = value;
-    };
-    if (!env.AWS_REGION) setEnv("AWS_REGION", env.AWS_DEFAULT_REGION || "us-east-1");
-    const region = env.AWS_REGION ?? "us-east-1";
-    if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
-      setEnv("AWS_ACCESS_KEY_ID", "local");
-      setEnv("AWS_SECRET_ACCESS_KEY", "local");
-    }
-    setEnv("AWS_ENDPOINT_URL_SQS", endpoints.sqs);
-    setEnv("AWS_ENDPOINT_URL_DYNAMODB", endpoints.dynamodb);
-
-    const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region });
-    const sqs = new SQSClient({ endpoint: endpoints.sqs, region, useQueueUrlAsEndpoint: false });
-    // The pollers' client (Lambda's side, not a function's), tuned as the handlers' are.
-    withoutSdkLogging(sqs);
+    // Clients get the endpoints, region and (unless the environment names real ones) local
+    // credentials as settings: process.env is read, never written.
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
+    const credentials =
+      env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE
+        ? undefined
+        : { accessKeyId: "local", secretAccessKey: "local" };
+    const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials });
+    const sqs = createSqsClient({ endpoint: endpoints.sqs, region, credentials });
     cleanups.push(() => {
       dynamodb.destroy();
       sqs.destroy();
@@ -204,13 +198,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     const devKey = await ensureDevKey(keyStore, dataDir);
 
-    for (const [key, value] of Object.entries(sharedEnvironment(settings, resources))) {
-      setEnv(key, value);
-    }
-    setEnv("POWERTOOLS_LOG_LEVEL", logLevel === "silent" ? "SILENT" : logLevel.toUpperCase());
-    // Metrics flow to the local aggregator (GET /_local/metrics) unless switched off.
-    if (env.POWERTOOLS_METRICS_DISABLED === undefined)
-      setEnv("POWERTOOLS_METRICS_DISABLED", "false");
+    // The handlers' Logger is one module instance: its level is the runtime's.
+    const levelBefore = logger.getLevelName();
+    logger.setLogLevel(logLevel === "silent" ? "SILENT" : (logLevel.toUpperCase() as "INFO"));
+    cleanups.push(() => logger.setLogLevel(levelBefore));
 
     const metrics = new MetricsAggregator();
     let capture: OutputCapture | undefined;
@@ -227,14 +218,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
 
     const faults = new Faults();
-    // The handlers' shared DynamoDB client: the one module instance they all import.
-    const clients = (await import(
-      "../lambdas/shared/clients.js"
-    )) as typeof import("../lambdas/shared/clients.js");
-    faults.install(clients.dynamodb);
+    // The functions' own clients (not the pollers'), with the DynamoDB faults on them.
+    const handlerClients: HandlerClients = {
+      ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
+      sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
+    };
+    faults.install(handlerClients.dynamodb);
     cleanups.push(() => {
-      clients.dynamodb.destroy();
-      clients.sqs.destroy();
+      handlerClients.dynamodb.destroy();
+      handlerClients.sqs.destroy();
     });
     // The queue-visibility fault changes the main queue itself; clearing restores the stack's value.
     faults.bindQueue(async (seconds) => {
@@ -248,8 +240,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     if (options.faults) faults.update(options.faults);
 
-    const loader = new HandlerLoader(options.repoRoot, options.handlers);
-    const missingHandlers = loader.missing();
+    const loader = new HandlerLoader(
+      (name) => ({
+        name,
+        environment: functionEnvironment(name, settings, resources),
+        clients: handlerClients,
+      }),
+      options.handlers,
+      (name, handler) => (name === "process" ? faults.crashingAfterWrite(handler) : handler),
+    );
     const invoke = async (name: FunctionName, event: unknown): Promise<InvokeOutcome> => {
       let handler: Awaited<ReturnType<HandlerLoader["get"]>>;
       try {
@@ -273,13 +272,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       maxBatchingWindowSeconds: settings.processMaxBatchingWindowSeconds,
       maxConcurrency: settings.processMaxConcurrency,
       logger: pollerLog,
-      invoke: async (event: SQSEvent) => {
-        const outcome = await invoke("process", event);
-        if (outcome.kind === "ok" && faults.shouldCrash()) {
-          return { ...outcome, kind: "error", error: new InjectedCrash() };
-        }
-        return outcome;
-      },
+      invoke: (event: SQSEvent) => invoke("process", event),
     });
     const dlqPoller = new SqsPoller({
       name: "dlq",
@@ -383,7 +376,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         queues: { queue: await depth(resources.queueUrl), dlq: await depth(resources.dlqUrl) },
         pollers: { process: processPoller.stats, dlq: dlqPoller.stats },
         faults: faults.snapshot(),
-        missingHandlers,
         // Anything added to a built-in prototype since start-up (prototype pollution).
         prototypeAdditions: prototypeAdditions(),
       }),
@@ -435,12 +427,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           startedAt: new Date().toISOString(),
         }),
       );
-    }
-
-    if (missingHandlers.length > 0) {
-      log.warn("handler modules not found yet; their routes and queues fail until they exist", {
-        missing: missingHandlers.join(","),
-      });
     }
 
     /**
@@ -542,7 +528,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       endpoints,
       faults,
       metrics,
-      missingHandlers,
       devKey: devKey.key,
       ...(devKey.file ? { devKeyFile: devKey.file } : {}),
       shutdown,

@@ -69,5 +69,5 @@ export function shardOf(id: string, shards: number): number {
   return digest.readUInt32BE(0) % shards;
 }
 
-/** Truncates an ISO time to its hour bucket: 2026-11-22T02:15:00.000Z -> 2026-11-22T02. */
-export const hourOf = (iso: string) => iso.slice(0, 13);
+// The hour bucket is a domain rule; its readers here import it with the key layout.
+export { hourOf } from "../domain/stats-hour.js";

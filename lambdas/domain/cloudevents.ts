@@ -1,6 +1,8 @@
 /**
- * CloudEvents 1.0 at the edge: the JSON event format (structured and batched HTTP modes),
- * the HTTP binary mode, and the mapping onto EventFlow's event both ways.
+ * The CloudEvents 1.0 event format: attributes, their validation (JSON event format, and
+ * the string-valued attributes of the HTTP binary mode once decoded), and the mapping
+ * onto EventFlow's event both ways. How CloudEvents travel over HTTP (modes, `ce-*`
+ * headers, Accept negotiation) is lambdas/http/cloudevents-binding.ts.
  *
  * Mapping (documented in the OpenAPI description too):
  * - `type`, `source`, `subject` and `time` are the native fields of the same names.
@@ -34,15 +36,12 @@ import {
   isPlainObject,
   joinPath,
   limitErrors,
-  parseJson,
   RESERVED_KEYS,
 } from "./json.js";
 
 export const CLOUDEVENTS_SPEC_VERSION = "1.0";
 export const CLOUDEVENT_MEDIA_TYPE = "application/cloudevents+json";
 export const CLOUDEVENT_BATCH_MEDIA_TYPE = "application/cloudevents-batch+json";
-/** Binary mode: every context attribute is a header named `ce-<attribute>`. */
-export const CE_HEADER_PREFIX = "ce-";
 
 /** Spec §3.1.1 (lowercase a-z, 0-9) with its recommended length as a limit. */
 export const EXTENSION_NAME_PATTERN = /^[a-z0-9]{1,20}$/;
@@ -63,7 +62,7 @@ export const URI_PATTERN = new RegExp(`^[A-Za-z][A-Za-z0-9+.-]*:${URI_CHAR}*${FR
 const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+\s*(?:;.*)?$/;
 
 /** The attributes the specification defines, plus the JSON format's data members. */
-const KNOWN_MEMBERS: ReadonlySet<string> = new Set([
+export const KNOWN_MEMBERS: ReadonlySet<string> = new Set([
   "specversion",
   "id",
   "source",
@@ -153,23 +152,6 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
   return subtype === "json" || subtype.endsWith("+json");
 }
 
-const TEXT_MEDIA_TYPES: ReadonlySet<string> = new Set([
-  "application/xml",
-  "application/x-www-form-urlencoded",
-  "application/javascript",
-  "application/yaml",
-  "application/x-yaml",
-  "application/graphql",
-]);
-
-/** Payloads stored as text (when they are valid UTF-8); any other is stored as bytes. */
-function isTextMediaType(contentType: string | undefined): boolean {
-  const type = mediaTypeOf(contentType);
-  if (type.startsWith("text/") || type.endsWith("+xml") || TEXT_MEDIA_TYPES.has(type)) return true;
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]?.toLowerCase();
-  return charset === "utf-8" || charset === "utf8" || charset === "us-ascii";
-}
-
 export type CheckedCloudEvent =
   | { ok: true; event: AcceptedEvent }
   | { ok: false; errors: FieldError[]; tooLarge: boolean };
@@ -220,7 +202,7 @@ export function checkCloudEvent(raw: unknown, prefix: string): CheckedCloudEvent
   if (!parsed.success || errors.length > 0) return fail(errors, false, prefix);
   const a = parsed.data;
   const datacontenttype = a.datacontenttype ?? undefined;
-  const payload: Payload =
+  const payload: CloudEventPayload =
     typeof a.data_base64 === "string"
       ? { encoding: "base64", value: a.data_base64 }
       : !hasData
@@ -254,83 +236,25 @@ export function checkCloudEvent(raw: unknown, prefix: string): CheckedCloudEvent
   };
 }
 
-/** The request of a CloudEvent in binary mode. */
-export interface BinaryModeRequest {
-  /** The `ce-*` headers, names lower-cased, values as received. */
-  ceHeaders: Record<string, string>;
-  contentType: string | undefined;
-  /** The body; undefined or empty when the event has no data. */
-  body: Uint8Array | undefined;
-}
-
-export type BinaryModeResult =
-  | CheckedCloudEvent
-  /** The body was declared JSON but is not: the request is refused as invalid JSON. */
-  | { ok: false; invalidJson: string };
-
-/** HTTP binding §3.1: attributes in `ce-*` headers, the data as the body. */
-export function checkBinaryCloudEvent(req: BinaryModeRequest): BinaryModeResult {
-  const errors: FieldError[] = [];
-  const attributes: Record<string, unknown> = {};
-  for (const [header, raw] of Object.entries(req.ceHeaders)) {
-    const name = header.slice(CE_HEADER_PREFIX.length);
-    if (name === "datacontenttype") {
-      errors.push({
-        path: header,
-        message: "must not be sent in binary mode: Content-Type is the datacontenttype",
-      });
-      continue;
-    }
-    if (name === "data" || name === "data_base64") {
-      errors.push({ path: header, message: "is not an attribute: the body is the data" });
-      continue;
-    }
-    const nameErrors = KNOWN_MEMBERS.has(name) ? [] : extensionNameErrors(name, header);
-    if (nameErrors.length > 0) {
-      errors.push(...nameErrors);
-      continue;
-    }
-    const value = decodeHeaderValue(raw);
-    if (value === undefined) {
-      errors.push({ path: header, message: "is not valid percent-encoded UTF-8" });
-      continue;
-    }
-    attributes[name] = value;
-  }
-  const bytes = req.body && req.body.length > 0 ? Buffer.from(req.body) : undefined;
-  let payload: Payload = { encoding: "none" };
-  if (bytes) {
-    const text = utf8(bytes);
-    if (isJsonMediaType(req.contentType)) {
-      if (text === undefined) return { ok: false, invalidJson: "Body is not valid UTF-8" };
-      const parsed = parseJson(text);
-      if (!parsed.ok) {
-        if (parsed.reason === "syntax") return { ok: false, invalidJson: parsed.message };
-        errors.push({ path: "data", message: parsed.message });
-      } else {
-        const found = inspect(parsed.value, "data", LIMITS.maxDataDepth);
-        errors.push(...found.errors);
-        if (found.tooDeep) {
-          errors.push({
-            path: "data",
-            message: `is nested deeper than ${LIMITS.maxDataDepth} levels`,
-          });
-        }
-        payload = isPlainObject(parsed.value)
-          ? { encoding: "object", value: parsed.value }
-          : { encoding: "json", value: parsed.value };
-      }
-    } else if (text !== undefined && isTextMediaType(req.contentType)) {
-      payload = { encoding: "text", value: text };
-    } else {
-      payload = { encoding: "base64", value: bytes.toString("base64") };
-    }
-  }
+/**
+ * A CloudEvent in the HTTP binary mode, once its `ce-*` headers are decoded into string
+ * attributes and its body into a payload (lambdas/http/cloudevents-binding.ts): the same
+ * attribute rules as the JSON format. `errors` are those decoding found already; an
+ * attribute's error is reported at `pathOf(name)` (its header).
+ */
+export function checkBinaryAttributes(input: {
+  attributes: Record<string, unknown>;
+  payload: CloudEventPayload;
+  datacontenttype: string | undefined;
+  errors: FieldError[];
+  pathOf: (attribute: string) => string;
+}): CheckedCloudEvent {
+  const { attributes, payload, datacontenttype, errors } = input;
   const parsed = headerAttributesSchema.safeParse(attributes);
   const seen = new Set(errors.map((e) => e.path));
   for (const issue of parsed.error?.issues ?? []) {
     const [first] = issue.path;
-    const path = first === undefined ? "headers" : `${CE_HEADER_PREFIX}${String(first)}`;
+    const path = first === undefined ? "headers" : input.pathOf(String(first));
     if (!seen.has(path)) errors.push({ path, message: issue.message });
     seen.add(path);
   }
@@ -347,7 +271,7 @@ export function checkBinaryCloudEvent(req: BinaryModeRequest): BinaryModeResult 
       type: a.type,
       subject: a.subject ?? undefined,
       time: a.time ?? undefined,
-      datacontenttype: req.contentType,
+      datacontenttype,
       dataschema: a.dataschema ?? undefined,
       extensions,
     },
@@ -361,7 +285,8 @@ export function checkBinaryCloudEvent(req: BinaryModeRequest): BinaryModeResult 
   return { ok: true, event };
 }
 
-type Payload =
+/** How a CloudEvent holds its data (CloudEventMeta.dataEncoding). */
+export type CloudEventPayload =
   | { encoding: "object"; value: Record<string, unknown> }
   | { encoding: "json" | "text" | "base64"; value: unknown }
   | { encoding: "none" };
@@ -377,7 +302,7 @@ interface Attributes {
   extensions: Record<string, string | number | boolean>;
 }
 
-function toAccepted(a: Attributes, payload: Payload): AcceptedEvent {
+function toAccepted(a: Attributes, payload: CloudEventPayload): AcceptedEvent {
   const meta: CloudEventMeta = {
     specversion: CLOUDEVENTS_SPEC_VERSION,
     id: a.id,
@@ -416,7 +341,7 @@ const headerAttributesSchema = z
   })
   .catchall(z.string());
 
-function extensionNameErrors(name: string, path: string): FieldError[] {
+export function extensionNameErrors(name: string, path: string): FieldError[] {
   if (!EXTENSION_NAME_PATTERN.test(name)) {
     return [
       {
@@ -452,44 +377,12 @@ function issueErrors(
   return out;
 }
 
-/**
- * HTTP binding §3.1.3.2: unquote a quoted-string, then one round of percent-decoding;
- * byte sequences that are not UTF-8 (overlong forms included) are rejected.
- */
-export function decodeHeaderValue(raw: string): string | undefined {
-  let value = raw.trim();
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    value = value.slice(1, -1).replace(/\\(.)/g, "$1");
-  }
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** HTTP binding §3.1.3.2: what a header value must percent-encode. */
-export function encodeHeaderValue(value: string): string {
-  return Array.from(value, (char) => {
-    const code = char.codePointAt(0) ?? 0;
-    return code > 0x20 && code < 0x7f && char !== '"' && char !== "%" ? char : percentEncode(char);
-  }).join("");
-}
-
 /** UTF-8 bytes as %XY (a lone surrogate becomes U+FFFD). */
-const percentEncode = (char: string): string =>
+export const percentEncode = (char: string): string =>
   Array.from(
     Buffer.from(char, "utf8"),
     (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`,
   ).join("");
-
-function utf8(bytes: Uint8Array): string | undefined {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Default source of a native event rendered as a CloudEvent without one. */
 export const nativeSource = (tenantId: string) => `/eventflow/${tenantId}`;
@@ -545,29 +438,4 @@ function toUriReference(source: string | undefined, tenantId: string): string {
   if (URI_REFERENCE_PATTERN.test(encoded)) return encoded;
   // A ":" in the first segment that does not end a scheme: encode it too.
   return encoded.replaceAll(":", "%3A");
-}
-
-/**
- * Whether an Accept header asks for a structured CloudEvent rather than JSON: it names
- * application/cloudevents+json with a quality at least that of application/json (or of
- * the wildcards that cover it). No Accept, or `*\/*` alone, keeps JSON.
- */
-export function prefersCloudEvent(accept: string | undefined): boolean {
-  if (!accept) return false;
-  let ce = 0;
-  let json = 0;
-  for (const range of accept.split(",")) {
-    const [type = "", ...params] = range.split(";");
-    const media = type.trim().toLowerCase();
-    const q = params
-      .map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)?.[1])
-      .find((v) => v !== undefined);
-    const quality = q === undefined ? 1 : Number(q);
-    if (!Number.isFinite(quality)) continue;
-    if (media === CLOUDEVENT_MEDIA_TYPE) ce = Math.max(ce, quality);
-    else if (media === "application/json" || media === "application/*" || media === "*/*") {
-      json = Math.max(json, quality);
-    }
-  }
-  return ce > 0 && ce >= json;
 }

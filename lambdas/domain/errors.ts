@@ -24,11 +24,6 @@ export class MalformedMessageError extends PermanentError {
   override name = "MalformedMessageError";
 }
 
-/** A failure injected by the local runtime's fault hooks; behaves like a service outage. */
-export class InjectedFaultError extends Error {
-  override name = "InjectedFaultError";
-}
-
 const THROTTLING = new Set([
   "ProvisionedThroughputExceededException",
   "ThrottlingException",

@@ -14,6 +14,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type {
   APIGatewayAuthorizerResult,
@@ -24,14 +25,24 @@ import { ENV } from "../../lib/contracts/environment.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbKeyStore } from "../adapters/dynamodb-key-store.js";
 import { accessPolicy } from "../domain/access-policy.js";
-import { documentClient } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import type { KeyLookup } from "../ports/api-keys.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { authenticateKey } from "../use-cases/authenticate-key.js";
 
-const config = parseEnv({ [ENV.keysTableName]: envVars[ENV.keysTableName] });
+export interface AuthorizerDeps {
+  keys: KeyLookup;
+}
 
-const keys = new DynamoDbKeyStore(documentClient, { tableName: config[ENV.keysTableName] });
+export function authorizerDeps(
+  env: EnvRecord,
+  clients: { documentClient: DynamoDBDocumentClient },
+): AuthorizerDeps {
+  const config = parseEnv({ [ENV.keysTableName]: envVars[ENV.keysTableName] }, env);
+  return {
+    keys: new DynamoDbKeyStore(clients.documentClient, { tableName: config[ENV.keysTableName] }),
+  };
+}
 
 /** The context handlers read from requestContext.authorizer (lambdas/shared/http.ts). */
 export interface AuthorizerContext {
@@ -54,30 +65,31 @@ function authorizationHeader(event: APIGatewayRequestAuthorizerEvent): string | 
   return undefined;
 }
 
-export async function lambdaHandler(
-  event: APIGatewayRequestAuthorizerEvent,
-  _context: Context,
-): Promise<AuthorizerResult> {
-  const result = await authenticateKey(authorizationHeader(event), {
-    keys,
-    now: () => new Date(),
-  });
-  if (result.kind === "unauthenticated") {
-    logger.info("API key rejected", { reason: result.reason, keyId: result.keyId });
-    metrics.addMetric(METRIC.keysRejected, MetricUnit.Count, 1);
-    // The one message API Gateway turns into 401.
-    throw new Error("Unauthorized");
+export function createAuthorizerHandler({ keys }: AuthorizerDeps) {
+  async function lambdaHandler(
+    event: APIGatewayRequestAuthorizerEvent,
+    _context: Context,
+  ): Promise<AuthorizerResult> {
+    const result = await authenticateKey(authorizationHeader(event), {
+      keys,
+      now: () => new Date(),
+    });
+    if (result.kind === "unauthenticated") {
+      logger.info("API key rejected", { reason: result.reason, keyId: result.keyId });
+      metrics.addMetric(METRIC.keysRejected, MetricUnit.Count, 1);
+      // The one message API Gateway turns into 401.
+      throw new Error("Unauthorized");
+    }
+    const { key } = result;
+    logger.appendKeys({ tenantId: key.tenantId, keyId: key.keyId });
+    return {
+      principalId: key.keyId,
+      policyDocument: accessPolicy(event.methodArn, key.scopes),
+      context: { tenantId: key.tenantId, scopes: key.scopes.join(" "), keyId: key.keyId },
+      usageIdentifierKey: key.usageKey,
+    };
   }
-  const { key } = result;
-  logger.appendKeys({ tenantId: key.tenantId, keyId: key.keyId });
-  return {
-    principalId: key.keyId,
-    policyDocument: accessPolicy(event.methodArn, key.scopes),
-    context: { tenantId: key.tenantId, scopes: key.scopes.join(" "), keyId: key.keyId },
-    usageIdentifierKey: key.usageKey,
-  };
+  return middy(lambdaHandler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
-
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));

@@ -15,6 +15,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
@@ -23,9 +25,8 @@ import { ENV } from "../../lib/contracts/environment.js";
 import { ApiGatewayUsageKey } from "../adapters/apigateway-usage-key.js";
 import { DynamoDbKeyStore } from "../adapters/dynamodb-key-store.js";
 import { HttpCanaryApi } from "../adapters/http-canary-api.js";
-import { apigateway } from "../shared/apigateway.js";
-import { documentClient } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import type { CanaryApi } from "../ports/canary.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import {
   CanaryKeyring,
@@ -34,39 +35,58 @@ import {
   runCanary,
 } from "../use-cases/run-canary.js";
 
-const config = parseEnv({
-  [ENV.keysTableName]: envVars[ENV.keysTableName],
-  [ENV.apiUrl]: z.url(),
-  [ENV.canaryUsageKeyId]: z.string().min(1),
-  [ENV.canaryDeadlineSeconds]: z.coerce.number().int().min(1),
-});
+export interface CanaryDeps {
+  keyring: CanaryKeyring;
+  api: CanaryApi;
+  deadlineMs: number;
+}
 
-const keyring = new CanaryKeyring({
-  store: new DynamoDbKeyStore(documentClient, { tableName: config[ENV.keysTableName] }),
-  usage: new ApiGatewayUsageKey(apigateway, config[ENV.canaryUsageKeyId]),
-  now: () => new Date(),
-});
-const api = new HttpCanaryApi(config[ENV.apiUrl]);
+export function canaryDeps(
+  env: EnvRecord,
+  clients: { documentClient: DynamoDBDocumentClient; apigateway: APIGatewayClient },
+): CanaryDeps {
+  const config = parseEnv(
+    {
+      [ENV.keysTableName]: envVars[ENV.keysTableName],
+      [ENV.apiUrl]: z.url(),
+      [ENV.canaryUsageKeyId]: z.string().min(1),
+      [ENV.canaryDeadlineSeconds]: z.coerce.number().int().min(1),
+    },
+    env,
+  );
+  return {
+    keyring: new CanaryKeyring({
+      store: new DynamoDbKeyStore(clients.documentClient, {
+        tableName: config[ENV.keysTableName],
+      }),
+      usage: new ApiGatewayUsageKey(clients.apigateway, config[ENV.canaryUsageKeyId]),
+      now: () => new Date(),
+    }),
+    api: new HttpCanaryApi(config[ENV.apiUrl]),
+    deadlineMs: config[ENV.canaryDeadlineSeconds] * 1000,
+  };
+}
 
 const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds } as const;
 
-export async function lambdaHandler(_event: unknown, _context: Context): Promise<CanaryOutcome> {
-  const outcome = await runCanary({
-    keyring,
-    api,
-    now: () => new Date(),
-    clock: () => performance.now(),
-    sleep: (ms) => sleep(ms),
-    deadlineMs: config[ENV.canaryDeadlineSeconds] * 1000,
-  });
-  for (const m of canaryMetrics(outcome)) metrics.addMetric(m.name, UNITS[m.unit], m.value);
-  logger.appendKeys({ tenantId: CANARY.tenantId });
-  if (outcome.ok) logger.info("Canary event processed", { ...outcome });
-  else logger.error("Canary run failed", { ...outcome });
-  // The answer carries no key (CanaryOutcome has only its id): safe in a test invoke.
-  return outcome;
+export function createCanaryHandler({ keyring, api, deadlineMs }: CanaryDeps) {
+  async function lambdaHandler(_event: unknown, _context: Context): Promise<CanaryOutcome> {
+    const outcome = await runCanary({
+      keyring,
+      api,
+      now: () => new Date(),
+      clock: () => performance.now(),
+      sleep: (ms) => sleep(ms),
+      deadlineMs,
+    });
+    for (const m of canaryMetrics(outcome)) metrics.addMetric(m.name, UNITS[m.unit], m.value);
+    logger.appendKeys({ tenantId: CANARY.tenantId });
+    if (outcome.ok) logger.info("Canary event processed", { ...outcome });
+    else logger.error("Canary run failed", { ...outcome });
+    // The answer carries no key (CanaryOutcome has only its id): safe in a test invoke.
+    return outcome;
+  }
+  return middy(lambdaHandler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
-
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));

@@ -7,51 +7,65 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
 import { toQueueMessage } from "../adapters/sqs-record.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
-import { documentClient, sqs } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import type { EventWriter } from "../ports/event-store.js";
+import type { RetryScheduler } from "../ports/retry-scheduler.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { DeadLetterBatch } from "../use-cases/record-dead-event.js";
 
-const env = parseEnv({
-  [ENV.tableName]: envVars[ENV.tableName],
-  [ENV.dlqUrl]: envVars[ENV.dlqUrl],
-  [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
-  [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
-  [ENV.statsShards]: envVars[ENV.statsShards],
-  [ENV.timeShards]: envVars[ENV.timeShards],
-});
-
-const writer = new DynamoDbEventWriter(documentClient, {
-  tableName: env[ENV.tableName],
-  eventRetentionDays: env[ENV.eventRetentionDays],
-  timeShards: env[ENV.timeShards],
-  statsShards: env[ENV.statsShards],
-});
-const retries = new SqsVisibilityRetryScheduler(sqs, env[ENV.dlqUrl]);
-
-export async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const processor = new BatchProcessor(EventType.SQS);
-  const batch = new DeadLetterBatch({
-    writer,
-    retries,
-    maxReceiveCount: env[ENV.maxReceiveCount],
-  });
-  const response = await processPartialResponse(
-    event,
-    (record: SQSRecord) => batch.handle(toQueueMessage(record)),
-    processor,
-    { context },
-  );
-  await batch.finish();
-  return response;
+export interface DlqDeps {
+  writer: EventWriter;
+  retries: RetryScheduler;
+  maxReceiveCount: number;
 }
 
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export function dlqDeps(
+  env: EnvRecord,
+  clients: { documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+): DlqDeps {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.dlqUrl]: envVars[ENV.dlqUrl],
+      [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
+      [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
+      [ENV.statsShards]: envVars[ENV.statsShards],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+    },
+    env,
+  );
+  return {
+    writer: new DynamoDbEventWriter(clients.documentClient, {
+      tableName: config[ENV.tableName],
+      eventRetentionDays: config[ENV.eventRetentionDays],
+      timeShards: config[ENV.timeShards],
+      statsShards: config[ENV.statsShards],
+    }),
+    retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.dlqUrl]),
+    maxReceiveCount: config[ENV.maxReceiveCount],
+  };
+}
+
+export function createDlqHandler(deps: DlqDeps) {
+  async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const processor = new BatchProcessor(EventType.SQS);
+    const batch = new DeadLetterBatch(deps);
+    const response = await processPartialResponse(
+      event,
+      (record: SQSRecord) => batch.handle(toQueueMessage(record)),
+      processor,
+      { context },
+    );
+    await batch.finish();
+    return response;
+  }
+  return middy(lambdaHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}

@@ -9,75 +9,79 @@
  * event source's backoff should see during an outage. Each failed message has already
  * had its visibility set to its backoff delay, so either way it returns after the delay.
  *
- * Fault injection (local runtime only, off by default): see FAULT_ENV.
+ * Faults (crash after write, poison type) are injected by the local runtime around this
+ * handler and its DynamoDB client (local/faults.ts), never in here.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
 import { toQueueMessage } from "../adapters/sqs-record.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
-import { documentClient, sqs } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import type { EventWriter } from "../ports/event-store.js";
+import type { RetryScheduler } from "../ports/retry-scheduler.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
-import { FAULT_ENV, InjectedCrashError, ProcessBatch } from "../use-cases/process-batch.js";
+import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
 
-const env = parseEnv({
-  [ENV.tableName]: envVars[ENV.tableName],
-  [ENV.queueUrl]: envVars[ENV.queueUrl],
-  [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
-  [ENV.retryBaseDelaySeconds]: envVars[ENV.retryBaseDelaySeconds],
-  [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
-  [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
-  [ENV.statsShards]: envVars[ENV.statsShards],
-  [ENV.timeShards]: envVars[ENV.timeShards],
-  [FAULT_ENV.crashAfterWriteRate]: z.coerce.number().min(0).max(1).default(0),
-  [FAULT_ENV.poisonType]: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined),
-});
-
-const writer = new DynamoDbEventWriter(documentClient, {
-  tableName: env[ENV.tableName],
-  eventRetentionDays: env[ENV.eventRetentionDays],
-  timeShards: env[ENV.timeShards],
-  statsShards: env[ENV.statsShards],
-});
-const retries = new SqsVisibilityRetryScheduler(sqs, env[ENV.queueUrl]);
-const config = {
-  retryBaseDelaySeconds: env[ENV.retryBaseDelaySeconds],
-  retryMaxDelaySeconds: env[ENV.retryMaxDelaySeconds],
-  maxReceiveCount: env[ENV.maxReceiveCount],
-  poisonType: env[FAULT_ENV.poisonType],
-};
-const crashRate = env[FAULT_ENV.crashAfterWriteRate];
-if (crashRate > 0 || config.poisonType) {
-  logger.warn("Fault injection is on", { crashRate, poisonType: config.poisonType });
+export interface ProcessDeps {
+  writer: EventWriter;
+  retries: RetryScheduler;
+  config: ProcessBatchConfig;
 }
 
-export async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  // Per invocation: a processor holds the batch's state, and the local runtime may run
-  // several invocations of this module at once.
-  const processor = new BatchProcessor(EventType.SQS);
-  const batch = new ProcessBatch({ writer, retries, config });
-  const response = await processPartialResponse(
-    event,
-    (record: SQSRecord) => batch.handle(toQueueMessage(record)),
-    processor,
-    { context },
+export function processDeps(
+  env: EnvRecord,
+  clients: { documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+): ProcessDeps {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.queueUrl]: envVars[ENV.queueUrl],
+      [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
+      [ENV.retryBaseDelaySeconds]: envVars[ENV.retryBaseDelaySeconds],
+      [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
+      [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
+      [ENV.statsShards]: envVars[ENV.statsShards],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+    },
+    env,
   );
-  await batch.finish();
-  if (crashRate > 0 && Math.random() < crashRate) {
-    throw new InjectedCrashError("injected crash after the batch's writes");
-  }
-  return response;
+  return {
+    writer: new DynamoDbEventWriter(clients.documentClient, {
+      tableName: config[ENV.tableName],
+      eventRetentionDays: config[ENV.eventRetentionDays],
+      timeShards: config[ENV.timeShards],
+      statsShards: config[ENV.statsShards],
+    }),
+    retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
+    config: {
+      retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],
+      retryMaxDelaySeconds: config[ENV.retryMaxDelaySeconds],
+      maxReceiveCount: config[ENV.maxReceiveCount],
+    },
+  };
 }
 
-export const handler = middy(lambdaHandler)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export function createProcessHandler(deps: ProcessDeps) {
+  async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    // Per invocation: a processor holds the batch's state, and the local runtime may run
+    // several invocations of this handler at once.
+    const processor = new BatchProcessor(EventType.SQS);
+    const batch = new ProcessBatch(deps);
+    const response = await processPartialResponse(
+      event,
+      (record: SQSRecord) => batch.handle(toQueueMessage(record)),
+      processor,
+      { context },
+    );
+    await batch.finish();
+    return response;
+  }
+  return middy(lambdaHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}

@@ -1,20 +1,27 @@
 /**
  * The read API: GET /v1/events/{id}, /v1/events, /v1/stats, /v1/health, /v1/failed and
  * /v1/openapi.json (routes from lib/functions.ts). Rules live in use-cases/query-events.ts
- * and check-health.ts; the OpenAPI description in openapi/document.ts.
+ * and check-health.ts; the OpenAPI description in http/openapi-document.ts.
  */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
-import { CLOUDEVENT_MEDIA_TYPE, prefersCloudEvent, toCloudEvent } from "../domain/cloudevents.js";
-import { openApiDocument } from "../openapi/document.js";
-import { documentClient, dynamodb, sqs } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
+import { CLOUDEVENT_MEDIA_TYPE, toCloudEvent } from "../domain/cloudevents.js";
+import { prefersCloudEvent } from "../http/cloudevents-binding.js";
+import { openApiDocument } from "../http/openapi-document.js";
+import type { EventReader, QueueProbe } from "../ports/event-store.js";
+import type { FailedEventReader } from "../ports/failed-events.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
+  type HttpConfig,
   type HttpRequest,
   type HttpResponse,
   header,
+  httpConfig,
   httpError,
   httpHandler,
   json,
@@ -26,19 +33,36 @@ import { type CheckResult, checkHealth, type HealthReport } from "../use-cases/c
 import { listFailedEvents } from "../use-cases/failed-events.js";
 import { eventStats, getEvent, listEvents } from "../use-cases/query-events.js";
 
-const config = parseEnv({
-  [ENV.tableName]: envVars[ENV.tableName],
-  [ENV.queueUrl]: envVars[ENV.queueUrl],
-  [ENV.dlqUrl]: envVars[ENV.dlqUrl],
-  [ENV.timeShards]: envVars[ENV.timeShards],
-});
+export interface QueryDeps {
+  reader: EventReader & FailedEventReader;
+  queue: QueueProbe;
+  dlq: QueueProbe;
+  http: HttpConfig;
+}
 
-const reader = new DynamoDbEventReader(documentClient, dynamodb, {
-  tableName: config[ENV.tableName],
-  timeShards: config[ENV.timeShards],
-});
-const queue = new SqsQueueProbe(sqs, config[ENV.queueUrl]);
-const dlq = new SqsQueueProbe(sqs, config[ENV.dlqUrl]);
+export function queryDeps(
+  env: EnvRecord,
+  clients: { dynamodb: DynamoDBClient; documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+): QueryDeps {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.queueUrl]: envVars[ENV.queueUrl],
+      [ENV.dlqUrl]: envVars[ENV.dlqUrl],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+    },
+    env,
+  );
+  return {
+    reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
+      tableName: config[ENV.tableName],
+      timeShards: config[ENV.timeShards],
+    }),
+    queue: new SqsQueueProbe(clients.sqs, config[ENV.queueUrl]),
+    dlq: new SqsQueueProbe(clients.sqs, config[ENV.dlqUrl]),
+    http: httpConfig(env),
+  };
+}
 
 const routes = ROUTES.filter((r) => r.function === "query");
 
@@ -47,7 +71,7 @@ type Action = (req: HttpRequest, params: Record<string, string>) => Promise<Http
 const invalid = (r: { message: string; details: { path: string; message: string }[] }) =>
   httpError(400, "validation_failed", r.message, { details: r.details });
 
-const actions: Record<string, Action> = {
+const actionsOf = ({ reader, queue, dlq }: QueryDeps): Record<string, Action> => ({
   "/v1/events/{id}": async ({ tenantId, event }, { id }) => {
     const r = await getEvent(tenantId, id, reader);
     if (r.kind === "invalid") return invalid(r);
@@ -93,16 +117,21 @@ const actions: Record<string, Action> = {
     };
     return json(report.status === "ok" ? 200 : 503, answer);
   },
-};
-
-export const handler = httpHandler(async (req) => {
-  const match = matchRoute(req.event, routes);
-  if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-  if (match.kind === "method_not_allowed") {
-    const allow = match.allow.join(", ");
-    return httpError(405, "method_not_allowed", `Allowed: ${allow}`, { headers: { Allow: allow } });
-  }
-  const action = actions[match.route.path];
-  if (!action) throw new Error(`route ${match.route.path} has no action`);
-  return action(req, match.params);
 });
+
+export function createQueryHandler(deps: QueryDeps) {
+  const actions = actionsOf(deps);
+  return httpHandler(async (req) => {
+    const match = matchRoute(req.event, routes);
+    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
+    if (match.kind === "method_not_allowed") {
+      const allow = match.allow.join(", ");
+      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
+        headers: { Allow: allow },
+      });
+    }
+    const action = actions[match.route.path];
+    if (!action) throw new Error(`route ${match.route.path} has no action`);
+    return action(req, match.params);
+  }, deps.http);
+}

@@ -7,109 +7,143 @@
  * UpdateItem on the table, SendMessage on the queue; no PutItem, no DeleteItem.
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { DynamoDbReplayRecorder } from "../adapters/dynamodb-replay-recorder.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
-import { documentClient, dynamodb, sqs } from "../shared/clients.js";
-import { envVars, parseEnv } from "../shared/env.js";
-import { bodyText, httpError, httpHandler, json, matchRoute } from "../shared/http.js";
+import type { EventQueue } from "../ports/event-store.js";
+import type { FailedEventReader, ReplayRecorder } from "../ports/failed-events.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+import {
+  bodyText,
+  type HttpConfig,
+  httpConfig,
+  httpError,
+  httpHandler,
+  json,
+  matchRoute,
+} from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
 
-const config = parseEnv({
-  [ENV.tableName]: envVars[ENV.tableName],
-  [ENV.queueUrl]: envVars[ENV.queueUrl],
-  [ENV.timeShards]: envVars[ENV.timeShards],
-});
+export interface ReplayDeps {
+  reader: FailedEventReader;
+  recorder: ReplayRecorder;
+  queue: EventQueue;
+  http: HttpConfig;
+}
 
-const reader = new DynamoDbEventReader(documentClient, dynamodb, {
-  tableName: config[ENV.tableName],
-  timeShards: config[ENV.timeShards],
-  // A replay call selects up to 1000 events: read more of the index per request than a
-  // 100-item list page needs before answering with a short page and a cursor (16 reads
-  // of at most 1 MB each, as before the byte bound; the route needs the admin scope).
-  maxRounds: 16,
-  filteredReadSize: 500,
-  maxReadBytes: 16 * 1024 * 1024,
-});
-const recorder = new DynamoDbReplayRecorder(documentClient, { tableName: config[ENV.tableName] });
-const queue = new SqsEventQueue(sqs, config[ENV.queueUrl], {
-  onError: (message, detail) => logger.error(message, detail),
-});
+export function replayDeps(
+  env: EnvRecord,
+  clients: { dynamodb: DynamoDBClient; documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+): ReplayDeps {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.queueUrl]: envVars[ENV.queueUrl],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+    },
+    env,
+  );
+  return {
+    reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
+      tableName: config[ENV.tableName],
+      timeShards: config[ENV.timeShards],
+      // A replay call selects up to 1000 events: read more of the index per request than a
+      // 100-item list page needs before answering with a short page and a cursor (16 reads
+      // of at most 1 MB each, as before the byte bound; the route needs the admin scope).
+      maxRounds: 16,
+      filteredReadSize: 500,
+      maxReadBytes: 16 * 1024 * 1024,
+    }),
+    recorder: new DynamoDbReplayRecorder(clients.documentClient, {
+      tableName: config[ENV.tableName],
+    }),
+    queue: new SqsEventQueue(clients.sqs, config[ENV.queueUrl], {
+      onError: (message, detail) => logger.error(message, detail),
+    }),
+    http: httpConfig(env),
+  };
+}
 
 const routes = ROUTES.filter((r) => r.function === "replay");
 
-export const handler = httpHandler(async ({ event, context, tenantId, keyId }) => {
-  const match = matchRoute(event, routes);
-  if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-  if (match.kind === "method_not_allowed") {
-    const allow = match.allow.join(", ");
-    return httpError(405, "method_not_allowed", `Allowed: ${allow}`, { headers: { Allow: allow } });
-  }
-  // Replay changes state for the whole tenant: the route needs the admin scope (ROUTES),
-  // which the authorizer's policy and httpHandler both enforce (403 without it).
+export const createReplayHandler = ({ reader, recorder, queue, http }: ReplayDeps) =>
+  httpHandler(async ({ event, context, tenantId, keyId }) => {
+    const match = matchRoute(event, routes);
+    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
+    if (match.kind === "method_not_allowed") {
+      const allow = match.allow.join(", ");
+      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
+        headers: { Allow: allow },
+      });
+    }
+    // Replay changes state for the whole tenant: the route needs the admin scope (ROUTES),
+    // which the authorizer's policy and httpHandler both enforce (403 without it).
 
-  const body = bodyText(event);
-  const now = new Date();
-  const parsed = parseReplayRequest(body.ok ? body.text : undefined, now);
-  if (parsed.kind === "invalid") {
-    return httpError(400, "validation_failed", parsed.message, { details: parsed.details });
-  }
-  const { request } = parsed;
-  const requestId = context.awsRequestId;
-  const result = await replayFailed(tenantId, request, {
-    reader,
-    recorder,
-    queue,
-    requestId,
-    now: () => now,
-  });
-  if (result.kind === "invalid") {
-    return httpError(400, "validation_failed", result.message, { details: result.details });
-  }
-  if (result.kind === "invalid_cursor") {
-    return httpError(400, "invalid_cursor", `The ${result.message}`);
-  }
-  const more = result.nextCursor ? { nextCursor: result.nextCursor } : {};
-  const { ids: _ids, cursor: _cursor, ...filters } = request;
-  if (result.kind === "dry_run") {
-    logger.info("Replay dry run", { tenantId, filters, count: result.events.length });
-    return json(200, {
-      dryRun: true,
-      count: result.events.length,
-      events: result.events,
+    const body = bodyText(event);
+    const now = new Date();
+    const parsed = parseReplayRequest(body.ok ? body.text : undefined, now);
+    if (parsed.kind === "invalid") {
+      return httpError(400, "validation_failed", parsed.message, { details: parsed.details });
+    }
+    const { request } = parsed;
+    const requestId = context.awsRequestId;
+    const result = await replayFailed(tenantId, request, {
+      reader,
+      recorder,
+      queue,
+      requestId,
+      now: () => now,
+    });
+    if (result.kind === "invalid") {
+      return httpError(400, "validation_failed", result.message, { details: result.details });
+    }
+    if (result.kind === "invalid_cursor") {
+      return httpError(400, "invalid_cursor", `The ${result.message}`);
+    }
+    const more = result.nextCursor ? { nextCursor: result.nextCursor } : {};
+    const { ids: _ids, cursor: _cursor, ...filters } = request;
+    if (result.kind === "dry_run") {
+      logger.info("Replay dry run", { tenantId, filters, count: result.events.length });
+      return json(200, {
+        dryRun: true,
+        count: result.events.length,
+        events: result.events,
+        skipped: result.skipped,
+        ...more,
+      });
+    }
+    // The audit line: who asked (tenant and key id), what was selected, what was enqueued.
+    logger.info("Replay", {
+      tenantId,
+      keyId,
+      replayRequestId: requestId,
+      filters,
+      ids: request.ids?.length,
+      replayed: result.ids.length,
+      skipped: countBy(result.skipped),
+    });
+    metrics.addMetric(METRIC.eventsReplayed, MetricUnit.Count, result.ids.length);
+    if (result.armed > 0 && result.ids.length === 0) {
+      const error = httpError(503, "queue_unavailable", "No event could be queued; retry later", {
+        requestId,
+      });
+      return json(503, { ...(error.body as object), skipped: result.skipped });
+    }
+    return json(202, {
+      replayed: result.ids.length,
+      ids: result.ids,
       skipped: result.skipped,
+      requestId,
       ...more,
     });
-  }
-  // The audit line: who asked (tenant and key id), what was selected, what was enqueued.
-  logger.info("Replay", {
-    tenantId,
-    keyId,
-    replayRequestId: requestId,
-    filters,
-    ids: request.ids?.length,
-    replayed: result.ids.length,
-    skipped: countBy(result.skipped),
-  });
-  metrics.addMetric(METRIC.eventsReplayed, MetricUnit.Count, result.ids.length);
-  if (result.armed > 0 && result.ids.length === 0) {
-    const error = httpError(503, "queue_unavailable", "No event could be queued; retry later", {
-      requestId,
-    });
-    return json(503, { ...(error.body as object), skipped: result.skipped });
-  }
-  return json(202, {
-    replayed: result.ids.length,
-    ids: result.ids,
-    skipped: result.skipped,
-    requestId,
-    ...more,
-  });
-});
+  }, http);
 
 function countBy(skipped: Skipped[]): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -1,16 +1,26 @@
 /**
- * SDK clients, created once per execution environment and reused across invocations.
- * Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL,
- * AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB), so the same code runs against
- * AWS, LocalStack or the embedded emulators. Their settings: sdk-options.ts.
+ * DynamoDB client factories. Only the entry modules (lambdas/entry) keep module-level
+ * instances, created once per execution environment; the local runtime and the tests
+ * create their own with their endpoints. Their settings: sdk-options.ts.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type ClientConfig, clientSettings } from "./client-config.js";
 import { DOCUMENT_CLIENT_OPTIONS, withoutSdkLogging } from "./sdk-options.js";
 
-export const dynamodb = withoutSdkLogging(new DynamoDBClient({}));
+export interface DynamoDbClients {
+  dynamodb: DynamoDBClient;
+  /** Built on `dynamodb`: it shares its middleware stack (and so any fault injection). */
+  documentClient: DynamoDBDocumentClient;
+}
 
-export const documentClient = DynamoDBDocumentClient.from(dynamodb, DOCUMENT_CLIENT_OPTIONS);
+export function createDynamoDbClients(config: ClientConfig = {}): DynamoDbClients {
+  const dynamodb = withoutSdkLogging(new DynamoDBClient(clientSettings(config)));
+  return {
+    dynamodb,
+    documentClient: DynamoDBDocumentClient.from(dynamodb, DOCUMENT_CLIENT_OPTIONS),
+  };
+}
 
-// The SQS client lives in sqs-client.ts so that SQS-only functions do not bundle DynamoDB.
-export { sqs } from "./sqs-client.js";
+// The SQS client factory lives in sqs-client.ts so that SQS-only functions do not bundle DynamoDB.
+export { createSqsClient } from "./sqs-client.js";

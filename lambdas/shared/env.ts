@@ -7,13 +7,16 @@ import { z } from "zod";
 import { parseCorsOrigins } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
 
+/** A function's environment: process.env in Lambda, the function's own record locally. */
+export type EnvRecord = Readonly<Record<string, string | undefined>>;
+
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
 }
 
 export function parseEnv<T extends z.ZodRawShape>(
   shape: T,
-  env: NodeJS.ProcessEnv = process.env,
+  env: EnvRecord = process.env,
 ): z.output<z.ZodObject<T>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {

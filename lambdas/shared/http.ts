@@ -17,11 +17,18 @@ import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import { TENANT_ID_PATTERN } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
 import type { FieldError } from "../domain/json.js";
-import { envVars, parseEnv } from "./env.js";
+import { type EnvRecord, envVars, parseEnv } from "./env.js";
 import { logger, metrics } from "./powertools.js";
 
-/** Origins whose pages may read the answers (the `corsOrigins` setting); empty: CORS off. */
-const allowedOrigins = parseEnv({ [ENV.corsOrigins]: envVars[ENV.corsOrigins] })[ENV.corsOrigins];
+/** The HTTP settings of an API function, from its environment (corsOrigins). */
+export interface HttpConfig {
+  /** Origins whose pages may read the answers (the `corsOrigins` setting); empty: CORS off. */
+  allowedOrigins: readonly string[];
+}
+
+export const httpConfig = (env: EnvRecord): HttpConfig => ({
+  allowedOrigins: parseEnv({ [ENV.corsOrigins]: envVars[ENV.corsOrigins] }, env)[ENV.corsOrigins],
+});
 
 export interface HttpRequest {
   event: APIGatewayProxyEvent;
@@ -155,6 +162,7 @@ function toResult(
   response: HttpResponse,
   correlationId: string,
   event: APIGatewayProxyEvent,
+  allowedOrigins: readonly string[],
 ): APIGatewayProxyResult {
   const headers: Record<string, string> = {
     ...RESPONSE_HEADERS,
@@ -190,7 +198,8 @@ function withRequestId(response: HttpResponse, requestId: string): HttpResponse 
  * (cold start included), the correlation id on every log line and response, and a
  * catch-all that logs the error and answers a bare 500.
  */
-export function httpHandler(route: Route) {
+export function httpHandler(route: Route, config: HttpConfig = { allowedOrigins: [] }) {
+  const { allowedOrigins } = config;
   const handler = async (
     event: APIGatewayProxyEvent,
     context: Context,
@@ -213,7 +222,12 @@ export function httpHandler(route: Route) {
         }));
       if (response.statusCode >= 500)
         logger.warn("Request failed", { status: response.statusCode });
-      return toResult(withRequestId(response, context.awsRequestId), correlationId, event);
+      return toResult(
+        withRequestId(response, context.awsRequestId),
+        correlationId,
+        event,
+        allowedOrigins,
+      );
     } catch (error) {
       logger.error("Unhandled error", error as Error);
       return toResult(
@@ -222,6 +236,7 @@ export function httpHandler(route: Route) {
         }),
         correlationId,
         event,
+        allowedOrigins,
       );
     }
   };

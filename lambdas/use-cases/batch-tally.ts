@@ -4,8 +4,8 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRIC } from "../../lib/contracts/observability.js";
-import { hourOf } from "../adapters/dynamodb-keys.js";
 import { describeError } from "../domain/errors.js";
+import { hourOf } from "../domain/stats-hour.js";
 import type { EventWriter, StatsIncrement } from "../ports/event-store.js";
 import { logger, metrics } from "../shared/powertools.js";
 

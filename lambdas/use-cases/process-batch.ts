@@ -20,23 +20,6 @@ import { logger, metrics } from "../shared/powertools.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
 
-/**
- * Fault injection for the local runtime, read at cold start; both off by default.
- *   EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE  0..1: share of batches that throw after their
- *     writes (and stats) and before answering, like a crash: the whole batch comes back
- *     and every event must then be a duplicate.
- *   EVENTFLOW_FAULT_POISON_TYPE  events of this type always fail transiently (they retry
- *     with backoff and end in the DLQ).
- */
-export const FAULT_ENV = {
-  crashAfterWriteRate: "EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE",
-  poisonType: "EVENTFLOW_FAULT_POISON_TYPE",
-} as const;
-
-export class InjectedCrashError extends Error {
-  override name = "InjectedCrashError";
-}
-
 /** An SQS message as the use case needs it (the handler maps Lambda's record). */
 export interface QueueMessage {
   messageId: string;
@@ -52,7 +35,6 @@ export interface ProcessBatchConfig {
   retryBaseDelaySeconds: number;
   retryMaxDelaySeconds: number;
   maxReceiveCount: number;
-  poisonType?: string;
 }
 
 export interface ProcessBatchDeps {
@@ -113,7 +95,6 @@ export class ProcessBatch {
       return processEvent(parsed.message, message.receiveCount, {
         writer: this.deps.writer,
         now: this.now,
-        poisonType: this.deps.config.poisonType,
       });
     }
     if (parsed.salvaged) {

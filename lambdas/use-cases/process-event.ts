@@ -5,7 +5,6 @@
  */
 
 import { enrich, failedEvent, failedMalformed } from "../domain/enrich.js";
-import { InjectedFaultError } from "../domain/errors.js";
 import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
 import type { SalvagedEvent } from "../domain/message.js";
 import { checkBusinessRules } from "../domain/rules.js";
@@ -20,8 +19,6 @@ export type ProcessOutcome =
 export interface ProcessEventDeps {
   writer: EventWriter;
   now: () => Date;
-  /** Fault injection: events of this type fail transiently (local runtime only). */
-  poisonType?: string;
 }
 
 export async function processEvent(
@@ -29,9 +26,6 @@ export async function processEvent(
   attempts: number,
   deps: ProcessEventDeps,
 ): Promise<ProcessOutcome> {
-  if (deps.poisonType && message.event.type === deps.poisonType) {
-    throw new InjectedFaultError(`injected transient failure for type ${deps.poisonType}`);
-  }
   const verdict = checkBusinessRules(message.event);
   const at = deps.now();
   const record = verdict.ok

@@ -258,7 +258,7 @@ export class EventApi extends Construct {
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       // No request validation (RequestValidator + Models), deliberately. The handlers
       // validate with the zod schemas that also produce the OpenAPI description
-      // (lambdas/openapi/document.ts, GET /v1/openapi.json). Models from the same schemas
+      // (lambdas/http/openapi-document.ts, GET /v1/openapi.json). Models from the same schemas
       // (z.toJSONSchema target "draft-04") were evaluated and rejected:
       // - API Gateway answers a failed model with its own BAD_REQUEST_BODY response: one
       //   message, no per-field `details`, and no per-event results in a batch, where the

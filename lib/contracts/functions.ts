@@ -18,19 +18,22 @@ export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "
 export type OptionalFunctionName = "canary";
 export type AnyFunctionName = FunctionName | OptionalFunctionName;
 
-/** Handler files, relative to the repository root; each exports `handler`. */
+/**
+ * Entry modules, relative to the repository root; each exports `handler`, built by the
+ * factory in lambdas/handlers/<name>.ts from process.env and default SDK clients.
+ */
 export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
-  ingest: "lambdas/handlers/ingest.ts",
-  query: "lambdas/handlers/query.ts",
-  process: "lambdas/handlers/process.ts",
-  dlq: "lambdas/handlers/dlq.ts",
-  replay: "lambdas/handlers/replay.ts",
+  ingest: "lambdas/entry/ingest.ts",
+  query: "lambdas/entry/query.ts",
+  process: "lambdas/entry/process.ts",
+  dlq: "lambdas/entry/dlq.ts",
+  replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
-  authorizer: "lambdas/handlers/authorizer.ts",
+  authorizer: "lambdas/entry/authorizer.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
-  canary: "lambdas/handlers/canary.ts",
+  canary: "lambdas/entry/canary.ts",
 };
 
 /** The handler file of any function, platform or optional. */
@@ -68,7 +71,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/stats", function: "query", scope: "events:read" },
   // Any valid key: a producer with only events:write can check the platform is up.
   { method: "GET", path: "/v1/health", function: "query", scope: "authenticated" },
-  // The OpenAPI 3.1 description of these routes (lambdas/openapi/document.ts).
+  // The OpenAPI 3.1 description of these routes (lambdas/http/openapi-document.ts).
   { method: "GET", path: "/v1/openapi.json", function: "query", scope: "authenticated" },
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.

@@ -1,19 +1,29 @@
 /**
  * The in-process world the handler and cost benchmarks run in: fauxqs and dynalite in
  * this process (local/emulators.ts, as the tests and the local runtime start them), the
- * stack's queue and table, the production environment of the functions, and the handler
- * modules loaded once, with the shared SDK clients they use.
+ * stack's queue and table, the production environment of the functions, and the handlers
+ * built once by their factories (lambdas/handlers), with SDK clients made as the entry
+ * modules make theirs (lambdas/shared factories).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from "aws-lambda";
+import { createIngestHandler, ingestDeps } from "../../lambdas/handlers/ingest.js";
+import { createProcessHandler, processDeps } from "../../lambdas/handlers/process.js";
+import { createDynamoDbClients, type DynamoDbClients } from "../../lambdas/shared/clients.js";
+import { createSqsClient } from "../../lambdas/shared/sqs-client.js";
 import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
 import { functionEnvironment } from "../../lib/contracts/functions.js";
 import { type Emulators, startEmulators } from "../../local/emulators.js";
 import { ensureResources, type LocalResources } from "../../local/resources.js";
 
-type IngestModule = typeof import("../../lambdas/handlers/ingest.js");
-type ProcessModule = typeof import("../../lambdas/handlers/process.js");
-type ClientsModule = typeof import("../../lambdas/shared/clients.js");
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 export interface BenchAws {
   settings: EventFlowSettings;
@@ -21,17 +31,17 @@ export interface BenchAws {
   emulators: Emulators;
   /** The bench's own clients (setup, purge, and the event source mapping's polling). */
   admin: { sqs: SQSClient; dynamodb: DynamoDBClient };
-  /** The clients the handlers share (lambdas/shared). */
-  clients: ClientsModule;
-  ingest: IngestModule["handler"];
-  process: ProcessModule["handler"];
+  /** The clients the handlers share (made by the lambdas/shared factories). */
+  clients: DynamoDbClients & { sqs: SQSClient };
+  ingest: Handler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  process: Handler<SQSEvent, SQSBatchResponse>;
   purgeQueue(): Promise<void>;
   stop(): Promise<void>;
 }
 
 let started: Promise<BenchAws> | undefined;
 
-/** Starts once per process: the handler modules read their configuration at import. */
+/** Starts once per process: Powertools reads its settings when its module loads. */
 export function benchAws(): Promise<BenchAws> {
   started ??= start();
   return started;
@@ -68,13 +78,22 @@ async function start(): Promise<BenchAws> {
     queueName: `bench-events-${process.pid}`,
     dlqName: `bench-events-dlq-${process.pid}`,
   });
-  for (const name of ["ingest", "process"] as const) {
+  const environment = (name: "ingest" | "process") => {
     const { NODE_OPTIONS: _inProcessOnly, ...env } = functionEnvironment(name, settings, resources);
-    Object.assign(process.env, env);
-  }
-  const clients = await import("../../lambdas/shared/clients.js");
-  const { handler: ingest } = await import("../../lambdas/handlers/ingest.js");
-  const { handler: processHandler } = await import("../../lambdas/handlers/process.js");
+    return env;
+  };
+  // Powertools' settings (log level, metrics on) as the functions have them.
+  Object.assign(process.env, environment("ingest"), environment("process"));
+  const clients = {
+    ...createDynamoDbClients({ endpoint: emulators.dynamodbEndpoint }),
+    sqs: createSqsClient({ endpoint: emulators.sqsEndpoint }),
+  };
+  const ingest = createIngestHandler(
+    ingestDeps(environment("ingest"), clients),
+  ) as BenchAws["ingest"];
+  const processHandler = createProcessHandler(
+    processDeps(environment("process"), clients),
+  ) as BenchAws["process"];
   return {
     settings,
     resources,

@@ -80,12 +80,12 @@ export interface Method {
 
 export function handlersMethod(o: HandlerOptions): Method {
   return {
-    summary: `in-process, one invocation at a time, ${o.rounds} interleaved rounds of ${o.seconds}s per case (median [lowest-highest round]) after warm-up, production env (1 KiB events, INFO logs + EMF to a discarded stdout); events/s per core = events / process CPU s (user+system, all threads) minus input building; emulators: fauxqs + dynalite in this process, their CPU counted; stub: canned-response requestHandler on the shared clients, stub CPU subtracted`,
+    summary: `in-process, one invocation at a time, ${o.rounds} interleaved rounds of ${o.seconds}s per case (median [lowest-highest round]) after warm-up, production env (1 KiB events, INFO logs + EMF to a discarded stdout); events/s per core = events / process CPU s (user+system, all threads) minus input building; emulators: fauxqs + dynalite in this process, their CPU counted; stub: canned-response requestHandler on the handlers' clients, stub CPU subtracted`,
     detail: [
       `tsx, Node ${process.version}; handlers imported once, as in one warm Lambda execution environment`,
       "CPU from process.cpuUsage() over the whole measured run, minus the CPU of building each input (measured around it)",
       "(a) emulators: fauxqs + dynalite answer over loopback HTTP in this same process (local/emulators.ts), so their CPU is included",
-      "(b) stub: config.requestHandler of lambdas/shared/clients.ts's clients replaced by StubRequestHandler (aws-stub.ts); serialization, SigV4 signing, the SQS MD5 check and deserialization still run; only network and service are gone",
+      "(b) stub: config.requestHandler of the handlers' clients (made by the lambdas/shared factories, bench-aws.ts) replaced by StubRequestHandler (aws-stub.ts); serialization, SigV4 signing, the SQS MD5 check and deserialization still run; only network and service are gone",
       "events: the load generator's EventFactory (1024 B, default mix, no invalid events); ingest batch 1 uses the single-event body",
       "process records: fresh ids every batch (no duplicate path); Powertools log level INFO and metrics on, as deployed",
     ],

@@ -2,9 +2,11 @@
  * Section 4: what a long number literal costs ingest, next to a string body of the same
  * size (issue 15, item 1). Before the fix, normalizing `1.000…0001` backtracked O(n²).
  *
- * Each body goes through the ingest use case (parse, checks, answer) with a queue that
- * accepts everything, so only the request's own CPU is timed: no SQS, no HTTP.
+ * Each body is decoded as the HTTP layer does (lambdas/http/ingest-request.ts: parse and
+ * checks) and goes through the ingest use case with a queue that accepts everything, so
+ * only the request's own CPU is timed: no SQS, no HTTP server.
  */
+import { decodeIngestRequest } from "../../lambdas/http/ingest-request.js";
 import type { EventQueue } from "../../lambdas/ports/event-store.js";
 import { ingestEvents } from "../../lambdas/use-cases/ingest-events.js";
 import type { Method } from "./handlers.js";
@@ -59,8 +61,7 @@ async function timeOne(body: string): Promise<{ ms: number; outcome: string }> {
   const started = process.hrtime.bigint();
   const result = await ingestEvents(
     {
-      contentType: "application/json",
-      body,
+      input: decodeIngestRequest({ contentType: "application/json", body }),
       tenantId: "bench",
       correlationId: "bench",
       receivedAt: new Date(0).toISOString(),

@@ -1,11 +1,13 @@
 /**
- * Test support: the embedded emulators with the stack's resources, and the process
- * environment the handlers read (set before a handler module is imported, because
- * handlers read configuration at cold start).
+ * Test support: the embedded emulators with the stack's resources; handlers built
+ * through their wiring with clients a test holds (`handler`), and the process
+ * environment the entry modules read (set before one is imported, because they read
+ * configuration at cold start).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createDynamoDbClients, createSqsClient } from "../../lambdas/shared/clients.js";
 import {
   type EventFlowSettings,
   type EventFlowSettingsInput,
@@ -13,6 +15,7 @@ import {
 } from "../../lib/config.js";
 import { type FunctionName, functionEnvironment } from "../../lib/contracts/functions.js";
 import { type Emulators, startEmulators } from "../../local/emulators.js";
+import { buildHandler, type HandlerClients } from "../../local/functions.js";
 import { ensureResources, type LocalResources } from "../../local/resources.js";
 
 export interface TestAws {
@@ -22,6 +25,10 @@ export interface TestAws {
   dynamodb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
+  /** New clients for a handler, pointing at the emulators (spy on them freely). */
+  handlerClients(): HandlerClients;
+  /** A function's handler, built from its environment record and clients (default: new ones). */
+  handler<H>(name: FunctionName, clients?: HandlerClients): Promise<H>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +65,16 @@ export async function startTestAws(
   // Metrics are flushed to stdout as EMF; keep test output readable.
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
   process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "SILENT";
+  const made: HandlerClients[] = [];
+  const handlerClients = (): HandlerClients => {
+    const region = process.env.AWS_REGION;
+    const clients = {
+      ...createDynamoDbClients({ endpoint: emulators.dynamodbEndpoint, region }),
+      sqs: createSqsClient({ endpoint: emulators.sqsEndpoint, region }),
+    };
+    made.push(clients);
+    return clients;
+  };
   return {
     emulators,
     settings,
@@ -65,7 +82,18 @@ export async function startTestAws(
     dynamodb,
     documentClient: DynamoDBDocumentClient.from(dynamodb),
     sqs,
+    handlerClients,
+    handler: async <H>(name: FunctionName, clients = handlerClients()) =>
+      (await buildHandler(
+        name,
+        functionEnvironment(name, settings, resources),
+        clients,
+      )) as unknown as H,
     stop: async () => {
+      for (const c of made.splice(0)) {
+        c.dynamodb.destroy();
+        c.sqs.destroy();
+      }
       dynamodb.destroy();
       sqs.destroy();
       await emulators.stop();

@@ -70,7 +70,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // The child runs its own emulators: endpoints from the test environment must not leak in.
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (key.startsWith("AWS_ENDPOINT_URL") || key.startsWith("EVENTFLOW_FAULT_")) delete env[key];
+    if (key.startsWith("AWS_ENDPOINT_URL")) delete env[key];
   }
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: repoRoot,

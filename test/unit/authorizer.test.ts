@@ -39,7 +39,7 @@ beforeAll(async () => {
     return write(chunk as string, ...(rest as []));
   }) as typeof process.stdout.write;
   store = new DynamoDbKeyStore(aws.documentClient, { tableName: aws.resources.keysTableName });
-  handler = (await import("../../lambdas/handlers/authorizer.js")).handler as unknown as Handler;
+  handler = (await import("../../lambdas/entry/authorizer.js")).handler as unknown as Handler;
 });
 
 afterAll(async () => {

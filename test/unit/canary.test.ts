@@ -25,6 +25,8 @@ import { canaryEvent, retentionDaysFor } from "../../lambdas/domain/canary.js";
 import type { IncomingEvent } from "../../lambdas/domain/event.js";
 import type { KeyStore } from "../../lambdas/ports/api-keys.js";
 import type { CanaryApi, ReadAnswer, SendAnswer } from "../../lambdas/ports/canary.js";
+import { createApiGatewayClient } from "../../lambdas/shared/apigateway.js";
+import { createDynamoDbClients, createSqsClient } from "../../lambdas/shared/clients.js";
 import { createKey, KeyManagementError } from "../../lambdas/use-cases/manage-keys.js";
 import {
   CanaryKeyring,
@@ -34,8 +36,10 @@ import {
 } from "../../lambdas/use-cases/run-canary.js";
 import { CANARY } from "../../lib/contracts/canary.js";
 import { ENV } from "../../lib/contracts/environment.js";
+import { functionEnvironment } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { KEYS_TABLE, TABLE } from "../../lib/contracts/tables.js";
+import { buildHandler, type HandlerClients } from "../../local/functions.js";
 import { type Runtime, startRuntime } from "../../local/runtime.js";
 import { lambdaContext } from "../support/apigw.js";
 
@@ -45,6 +49,7 @@ vi.hoisted(() => {
 });
 
 const repoRoot = resolve(import.meta.dirname, "../..");
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /** Keys written by the canary, by hash, with the options it gave. */
 class MemoryKeys implements Pick<KeyStore, "putKey"> {
@@ -314,7 +319,11 @@ describe("through the local runtime's public API", () => {
       emulatorThread: false,
     });
     url = `http://127.0.0.1:${runtime.port}`;
-    const client = new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb });
+    const client = new DynamoDBClient({
+      endpoint: runtime.endpoints.dynamodb,
+      region: "us-east-1",
+      credentials: LOCAL_CREDENTIALS,
+    });
     doc = DynamoDBDocumentClient.from(client);
     store = new DynamoDbKeyStore(doc, { tableName: runtime.resources.keysTableName });
   }, 60_000);
@@ -435,6 +444,8 @@ describe("through the local runtime's public API", () => {
     let apigateway: Server;
     const usageKeyId = "abc123canary";
     const apiGatewayCalls: string[] = [];
+    let handlerClients: HandlerClients;
+    let environment: Record<string, string>;
 
     beforeAll(async () => {
       // API Gateway's GetApiKey (GET /apikeys/{id}?includeValue=true), as the SDK calls it.
@@ -445,29 +456,33 @@ describe("through the local runtime's public API", () => {
       });
       await new Promise<void>((ok) => apigateway.listen(0, "127.0.0.1", ok));
       const { port } = apigateway.address() as AddressInfo;
-      process.env.AWS_ENDPOINT_URL_API_GATEWAY = `http://127.0.0.1:${port}`;
-      process.env[ENV.keysTableName] = runtime.resources.keysTableName;
-      process.env[ENV.apiUrl] = url;
-      process.env[ENV.canaryUsageKeyId] = usageKeyId;
-      process.env[ENV.canaryDeadlineSeconds] = "10";
+      // The canary's own environment and clients, built as its entry module builds them.
+      const config = { region: "us-east-1", credentials: LOCAL_CREDENTIALS };
+      handlerClients = {
+        ...createDynamoDbClients({ ...config, endpoint: runtime.endpoints.dynamodb }),
+        sqs: createSqsClient({ ...config, endpoint: runtime.endpoints.sqs }),
+        apigateway: createApiGatewayClient({ ...config, endpoint: `http://127.0.0.1:${port}` }),
+      };
+      environment = {
+        ...functionEnvironment("canary", runtime.settings, runtime.resources),
+        [ENV.apiUrl]: url,
+        [ENV.canaryUsageKeyId]: usageKeyId,
+        [ENV.canaryDeadlineSeconds]: "10",
+      };
     });
 
     afterAll(async () => {
-      for (const key of [
-        "AWS_ENDPOINT_URL_API_GATEWAY",
-        ENV.apiUrl,
-        ENV.canaryUsageKeyId,
-        ENV.canaryDeadlineSeconds,
-      ]) {
-        delete process.env[key];
-      }
+      handlerClients.dynamodb.destroy();
+      handlerClients.sqs.destroy();
+      handlerClients.apigateway?.destroy();
       await new Promise((ok) => apigateway.close(ok));
     });
 
     it("prints CanarySuccess 1 and CanaryLatency as EMF and returns the outcome", async () => {
-      const { handler } = (await import("../../lambdas/handlers/canary.js")) as unknown as {
-        handler: (event: unknown, context: unknown) => Promise<CanaryOutcome>;
-      };
+      const handler = (await buildHandler("canary", environment, handlerClients)) as (
+        event: unknown,
+        context: unknown,
+      ) => Promise<CanaryOutcome>;
       captured.length = 0;
       const outcome = await handler({ source: "aws.events" }, lambdaContext());
       expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });

@@ -7,12 +7,8 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  checkBinaryCloudEvent,
   checkCloudEvent,
   cloudEventStoredId,
-  decodeHeaderValue,
-  encodeHeaderValue,
-  prefersCloudEvent,
   toCloudEvent,
   URI_REFERENCE_PATTERN,
 } from "../../lambdas/domain/cloudevents.js";
@@ -27,6 +23,12 @@ import {
 } from "../../lambdas/domain/event.js";
 import { parseJson } from "../../lambdas/domain/json.js";
 import { parseQueuedMessage } from "../../lambdas/domain/message.js";
+import {
+  checkBinaryCloudEvent,
+  decodeHeaderValue,
+  encodeHeaderValue,
+  prefersCloudEvent,
+} from "../../lambdas/http/cloudevents-binding.js";
 
 const accepted = (raw: Record<string, unknown>): AcceptedEvent => {
   const checked = checkCloudEvent(raw, "");

@@ -36,9 +36,9 @@ let processHandler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
   aws = await startTestAws(["ingest", "process", "query"]);
-  ({ handler: ingest } = await import("../../lambdas/handlers/ingest.js"));
-  ({ handler: query } = await import("../../lambdas/handlers/query.js"));
-  ({ handler: processHandler } = await import("../../lambdas/handlers/process.js"));
+  ({ handler: ingest } = await import("../../lambdas/entry/ingest.js"));
+  ({ handler: query } = await import("../../lambdas/entry/query.js"));
+  ({ handler: processHandler } = await import("../../lambdas/entry/process.js"));
 });
 afterAll(() => aws.stop());
 beforeEach(async () => {

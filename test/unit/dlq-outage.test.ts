@@ -12,7 +12,7 @@ let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 beforeAll(async () => {
   aws = await startTestAws(["dlq"]);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await closedPort()}`;
-  ({ handler } = await import("../../lambdas/handlers/dlq.js"));
+  ({ handler } = await import("../../lambdas/entry/dlq.js"));
 });
 
 afterAll(async () => {

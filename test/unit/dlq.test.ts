@@ -41,13 +41,14 @@ beforeAll(async () => {
   aws = await startTestAws(["process", "dlq"]);
   dlq = { url: aws.resources.dlqUrl, arn: aws.resources.dlqArn };
   queue = { url: aws.resources.queueUrl, arn: aws.resources.queueArn };
-  ({ handler: dlqHandler } = await import("../../lambdas/handlers/dlq.js"));
-  ({ handler: processHandler } = await import("../../lambdas/handlers/process.js"));
+  // Its own clients: a spy on its SQS client sees only what the handler asks.
+  const clients = aws.handlerClients();
+  dlqHandler = await aws.handler("dlq", clients);
+  ({ handler: processHandler } = await import("../../lambdas/entry/process.js"));
   const { metrics } = await import("../../lambdas/shared/powertools.js");
-  const { sqs } = await import("../../lambdas/shared/clients.js");
   addMetric = vi.spyOn(metrics, "addMetric");
   // A spy that passes every call through to the emulator: to see what was asked of SQS.
-  sqsSend = vi.spyOn(sqs, "send");
+  sqsSend = vi.spyOn(clients.sqs, "send");
 });
 
 afterAll(async () => {

@@ -7,7 +7,6 @@ import {
   asError,
   classify,
   describeError,
-  InjectedFaultError,
   MalformedMessageError,
   PermanentError,
   transientCause,
@@ -104,8 +103,10 @@ describe("classify", () => {
     expect(transientCause(new Error("what is this"))).toBe("unknown");
   });
 
-  it("injected faults are transient", () => {
-    expect(classify(new InjectedFaultError("poison"))).toBe("transient");
+  it("the local poison-type fault (DynamoDB's 500 InternalServerError) is transient", () => {
+    const error = serviceError("InternalServerError", 500);
+    expect(classify(error)).toBe("transient");
+    expect(transientCause(error)).toBe("service");
   });
 
   it.each(["RequestTimeout", "RequestTimeoutException"])("timeout %s is transient", (name) => {

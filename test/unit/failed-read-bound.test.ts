@@ -80,7 +80,7 @@ beforeAll(async () => {
     tableName: aws.resources.tableName,
     timeShards: TIME_SHARDS,
   });
-  ({ handler } = await import("../../lambdas/handlers/query.js"));
+  ({ handler } = await import("../../lambdas/entry/query.js"));
 }, 120_000);
 afterAll(() => aws?.stop());
 

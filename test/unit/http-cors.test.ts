@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { HttpConfig } from "../../lambdas/shared/http.js";
 import { resolveSettings } from "../../lib/config.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { functionEnvironment } from "../../lib/contracts/functions.js";
@@ -17,18 +18,17 @@ const ADMIN = "https://admin.example.com:8443";
 const EXPOSE = "X-Correlation-Id, Retry-After";
 
 type Handler = (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>;
-type Http = typeof import("../../lambdas/shared/http.js");
+type Http = typeof import("../../lambdas/shared/http.js") & { config: HttpConfig };
 
-/** The shared HTTP module as a function would load it with this CORS_ALLOWED_ORIGINS. */
+/** The shared HTTP module, with the config a function reads from this CORS_ALLOWED_ORIGINS. */
 async function httpWith(origins: string | undefined): Promise<Http> {
-  vi.resetModules();
-  if (origins === undefined) delete process.env[ENV.corsOrigins];
-  else process.env[ENV.corsOrigins] = origins;
-  return import("../../lambdas/shared/http.js");
+  const http = await import("../../lambdas/shared/http.js");
+  const env = origins === undefined ? {} : { [ENV.corsOrigins]: origins };
+  return { ...http, config: http.httpConfig(env) };
 }
 
 const run = (http: Http, route: Parameters<Http["httpHandler"]>[0], event: APIGatewayProxyEvent) =>
-  http.httpHandler(route)(event, lambdaContext()) as Promise<APIGatewayProxyResult>;
+  http.httpHandler(route, http.config)(event, lambdaContext()) as Promise<APIGatewayProxyResult>;
 
 const corsOf = (result: APIGatewayProxyResult) =>
   Object.fromEntries(
@@ -45,7 +45,7 @@ describe("the query function, with two allowed origins (settings -> environment 
     aws = await startTestAws(["query"], { corsOrigins: `${APP}, ${ADMIN}` });
     expect(process.env[ENV.corsOrigins]).toBe(`${APP},${ADMIN}`);
     vi.resetModules();
-    ({ handler } = await import("../../lambdas/handlers/query.js"));
+    ({ handler } = await import("../../lambdas/entry/query.js"));
   });
   afterAll(() => aws.stop());
 

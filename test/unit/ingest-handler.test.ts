@@ -18,7 +18,7 @@ let handler: (
 
 beforeAll(async () => {
   aws = await startTestAws(["ingest"]);
-  ({ handler } = await import("../../lambdas/handlers/ingest.js"));
+  ({ handler } = await import("../../lambdas/entry/ingest.js"));
 });
 afterAll(() => aws.stop());
 beforeEach(async () => {

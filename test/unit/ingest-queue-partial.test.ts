@@ -25,7 +25,7 @@ beforeAll(async () => {
       Attributes: { MaximumMessageSize: "1024" },
     }),
   );
-  ({ handler } = await import("../../lambdas/handlers/ingest.js"));
+  ({ handler } = await import("../../lambdas/entry/ingest.js"));
 });
 afterAll(async () => {
   if (!stopped) await aws.stop();

@@ -18,7 +18,7 @@ let handler: (
 beforeAll(async () => {
   aws = await startTestAws(["ingest"]);
   process.env[ENV.queueUrl] = `${aws.resources.queueUrl}-missing`;
-  ({ handler } = await import("../../lambdas/handlers/ingest.js"));
+  ({ handler } = await import("../../lambdas/entry/ingest.js"));
 });
 afterAll(() => aws.stop());
 

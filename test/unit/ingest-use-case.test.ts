@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { QueuedEvent } from "../../lambdas/domain/event.js";
 import { UUID_V7_PATTERN, uuidv7 } from "../../lambdas/domain/ids.js";
+import { decodeIngestRequest } from "../../lambdas/http/ingest-request.js";
 import type { EnqueueResult, EventQueue } from "../../lambdas/ports/event-store.js";
 import { ingestEvents, type MetricName } from "../../lambdas/use-cases/ingest-events.js";
 
@@ -28,9 +29,9 @@ function memoryQueue(fail: string[] = []) {
   return { queue, sent };
 }
 
+/** The use case takes the request as the HTTP layer decodes it. */
 const request = (body: string, contentType = "application/json") => ({
-  contentType,
-  body,
+  input: decodeIngestRequest({ contentType, body }),
   tenantId: "default",
   correlationId: "c",
   receivedAt: "2026-11-22T00:00:00.000Z",

@@ -14,7 +14,6 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkBinaryCloudEvent } from "../../lambdas/domain/cloudevents.js";
 import {
   inspect,
   limitErrors,
@@ -24,6 +23,8 @@ import {
   normalizeDecimal,
   parseJson,
 } from "../../lambdas/domain/json.js";
+import { checkBinaryCloudEvent } from "../../lambdas/http/cloudevents-binding.js";
+import { decodeIngestRequest } from "../../lambdas/http/ingest-request.js";
 import type { EventQueue } from "../../lambdas/ports/event-store.js";
 import { matchRoute, withoutTrailingSlashes } from "../../lambdas/shared/http.js";
 import { ingestEvents } from "../../lambdas/use-cases/ingest-events.js";
@@ -49,8 +50,7 @@ const acceptAll: EventQueue = {
 const ingest = (body: string) =>
   ingestEvents(
     {
-      contentType: "application/json",
-      body,
+      input: decodeIngestRequest({ contentType: "application/json", body }),
       tenantId: "t",
       correlationId: "c",
       receivedAt: "2026-12-06T00:00:00.000Z",

@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliError, helpText, parseCli } from "../../local/cli.js";
+import type { FunctionSetup, HandlerFactory } from "../../local/functions.js";
 import type { AnyHandler } from "../../local/lambda.js";
 import { type Runtime, RuntimeStartError, startRuntime } from "../../local/runtime.js";
 
@@ -32,42 +33,52 @@ function tempDir(): string {
 
 interface TestHandlers {
   records: SQSRecord[];
+  processEnvironment?: FunctionSetup["environment"];
   process?: (event: SQSEvent) => Promise<unknown>;
 }
 
-/** Handlers that only use what the runtime gives them: env and the event. */
-function testHandlers(state: TestHandlers): Partial<Record<string, AnyHandler>> {
+/** Handlers that only use what the runtime gives them: their environment, clients and the event. */
+function testHandlers(state: TestHandlers): Partial<Record<string, HandlerFactory>> {
+  type Endpoint = { protocol: string; hostname: string; port?: number };
+  const endpoint = async (client: { config: { endpoint?: unknown } }) => {
+    const e = await (client.config.endpoint as () => Promise<Endpoint>)();
+    return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ""}`;
+  };
+  const fixed = (handler: AnyHandler) => () => handler;
   return {
-    ingest: (async (event: APIGatewayProxyEvent) => {
-      const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-      try {
-        await sqs.send(
+    ingest: ({ environment, clients }: FunctionSetup) =>
+      (async (event: APIGatewayProxyEvent) => {
+        await clients.sqs.send(
           new SendMessageCommand({
-            QueueUrl: process.env.EVENTS_QUEUE_URL,
+            QueueUrl: environment.EVENTS_QUEUE_URL,
             MessageBody: event.body ?? "",
           }),
         );
-      } finally {
-        sqs.destroy();
-      }
-      return { statusCode: 202, body: JSON.stringify({ status: "queued" }) };
-    }) as AnyHandler,
-    query: (async () => ({
-      statusCode: 200,
-      body: JSON.stringify({
-        table: process.env.EVENTS_TABLE_NAME,
-        sqs: process.env.AWS_ENDPOINT_URL_SQS,
-        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-        retryBase: process.env.RETRY_BASE_DELAY_SECONDS,
-      }),
-    })) as AnyHandler,
-    process: (async (event: SQSEvent) => {
-      state.records.push(...event.Records);
-      return state.process ? state.process(event) : { batchItemFailures: [] };
-    }) as AnyHandler,
-    dlq: (async () => null) as AnyHandler,
+        return { statusCode: 202, body: JSON.stringify({ status: "queued" }) };
+      }) as AnyHandler,
+    query: ({ environment, clients }: FunctionSetup) =>
+      (async () => ({
+        statusCode: 200,
+        body: JSON.stringify({
+          table: environment.EVENTS_TABLE_NAME,
+          sqs: await endpoint(clients.sqs),
+          dynamodb: await endpoint(clients.dynamodb),
+          // Each function gets its own environment: retry settings are the process function's.
+          retryBase: environment.RETRY_BASE_DELAY_SECONDS ?? "absent",
+          // The runtime leaves process.env alone.
+          processEnv: process.env.EVENTS_TABLE_NAME ?? null,
+        }),
+      })) as AnyHandler,
+    process: ({ environment }: FunctionSetup) => {
+      state.processEnvironment = environment;
+      return (async (event: SQSEvent) => {
+        state.records.push(...event.Records);
+        return state.process ? state.process(event) : { batchItemFailures: [] };
+      }) as AnyHandler;
+    },
+    dlq: fixed((async () => null) as AnyHandler),
     // Any key opens every route (the real authorizer: test/unit/local-auth.test.ts).
-    authorizer: (async () => ({
+    authorizer: fixed((async () => ({
       principalId: "test",
       policyDocument: {
         Version: "2012-10-17",
@@ -75,7 +86,7 @@ function testHandlers(state: TestHandlers): Partial<Record<string, AnyHandler>> 
       },
       context: { tenantId: "local", scopes: "events:write events:read admin", keyId: "test" },
       usageIdentifierKey: "test",
-    })) as AnyHandler,
+    })) as AnyHandler),
   };
 }
 
@@ -119,7 +130,7 @@ const post = (url: string, body: unknown) =>
   });
 
 describe("start-up", () => {
-  it("sets the functions' environment and endpoints before a handler runs", async () => {
+  it("builds each handler from its function's environment and the endpoints' clients", async () => {
     const state: TestHandlers = { records: [] };
     const runtime = await start(state);
     const res = await fetch(`${api(runtime)}/v1/events`, { headers: AUTH });
@@ -127,9 +138,26 @@ describe("start-up", () => {
       table: "eventflow-events",
       sqs: runtime.endpoints.sqs,
       dynamodb: runtime.endpoints.dynamodb,
-      retryBase: "0",
+      retryBase: "absent",
+      processEnv: null,
     });
     expect(runtime.endpoints).toMatchObject({ embeddedSqs: true, embeddedDynamodb: true });
+  });
+
+  it("leaves process.env as it found it, with the real handlers running", async () => {
+    const before = { ...process.env };
+    const runtime = await startRuntime({
+      repoRoot,
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: null,
+      logLevel: "silent",
+      captureOutput: false,
+    });
+    running.push(runtime);
+    const headers = { authorization: `Bearer ${runtime.devKey}` };
+    expect((await fetch(`${api(runtime)}/v1/health`, { headers })).status).toBe(200);
+    expect(process.env).toEqual(before);
   });
 
   it("feeds the process function from the queue, as Lambda's event source would", async () => {
@@ -137,6 +165,8 @@ describe("start-up", () => {
     const runtime = await start(state);
     expect((await post(`${api(runtime)}/v1/events`, { hello: 1 })).status).toBe(202);
     await waitFor(() => state.records.length === 1);
+    // Built from its own environment: the runtime's settings (retryBaseDelaySeconds 0).
+    expect(state.processEnvironment?.RETRY_BASE_DELAY_SECONDS).toBe("0");
     expect(state.records[0]).toMatchObject({
       body: '{"hello":1}',
       eventSource: "aws:sqs",

@@ -20,8 +20,8 @@ let powertools: typeof import("../../lambdas/shared/powertools.js");
 async function load(logLevel: "INFO" | "DEBUG") {
   process.env.POWERTOOLS_LOG_LEVEL = logLevel;
   vi.resetModules();
-  ({ handler: query } = await import("../../lambdas/handlers/query.js"));
-  ({ handler: ingest } = await import("../../lambdas/handlers/ingest.js"));
+  ({ handler: query } = await import("../../lambdas/entry/query.js"));
+  ({ handler: ingest } = await import("../../lambdas/entry/ingest.js"));
   powertools = await import("../../lambdas/shared/powertools.js");
 }
 

@@ -28,9 +28,9 @@ let processBatch: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
   aws = await startTestAws(["ingest", "query", "process"]);
-  ({ handler: ingest } = await import("../../lambdas/handlers/ingest.js"));
-  ({ handler: query } = await import("../../lambdas/handlers/query.js"));
-  ({ handler: processBatch } = await import("../../lambdas/handlers/process.js"));
+  ({ handler: ingest } = await import("../../lambdas/entry/ingest.js"));
+  ({ handler: query } = await import("../../lambdas/entry/query.js"));
+  ({ handler: processBatch } = await import("../../lambdas/entry/process.js"));
 });
 
 afterAll(async () => {

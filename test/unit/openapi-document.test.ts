@@ -27,13 +27,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cloudEventSchema, cloudEventStoredId } from "../../lambdas/domain/cloudevents.js";
 import { incomingEventSchema } from "../../lambdas/domain/event.js";
-import { renderDocsHtml } from "../../lambdas/openapi/docs-html.js";
 import {
   buildOpenApiDocument,
   isDocumented,
   type OpenApiDocument,
-} from "../../lambdas/openapi/document.js";
+} from "../../lambdas/http/openapi-document.js";
 import { type FunctionName, ROUTES } from "../../lib/contracts/functions.js";
+import { renderDocsHtml } from "../../local/console/docs-html.js";
 import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { receiveNow, lambdaContext as sqsContext, sqsEvent, toRecord } from "./process-fixtures.js";
@@ -65,7 +65,10 @@ describe("the OpenAPI document", () => {
     );
     expect(described.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     const undocumented = ROUTES.filter((r) => !isDocumented(r)).map((r) => `${r.method} ${r.path}`);
-    expect(undocumented, "routes without an entry in OPERATIONS (openapi/document.ts)").toEqual([]);
+    expect(
+      undocumented,
+      "routes without an entry in OPERATIONS (lambdas/http/openapi-document.ts)",
+    ).toEqual([]);
     for (const route of ROUTES) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op?.["x-eventflow-function"]).toBe(route.function);
@@ -149,10 +152,10 @@ describe("a client generated from the document", () => {
   beforeAll(async () => {
     aws = await startTestAws(["ingest", "query", "process"]);
     const handlers: Partial<Record<FunctionName, ApiHandler>> = {
-      ingest: (await import("../../lambdas/handlers/ingest.js")).handler,
-      query: (await import("../../lambdas/handlers/query.js")).handler,
+      ingest: (await import("../../lambdas/entry/ingest.js")).handler,
+      query: (await import("../../lambdas/entry/query.js")).handler,
     };
-    const { handler: process } = (await import("../../lambdas/handlers/process.js")) as {
+    const { handler: process } = (await import("../../lambdas/entry/process.js")) as {
       handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
     };
     server = createServer((req, res) => {
@@ -187,7 +190,7 @@ describe("a client generated from the document", () => {
 
   it("is served by the query function at GET /v1/openapi.json", async () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
-    const result = await ((await import("../../lambdas/handlers/query.js")).handler as ApiHandler)(
+    const result = await ((await import("../../lambdas/entry/query.js")).handler as ApiHandler)(
       apiEvent({ path: "/v1/openapi.json" }),
       lambdaContext(),
     );

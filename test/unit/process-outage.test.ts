@@ -27,7 +27,7 @@ beforeAll(async () => {
   queue = { url: aws.resources.queueUrl, arn: aws.resources.queueArn };
   // The handler's clients are created at import: point them at a port nobody listens on.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await closedPort()}`;
-  ({ handler } = await import("../../lambdas/handlers/process.js"));
+  ({ handler } = await import("../../lambdas/entry/process.js"));
 });
 
 afterAll(async () => {

@@ -2,8 +2,9 @@
  * Transient failures of the process handler: the failed records are listed in
  * batchItemFailures (or the whole batch throws when all fail) and each message's
  * visibility is set to its exponential backoff, checked on the emulator queue by when
- * the message becomes receivable again. Failures come from the poison-type fault hook,
- * which fails chosen events the way an outage would, next to events that succeed.
+ * the message becomes receivable again. Failures come from the local runtime's poison-type
+ * fault (local/faults.ts) on the handler's DynamoDB client: DynamoDB's own 500 answer for
+ * writes of chosen events, the way an outage would fail them, next to events that succeed.
  */
 import { FullBatchFailureError } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -17,6 +18,8 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
+import { Faults, InjectedCrash } from "../../local/faults.js";
+import { type AnyHandler, currentInvocation } from "../../local/lambda.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import {
   deliver,
@@ -32,7 +35,9 @@ import {
 } from "./process-fixtures.js";
 
 let aws: TestAws;
-let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let handler: SqsHandler;
+const faults = new Faults();
 // biome-ignore lint/suspicious/noExplicitAny: spy on an overloaded method.
 let addMetric: MockInstance<(...args: any[]) => unknown>;
 let queue: { url: string; arn: string };
@@ -40,16 +45,26 @@ let queue: { url: string; arn: string };
 beforeAll(async () => {
   aws = await startTestAws(["process"], { retryBaseDelaySeconds: 1, retryMaxDelaySeconds: 2 });
   queue = { url: aws.resources.queueUrl, arn: aws.resources.queueArn };
-  process.env.EVENTFLOW_FAULT_POISON_TYPE = "poison";
-  ({ handler } = await import("../../lambdas/handlers/process.js"));
+  faults.update({ poisonType: "poison" });
+  const clients = aws.handlerClients();
+  faults.install(clients.dynamodb);
+  handler = asProcess(await aws.handler<AnyHandler>("process", clients));
   const { metrics } = await import("../../lambdas/shared/powertools.js");
   addMetric = vi.spyOn(metrics, "addMetric");
 });
 
 afterAll(async () => {
-  delete process.env.EVENTFLOW_FAULT_POISON_TYPE;
   await aws?.stop();
 });
+
+/** Runs a handler as the runtime's process function (the faults scope themselves by it). */
+const asProcess =
+  (h: AnyHandler): SqsHandler =>
+  (event, context) =>
+    currentInvocation.run(
+      { function: "process", requestId: context.awsRequestId },
+      async () => (await h(event, context)) as SQSBatchResponse,
+    );
 
 beforeEach(() => {
   addMetric.mockClear();
@@ -136,34 +151,31 @@ describe("process handler: transient failures", () => {
 
 describe("process handler: injected crash after the writes", () => {
   it("throws after storing; the redelivered batch is all duplicates, written once", async () => {
-    process.env.EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE = "1";
-    vi.resetModules();
-    try {
-      const crashing = await import("../../lambdas/handlers/process.js");
-      const { metrics } = await import("../../lambdas/shared/powertools.js");
-      const spy = vi.spyOn(metrics, "addMetric");
-      const tenantId = "crash-tenant";
-      const m = queued({ type: "thing" }, { tenantId });
-      const records = await deliver(aws.sqs, queue, [m]);
+    const crashes = new Faults();
+    crashes.update({ crashAfterWriteRate: 1 });
+    const crashing = asProcess(
+      crashes.crashingAfterWrite((await aws.handler<AnyHandler>("process")) as AnyHandler),
+    );
+    const tenantId = "crash-tenant";
+    const m = queued({ type: "thing" }, { tenantId });
+    const records = await deliver(aws.sqs, queue, [m]);
 
-      await expect(crashing.handler(sqsEvent(records), lambdaContext("process"))).rejects.toThrow(
-        "injected crash",
-      );
-      const first = await getEventItem(aws, tenantId, m.event.id);
-      expect(first?.status).toBe("processed");
-      expect(await statsByType(aws, tenantId)).toEqual({
-        thing: { processed: 1, failed: 0, duplicate: 0 },
-      });
+    await expect(crashing(sqsEvent(records), lambdaContext("process"))).rejects.toThrow(
+      InjectedCrash,
+    );
+    const first = await getEventItem(aws, tenantId, m.event.id);
+    expect(first?.status).toBe("processed");
+    expect(await statsByType(aws, tenantId)).toEqual({
+      thing: { processed: 1, failed: 0, duplicate: 0 },
+    });
 
-      spy.mockClear();
-      await expect(crashing.handler(sqsEvent(records), lambdaContext("process"))).rejects.toThrow(
-        "injected crash",
-      );
-      expect(await getEventItem(aws, tenantId, m.event.id)).toEqual(first);
-      expect(metricTotal(spy, "EventsDuplicate")).toBe(1);
-      expect(metricTotal(spy, "EventsProcessed")).toBe(0);
-    } finally {
-      delete process.env.EVENTFLOW_FAULT_CRASH_AFTER_WRITE_RATE;
-    }
+    addMetric.mockClear();
+    await expect(crashing(sqsEvent(records), lambdaContext("process"))).rejects.toThrow(
+      InjectedCrash,
+    );
+    expect(await getEventItem(aws, tenantId, m.event.id)).toEqual(first);
+    expect(metricTotal(addMetric, "EventsDuplicate")).toBe(1);
+    expect(metricTotal(addMetric, "EventsProcessed")).toBe(0);
+    expect(crashes.counts.crashes).toBe(2);
   });
 });

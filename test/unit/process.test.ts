@@ -41,7 +41,7 @@ let queue: { url: string; arn: string };
 beforeAll(async () => {
   aws = await startTestAws(["process"]);
   queue = { url: aws.resources.queueUrl, arn: aws.resources.queueArn };
-  ({ handler } = await import("../../lambdas/handlers/process.js"));
+  ({ handler } = await import("../../lambdas/entry/process.js"));
   const { metrics } = await import("../../lambdas/shared/powertools.js");
   addMetric = vi.spyOn(metrics, "addMetric");
 });

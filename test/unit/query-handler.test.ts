@@ -71,7 +71,7 @@ beforeAll(async () => {
   for (const e of [...events, otherTenant]) {
     expect(await writer.putIfAbsent(e)).toEqual({ kind: "written" });
   }
-  ({ handler } = await import("../../lambdas/handlers/query.js"));
+  ({ handler } = await import("../../lambdas/entry/query.js"));
 });
 afterAll(() => aws.stop());
 

@@ -19,7 +19,7 @@ let handler: (
 
 beforeAll(async () => {
   aws = await startTestAws(["query"]);
-  ({ handler } = await import("../../lambdas/handlers/query.js"));
+  ({ handler } = await import("../../lambdas/entry/query.js"));
 });
 afterAll(() => aws.stop());
 

@@ -23,6 +23,7 @@ import {
   vi,
 } from "vitest";
 import type { QueuedEvent } from "../../lambdas/domain/event.js";
+import type { HandlerClients } from "../../local/functions.js";
 import { lambdaContext as apiContext, apiEvent, bodyOf } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import {
@@ -46,6 +47,7 @@ let processHandler: SqsHandler;
 let dlqHandler: SqsHandler;
 let replayHandler: ApiHandler;
 let queryHandler: ApiHandler;
+let replayClients: HandlerClients;
 // biome-ignore lint/suspicious/noExplicitAny: spy on an overloaded method.
 let addMetric: MockInstance<(...args: any[]) => unknown>;
 let queue: { url: string; arn: string };
@@ -55,10 +57,11 @@ beforeAll(async () => {
   aws = await startTestAws(["query", "process", "dlq", "replay"]);
   queue = { url: aws.resources.queueUrl, arn: aws.resources.queueArn };
   dlq = { url: aws.resources.dlqUrl, arn: aws.resources.dlqArn };
-  ({ handler: processHandler } = await import("../../lambdas/handlers/process.js"));
-  ({ handler: dlqHandler } = await import("../../lambdas/handlers/dlq.js"));
-  ({ handler: replayHandler } = await import("../../lambdas/handlers/replay.js"));
-  ({ handler: queryHandler } = await import("../../lambdas/handlers/query.js"));
+  ({ handler: processHandler } = await import("../../lambdas/entry/process.js"));
+  ({ handler: dlqHandler } = await import("../../lambdas/entry/dlq.js"));
+  replayClients = aws.handlerClients();
+  replayHandler = await aws.handler("replay", replayClients);
+  ({ handler: queryHandler } = await import("../../lambdas/entry/query.js"));
   const { metrics } = await import("../../lambdas/shared/powertools.js");
   addMetric = vi.spyOn(metrics, "addMetric");
 });
@@ -267,8 +270,7 @@ describe("POST /v1/failed/replay", () => {
     await deadLetter([...paid, ...created, elsewhere]);
     const createdBefore = await Promise.all(created.map((m) => item(tenantId, m.event.id)));
 
-    const { documentClient } = await import("../../lambdas/shared/clients.js");
-    const send = vi.spyOn(documentClient, "send");
+    const send = vi.spyOn(replayClients.documentClient, "send");
     const { status, body } = await replay({ type: "order.paid" }, tenantId);
     const commands = send.mock.calls.map(([c]) => c.constructor.name);
     send.mockRestore();

@@ -4,7 +4,11 @@
  * Every text of the document is HTML-escaped; `code` and **bold** in descriptions are
  * the only markup rendered.
  */
-import type { JsonSchema, OpenApiDocument, OperationObject } from "./document.js";
+import type {
+  JsonSchema,
+  OpenApiDocument,
+  OperationObject,
+} from "../../lambdas/http/openapi-document.js";
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 

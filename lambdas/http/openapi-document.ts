@@ -1,14 +1,13 @@
 /**
  * The OpenAPI 3.1 description of the API, served at GET /v1/openapi.json. Paths come from
  * ROUTES (lib/functions.ts), schemas from the zod schemas the handlers validate with
- * (z.toJSONSchema, JSON Schema 2020-12, OpenAPI 3.1's dialect) and from schemas.ts for
+ * (z.toJSONSchema, JSON Schema 2020-12, OpenAPI 3.1's dialect) and from openapi-schemas.ts for
  * answers. Only prose is written here. A route without an entry in OPERATIONS is still
  * listed (flagged `x-eventflow-undocumented`); a unit test fails on it.
  */
 import { z } from "zod";
 import { type HttpMethod, ROUTES, type Route } from "../../lib/contracts/functions.js";
 import {
-  CE_HEADER_PREFIX,
   CLOUDEVENT_BATCH_MEDIA_TYPE,
   CLOUDEVENT_MEDIA_TYPE,
   cloudEventSchema,
@@ -17,6 +16,7 @@ import { EVENT_ID_PATTERN, incomingEventSchema, LIMITS } from "../domain/event.j
 import { listSchema as failedListSchema } from "../use-cases/failed-events.js";
 import { listSchema, statsSchema } from "../use-cases/query-events.js";
 import { bodySchema as replayBodySchema } from "../use-cases/replay-failed.js";
+import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import {
   batchReceiptSchema,
   batchResultSchema,
@@ -36,7 +36,7 @@ import {
   statsReportSchema,
   storedCloudEventSchema,
   storedEventSchema,
-} from "./schemas.js";
+} from "./openapi-schemas.js";
 
 export const OPENAPI_VERSION = "3.1.0";
 export const API_VERSION = "1.0.0";
