@@ -140,6 +140,48 @@ module.exports = {
       to: { path: "^lambdas/(adapters|handlers|http)/" },
     },
     {
+      name: "adapters-implement-ports",
+      severity: "error",
+      comment:
+        "An adapter (lambdas/adapters/**) imports a use case, a handler or the HTTP layer. " +
+        "Adapters implement ports over DynamoDB, SQS, API Gateway or HTTP; the use cases " +
+        "call them through the ports, so an adapter that reached back into a use case " +
+        "would tie the two together. Mapping a Lambda event to a use case's input is the " +
+        "handler's job.",
+      from: { path: "^lambdas/adapters/" },
+      to: { path: "^lambdas/(use-cases|handlers|http)/" },
+    },
+    {
+      name: "http-no-adapters-or-handlers",
+      severity: "error",
+      comment:
+        "The HTTP layer (lambdas/http/**) imports an adapter or a handler. " +
+        "It decodes requests and encodes responses around the use cases; which store or " +
+        "queue serves them is the wiring's choice (handlers and entry modules).",
+      from: { path: "^lambdas/http/" },
+      to: { path: "^lambdas/(adapters|handlers)/" },
+    },
+    {
+      name: "shared-no-application-layers",
+      severity: "error",
+      comment:
+        "lambdas/shared/** (SDK client factories, Powertools, environment parsing) imports " +
+        "a port, use case, adapter, handler or HTTP module. Every layer may use " +
+        "shared; if shared depended on them, they would all depend on each other.",
+      from: { path: "^lambdas/shared/" },
+      to: { path: "^lambdas/(ports|use-cases|adapters|handlers|http)/" },
+    },
+    {
+      name: "entry-modules-are-leaves",
+      severity: "error",
+      comment:
+        "Product code imports a function's entry module (lambdas/entry/**). An entry module " +
+        "reads the environment and builds clients when it is imported, for Lambda only; " +
+        "code that needs a handler calls its createXHandler factory with its own clients.",
+      from: { path: "^(bin|lib|lambdas|local)/", pathNot: "^lambdas/entry/" },
+      to: { path: "^lambdas/entry/" },
+    },
+    {
       name: "tools-no-local-runtime",
       severity: "error",
       comment:

@@ -2,7 +2,8 @@
  * The pages the local runtime serves beside the API: `/` is the console (static files
  * in local/console/, no build step), `/console/<file>` its assets, `/docs` the OpenAPI
  * document as HTML (local/console/docs-html.ts). None of this is in the stack: on AWS
- * these paths are unknown resources.
+ * these paths are unknown resources. The development key it offers the page:
+ * local/admin-api.ts (GET /_local/dev-key).
  *
  * Files are read from disk on every request and answered with `Cache-Control: no-cache`
  * and an ETag, so a browser revalidates (304) and an edited file shows on reload.
@@ -10,7 +11,7 @@
 import { readFile, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { extname, join } from "node:path";
-import type { GatewayAnswer } from "./api-gateway.js";
+import type { GatewayAnswer } from "./gateway/answers.js";
 
 export const CONSOLE_DIR = join(import.meta.dirname, "console");
 
@@ -97,33 +98,4 @@ function text(status: number, body: string, headers: Record<string, string> = {}
     headers: { "content-type": "text/plain; charset=utf-8", ...headers },
     body,
   };
-}
-
-/** Host names a browser on this machine uses for the runtime. */
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * GET /_local/dev-key: the development key, for the console on this machine. Answered
- * only to a request addressed to a loopback name (a page that rebinds its own DNS name
- * to 127.0.0.1 sends its own Host and gets 403) and never to a cross-site fetch; a
- * cross-origin page cannot read it anyway, as the answer has no CORS headers.
- */
-export function devKeyAnswer(req: IncomingMessage, key: string | undefined): GatewayAnswer {
-  const json = (status: number, body: unknown): GatewayAnswer => ({
-    status,
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
-    body: JSON.stringify(body),
-  });
-  const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-  const site = req.headers["sec-fetch-site"];
-  if (
-    !LOOPBACK_HOSTS.has(host) ||
-    (site !== undefined && site !== "same-origin" && site !== "none")
-  ) {
-    return json(403, {
-      message: "the dev key is only given to pages served by this runtime on localhost",
-    });
-  }
-  if (!key) return json(404, { message: "this runtime has no dev key" });
-  return json(200, { key, tenantId: "local" });
 }

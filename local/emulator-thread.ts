@@ -24,6 +24,7 @@ try {
 }
 reply({
   op: "ready",
+  bound: emulators.bound,
   ...(emulators.sqsEndpoint ? { sqsEndpoint: emulators.sqsEndpoint } : {}),
   ...(emulators.dynamodbEndpoint ? { dynamodbEndpoint: emulators.dynamodbEndpoint } : {}),
 });

@@ -3,6 +3,11 @@
  * on loopback ports. Both speak the real wire protocols, so the handlers use the real
  * AWS SDK clients against them.
  *
+ * Neither has authentication, so both bind the loopback address only (EMULATOR_HOST),
+ * and each bound address is checked after start: a start that ends up listening
+ * anywhere else fails. fauxqs 2.4.1 hard-codes `0.0.0.0` (its `host` option only names
+ * the queue URLs' host): startFauxqsOn rewrites that one listen call.
+ *
  * With `thread: true` they run on a worker thread of this process (its own event loop,
  * so the other core): the handlers' SDK clients talk to them over the same loopback
  * HTTP, and the main thread no longer spends a third of its time inside them
@@ -11,9 +16,10 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, type ListenOptions, Server as NetServer } from "node:net";
 import { Worker } from "node:worker_threads";
 import { startFauxqs } from "fauxqs";
+import { EMULATOR_HOST } from "./listen.js";
 
 const require = createRequire(import.meta.url);
 // dynalite ships CommonJS without type declarations.
@@ -28,6 +34,8 @@ export interface EmulatorOptions {
   dynamodb?: boolean;
   /** Run them on a worker thread (local/emulator-thread.ts) instead of this event loop. */
   thread?: boolean;
+  /** The address they listen on (default EMULATOR_HOST, loopback). */
+  host?: string;
 }
 
 /** When each message of a queue is (or becomes) receivable, in epoch ms. */
@@ -38,9 +46,16 @@ export interface QueueTimeline {
   returnsAt: number[];
 }
 
+/** The address each started emulator is bound to, as its server reports it. */
+export interface BoundAddresses {
+  sqs?: string;
+  dynamodb?: string;
+}
+
 export interface Emulators {
   sqsEndpoint?: string;
   dynamodbEndpoint?: string;
+  bound: BoundAddresses;
   /** Embedded SQS only: a non-destructive look at a queue (undefined if unknown). */
   inspectQueue?(name: string): Promise<QueueTimeline | undefined>;
   stop(): Promise<void>;
@@ -48,9 +63,10 @@ export interface Emulators {
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   if (options.thread) return startEmulatorThread(options);
-  const { dataDir, sqs = true, dynamodb = true } = options;
+  const { dataDir, sqs = true, dynamodb = true, host = EMULATOR_HOST } = options;
   const stops: (() => Promise<void>)[] = [];
   const result: Emulators = {
+    bound: {},
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
     },
@@ -63,20 +79,26 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
         deleteTableMs: 0,
         updateTableMs: 0,
       });
-      server.listen(0, "127.0.0.1");
+      server.listen(0, host);
       await once(server, "listening");
-      const { port } = server.address() as AddressInfo;
-      result.dynamodbEndpoint = `http://127.0.0.1:${port}`;
       stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const { port, address } = server.address() as AddressInfo;
+      result.bound.dynamodb = address;
+      checkBound("the embedded DynamoDB (dynalite)", address, host);
+      result.dynamodbEndpoint = `http://${urlHost(host)}:${port}`;
     }
     if (sqs) {
       if (dataDir) await patchFauxqsPersistence();
-      const server = await startFauxqs({
+      const server = await startFauxqsOn(host, {
         port: 0,
         logger: false,
         ...(dataDir ? { dataDir: `${dataDir}/sqs` } : {}),
       });
-      result.sqsEndpoint = `http://127.0.0.1:${server.port}`;
+      stops.push(() => server.stop());
+      const address = new URL(server.address).hostname.replace(/^\[|\]$/g, "");
+      result.bound.sqs = address;
+      checkBound("the embedded SQS (fauxqs)", address, host);
+      result.sqsEndpoint = `http://${urlHost(host)}:${server.port}`;
       result.inspectQueue = async (name) => {
         const q = server.inspectQueue(name);
         if (!q) return undefined;
@@ -88,7 +110,6 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
           ],
         };
       };
-      stops.push(() => server.stop());
     }
   } catch (error) {
     await result.stop();
@@ -97,12 +118,48 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   return result;
 }
 
+const urlHost = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+/** An emulator bound anywhere but where it was asked is stopped, and start-up fails. */
+function checkBound(name: string, bound: string, host: string): void {
+  if (bound !== host) {
+    throw new Error(`${name} is listening on ${bound}, not on ${host}; refusing to start`);
+  }
+}
+
+/**
+ * startFauxqs, listening on `host`: fauxqs 2.4.1 always asks Fastify for `0.0.0.0`. For
+ * the duration of the call, the first listen with that host is given `host` instead
+ * (the override then removes itself). The caller checks the bound address, so a fauxqs
+ * that listens some other way fails loudly instead of silently binding every interface.
+ */
+async function startFauxqsOn(
+  host: string,
+  options: Parameters<typeof startFauxqs>[0],
+): ReturnType<typeof startFauxqs> {
+  const proto = NetServer.prototype as { listen: (...args: unknown[]) => unknown };
+  const original = proto.listen;
+  proto.listen = function (this: NetServer, ...args: unknown[]) {
+    const first = args[0] as ListenOptions | undefined;
+    if (first && typeof first === "object" && first.host === "0.0.0.0") {
+      proto.listen = original;
+      args[0] = { ...first, host };
+    }
+    return original.apply(this, args);
+  };
+  try {
+    return await startFauxqs(options);
+  } finally {
+    proto.listen = original;
+  }
+}
+
 /** Messages between startEmulatorThread and local/emulator-thread.ts. */
 export type ThreadRequest =
   | { op: "inspect"; id: number; name: string }
   | { op: "stop"; id: number };
 export type ThreadReply =
-  | { op: "ready"; sqsEndpoint?: string; dynamodbEndpoint?: string }
+  | { op: "ready"; sqsEndpoint?: string; dynamodbEndpoint?: string; bound: BoundAddresses }
   | { op: "failed"; message: string }
   | { op: "done"; id: number; result?: QueueTimeline };
 
@@ -158,6 +215,7 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
   }
   started = true;
   return {
+    bound: first.bound,
     ...(first.sqsEndpoint ? { sqsEndpoint: first.sqsEndpoint } : {}),
     ...(first.dynamodbEndpoint ? { dynamodbEndpoint: first.dynamodbEndpoint } : {}),
     ...(first.sqsEndpoint

@@ -6,15 +6,16 @@
  *   otherwise (first start, --reset, --memory) a key for tenant `local` with every scope
  *   is created, written to `<data-dir>/dev-key` (mode 600) and printed.
  * - `<data-dir>/runtime.json` holds the pid, the API URL and the DynamoDB endpoint and keys
- *   table name while the runtime runs; it is removed at shutdown.
+ *   table name while the runtime runs (mode 600); it is removed at shutdown.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { hashApiKey, keyState, parseApiKey } from "../lambdas/domain/api-keys.js";
 import type { KeyStore, UsagePlans } from "../lambdas/ports/api-keys.js";
 import { createKey } from "../lambdas/use-cases/manage-keys.js";
 import { SCOPES } from "../lib/contracts/functions.js";
+import { writePrivateFile } from "./data-dir.js";
 
 export const DEV_TENANT = "local";
 export const DEV_KEY_FILE = "dev-key";
@@ -48,10 +49,7 @@ export async function ensureDevKey(store: KeyStore, dataDir: string | null): Pro
     { tenantId: DEV_TENANT, scopes: SCOPES, name: "local development key" },
     { store, usage: localUsagePlans, now: () => new Date() },
   );
-  if (file) {
-    writeFileSync(file, `${key}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-  }
+  if (file) writePrivateFile(file, `${key}\n`);
   return { key, ...(file ? { file } : {}), created: true };
 }
 
@@ -67,7 +65,7 @@ export interface RuntimeInfo {
 
 export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): () => void {
   const file = join(dataDir, RUNTIME_INFO_FILE);
-  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+  writePrivateFile(file, `${JSON.stringify(info, null, 2)}\n`);
   return () => rmSync(file, { force: true });
 }
 

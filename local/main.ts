@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local runtime's entry point. Parses flags, starts the runtime,
- * prints where everything is, and shuts down gracefully on SIGINT/SIGTERM.
+ * prints where everything is, and shuts down gracefully on SIGINT/SIGTERM
+ * (local/signals.ts).
  */
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +9,10 @@ import { SettingsError } from "../lib/config.js";
 import { API_PREFIX } from "../lib/contracts/functions.js";
 import { CliError, helpText, parseCli } from "./cli.js";
 import { API_KEY_VARIABLE } from "./keys.js";
+import { isLoopbackAddress } from "./listen.js";
 import { createLogger, rawStdout } from "./log.js";
 import { type Runtime, RuntimeStartError, startRuntime } from "./runtime.js";
+import { DUPLICATE_SIGNAL_WINDOW_MS, signalPolicy } from "./signals.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -40,6 +43,9 @@ async function main(): Promise<void> {
     rawStdout.write(helpText());
     return;
   }
+  // Whatever the runtime and its emulators create (the data folder's SQLite and LevelDB
+  // files included) is the user's alone: 0600 files, 0700 folders (local/data-dir.ts).
+  process.umask(0o077);
   const color = !cli.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const log = createLogger({ json: cli.json, level: cli.logLevel, color });
 
@@ -64,6 +70,11 @@ async function main(): Promise<void> {
     fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  if (!isLoopbackAddress(runtime.boundAddress)) {
+    process.stderr.write(
+      `eventflow: WARNING: listening on ${runtime.boundAddress} (--host ${cli.host}), not loopback: other machines can reach the API, the console and /_local/status. The dev key and /_local/ changes are refused to them; the emulators stay on 127.0.0.1.\n`,
+    );
+  }
   const where = runtime.dataDir
     ? relative(process.cwd(), runtime.dataDir) || runtime.dataDir
     : "memory (nothing is kept)";
@@ -113,28 +124,30 @@ async function main(): Promise<void> {
       `    curl -sS -H "Authorization: Bearer $${API_KEY_VARIABLE}" ${runtime.url}${API_PREFIX}/events/<id from the answer>`,
       "    npm run keys -- create --tenant <tenant> --scopes events:write   (more keys)",
       "",
-      "  Ctrl-C stops (drains the queues first; twice exits at once).",
+      "  Ctrl-C stops (drains the queues first; again after a second exits at once).",
       "",
     ];
     rawStdout.write(`${lines.join("\n")}\n`);
   }
 
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+  const onSignal = signalPolicy({
+    onShutdown: (signal) => {
+      log.info(`${signal} received`);
+      runtime
+        .shutdown({ drain: true })
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          process.stderr.write(`eventflow: shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        });
+    },
+    onDuplicate: (signal) =>
+      log.info(`${signal} again within ${DUPLICATE_SIGNAL_WINDOW_MS} ms: a copy, still draining`),
+    onForce: (signal) => {
       process.stderr.write(`eventflow: ${signal} again: exiting without draining\n`);
       process.exit(130);
-    }
-    stopping = true;
-    log.info(`${signal} received`);
-    runtime
-      .shutdown({ drain: true })
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        process.stderr.write(`eventflow: shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      });
-  };
+    },
+  });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }

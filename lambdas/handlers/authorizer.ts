@@ -22,6 +22,7 @@ import type {
   Context,
 } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
+import { headerValue } from "../../lib/contracts/http.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbKeyStore } from "../adapters/dynamodb-key-store.js";
 import { accessPolicy } from "../domain/access-policy.js";
@@ -59,10 +60,7 @@ export type AuthorizerResult = APIGatewayAuthorizerResult & {
 };
 
 function authorizationHeader(event: APIGatewayRequestAuthorizerEvent): string | undefined {
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (name.toLowerCase() === "authorization" && value) return value;
-  }
-  return undefined;
+  return headerValue(event.headers, "authorization") || undefined;
 }
 
 export function createAuthorizerHandler({ keys }: AuthorizerDeps) {

@@ -13,13 +13,13 @@ import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
-import { toQueueMessage } from "../adapters/sqs-record.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { DeadLetterBatch } from "../use-cases/record-dead-event.js";
+import { toQueueMessage } from "./sqs-record.js";
 
 export interface DlqDeps {
   writer: EventWriter;

@@ -13,6 +13,7 @@ import { corsResponseHeaders } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES, scopeAllows } from "../../lib/contracts/functions.js";
 import { INTERNAL_ERROR_MESSAGE } from "../../lib/contracts/gateway.js";
+import { headerValue, matchPath } from "../../lib/contracts/http.js";
 import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import { TENANT_ID_PATTERN } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
@@ -79,11 +80,7 @@ export function httpError(
 
 /** Header lookup, case-insensitive (API Gateway keeps the client's spelling). */
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
+  return headerValue(event.headers, name);
 }
 
 /** Printable ASCII without spaces: safe in a header, a log line and a message attribute. */
@@ -276,16 +273,8 @@ export function matchRoute<R extends RouteSpec>(
   const path = withoutTrailingSlashes(event.path ?? "");
   const candidates = routes.flatMap((route) => {
     if (event.resource === route.path) return [{ route, params: event.pathParameters ?? {} }];
-    const names: string[] = [];
-    const pattern = route.path
-      .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
-      .replace(/\{(\w+)\}/g, (_, n) => {
-        names.push(n);
-        return "([^/]+)";
-      });
-    const m = new RegExp(`^${pattern}$`).exec(path);
-    if (!m) return [];
-    return [{ route, params: Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? ""])) }];
+    const params = matchPath(route.path, path);
+    return params ? [{ route, params }] : [];
   });
   if (candidates.length === 0) return { kind: "not_found" };
   const hit = candidates.find((c) => c.route.method === event.httpMethod);

@@ -9,14 +9,12 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Route } from "../../lib/contracts/functions.js";
 import { GATEWAY_ANSWERS, INTERNAL_ERROR_MESSAGE } from "../../lib/contracts/gateway.js";
-import {
-  ApiGateway,
-  buildProxyEvent,
-  mapProxyResult,
-  Router,
-  TokenBucket,
-  writeAnswer,
-} from "../../local/api-gateway.js";
+import { writeAnswer } from "../../local/gateway/answers.js";
+import { ApiGateway } from "../../local/gateway/api-gateway.js";
+import { buildProxyEvent } from "../../local/gateway/proxy-event.js";
+import { mapProxyResult } from "../../local/gateway/proxy-result.js";
+import { Router } from "../../local/gateway/router.js";
+import { TokenBucket } from "../../local/gateway/token-bucket.js";
 import { type AnyHandler, invokeFunction } from "../../local/lambda.js";
 import { silentLogger } from "../../local/log.js";
 

@@ -10,8 +10,11 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws
 import { afterEach, describe, expect, it } from "vitest";
 import { accessPolicy } from "../../lambdas/domain/access-policy.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
-import { ApiGateway, writeAnswer } from "../../local/api-gateway.js";
-import { allows, arnMatches, LocalAuthorizer, TenantBucket } from "../../local/auth.js";
+import { writeAnswer } from "../../local/gateway/answers.js";
+import { ApiGateway } from "../../local/gateway/api-gateway.js";
+import { LocalAuthorizer } from "../../local/gateway/authorizer.js";
+import { allows, arnMatches } from "../../local/gateway/policy.js";
+import { TenantBucket } from "../../local/gateway/usage-plan.js";
 import type { InvokeOutcome } from "../../local/lambda.js";
 import { silentLogger } from "../../local/log.js";
 

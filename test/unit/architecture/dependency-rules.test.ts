@@ -80,6 +80,12 @@ const WRONG: [from: string, to: string, rule: string][] = [
   ["lambdas/ports/wrong-adapter.ts", "../adapters/store.js", "ports-only-domain-and-contracts"],
   ["lambdas/use-cases/wrong-adapter.ts", "../adapters/store.js", "use-cases-no-adapters"],
   ["lambdas/use-cases/wrong-handler.ts", "../handlers/ingest.js", "use-cases-no-adapters"],
+  ["lambdas/adapters/wrong-use-case.ts", "../use-cases/ingest.js", "adapters-implement-ports"],
+  ["lambdas/http/wrong-adapter.ts", "../adapters/store.js", "http-no-adapters-or-handlers"],
+  ["lambdas/http/wrong-handler.ts", "../handlers/ingest.js", "http-no-adapters-or-handlers"],
+  ["lambdas/shared/wrong-use-case.ts", "../use-cases/ingest.js", "shared-no-application-layers"],
+  ["local/wrong-entry.ts", "../lambdas/entry/ingest.js", "entry-modules-are-leaves"],
+  ["lambdas/handlers/wrong-entry.ts", "../entry/ingest.js", "entry-modules-are-leaves"],
   ["bin/wrong-local.ts", "../local/runtime.js", "tools-no-local-runtime"],
   ["local/wrong-test.ts", "../test/support/helper.js", "product-no-test-code"],
   ["local/cycle-a.ts", "./cycle-b.js", "no-circular"],
@@ -100,6 +106,10 @@ const ALLOWED: [from: string, to: string][] = [
   ["lambdas/handlers/ingest.ts", "../use-cases/ingest.js"],
   ["lambdas/handlers/ingest.ts", "../adapters/store.js"],
   ["lambdas/shared/powertools.ts", "@aws-lambda-powertools/logger"],
+  ["lambdas/http/ingest-request.ts", "../use-cases/ingest.js"],
+  ["lambdas/http/ingest-request.ts", "../shared/http.js"],
+  ["lambdas/entry/ingest.ts", "../handlers/ingest.js"],
+  ["lambdas/entry/ingest.ts", "../shared/clients.js"],
   ["lib/constructs/api.ts", "aws-cdk-lib"],
   ["lib/constructs/api.ts", "../contracts/functions.js"],
   ["lib/eventflow-stack.ts", "./constructs/api.js"],
@@ -110,6 +120,7 @@ const ALLOWED: [from: string, to: string][] = [
   ["load-testing/bench/cold.ts", "../../lib/constructs/api.js"],
   ["load-testing/bench/cold.ts", "../../test/support/helper.js"],
   ["test/support/helper.ts", "../../local/runtime.js"],
+  ["test/unit/ingest.test.ts", "../../lambdas/entry/ingest.js"],
 ];
 
 /** Writes a tree whose files import what `imports` says; every imported project file exists. */

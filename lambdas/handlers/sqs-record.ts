@@ -1,4 +1,4 @@
-/** Lambda's SQS record -> the use cases' QueueMessage. */
+/** Lambda's SQS record -> the use cases' QueueMessage (the process and dlq handlers' edge). */
 import type { SQSRecord } from "aws-lambda";
 import { CORRELATION_ATTRIBUTE } from "../../lib/contracts/observability.js";
 import type { QueueMessage } from "../use-cases/process-batch.js";

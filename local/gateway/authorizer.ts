@@ -11,28 +11,24 @@
  *   each key gets a token bucket (tenantRateLimit, tenantBurstLimit) and a count per UTC
  *   day (tenantQuotaPerDay): 429 with Retry-After when either is spent.
  *
- * Answers use the stack's gateway responses (lib/gateway-auth.ts).
+ * Answers use the stack's gateway responses (lib/contracts/gateway.ts). The usage plan's
+ * buckets: local/gateway/usage-plan.ts; the policy check: local/gateway/policy.ts.
  */
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
-  errorEnvelope,
   INTERNAL_ERROR_MESSAGE,
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
-} from "../lib/contracts/gateway.js";
-import type { GatewayAnswer } from "./api-gateway.js";
-import type { InvokeOutcome } from "./lambda.js";
-import type { RuntimeLogger } from "./log.js";
-
-export interface TenantLimits {
-  rateLimit: number;
-  burstLimit: number;
-  /** Requests per UTC day; 0 = no quota. */
-  quotaPerDay: number;
-}
+} from "../../lib/contracts/gateway.js";
+import { headerValue } from "../../lib/contracts/http.js";
+import type { InvokeOutcome } from "../lambda.js";
+import type { RuntimeLogger } from "../log.js";
+import { authAnswer, type GatewayAnswer } from "./answers.js";
+import { allows, type Statement } from "./policy.js";
+import { TenantBucket, type TenantLimits } from "./usage-plan.js";
 
 export interface LocalAuthOptions {
   /** Invokes the authorizer function with a REQUEST authorizer event. */
@@ -41,12 +37,6 @@ export interface LocalAuthOptions {
   limits: TenantLimits;
   logger: RuntimeLogger;
   now?: () => number;
-}
-
-interface Statement {
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: string | string[];
 }
 
 interface AuthorizerAnswer {
@@ -64,19 +54,6 @@ export type AuthDecision =
       usageKey: string;
     }
   | { kind: "refuse"; answer: (requestId: string) => GatewayAnswer };
-
-/** An answer the gateway makes itself, in the error envelope (lib/gateway-auth.ts). */
-export function authAnswer(
-  answer: AuthAnswer,
-  requestId: string,
-  headers: Record<string, string> = {},
-): GatewayAnswer {
-  return {
-    status: answer.status,
-    headers: { "content-type": "application/json", ...headers },
-    body: errorEnvelope(answer, requestId),
-  };
-}
 
 const refuse = (
   answer: AuthAnswer,
@@ -114,8 +91,8 @@ export class LocalAuthorizer {
 
   /** `event` is the proxy event the integration will get; its methodArn is derived. */
   async check(event: APIGatewayProxyEvent, methodArn: string): Promise<AuthDecision> {
-    const header = headerValue(event, "authorization");
-    if (!header) {
+    const header = headerValue(event.headers, "authorization");
+    if (!header?.trim()) {
       return refuse(
         AUTH_ANSWERS.unauthorized,
         { "www-authenticate": WWW_AUTHENTICATE },
@@ -188,45 +165,6 @@ export class LocalAuthorizer {
   }
 }
 
-/** A usage plan's limits for one key: token bucket plus a count per UTC day. */
-export class TenantBucket {
-  private tokens: number;
-  private last: number;
-  private day = "";
-  private used = 0;
-
-  constructor(
-    private readonly limits: TenantLimits,
-    now: number,
-  ) {
-    this.tokens = limits.burstLimit;
-    this.last = now;
-  }
-
-  take(now: number): "ok" | "throttled" | "quota" {
-    const { rateLimit, burstLimit, quotaPerDay } = this.limits;
-    this.tokens = Math.min(burstLimit, this.tokens + ((now - this.last) / 1000) * rateLimit);
-    this.last = now;
-    const day = new Date(now).toISOString().slice(0, 10);
-    if (day !== this.day) {
-      this.day = day;
-      this.used = 0;
-    }
-    if (quotaPerDay > 0 && this.used >= quotaPerDay) return "quota";
-    if (this.tokens < 1) return "throttled";
-    this.tokens -= 1;
-    this.used += 1;
-    return "ok";
-  }
-}
-
-function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === name && value?.trim()) return value;
-  }
-  return undefined;
-}
-
 /** The REQUEST authorizer event API Gateway sends (REST API, payload of a proxy request). */
 export function authorizerEvent(
   event: APIGatewayProxyEvent,
@@ -270,27 +208,4 @@ function parseAnswer(result: unknown): AuthorizerAnswer | undefined {
       ? { usageIdentifierKey: r.usageIdentifierKey }
       : {}),
   };
-}
-
-/** IAM evaluation of execute-api:Invoke: an explicit Deny wins, else some Allow must match. */
-export function allows(statements: Statement[], methodArn: string): boolean {
-  const matching = (effect: Statement["Effect"]) =>
-    statements.some(
-      (s) =>
-        s.Effect === effect &&
-        [s.Action]
-          .flat()
-          .some((a) => a === "execute-api:Invoke" || a === "execute-api:*" || a === "*") &&
-        [s.Resource].flat().some((r) => arnMatches(r, methodArn)),
-    );
-  return !matching("Deny") && matching("Allow");
-}
-
-/** IAM wildcards: `*` any run of characters, `?` one character. */
-export function arnMatches(pattern: string, arn: string): boolean {
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${regex}$`).test(arn);
 }

@@ -1,0 +1,82 @@
+/**
+ * The stack's two SQS event source mappings, locally: the events queue to the process
+ * function (batch size, batching window, MaximumConcurrency from the settings) and the
+ * DLQ to the dlq function. Each mapping is an SqsPoller (local/sqs-poller.ts).
+ */
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
+import type { EventFlowSettings } from "../lib/config.js";
+import { DLQ_MAX_CONCURRENCY } from "../lib/contracts/functions.js";
+import type { InvokeOutcome } from "./lambda.js";
+import type { RuntimeLogger } from "./log.js";
+import type { LocalResources } from "./resources.js";
+import { SqsPoller } from "./sqs-poller.js";
+
+export interface EventSourceOptions {
+  sqs: SQSClient;
+  resources: LocalResources;
+  settings: EventFlowSettings;
+  region: string;
+  invokeProcess: (event: SQSEvent) => Promise<InvokeOutcome>;
+  invokeDlq: (event: SQSEvent) => Promise<InvokeOutcome>;
+  logger: RuntimeLogger;
+}
+
+export interface EventSources {
+  process: SqsPoller;
+  dlq: SqsPoller;
+  idle(): boolean;
+  /**
+   * Stops polling and waits for the batches in flight, until `deadline` at the latest
+   * (an abandoned batch returns after its visibility timeout).
+   */
+  stop(deadline: number): Promise<void>;
+}
+
+export function startEventSources(options: EventSourceOptions): EventSources {
+  const { sqs, resources, settings, region, logger } = options;
+  const processPoller = new SqsPoller({
+    name: "process",
+    sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    region,
+    batchSize: settings.processBatchSize,
+    maxBatchingWindowSeconds: settings.processMaxBatchingWindowSeconds,
+    maxConcurrency: settings.processMaxConcurrency,
+    logger,
+    invoke: options.invokeProcess,
+  });
+  const dlqPoller = new SqsPoller({
+    name: "dlq",
+    sqs,
+    queueUrl: resources.dlqUrl,
+    queueArn: resources.dlqArn,
+    region,
+    batchSize: settings.dlqBatchSize,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: DLQ_MAX_CONCURRENCY,
+    deadLetterSourceArn: resources.queueArn,
+    logger,
+    invoke: options.invokeDlq,
+  });
+  processPoller.start();
+  dlqPoller.start();
+  return {
+    process: processPoller,
+    dlq: dlqPoller,
+    idle: () => processPoller.idle && dlqPoller.idle,
+    stop: async (deadline) => {
+      // In-flight batches end by their function timeout at the latest.
+      const grace = Math.max(1_000, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([processPoller.stop(), dlqPoller.stop()]),
+        new Promise((r) => {
+          timer = setTimeout(r, grace);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
