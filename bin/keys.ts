@@ -11,14 +11,11 @@
  *   npm run keys -- list --tenant acme --stack-outputs cdk-outputs.json
  */
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ApiGatewayUsagePlans } from "../lambdas/adapters/apigateway-usage-plans.js";
-import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
+import { localUsagePlans } from "../lambdas/adapters/local-usage-plans.js";
 import { SCOPES } from "../lambdas/domain/api-keys.js";
 import type { KeyStore, UsagePlans } from "../lambdas/ports/api-keys.js";
 import {
@@ -31,18 +28,28 @@ import {
   revokeKey,
   rotateKey,
 } from "../lambdas/use-cases/manage-keys.js";
-import { API_KEY_VARIABLE, localUsagePlans, readRuntimeInfo } from "../local/keys.js";
-import { DEFAULT_KEYS_TABLE_NAME } from "../local/resources.js";
+import { resolveSettings } from "../lib/config.js";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
+import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { type AuthorizerCache, stageAuthorizerCache } from "./tools/authorizer-cache.js";
+import { type AwsClients, defaultClients, keyStoreOn, localDynamoDb } from "./tools/aws.js";
+import { durationSecondsOption } from "./tools/durations.js";
+import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
+import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
+import { UsageError } from "./tools/usage-error.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const API_KEY_VARIABLE = LOCAL_RUNTIME.apiKeyVariable;
+const DEFAULT_KEYS_TABLE_NAME = LOCAL_RUNTIME.keysTableName;
+const CACHE_NOTE = `answers the API cached for it keep working up to authorizerCacheSeconds (${resolveSettings().authorizerCacheSeconds} s by default)`;
 
 const USAGE = `Usage: npm run keys -- <command> --tenant <tenant> [options]
 
 Commands:
   create --scopes S [--name N]   a new key for the tenant; printed once, only its hash is kept
   list                           the tenant's keys: prefix, scopes, state (never a secret)
-  revoke --key K                 stops the key at once (answers the API cached before keep
-                                 working up to authorizerCacheSeconds, 300 s by default)
+  revoke --key K                 stops the key; on a deployed stack also flushes the API
+                                 stage's authorizer cache, so it stops at once (locally
+                                 cached answers last up to authorizerCacheSeconds)
   rotate --key K [--grace D]     a new key with the same scopes and name; the old one works
                                  for the grace period (default 24h; 0 revokes it now)
 
@@ -59,7 +66,8 @@ Where (default: the local runtime started with npm start):
   --endpoint URL        a DynamoDB endpoint instead, e.g. a --memory runtime's (its ready line's
                         "dynamodb"); --keys-table names the table (default ${DEFAULT_KEYS_TABLE_NAME})
   --stack-outputs F     a deployed stack: the file of cdk deploy --outputs-file F (KeysTableName,
-                        UsagePlanId, ApiUrl); credentials and region from the AWS environment
+                        UsagePlanId, ApiUrl, RestApiId, ApiStageName); credentials and region
+                        from the AWS environment
   --stack NAME          the stack in F when it holds several
 
   --json                machine-readable output
@@ -91,13 +99,16 @@ const defaultIo: Io = {
   },
 };
 
-class UsageError extends Error {}
-
 /** Where the keys live, and how a new tenant gets its usage plan key. */
 export interface Target {
   store: KeyStore;
   usage: UsagePlans;
   describe: string;
+  /**
+   * The API stage's authorizer cache (a deployed stack), flushed after a revoke or rotate;
+   * a string says why there is none to flush.
+   */
+  authorizerCache: AuthorizerCache | string;
   close(): void;
 }
 
@@ -147,7 +158,8 @@ export async function main(
         throw new UsageError(`--${flag} does not apply to ${command}`);
       }
     }
-    const grace = command === "rotate" ? durationSeconds(values.grace ?? "24h") : 0;
+    const grace =
+      command === "rotate" ? durationSecondsOption("--grace", values.grace ?? "24h") : 0;
     if (command === "create") need("scopes");
     if (command === "revoke" || command === "rotate") need("key");
 
@@ -184,13 +196,8 @@ export async function main(
       case "revoke": {
         const view = await revokeKey(tenantId, need("key"), deps);
         if (json) print(view);
-        else {
-          io.out(`Revoked ${view.prefix} (tenant ${tenantId}).`);
-          io.out(
-            "Answers the API already cached for it keep working up to authorizerCacheSeconds (300 s by default).",
-          );
-        }
-        return 0;
+        else io.out(`Revoked ${view.prefix} (tenant ${tenantId}).`);
+        return await flushCache(target, io, json, `${view.prefix} is revoked`);
       }
       default: {
         const { created, old } = await rotateKey(tenantId, need("key"), grace, deps);
@@ -203,7 +210,7 @@ export async function main(
               : `The old key ${old.prefix} keeps working until ${old.expiresAt}, then stops.`,
           );
         }
-        return 0;
+        return await flushCache(target, io, json, `${old.prefix} is rotated`);
       }
     }
   } catch (error) {
@@ -250,14 +257,30 @@ const parse = (argv: string[]) =>
     }
   })();
 
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 } as const;
-
-function durationSeconds(value: string): number {
-  if (value === "0") return 0;
-  const m = /^(\d{1,6})(s|m|h|d|w)$/.exec(value);
-  if (!m)
-    throw new UsageError(`--grace must be 0 or a duration such as 30m, 24h, 7d, not "${value}"`);
-  return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+/**
+ * After a revoke or rotate: the gateway's cached answers for the key would let it work on
+ * (a revoked key, or a rotated one past its new expiry) until they end. Notes go to stderr
+ * with --json, so stdout stays one JSON document.
+ */
+async function flushCache(target: Target, io: Io, json: boolean, done: string): Promise<number> {
+  const note = json ? io.err : io.out;
+  const cache = target.authorizerCache;
+  if (typeof cache === "string") {
+    note(`${cache}: ${CACHE_NOTE}.`);
+    return 0;
+  }
+  try {
+    await cache.flush();
+  } catch (error) {
+    io.err(
+      `error: ${done}, but flushing the authorizer cache of ${cache.describe} failed (${error instanceof Error ? error.message : String(error)}): ${CACHE_NOTE}. Retry, or check the apigateway:DELETE permission on the stage's cache/authorizers.`,
+    );
+    return 1;
+  }
+  note(
+    `Flushed the authorizer cache of ${cache.describe}: the change applies to the next request.`,
+  );
+  return 0;
 }
 
 function createdJson(created: CreatedKey, now: Date) {
@@ -310,19 +333,23 @@ function printList(io: Io, tenantId: string, keys: KeyView[]): void {
 }
 
 /** The local runtime (runtime.json or an endpoint), or a deployed stack (outputs file). */
-export function openTarget(options: TargetOptions, io: Io): Target {
+export function openTarget(
+  options: TargetOptions,
+  io: Io,
+  clients: AwsClients = defaultClients,
+): Target {
   const chosen = [options.stackOutputs, options.endpoint, options.dataDir].filter(Boolean);
   if (chosen.length > 1) {
     throw new UsageError("--stack-outputs, --endpoint and --data-dir exclude each other: pick one");
   }
-  if (options.stackOutputs) return stackTarget(options.stackOutputs, options.stack, io);
+  if (options.stackOutputs) return stackTarget(options.stackOutputs, options.stack, io, clients);
   let endpoint = options.endpoint;
   let tableName = options.keysTable ?? DEFAULT_KEYS_TABLE_NAME;
   let region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || "us-east-1";
   let describe = `the DynamoDB at ${endpoint}`;
   if (!endpoint) {
-    const dataDir = resolve(options.dataDir ?? resolve(repoRoot, ".eventflow"));
-    const info = readRuntimeInfo(dataDir);
+    const dataDir = dataDirOf(options.dataDir);
+    const info = readRuntimeInfo(dataDir, io.readFile);
     if (!info || !io.isAlive(info.pid)) {
       throw new UsageError(
         `no local runtime is running on ${dataDir} (start it with npm start; for a --memory runtime pass --endpoint <its "dynamodb" endpoint>; for a deployed stack --stack-outputs <file>)`,
@@ -333,59 +360,34 @@ export function openTarget(options: TargetOptions, io: Io): Target {
     region = info.region;
     describe = `the local runtime at ${info.url}`;
   }
-  // As the runtime does: its credentials when set (DynamoDB Local keys data by them).
-  const credentials =
-    io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
-      ? undefined
-      : { accessKeyId: "local", secretAccessKey: "local" };
-  const dynamodb = new DynamoDBClient({
-    endpoint,
-    region,
-    ...(credentials ? { credentials } : {}),
-  });
+  const dynamodb = localDynamoDb(clients, endpoint, region, io.env);
   return {
-    store: new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), { tableName }),
+    store: keyStoreOn(dynamodb, tableName),
     usage: localUsagePlans,
     describe,
+    authorizerCache: "No API Gateway here (the local runtime does not flush its cache)",
     close: () => dynamodb.destroy(),
   };
 }
 
-function stackTarget(file: string, stack: string | undefined, io: Io): Target {
-  let outputs: Record<string, Record<string, unknown>>;
-  try {
-    outputs = JSON.parse(io.readFile(file)) as Record<string, Record<string, unknown>>;
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : error}`);
-  }
-  const names = Object.keys(outputs ?? {}).filter(
-    (name) => typeof outputs[name]?.KeysTableName === "string",
-  );
-  const stackName = stack ?? (names.length === 1 ? names[0] : undefined);
-  if (!stackName || !names.includes(stackName)) {
-    throw new UsageError(
-      names.length === 0
-        ? `${file} has no stack with a KeysTableName output (deploy this version of the stack first)`
-        : `${file} holds ${names.join(", ")}: pick one with --stack`,
-    );
-  }
-  const out = outputs[stackName] ?? {};
-  const tableName = out.KeysTableName as string;
-  const usagePlanId = out.UsagePlanId;
-  if (typeof usagePlanId !== "string")
-    throw new UsageError(`${file}: ${stackName} has no UsagePlanId output`);
-  const fromUrl =
-    typeof out.ApiUrl === "string"
-      ? /\.execute-api\.([a-z0-9-]+)\./.exec(out.ApiUrl)?.[1]
-      : undefined;
-  const region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || fromUrl;
-  if (!region) throw new UsageError("set AWS_REGION: the outputs do not say the stack's region");
-  const dynamodb = new DynamoDBClient({ region });
-  const apigateway = new APIGatewayClient({ region });
+function stackTarget(file: string, stack: string | undefined, io: Io, clients: AwsClients): Target {
+  const outputs = readStackOutputs(file, io.readFile, [STACK_OUTPUT.keysTableName], stack);
+  const tableName = outputs.get(STACK_OUTPUT.keysTableName);
+  const usagePlanId = outputs.get(STACK_OUTPUT.usagePlanId);
+  const region = stackRegion(outputs, io.env);
+  const { stackName } = outputs;
+  const dynamodb = clients.dynamodb({ region });
+  const apigateway = clients.apigateway({ region });
+  const restApiId = outputs.find(STACK_OUTPUT.restApiId);
+  const stageName = outputs.find(STACK_OUTPUT.apiStageName);
   return {
-    store: new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), { tableName }),
-    usage: new ApiGatewayUsagePlans(apigateway, { usagePlanId, stackName }),
+    store: keyStoreOn(dynamodb, tableName),
+    usage: new ApiGatewayUsagePlans(apigateway as never, { usagePlanId, stackName }),
     describe: `stack ${stackName} (${region})`,
+    authorizerCache:
+      restApiId && stageName
+        ? stageAuthorizerCache(apigateway, restApiId, stageName)
+        : `${file}: ${stackName} has no ${STACK_OUTPUT.restApiId} and ${STACK_OUTPUT.apiStageName} outputs (deployed before this version: redeploy), so its authorizer cache was not flushed`,
     close: () => {
       dynamodb.destroy();
       apigateway.destroy();

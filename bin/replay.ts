@@ -12,11 +12,17 @@
  * API says what is wrong with it (400 with field errors: printed, exit code 2).
  */
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
+import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { relativeToInstant } from "./tools/durations.js";
+import { readDevKey } from "./tools/local-runtime.js";
+import { readStackOutputs } from "./tools/stack-outputs.js";
+import { UsageError } from "./tools/usage-error.js";
 
-export const DEFAULT_URL = "http://localhost:3000";
+export const DEFAULT_URL = LOCAL_RUNTIME.defaultUrl;
 /** The API's cap on events per replay call. */
 const MAX_CHUNK = 1000;
 /** The API's cap on a list page. */
@@ -41,6 +47,7 @@ Options:
   --limit N           --list: rows to show (default 50)
   --url U             API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
+  --stack NAME        the stack in F when it holds several
   --api-key K         an API key with the admin scope (--list: events:read), sent as
                       Authorization: Bearer (default: EVENTFLOW_API_KEY, else the local
                       runtime's .eventflow/dev-key when the URL is the default)
@@ -66,8 +73,6 @@ const defaultIo: Io = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   readFile: (path) => readFileSync(path, "utf8"),
 };
-
-class UsageError extends Error {}
 
 /** A failure already printed; carries the exit code. */
 class Exit extends Error {
@@ -153,7 +158,7 @@ function parseOptions(argv: string[], io: Io): Options | undefined {
     all,
     ...(rate === undefined ? {} : { rate }),
     limit,
-    url: baseUrl(values.url, values["stack-outputs"], io),
+    url: baseUrl(values.url, values["stack-outputs"], values.stack, io),
     ...apiKeyOf(values["api-key"], values.url ?? values["stack-outputs"], io),
   };
 }
@@ -177,6 +182,7 @@ const parse = (argv: string[]) =>
       limit: { type: "string" },
       url: { type: "string" },
       "stack-outputs": { type: "string" },
+      stack: { type: "string" },
       "api-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -189,18 +195,6 @@ function positiveInt(flag: string, value: string): number {
   return Number(value);
 }
 
-const DURATION = /^(\d{1,6})(s|m|h|d|w)$/;
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
-/** `1h` -> the instant one hour before now; anything else is left to the API. */
-export function relativeToInstant(value: string, now: Date): string | undefined {
-  const m = DURATION.exec(value);
-  if (!m) return undefined;
-  return new Date(
-    now.getTime() - Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS],
-  ).toISOString();
-}
-
 /** The key: the flag, EVENTFLOW_API_KEY, or (for the default local URL) the dev key file. */
 function apiKeyOf(
   flag: string | undefined,
@@ -210,33 +204,21 @@ function apiKeyOf(
   const given = flag || io.env.EVENTFLOW_API_KEY;
   if (given) return { apiKey: given };
   if (target || io.env.EVENTFLOW_URL) return {};
-  try {
-    const key = io.readFile(
-      resolve(dirname(fileURLToPath(import.meta.url)), "../.eventflow/dev-key"),
-    );
-    return key.trim() ? { apiKey: key.trim() } : {};
-  } catch {
-    return {};
-  }
+  const key = readDevKey(io.readFile);
+  return key ? { apiKey: key } : {};
 }
 
-function baseUrl(url: string | undefined, outputsFile: string | undefined, io: Io): string {
+function baseUrl(
+  url: string | undefined,
+  outputsFile: string | undefined,
+  stack: string | undefined,
+  io: Io,
+): string {
   let chosen = url;
   if (!chosen && outputsFile) {
-    let outputs: unknown;
-    try {
-      outputs = JSON.parse(io.readFile(outputsFile));
-    } catch (error) {
-      throw new UsageError(
-        `cannot read ${outputsFile}: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-    const stacks = Object.values(outputs && typeof outputs === "object" ? outputs : {});
-    const found = stacks
-      .map((s) => (s && typeof s === "object" ? (s as Record<string, unknown>).ApiUrl : undefined))
-      .find((v) => typeof v === "string");
-    if (typeof found !== "string") throw new UsageError(`${outputsFile} has no ApiUrl output`);
-    chosen = found;
+    chosen = readStackOutputs(outputsFile, io.readFile, [STACK_OUTPUT.apiUrl], stack).get(
+      STACK_OUTPUT.apiUrl,
+    );
   }
   chosen ??= io.env.EVENTFLOW_URL || DEFAULT_URL;
   try {

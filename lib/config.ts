@@ -41,9 +41,12 @@ export const settingsSchema = z
     apiThrottleBurstLimit: intFrom(1, 1_000_000).default(2000),
     /**
      * Seconds API Gateway caches the authorizer's answer per Authorization header value
-     * (0 = ask the authorizer on every request). A revoked key keeps working this long.
+     * (0 = ask the authorizer on every request). `npm run keys -- revoke` and `rotate` flush
+     * a deployed stage's cache; otherwise a revoked key can keep working this long, so the
+     * default is a minute. No cached answer outlives its key's expiresAt (the functions
+     * refuse a key past it, lambdas/shared/http.ts).
      */
-    authorizerCacheSeconds: intFrom(0, 3600).default(300),
+    authorizerCacheSeconds: intFrom(0, 3600).default(60),
     /** Per-tenant requests a second (the usage plan's throttle, applied to each tenant's key). */
     tenantRateLimit: intFrom(1, 1_000_000).default(100),
     tenantBurstLimit: intFrom(1, 1_000_000).default(200),

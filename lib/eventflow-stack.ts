@@ -19,6 +19,7 @@ import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
 import type { FunctionName, ResourceRefs } from "./contracts/functions.js";
+import { STACK_OUTPUT } from "./contracts/stack-outputs.js";
 
 export const DEFAULT_STACK_NAME = "EventFlow";
 /** Context keys outside the settings schema: they shape the app, not the platform. */
@@ -107,26 +108,38 @@ export class EventFlowStack extends Stack {
 
     this.suppressNagFindings();
 
-    new CfnOutput(this, "ApiUrl", {
+    new CfnOutput(this, STACK_OUTPUT.apiUrl, {
       description: "Base URL of the API, stage included, no trailing slash; routes start with /v1",
       value: this.api.url,
     });
-    new CfnOutput(this, "EventsTableName", { value: this.storage.table.tableName });
+    // What `npm run keys -- revoke|rotate` flushes: the stage's authorizer cache.
+    new CfnOutput(this, STACK_OUTPUT.restApiId, {
+      description: "The REST API (npm run keys flushes its stage's authorizer cache)",
+      value: this.api.restApi.restApiId,
+    });
+    new CfnOutput(this, STACK_OUTPUT.apiStageName, {
+      value: this.api.restApi.deploymentStage.stageName,
+    });
+    new CfnOutput(this, STACK_OUTPUT.eventsTableName, { value: this.storage.table.tableName });
     // What `npm run keys -- --stack-outputs <file>` needs to manage keys on this stack.
-    new CfnOutput(this, "KeysTableName", {
+    new CfnOutput(this, STACK_OUTPUT.keysTableName, {
       description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
       value: this.storage.keysTable.tableName,
     });
-    new CfnOutput(this, "UsagePlanId", {
+    new CfnOutput(this, STACK_OUTPUT.usagePlanId, {
       description: "The default per-tenant usage plan each tenant's API Gateway API key joins",
       value: this.api.usagePlan.usagePlanId,
     });
-    new CfnOutput(this, "QueueUrl", { value: this.storage.queue.queueUrl });
-    new CfnOutput(this, "DlqUrl", { value: this.storage.deadLetterQueue.queueUrl });
-    new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
-    new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.alarmTopic.topicArn });
+    new CfnOutput(this, STACK_OUTPUT.queueUrl, { value: this.storage.queue.queueUrl });
+    new CfnOutput(this, STACK_OUTPUT.dlqUrl, { value: this.storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, STACK_OUTPUT.dashboardName, {
+      value: this.monitoring.dashboard.dashboardName,
+    });
+    new CfnOutput(this, STACK_OUTPUT.alarmTopicArn, {
+      value: this.monitoring.alarmTopic.topicArn,
+    });
     if (this.canary) {
-      new CfnOutput(this, "CanaryFunctionName", {
+      new CfnOutput(this, STACK_OUTPUT.canaryFunctionName, {
         description: "The synthetic canary: invoke it for one run now (README#runbook-canary)",
         value: this.canary.canaryFunction.function.functionName,
       });

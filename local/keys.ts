@@ -8,25 +8,22 @@
  * - `<data-dir>/runtime.json` holds the pid, the API URL and the DynamoDB endpoint and keys
  *   table name while the runtime runs (mode 600); it is removed at shutdown.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { localUsagePlans } from "../lambdas/adapters/local-usage-plans.js";
 import { hashApiKey, keyState, parseApiKey } from "../lambdas/domain/api-keys.js";
-import type { KeyStore, UsagePlans } from "../lambdas/ports/api-keys.js";
+import type { KeyStore } from "../lambdas/ports/api-keys.js";
 import { createKey } from "../lambdas/use-cases/manage-keys.js";
 import { SCOPES } from "../lib/contracts/functions.js";
+import { LOCAL_RUNTIME, type RuntimeInfo } from "../lib/contracts/local-runtime.js";
 import { writePrivateFile } from "./data-dir.js";
 
-export const DEV_TENANT = "local";
-export const DEV_KEY_FILE = "dev-key";
-export const RUNTIME_INFO_FILE = "runtime.json";
-/** The variable the printed examples, the README and the load generator read the key from. */
-export const API_KEY_VARIABLE = "EVENTFLOW_API_KEY";
-
-/** Locally a tenant's usage plan key is only what the gateway counts requests by. */
-export const localUsagePlans: UsagePlans = {
-  provision: async () => ({ usageKey: `local-${randomBytes(24).toString("base64url")}` }),
-};
+// The file names and the runtime info's shape are a contract with the tools (bin/).
+export const DEV_TENANT = LOCAL_RUNTIME.devTenant;
+export const DEV_KEY_FILE = LOCAL_RUNTIME.devKeyFile;
+export const RUNTIME_INFO_FILE = LOCAL_RUNTIME.runtimeInfoFile;
+export const API_KEY_VARIABLE = LOCAL_RUNTIME.apiKeyVariable;
+export { localUsagePlans, type RuntimeInfo };
 
 export interface DevKey {
   key: string;
@@ -53,36 +50,8 @@ export async function ensureDevKey(store: KeyStore, dataDir: string | null): Pro
   return { key, ...(file ? { file } : {}), created: true };
 }
 
-/** What `npm run keys` needs to reach a running local runtime. */
-export interface RuntimeInfo {
-  pid: number;
-  url: string;
-  region: string;
-  dynamodbEndpoint: string;
-  keysTableName: string;
-  startedAt: string;
-}
-
 export function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): () => void {
   const file = join(dataDir, RUNTIME_INFO_FILE);
   writePrivateFile(file, `${JSON.stringify(info, null, 2)}\n`);
   return () => rmSync(file, { force: true });
-}
-
-export function readRuntimeInfo(dataDir: string): RuntimeInfo | undefined {
-  const file = join(dataDir, RUNTIME_INFO_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, "utf8")) as Partial<RuntimeInfo>;
-    if (
-      typeof info.pid !== "number" ||
-      typeof info.dynamodbEndpoint !== "string" ||
-      typeof info.keysTableName !== "string"
-    ) {
-      return undefined;
-    }
-    return info as RuntimeInfo;
-  } catch {
-    return undefined;
-  }
 }

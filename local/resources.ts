@@ -25,6 +25,7 @@ import {
   type EventFlowSettings,
   queueVisibilityTimeoutSeconds,
 } from "../lib/config.js";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
 
 export interface ResourceNames {
@@ -35,7 +36,7 @@ export interface ResourceNames {
   keysTableName?: string;
 }
 
-export const DEFAULT_KEYS_TABLE_NAME = "eventflow-keys";
+export const DEFAULT_KEYS_TABLE_NAME = LOCAL_RUNTIME.keysTableName;
 
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   tableName: "eventflow-events",

@@ -2,6 +2,7 @@
  * API keys on DynamoDB (the keys table, lib/config.ts KEYS_TABLE):
  *
  *   key     pk = KEY#<sha256 hex>   keyId, tenantId, scopes, status, createdAt, usageKey...
+ *           (a canary key, id canary...: pk = CANARYKEY#<sha256 hex>, apart for IAM)
  *                                   (purgeAt: epoch seconds, the TTL of a short-lived key)
  *   tenant  pk = TENANT#<tenant>    usageKey, usageKeyId
  *
@@ -16,11 +17,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { KEYS_TABLE } from "../../lib/contracts/tables.js";
-import { type ApiKeyRecord, parseScopes } from "../domain/api-keys.js";
+import { type ApiKeyRecord, isCanaryKeyId, parseScopes } from "../domain/api-keys.js";
 import type { KeyStore, TenantRecord } from "../ports/api-keys.js";
 
-const keyPk = (hash: string) => `KEY#${hash}`;
-const tenantPk = (tenantId: string) => `TENANT#${tenantId}`;
+const keyPk = (hash: string, keyId?: string) =>
+  `${keyId !== undefined && isCanaryKeyId(keyId) ? KEYS_TABLE.canaryKeyPrefix : KEYS_TABLE.keyPrefix}${hash}`;
+const tenantPk = (tenantId: string) => `${KEYS_TABLE.tenantPrefix}${tenantId}`;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === "ConditionalCheckFailedException";
@@ -31,11 +33,11 @@ export class DynamoDbKeyStore implements KeyStore {
     private readonly options: { tableName: string },
   ) {}
 
-  async findByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+  async findByHash(hash: string, keyId?: string): Promise<ApiKeyRecord | undefined> {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.options.tableName,
-        Key: { [KEYS_TABLE.partitionKey]: keyPk(hash) },
+        Key: { [KEYS_TABLE.partitionKey]: keyPk(hash, keyId) },
         // A key revoked or created a moment ago is seen as such.
         ConsistentRead: true,
       }),
@@ -55,7 +57,7 @@ export class DynamoDbKeyStore implements KeyStore {
         Item: {
           ...record,
           ...(purgeAt === undefined ? {} : { [KEYS_TABLE.ttlAttribute]: purgeAt }),
-          [KEYS_TABLE.partitionKey]: keyPk(hash),
+          [KEYS_TABLE.partitionKey]: keyPk(hash, record.keyId),
         },
         ConditionExpression: "attribute_not_exists(#pk)",
         ExpressionAttributeNames: { "#pk": KEYS_TABLE.partitionKey },
@@ -75,20 +77,28 @@ export class DynamoDbKeyStore implements KeyStore {
     const [item] = await this.queryTenant(tenantId, keyId);
     const pk = item?.[KEYS_TABLE.partitionKey];
     if (!item || typeof pk !== "string") return undefined;
-    return { hash: pk.slice("KEY#".length), record: toRecord(item) };
+    const prefix = [KEYS_TABLE.canaryKeyPrefix, KEYS_TABLE.keyPrefix].find((p) => pk.startsWith(p));
+    return { hash: pk.slice(prefix?.length ?? 0), record: toRecord(item) };
   }
 
-  async revoke(tenantId: string, hash: string, at: string): Promise<void> {
-    await this.update(tenantId, hash, "SET #status = :revoked, revokedAt = :at", {
+  async revoke(tenantId: string, hash: string, at: string, keyId?: string): Promise<void> {
+    await this.update(tenantId, keyPk(hash, keyId), "SET #status = :revoked, revokedAt = :at", {
       ":revoked": "revoked",
       ":at": at,
     });
   }
 
-  async expire(tenantId: string, hash: string, at: string): Promise<void> {
-    await this.update(tenantId, hash, "SET expiresAt = :at", { ":at": at }, "#status = :active", {
-      ":active": "active",
-    });
+  async expire(tenantId: string, hash: string, at: string, keyId?: string): Promise<void> {
+    await this.update(
+      tenantId,
+      keyPk(hash, keyId),
+      "SET expiresAt = :at",
+      { ":at": at },
+      "#status = :active",
+      {
+        ":active": "active",
+      },
+    );
   }
 
   async getTenant(tenantId: string): Promise<TenantRecord | undefined> {
@@ -147,7 +157,7 @@ export class DynamoDbKeyStore implements KeyStore {
 
   private async update(
     tenantId: string,
-    hash: string,
+    pk: string,
     expression: string,
     values: Record<string, unknown>,
     condition?: string,
@@ -156,7 +166,7 @@ export class DynamoDbKeyStore implements KeyStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
-        Key: { [KEYS_TABLE.partitionKey]: keyPk(hash) },
+        Key: { [KEYS_TABLE.partitionKey]: pk },
         UpdateExpression: expression,
         // Never creates an item, never touches another tenant's key.
         ConditionExpression: `attribute_exists(#pk) AND tenantId = :tenant${condition ? ` AND ${condition}` : ""}`,

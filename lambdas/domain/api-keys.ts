@@ -16,6 +16,7 @@
  * The lookup is by hash, so no secret is compared in code (no timing side channel).
  */
 import { createHash, randomBytes } from "node:crypto";
+import { CANARY } from "../../lib/contracts/canary.js";
 import { SCOPES, type Scope } from "../../lib/contracts/functions.js";
 import { TENANT_ID_PATTERN } from "./event.js";
 
@@ -63,10 +64,39 @@ export interface GeneratedKey {
   hash: string;
 }
 
-export function generateApiKey(random: (n: number) => Buffer = randomBytes): GeneratedKey {
-  const keyId = base32(random(10));
-  const key = `${KEY_PREFIX}${keyId}_${random(32).toString("base64url")}`;
-  return { key, keyId, hash: hashApiKey(key) };
+/**
+ * A new key. `canary`: a key of the synthetic canary, whose id begins with
+ * CANARY.keyIdPrefix (the rest of the id stays random; the secret carries the strength).
+ * No other key's id does: one that would (1 in 2^30) is drawn again.
+ */
+export function generateApiKey(
+  random: (n: number) => Buffer = randomBytes,
+  options: { canary?: boolean } = {},
+): GeneratedKey {
+  for (;;) {
+    const drawn = base32(random(10));
+    const keyId = options.canary
+      ? `${CANARY.keyIdPrefix}${drawn.slice(CANARY.keyIdPrefix.length)}`
+      : drawn;
+    if (!options.canary && isCanaryKeyId(keyId)) continue;
+    const key = `${KEY_PREFIX}${keyId}_${random(32).toString("base64url")}`;
+    return { key, keyId, hash: hashApiKey(key) };
+  }
+}
+
+/** A key id of the canary's keys (they are stored apart: see CANARY.keyIdPrefix). */
+export const isCanaryKeyId = (keyId: string) => keyId.startsWith(CANARY.keyIdPrefix);
+
+/**
+ * What a canary key may be, whatever its stored item says: the canary's role can write
+ * such items, so their tenant and scopes are not taken from them.
+ */
+export function asCanaryKey(record: ApiKeyRecord): ApiKeyRecord {
+  return {
+    ...record,
+    tenantId: CANARY.tenantId,
+    scopes: record.scopes.filter((s) => CANARY.scopes.includes(s)),
+  };
 }
 
 /** The key id of a well-formed key, else undefined. */

@@ -10,6 +10,8 @@
  * twice, a superseded replay, or a replay of an event that succeeded meanwhile all end
  * as duplicates, never as a second outcome.
  */
+
+import { parseDurationMs } from "./duration.js";
 import {
   type AcceptedEvent,
   type FailureKind,
@@ -49,8 +51,6 @@ export function matchesFilter(event: StoredEvent, filter: FailedFilter): boolean
   return true;
 }
 
-const DURATION = /^(\d{1,6})(s|m|h|d|w)$/;
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -60,14 +60,11 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d
  * compared as a string with stored keys, and "+010000-..." would sort before "2026-...".
  */
 export function parseInstant(value: string, now: Date): string | undefined {
-  const d = DURATION.exec(value);
-  if (d) {
-    const ms = Number(d[1]) * UNIT_MS[d[2] as keyof typeof UNIT_MS];
-    return fourDigitYear(new Date(now.getTime() - ms).toISOString());
-  }
+  const ms = parseDurationMs(value);
+  if (ms !== undefined) return fourDigitYear(new Date(now.getTime() - ms).toISOString());
   if (!RFC3339.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? fourDigitYear(new Date(ms).toISOString()) : undefined;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? fourDigitYear(new Date(at).toISOString()) : undefined;
 }
 
 const fourDigitYear = (iso: string) => (/^\d{4}-/.test(iso) ? iso : undefined);

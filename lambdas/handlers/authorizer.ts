@@ -47,11 +47,17 @@ export function authorizerDeps(
 
 /** The context handlers read from requestContext.authorizer (lambdas/shared/http.ts). */
 export interface AuthorizerContext {
-  [name: string]: string;
+  [name: string]: string | undefined;
   tenantId: string;
   /** Space-separated, as OAuth scopes are. */
   scopes: string;
   keyId: string;
+  /**
+   * The key's expiresAt (a rotated key), when it has one: API Gateway may serve this
+   * answer from its cache past that instant, so the functions refuse the key once it has
+   * passed (lambdas/shared/http.ts), and the local gateway caches no longer than it.
+   */
+  expiresAt?: string;
 }
 
 export type AuthorizerResult = APIGatewayAuthorizerResult & {
@@ -83,7 +89,12 @@ export function createAuthorizerHandler({ keys }: AuthorizerDeps) {
     return {
       principalId: key.keyId,
       policyDocument: accessPolicy(event.methodArn, key.scopes),
-      context: { tenantId: key.tenantId, scopes: key.scopes.join(" "), keyId: key.keyId },
+      context: {
+        tenantId: key.tenantId,
+        scopes: key.scopes.join(" "),
+        keyId: key.keyId,
+        ...(key.expiresAt === undefined ? {} : { expiresAt: key.expiresAt }),
+      },
       usageIdentifierKey: key.usageKey,
     };
   }

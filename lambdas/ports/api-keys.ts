@@ -6,8 +6,11 @@
 import type { ApiKeyRecord } from "../domain/api-keys.js";
 
 export interface KeyLookup {
-  /** The key stored under this SHA-256 hash, whatever its state. */
-  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * The key stored under this SHA-256 hash, whatever its state. `keyId` (the id in the
+   * key) says where it is stored: a canary key's item lives apart (CANARY.keyIdPrefix).
+   */
+  findByHash(hash: string, keyId?: string): Promise<ApiKeyRecord | undefined>;
 }
 
 /** A tenant's entry: its usage plan key, shared by all its API keys. */
@@ -33,10 +36,10 @@ export interface KeyStore extends KeyLookup {
     tenantId: string,
     keyId: string,
   ): Promise<{ hash: string; record: ApiKeyRecord } | undefined>;
-  /** Marks a key revoked (if it is the tenant's). */
-  revoke(tenantId: string, hash: string, at: string): Promise<void>;
+  /** Marks a key revoked (if it is the tenant's); keyId as for findByHash. */
+  revoke(tenantId: string, hash: string, at: string, keyId?: string): Promise<void>;
   /** Sets when a key stops working (if it is the tenant's and not revoked). */
-  expire(tenantId: string, hash: string, at: string): Promise<void>;
+  expire(tenantId: string, hash: string, at: string, keyId?: string): Promise<void>;
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   /** Stores the tenant unless it exists; answers the stored one either way. */
   putTenantIfAbsent(record: TenantRecord): Promise<TenantRecord>;

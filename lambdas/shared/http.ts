@@ -12,7 +12,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { corsResponseHeaders } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES, scopeAllows } from "../../lib/contracts/functions.js";
-import { INTERNAL_ERROR_MESSAGE } from "../../lib/contracts/gateway.js";
+import {
+  AUTH_ANSWERS,
+  INTERNAL_ERROR_MESSAGE,
+  WWW_AUTHENTICATE,
+} from "../../lib/contracts/gateway.js";
 import { headerValue, matchPath } from "../../lib/contracts/http.js";
 import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import { TENANT_ID_PATTERN } from "../domain/event.js";
@@ -131,6 +135,24 @@ function scopeRefusal(event: APIGatewayProxyEvent, scopes: string[]): HttpRespon
 }
 
 /**
+ * A key that expires (a rotated key's grace period) must stop at its expiresAt, but API
+ * Gateway serves the authorizer's cached answer for authorizerCacheSeconds whatever it
+ * says: the authorizer passes the expiry in its context, and past it the answer is the
+ * gateway's own 401 for an expired key. A malformed expiry fails closed.
+ */
+export function expiredKeyRefusal(
+  event: APIGatewayProxyEvent,
+  now: number = Date.now(),
+): HttpResponse | undefined {
+  const value: unknown = event.requestContext?.authorizer?.expiresAt;
+  if (value === undefined || value === null) return undefined;
+  const at = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (at > now) return undefined;
+  const { status, code, message } = AUTH_ANSWERS.unauthorized;
+  return httpError(status, code, message, { headers: { "WWW-Authenticate": WWW_AUTHENTICATE } });
+}
+
+/**
  * The body as text; base64 bodies (binary media types) are decoded as strict UTF-8. A text
  * body was decoded by API Gateway, which turns bytes that are not UTF-8 into U+FFFD: such a
  * body is refused rather than stored altered (a client sends U+FFFD itself as `\ufffd`).
@@ -208,6 +230,7 @@ export function httpHandler(route: Route, config: HttpConfig = { allowedOrigins:
       const scopes = scopesOf(event);
       const keyId: unknown = event.requestContext?.authorizer?.keyId;
       const response =
+        expiredKeyRefusal(event) ??
         scopeRefusal(event, scopes) ??
         (await route({
           event,

@@ -5,7 +5,9 @@
  */
 import {
   type ApiKeyRecord,
+  asCanaryKey,
   hashApiKey,
+  isCanaryKeyId,
   keyFromAuthorization,
   keyState,
   parseApiKey,
@@ -29,12 +31,13 @@ export async function authenticateKey(
   const key = keyFromAuthorization(authorization);
   const parsed = key === undefined ? undefined : parseApiKey(key);
   if (key === undefined || !parsed) return { kind: "unauthenticated", reason: "malformed" };
-  const record = await deps.keys.findByHash(hashApiKey(key));
   const { keyId } = parsed;
+  const record = await deps.keys.findByHash(hashApiKey(key), keyId);
   // A hash collision cannot happen in practice; a stored id that differs is a corrupt item.
   if (!record || record.keyId !== keyId)
     return { kind: "unauthenticated", reason: "unknown", keyId };
   const state = keyState(record, deps.now());
   if (state !== "active") return { kind: "unauthenticated", reason: state, keyId };
-  return { kind: "authenticated", key: record };
+  // A canary key's item is the canary's to write: its tenant and scopes are fixed here.
+  return { kind: "authenticated", key: isCanaryKeyId(keyId) ? asCanaryKey(record) : record };
 }

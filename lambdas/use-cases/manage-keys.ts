@@ -147,7 +147,7 @@ export async function revokeKey(
   const now = deps.now();
   if (record.status === "revoked") return keyView(record, now);
   const revokedAt = now.toISOString();
-  await deps.store.revoke(tenantId, hash, revokedAt);
+  await deps.store.revoke(tenantId, hash, revokedAt, record.keyId);
   return keyView({ ...record, status: "revoked", revokedAt }, now);
 }
 
@@ -174,12 +174,12 @@ export async function rotateKey(
   );
   if (graceSeconds <= 0) {
     const revokedAt = now.toISOString();
-    await deps.store.revoke(tenantId, hash, revokedAt);
+    await deps.store.revoke(tenantId, hash, revokedAt, record.keyId);
     return { created, old: keyView({ ...record, status: "revoked", revokedAt }, now) };
   }
   const expiresAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   // A grace period never extends a key that already expires sooner.
   const until = record.expiresAt && record.expiresAt < expiresAt ? record.expiresAt : expiresAt;
-  await deps.store.expire(tenantId, hash, until);
+  await deps.store.expire(tenantId, hash, until, record.keyId);
   return { created, old: keyView({ ...record, expiresAt: until }, now) };
 }

@@ -35,7 +35,7 @@ export interface KeyringDeps {
 export async function mintCanaryKey(deps: KeyringDeps): Promise<CanaryCredential> {
   const usageKey = await deps.usage.usageKey();
   const now = deps.now();
-  const { key, keyId, hash } = generateApiKey();
+  const { key, keyId, hash } = generateApiKey(undefined, { canary: true });
   const expiresAt = new Date(now.getTime() + CANARY.keyLifetimeMs);
   const record: ApiKeyRecord = {
     keyId,

@@ -231,6 +231,8 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    // The only senders: a message's tenantId is trusted downstream.
+    storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",

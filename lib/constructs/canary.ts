@@ -7,7 +7,10 @@
  * How the canary gets a key without a human step: it mints its own, in memory, at the
  * first run of each execution environment and before one could expire mid-run, writing
  * only the hash (with an expiry and a TTL) to the keys table. Its role may PutItem on the
- * keys table and read one API Gateway API key, its tenant's usage plan key, which this
+ * keys table only under the canary keys' partition prefix (an IAM condition on
+ * dynamodb:LeadingKeys), and the authorizer answers those keys as the canary tenant with
+ * the canary's scopes whatever the item says, so the role cannot mint a key for another
+ * tenant or scope. It may also read one API Gateway API key, its tenant's usage plan key, which this
  * construct creates and joins to the tenants' usage plan (so its calls count against its
  * own limits, never a real tenant's). A deploy-time custom resource was the alternative:
  * it needs a function with the same PutItem right that lives as long as the stack, and

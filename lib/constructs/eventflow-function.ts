@@ -24,7 +24,7 @@ import {
   functionSizing,
   type ResourceRefs,
 } from "../contracts/functions.js";
-import { TABLE } from "../contracts/tables.js";
+import { KEYS_TABLE, TABLE } from "../contracts/tables.js";
 
 /** The repository root: FUNCTION_ENTRIES and the lock file are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -178,11 +178,22 @@ export class EventFlowFunction extends Construct {
 
   /**
    * The canary: PutItem of its own new keys on the keys table (conditional, never an
-   * overwrite); no read, update, delete or index query.
+   * overwrite), and only under the canary keys' partition prefix (dynamodb:LeadingKeys):
+   * it cannot write another tenant's key or a tenant item, and the authorizer answers
+   * those items as the canary tenant with the canary's scopes only
+   * (lambdas/domain/api-keys.ts asCanaryKey). No read, update, delete or index query.
    */
   public bindKeyIssue(keysTable: ITable): void {
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [keysTable.tableArn] }),
+      new PolicyStatement({
+        actions: ["dynamodb:PutItem"],
+        resources: [keysTable.tableArn],
+        conditions: {
+          "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [`${KEYS_TABLE.canaryKeyPrefix}*`],
+          },
+        },
+      }),
     );
   }
 

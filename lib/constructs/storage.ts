@@ -10,6 +10,7 @@ import {
   Table,
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
+import { AnyPrincipal, Effect, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
@@ -108,5 +109,24 @@ export class EventStorage extends Construct {
       visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(settings)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
+  }
+
+  /**
+   * Only these roles (ingest and replay) may send to the events queue: the process
+   * function trusts the tenantId in a message, so any other sender could write events
+   * into any tenant. A resource-policy Deny holds whatever identity policies grant
+   * (an administrator's included); SendMessageBatch is authorized as sqs:SendMessage.
+   */
+  public restrictQueueSenders(roles: readonly IRole[]): void {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "OnlyIngestAndReplaySend",
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ["sqs:SendMessage"],
+        resources: [this.queue.queueArn],
+        conditions: { ArnNotEquals: { "aws:PrincipalArn": roles.map((r) => r.roleArn) } },
+      }),
+    );
   }
 }

@@ -18,6 +18,14 @@ export const CANARY = {
   source: "eventflow/canary",
   scopes: CANARY_SCOPES,
   keyName: "synthetic canary",
+  /**
+   * The key ids of the canary's keys begin with this (no other key's do). They are stored
+   * under KEYS_TABLE.canaryKeyPrefix, the only items the canary's role may write (an IAM
+   * condition on dynamodb:LeadingKeys), and the authorizer answers them as this tenant
+   * with at most these scopes, whatever the item says: the canary cannot mint a key for
+   * another tenant or scope.
+   */
+  keyIdPrefix: "canary",
   /** A key works this long; the canary mints the next one before a run could outlive it. */
   keyLifetimeMs: 60 * 60 * 1000,
   /** An expired canary key stays this long (to audit), then DynamoDB TTL deletes it. */

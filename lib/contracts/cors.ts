@@ -83,10 +83,15 @@ export type GatewayHeaderValue =
  * CORS headers of the answers API Gateway makes itself (401, 403, 404, 413, 429, 5xx).
  * Gateway responses map headers from static values or request parameters only (their
  * templates are not VTL), so they cannot check the Origin against a list:
- * - `*` or a single origin: that value;
- * - several origins: the request's Origin, echoed. Any origin can then read these
- *   answers, which carry a code, a fixed message and a request id, never data; the
- *   functions' answers (the data) still echo only an allowed origin.
+ * - `*`: `*`;
+ * - a single origin: that origin, static (with `Vary: Origin`, as the functions' answers
+ *   on the same URLs carry it);
+ * - several origins: no CORS header at all. Echoing the request's Origin would let any
+ *   page read these answers; naming one origin would be wrong for the others. A page on
+ *   one of them sees the gateway's refusal as a failed (opaque) request, while every
+ *   answer a function gives still names its allowed Origin. Configure one origin (or `*`)
+ *   when pages must read the gateway's 401/403/429/5xx bodies.
+ * Nothing here ever comes from the request, so no answer depends on its Origin.
  */
 export function gatewayCorsHeaders(allowed: readonly string[]): Record<string, GatewayHeaderValue> {
   if (allowed.length === 0) return {};
@@ -98,11 +103,9 @@ export function gatewayCorsHeaders(allowed: readonly string[]): Record<string, G
     };
   }
   const [only, ...others] = allowed;
+  if (only === undefined || others.length > 0) return {};
   return {
-    "Access-Control-Allow-Origin":
-      only !== undefined && others.length === 0
-        ? { kind: "static", value: only }
-        : { kind: "request-header", name: "Origin" },
+    "Access-Control-Allow-Origin": { kind: "static", value: only },
     Vary: { kind: "static", value: "Origin" },
     "Access-Control-Expose-Headers": expose,
   };

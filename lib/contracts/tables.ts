@@ -36,11 +36,18 @@ export const TABLE = {
  * The API keys table (one small table apart from the events, so the authorizer may read
  * keys and nothing else). Items:
  *   key     pk = KEY#<sha256 hex of the key>      tenantId, keyId, scopes, status, usageKey...
+ *   canary  pk = CANARYKEY#<sha256 hex>           the synthetic canary's keys (id canary...),
+ *                                                 apart so its role can write only these
  *   tenant  pk = TENANT#<tenant>                  usageKey (and API Gateway's key id on AWS)
  * byTenant lists a tenant's keys (sparse: only key items carry keyId).
  */
 export const KEYS_TABLE = {
   partitionKey: "pk",
+  /** pk of a key: this, then the key's SHA-256 (hex). */
+  keyPrefix: "KEY#",
+  /** pk of a canary key (key id beginning with CANARY.keyIdPrefix): kept apart for IAM. */
+  canaryKeyPrefix: "CANARYKEY#",
+  tenantPrefix: "TENANT#",
   /**
    * DynamoDB TTL (epoch seconds): set only on keys that are made to expire and then go,
    * the canary's short-lived keys. A key's own `expiresAt` (ISO) is when it stops working.

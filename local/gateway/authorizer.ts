@@ -119,7 +119,7 @@ export class LocalAuthorizer {
       }
       answer = parsed;
       if (this.options.cacheTtlSeconds > 0) {
-        this.cache.set(header, { answer, until: this.now() + this.options.cacheTtlSeconds * 1000 });
+        this.cache.set(header, { answer, until: cachedUntil(answer, this.now(), this.options) });
       }
     }
     if (!allows(answer.statements, methodArn)) {
@@ -163,6 +163,18 @@ export class LocalAuthorizer {
     }
     return bucket;
   }
+}
+
+/**
+ * Until when an answer is cached: authorizerCacheSeconds, but never past the key's own
+ * expiresAt (a rotated key), which the authorizer puts in its context.
+ */
+function cachedUntil(answer: AuthorizerAnswer, now: number, options: LocalAuthOptions): number {
+  const until = now + options.cacheTtlSeconds * 1000;
+  const expiresAt = answer.context.expiresAt;
+  if (expiresAt === undefined) return until;
+  const at = typeof expiresAt === "string" ? Date.parse(expiresAt) : Number.NaN;
+  return Number.isFinite(at) ? Math.min(until, at) : now;
 }
 
 /** The REQUEST authorizer event API Gateway sends (REST API, payload of a proxy request). */

@@ -11,9 +11,14 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { STACK_OUTPUT, selectStack } from "../../lib/contracts/stack-outputs.js";
 
 /** The stack outputs these scripts and `npm run keys -- --stack-outputs` read. */
-export const REQUIRED_OUTPUTS = ["ApiUrl", "KeysTableName", "UsagePlanId"] as const;
+export const REQUIRED_OUTPUTS = [
+  STACK_OUTPUT.apiUrl,
+  STACK_OUTPUT.keysTableName,
+  STACK_OUTPUT.usagePlanId,
+] as const;
 
 /** The services the stack and `cdklocal bootstrap` use (docker-compose.yml's SERVICES). */
 export const REQUIRED_SERVICES = [
@@ -39,20 +44,15 @@ class ScriptError extends Error {}
 
 /** The one stack in a `cdk deploy --outputs-file` document that has every required output. */
 export function stackOutputs(doc: unknown, file = "the outputs file"): Record<string, string> {
-  const stacks = Object.entries(doc && typeof doc === "object" ? doc : {}).filter(
-    ([, outputs]) =>
-      outputs &&
-      typeof outputs === "object" &&
-      REQUIRED_OUTPUTS.every((k) => typeof (outputs as Record<string, unknown>)[k] === "string"),
-  );
-  if (stacks.length !== 1) {
+  const selection = selectStack(doc, REQUIRED_OUTPUTS);
+  if (selection.kind !== "found") {
     throw new ScriptError(
-      stacks.length === 0
+      selection.kind === "none"
         ? `${file} has no stack with the outputs ${REQUIRED_OUTPUTS.join(", ")}: run npm run localstack:deploy`
-        : `${file} holds several EventFlow stacks (${stacks.map(([n]) => n).join(", ")}): keep one`,
+        : `${file} holds several EventFlow stacks (${selection.names.join(", ")}): keep one`,
     );
   }
-  return (stacks[0]?.[1] ?? {}) as Record<string, string>;
+  return { ...selection.outputs };
 }
 
 /**

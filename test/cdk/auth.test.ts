@@ -51,7 +51,8 @@ describe("authorizer", () => {
     expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(
       logicalId(stack.functions.authorizer.function),
     );
-    expect(DEFAULTS.authorizerCacheSeconds).toBe(300);
+    // A leaked key stops within about a minute even where no flush reaches the cache.
+    expect(DEFAULTS.authorizerCacheSeconds).toBe(60);
     const short = synth({ authorizerCacheSeconds: 0 }).template;
     short.hasResourceProperties("AWS::ApiGateway::Authorizer", {
       AuthorizerResultTtlInSeconds: 0,
@@ -176,6 +177,11 @@ describe("per-tenant limits", () => {
   it("outputs what npm run keys needs", () => {
     template.hasOutput("KeysTableName", { Value: { Ref: logicalId(stack.storage.keysTable) } });
     template.hasOutput("UsagePlanId", { Value: { Ref: logicalId(stack.api.usagePlan) } });
+    // revoke and rotate flush this stage's authorizer cache.
+    template.hasOutput("RestApiId", { Value: { Ref: logicalId(stack.api.restApi) } });
+    template.hasOutput("ApiStageName", {
+      Value: { Ref: logicalId(stack.api.restApi.deploymentStage) },
+    });
   });
 });
 
@@ -311,5 +317,34 @@ describe("cdk-nag", () => {
       .resourceForPath("/v1/open")
       .addMethod("GET", new MockIntegration(), { authorizationType: undefined });
     expect(findings(open.app)).toContain("AwsSolutions-APIG4");
+  });
+});
+
+describe("events queue policy (defense in depth)", () => {
+  it("denies sqs:SendMessage to every principal but the ingest and replay roles", () => {
+    const queueId = logicalId(stack.storage.queue);
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
+      JSON.stringify(p.Properties.Queues).includes(queueId),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement as Record<
+      string,
+      unknown
+    >[];
+    const senders = statements.find((s) => s.Sid === "OnlyIngestAndReplaySend");
+    const roleArn = (name: FunctionName) =>
+      getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
+    expect(senders).toEqual({
+      Sid: "OnlyIngestAndReplaySend",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "sqs:SendMessage",
+      Resource: getAtt(queueId),
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+    });
+    // TLS is still enforced beside it.
+    expect(
+      statements.some((s) => s.Effect === "Deny" && JSON.stringify(s).includes("SecureTransport")),
+    ).toBe(true);
   });
 });

@@ -167,7 +167,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
     expect(vars[ENV.queueUrl]).toBeUndefined();
   });
 
-  it("gives the role only what the code calls: PutItem on the keys table, GetApiKey of its key", () => {
+  it("gives the role only what the code calls: PutItem of canary keys only, GetApiKey of its key", () => {
     const policies = on.template.findResources("AWS::IAM::Policy", {
       Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
     });
@@ -181,7 +181,15 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
         Condition?: unknown;
       }[]) {
         expect(st.Effect).toBe("Allow");
-        expect(st.Condition).toBeUndefined();
+        // Only its PutItem is conditioned: on the canary keys' partition prefix.
+        if ([st.Action].flat().includes("dynamodb:PutItem")) {
+          expect(st.Action).toBe("dynamodb:PutItem");
+          expect(st.Condition).toEqual({
+            "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["CANARYKEY#*"] },
+          });
+        } else {
+          expect(st.Condition).toBeUndefined();
+        }
         for (const action of [st.Action].flat()) {
           grants[action] = [...(grants[action] ?? []), ...[st.Resource].flat()];
         }

@@ -7,7 +7,8 @@ import type { APIGatewayRequestAuthorizerEvent, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbKeyStore } from "../../lambdas/adapters/dynamodb-key-store.js";
 import { generateApiKey } from "../../lambdas/domain/api-keys.js";
-import { createKey, revokeKey } from "../../lambdas/use-cases/manage-keys.js";
+import { createKey, revokeKey, rotateKey } from "../../lambdas/use-cases/manage-keys.js";
+import { CANARY } from "../../lib/contracts/canary.js";
 import { localUsagePlans } from "../../local/keys.js";
 import { lambdaContext } from "../support/apigw.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -120,6 +121,48 @@ describe("authorizer", () => {
         /^Unauthorized$/,
       );
     }
+  });
+
+  it("puts a rotated key's expiresAt in the context, so no cached answer outlives it", async () => {
+    const { key, record } = await createKey({ tenantId: "rotating", scopes: "admin" }, deps());
+    const fresh = await handler(event(`Bearer ${key}`), lambdaContext());
+    expect(fresh.context.expiresAt).toBeUndefined();
+    const { old } = await rotateKey("rotating", record.keyId, 3600, deps());
+    const rotated = await handler(event(`Bearer ${key}`), lambdaContext());
+    expect(rotated.context.expiresAt).toBe(old.expiresAt);
+  });
+
+  it("answers a canary key as the canary tenant with the canary's scopes, whatever its item says", async () => {
+    // The canary's role may write canary key items (CANARYKEY#..., an IAM condition), so
+    // it could write one that claims another tenant or admin: the authorizer ignores that.
+    const { key, keyId, hash } = generateApiKey(undefined, { canary: true });
+    expect(keyId.startsWith(CANARY.keyIdPrefix)).toBe(true);
+    await store.putKey(hash, {
+      keyId,
+      tenantId: "acme",
+      scopes: ["events:read", "admin"],
+      status: "active",
+      createdAt: new Date().toISOString(),
+      usageKey: "usage-of-acme",
+    });
+    const result = await handler(event(`Bearer ${key}`), lambdaContext());
+    expect(result.context).toMatchObject({ tenantId: CANARY.tenantId, scopes: "events:read" });
+    expect(result.policyDocument.Statement[0]?.Resource).not.toContain(
+      `${API}/POST/v1/failed/replay`,
+    );
+    // Stored apart from every other key: a lookup as an ordinary key finds nothing.
+    expect(await store.findByHash(hash)).toBeUndefined();
+    expect(await store.findByHash(hash, keyId)).toMatchObject({ tenantId: "acme" });
+  });
+
+  it("never gives an ordinary key an id of the canary's", () => {
+    // Random bytes that spell "canary..." in base32 are drawn again.
+    let calls = 0;
+    const canaryish = Buffer.from([0x10, 0x1a, 0x08, 0xe0, 0, 0, 0, 0, 0, 0]);
+    const random = (n: number) => (n === 10 && calls++ === 0 ? canaryish : Buffer.alloc(n, 1));
+    const { keyId } = generateApiKey(random);
+    expect(keyId.startsWith(CANARY.keyIdPrefix)).toBe(false);
+    expect(calls).toBe(2);
   });
 
   it("never logs a key or its secret; logs the key id and why it was refused", async () => {

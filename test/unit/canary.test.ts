@@ -378,6 +378,9 @@ describe("through the local runtime's public API", () => {
       }),
     );
     const item = keyItems.Items?.[0] as Record<string, unknown>;
+    // Stored apart, under the only partition prefix the canary's role may write.
+    expect(outcome.keyId).toMatch(new RegExp(`^${CANARY.keyIdPrefix}[a-z2-7]{10}$`));
+    expect(String(item[KEYS_TABLE.partitionKey])).toMatch(/^CANARYKEY#[0-9a-f]{64}$/);
     expect(item[KEYS_TABLE.ttlAttribute]).toBe(
       Math.floor((Date.parse(String(record?.expiresAt)) + CANARY.keyPurgeAfterMs) / 1000),
     );

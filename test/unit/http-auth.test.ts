@@ -77,3 +77,28 @@ describe("the authorizer's context in the handlers", () => {
     }
   });
 });
+
+describe("a key's expiry outlives no cached authorizer answer", () => {
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  const withExpiry = (expiresAt: unknown) => {
+    const event = apiEvent({ method: "GET", path: "/v1/stats", scopes: "events:read" });
+    (event.requestContext.authorizer as Record<string, unknown>).expiresAt = expiresAt;
+    return event;
+  };
+
+  it("answers 401 with WWW-Authenticate once the key's expiresAt has passed", async () => {
+    for (const expired of [at(-1), at(-86_400_000), "not a date", 12]) {
+      const result = await run(withExpiry(expired));
+      expect(result.statusCode, String(expired)).toBe(401);
+      expect(result.headers?.["WWW-Authenticate"]).toBe('Bearer realm="eventflow"');
+      expect(bodyOf(result)).toMatchObject({ error: { code: "unauthorized" } });
+    }
+  });
+
+  it("lets the key through before its expiresAt, and a key that never expires", async () => {
+    expect((await run(withExpiry(at(60_000)))).statusCode).toBe(200);
+    expect(
+      (await run(apiEvent({ method: "GET", path: "/v1/stats", scopes: "events:read" }))).statusCode,
+    ).toBe(200);
+  });
+});

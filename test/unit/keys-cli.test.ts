@@ -4,12 +4,18 @@
  * runtime.json), how it finds a deployed stack in a cdk outputs file, and the API Gateway
  * calls that give a new tenant its usage plan key.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateApiKeyCommand, CreateUsagePlanKeyCommand } from "@aws-sdk/client-api-gateway";
+import {
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  FlushStageAuthorizersCacheCommand,
+} from "@aws-sdk/client-api-gateway";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Io, main, openTarget } from "../../bin/keys.js";
+import type { AwsClients } from "../../bin/tools/aws.js";
 import { ApiGatewayUsagePlans } from "../../lambdas/adapters/apigateway-usage-plans.js";
 import { DynamoDbKeyStore } from "../../lambdas/adapters/dynamodb-key-store.js";
 import { hashApiKey } from "../../lambdas/domain/api-keys.js";
@@ -157,19 +163,16 @@ describe("where the keys are", () => {
       keysTableName: aws.resources.keysTableName,
       startedAt: "2026-11-22T10:00:00.000Z",
     });
+    const fs = { readFile: (path: string) => readFileSync(path, "utf8") };
     const dead = await run(["list", "--tenant", "a", "--data-dir", dataDir], {
+      ...fs,
       isAlive: () => false,
     });
     expect(dead.code).toBe(2);
-    const ok = await run([
-      "create",
-      "--tenant",
-      "dirs",
-      "--scopes",
-      "admin",
-      "--data-dir",
-      dataDir,
-    ]);
+    const ok = await run(
+      ["create", "--tenant", "dirs", "--scopes", "admin", "--data-dir", dataDir],
+      fs,
+    );
     expect(ok.code, ok.errors()).toBe(0);
     expect(ok.text()).toContain("in the local runtime at http://localhost:3000");
   });
@@ -233,7 +236,13 @@ describe("where the keys are", () => {
         return { usageKey: `usage-${calls}`, usageKeyId: `id-${calls}` };
       },
     };
-    const target = () => ({ store, usage, describe: "test", close: () => {} });
+    const target = () => ({
+      store,
+      usage,
+      describe: "test",
+      authorizerCache: "none here",
+      close: () => {},
+    });
     const t = io();
     for (let i = 0; i < 3; i++) {
       expect(await main(["create", "--tenant", "once", "--scopes", "admin"], t.io, target)).toBe(0);
@@ -243,5 +252,92 @@ describe("where the keys are", () => {
       usageKey: "usage-1",
       usageKeyId: "id-1",
     });
+  });
+});
+
+describe("revoke and rotate on a deployed stack flush the stage's authorizer cache", () => {
+  /** A deployed stack whose keys table is dynalite's and whose API Gateway is a stub. */
+  function stack(outputs: Record<string, string>, fail?: Error) {
+    const sent: unknown[] = [];
+    const clients: AwsClients = {
+      dynamodb: () =>
+        new DynamoDBClient({
+          endpoint: dynamodbEndpoint(),
+          region: "eu-west-1",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        }),
+      apigateway: () => ({
+        send: async (command: unknown) => {
+          sent.push(command);
+          if (fail && command instanceof FlushStageAuthorizersCacheCommand) throw fail;
+          return command instanceof CreateApiKeyCommand ? { id: "k-1" } : {};
+        },
+        destroy: () => {},
+      }),
+    };
+    const file = JSON.stringify({
+      EventFlow: {
+        ApiUrl: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        KeysTableName: aws.resources.keysTableName,
+        UsagePlanId: "up1",
+        ...outputs,
+      },
+    });
+    const t = io({ readFile: () => file });
+    const keys = (args: string[]) =>
+      main([...args, "--stack-outputs", "out.json"], t.io, (o, i) => openTarget(o, i, clients));
+    const flushes = () =>
+      sent
+        .filter((c) => c instanceof FlushStageAuthorizersCacheCommand)
+        .map((c) => (c as FlushStageAuthorizersCacheCommand).input);
+    return { keys, flushes, out: t.out, err: t.err };
+  }
+
+  const ids = { RestApiId: "abc123", ApiStageName: "prod" };
+
+  it("revoke flushes it, so the key stops at once, not after authorizerCacheSeconds", async () => {
+    const s = stack(ids);
+    expect(await s.keys(["create", "--tenant", "flush", "--scopes", "admin", "--json"])).toBe(0);
+    const { prefix } = JSON.parse(s.out.join("\n"));
+    s.out.length = 0;
+    expect(s.flushes()).toEqual([]);
+    expect(await s.keys(["revoke", "--tenant", "flush", "--key", prefix])).toBe(0);
+    expect(s.flushes()).toEqual([{ restApiId: "abc123", stageName: "prod" }]);
+    expect(s.out.join("\n")).toContain(
+      "Flushed the authorizer cache of stage prod of REST API abc123",
+    );
+  });
+
+  it("rotate flushes it too (the old key's cached answer knew no expiry)", async () => {
+    const s = stack(ids);
+    expect(await s.keys(["create", "--tenant", "flush2", "--scopes", "admin", "--json"])).toBe(0);
+    const { prefix } = JSON.parse(s.out.join("\n"));
+    s.out.length = 0;
+    const code = await s.keys(["rotate", "--tenant", "flush2", "--key", prefix, "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(s.out.join("\n")).old.prefix).toBe(prefix);
+    expect(s.flushes()).toEqual([{ restApiId: "abc123", stageName: "prod" }]);
+    // With --json, stdout stays one document: the note goes to stderr.
+    expect(s.err.join("\n")).toContain("Flushed the authorizer cache");
+  });
+
+  it("a failed flush is an error (exit 1) that says the key is revoked but cached", async () => {
+    const s = stack(ids, Object.assign(new Error("not allowed"), { name: "AccessDenied" }));
+    expect(await s.keys(["create", "--tenant", "flush3", "--scopes", "admin", "--json"])).toBe(0);
+    const { prefix } = JSON.parse(s.out.join("\n"));
+    expect(await s.keys(["revoke", "--tenant", "flush3", "--key", prefix])).toBe(1);
+    expect(s.err.join("\n")).toMatch(
+      /is revoked, but flushing the authorizer cache of stage prod of REST API abc123 failed \(not allowed\)/,
+    );
+  });
+
+  it("a stack deployed before RestApiId was an output: revoked, with a warning", async () => {
+    const s = stack({});
+    expect(await s.keys(["create", "--tenant", "flush4", "--scopes", "admin", "--json"])).toBe(0);
+    const { prefix } = JSON.parse(s.out.join("\n"));
+    s.out.length = 0;
+    expect(await s.keys(["revoke", "--tenant", "flush4", "--key", prefix])).toBe(0);
+    expect(s.flushes()).toEqual([]);
+    expect(s.out.join("\n")).toMatch(/has no RestApiId and ApiStageName outputs .* not flushed/);
   });
 });

@@ -20,7 +20,10 @@ import { silentLogger } from "../../local/log.js";
 
 const API = "arn:aws:execute-api:us-east-1:000000000000:local/local";
 
-/** A stub authorizer function: keys are "<tenant>:<scope,scope>"; "boom" fails. */
+/**
+ * A stub authorizer function: keys are "<tenant>:<scope,scope>" (then "@<expiresAt>" for a
+ * key that expires); "boom" fails.
+ */
 function stubAuthorizer() {
   const calls: APIGatewayRequestAuthorizerEvent[] = [];
   const invoke = async (event: APIGatewayRequestAuthorizerEvent): Promise<InvokeOutcome> => {
@@ -30,9 +33,10 @@ function stubAuthorizer() {
     if (token === "boom") {
       return { kind: "error", error: new Error("socket hang up"), durationMs: 1, requestId: "r" };
     }
-    const colon = token.indexOf(":");
-    const tenant = colon > 0 ? token.slice(0, colon) : undefined;
-    const scopes = colon > 0 ? token.slice(colon + 1) : undefined;
+    const [key = "", expiresAt] = token.split("@");
+    const colon = key.indexOf(":");
+    const tenant = colon > 0 ? key.slice(0, colon) : undefined;
+    const scopes = colon > 0 ? key.slice(colon + 1) : undefined;
     if (!tenant || scopes === undefined) {
       return { kind: "error", error: new Error("Unauthorized"), durationMs: 1, requestId: "r" };
     }
@@ -43,7 +47,12 @@ function stubAuthorizer() {
       result: {
         principalId: `${tenant}-key`,
         policyDocument: accessPolicy(event.methodArn, scopes.split(",")),
-        context: { tenantId: tenant, scopes: scopes.split(",").join(" "), keyId: `${tenant}-key` },
+        context: {
+          tenantId: tenant,
+          scopes: scopes.split(",").join(" "),
+          keyId: `${tenant}-key`,
+          ...(expiresAt ? { expiresAt } : {}),
+        },
         usageIdentifierKey: tenant === "nousage" ? undefined : `usage-${tenant}`,
       },
     };
@@ -142,6 +151,20 @@ describe("local authorizer", () => {
     expect(stub.calls).toHaveLength(1);
     advance(300_000);
     expect(await status("POST", "/v1/events", key)).toBe(200);
+    expect(stub.calls).toHaveLength(2);
+  });
+
+  it("never caches an answer past the key's expiresAt (a rotated key's grace end)", async () => {
+    const { stub, status, advance } = setup(300);
+    // The clock starts at 10:00:00; this key stops at 10:00:10, well within the 300 s TTL.
+    const key = "Bearer rotated:events:write@2026-11-22T10:00:10.000Z";
+    expect(await status("POST", "/v1/events", key)).toBe(200);
+    advance(9_000);
+    expect(await status("POST", "/v1/events", key)).toBe(200);
+    expect(stub.calls).toHaveLength(1);
+    advance(1_000);
+    // Past the expiry the authorizer is asked again (and would say Unauthorized).
+    await status("POST", "/v1/events", key);
     expect(stub.calls).toHaveLength(2);
   });
 

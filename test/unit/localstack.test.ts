@@ -14,6 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { STACK_OUTPUT } from "../../lib/contracts/stack-outputs.js";
 import {
   apiKeyOf,
   localstackApiUrl,
@@ -200,11 +201,16 @@ describe("scripts", () => {
 describe("the stack outputs the scripts read", () => {
   it("are outputs of the stack, and what npm run keys -- --stack-outputs reads", () => {
     const stack = read("lib/eventflow-stack.ts");
-    const outputs = [...stack.matchAll(/new CfnOutput\(this, "(\w+)"/g)].map((m) => m[1]);
-    const keys = read("bin/keys.ts");
+    // The stack and the tools name outputs through lib/contracts/stack-outputs.ts.
+    const field = (name: string) => Object.entries(STACK_OUTPUT).find(([, v]) => v === name)?.[0];
+    const outputs = [...stack.matchAll(/new CfnOutput\(this, STACK_OUTPUT\.(\w+)/g)].map(
+      (m) => STACK_OUTPUT[m[1] as keyof typeof STACK_OUTPUT],
+    );
+    // ApiUrl gives keys the stack's region (bin/tools/stack-outputs.ts).
+    const keys = read("bin/keys.ts") + read("bin/tools/stack-outputs.ts");
     for (const name of REQUIRED_OUTPUTS) {
       expect(outputs).toContain(name);
-      expect(keys).toContain(`out.${name}`);
+      expect(keys).toContain(`STACK_OUTPUT.${field(name)}`);
     }
   });
 
@@ -216,7 +222,7 @@ describe("the stack outputs the scripts read", () => {
   };
 
   it("the stack is the one with every required output", () => {
-    expect(stackOutputs({ CDKToolkit: { BucketName: "b" }, EventFlow: outputs })).toBe(outputs);
+    expect(stackOutputs({ CDKToolkit: { BucketName: "b" }, EventFlow: outputs })).toEqual(outputs);
     expect(() => stackOutputs({ EventFlow: { ApiUrl: outputs.ApiUrl } }, "f.json")).toThrow(
       /f.json has no stack with the outputs ApiUrl, KeysTableName, UsagePlanId/,
     );

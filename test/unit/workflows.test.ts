@@ -28,6 +28,9 @@ interface Job {
   permissions?: Record<string, string>;
   steps: Step[];
   env?: Record<string, unknown>;
+  needs?: string | string[];
+  if?: string;
+  environment?: unknown;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -52,12 +55,12 @@ describe.each([
     expect(w.permissions).toEqual({ contents: "read" });
   });
 
-  it("only deploy's job may ask for an OIDC token, and only that", () => {
-    for (const job of Object.values(w.jobs)) {
-      if (name === "deploy") {
+  it("only the deploy job may ask for an OIDC token, and only that", () => {
+    for (const [id, job] of Object.entries(w.jobs)) {
+      if (name === "deploy" && id === "deploy") {
         expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
       } else {
-        expect(job.permissions).toBeUndefined();
+        expect(job.permissions, id).toBeUndefined();
       }
     }
   });
@@ -121,28 +124,67 @@ describe("ci.yml", () => {
 });
 
 describe("deploy.yml", () => {
+  const test = deploy.jobs.test as Job;
+  const job = deploy.jobs.deploy as Job;
+  const runsOf = (j: Job) => j.steps.flatMap((s) => (s.run ? [s.run] : []));
+
   it("runs only by hand (workflow_dispatch), for a chosen environment", () => {
     expect(Object.keys(deploy.on)).toEqual(["workflow_dispatch"]);
-    expect(deploy.jobs.deploy).toMatchObject({ environment: expr("inputs.environment") });
+    expect(job).toMatchObject({ environment: expr("inputs.environment") });
   });
 
-  it("tests, then deploys with OIDC credentials and no stored keys", () => {
-    const all = steps(deploy);
-    const test = all.findIndex((s) => s.run === "npm test");
+  it("installs and tests in a job of its own, which can get no OIDC token", () => {
+    expect(Object.keys(deploy.jobs).sort()).toEqual(["deploy", "test"]);
+    expect(test.permissions).toBeUndefined();
+    expect(deploy.permissions).toEqual({ contents: "read" });
+    expect(test.environment).toBeUndefined();
+    const commands = runsOf(test);
+    expect(commands[0]).toMatch(/^npm ci\b/);
+    expect(commands).toContain("npm test");
+    expect(test.steps.some((s) => s.uses?.startsWith("aws-actions/"))).toBe(false);
+    // What it synthesized (and tested) is what the deploy job deploys.
+    const synth = commands.findIndex((c) => /^npx cdk synth\b.*--output cdk\.out/.test(c));
+    expect(synth).toBeGreaterThan(commands.indexOf("npm test"));
+    const upload = test.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload?.with).toMatchObject({ name: "cloud-assembly", path: "cdk.out/" });
+  });
+
+  it("deploys only from main, after the tests, in the protected environment", () => {
+    expect(job.needs).toBe("test");
+    expect(job.if).toBe("github.ref == 'refs/heads/main'");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    // No install script runs where the token can be requested.
+    const commands = runsOf(job);
+    const installs = commands.filter((c) => /^npm (ci|install)\b/.test(c));
+    expect(installs).toEqual(["npm ci --ignore-scripts --no-audit --no-fund"]);
+    expect(commands).not.toContain("npm test");
+    const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with).toMatchObject({ name: "cloud-assembly", path: "cdk.out/" });
+  });
+
+  it("deploys with OIDC credentials and no stored keys", () => {
+    const all = job.steps;
     const creds = all.findIndex((s) =>
       s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
     );
     const cdk = all.findIndex((s) => s.run?.includes("cdk deploy"));
-    expect(test).toBeGreaterThanOrEqual(0);
-    expect(test).toBeLessThan(creds);
+    expect(creds).toBeGreaterThanOrEqual(0);
     expect(creds).toBeLessThan(cdk);
     expect(all[creds]?.with).toMatchObject({ "role-to-assume": expr("vars.AWS_DEPLOY_ROLE_ARN") });
     expect(text(FILES.deploy)).not.toMatch(/aws-access-key-id|aws-secret-access-key|secrets\./);
-    expect(all[cdk]?.run).toMatch(/--require-approval never --outputs-file cdk-outputs\.json/);
+    expect(all[cdk]?.run).toMatch(
+      /cdk deploy --app cdk\.out .*--require-approval never --outputs-file cdk-outputs\.json/,
+    );
+  });
+
+  it("documents the role's trust policy: audience, and the subject bound to repo and environment", () => {
+    const header = text(FILES.deploy);
+    expect(header).toContain("token.actions.githubusercontent.com:aud");
+    expect(header).toContain("repo:<owner>/<repo>:environment:<environment>");
   });
 
   it("runs the e2e suite against the stack with a key made for it, masked and revoked after", () => {
-    const all = steps(deploy);
+    const all = job.steps;
     const key = all.find((s) => s.run?.includes("keys -- create"));
     const e2e = all.find((s) => s.run?.includes("npm run test:e2e"));
     const revoke = all.find((s) => s.run?.includes("keys -- revoke"));
@@ -153,6 +195,16 @@ describe("deploy.yml", () => {
     expect(e2e?.env).toMatchObject({ EVENTFLOW_STACK_OUTPUTS: "cdk-outputs.json" });
     expect(revoke?.if).toMatch(/^always\(\)/);
     expect(revoke?.if).toContain(`steps.${key?.id}.outputs.prefix`);
+  });
+});
+
+describe(".ci/run (this project's CI)", () => {
+  it("installs exactly the lockfile (npm ci), never npm install", () => {
+    const script = text(".ci/run")
+      .split("\n")
+      .filter((line) => !line.trimStart().startsWith("#"));
+    const installs = script.filter((line) => /\bnpm (ci|install|i)\b/.test(line));
+    expect(installs.map((l) => l.trim().split(" || ")[0])).toEqual(["npm ci --no-audit --no-fund"]);
   });
 });
 

@@ -1,0 +1,41 @@
+/**
+ * Finding the local runtime (`npm start`) from a tool, through what it writes into its data
+ * folder (lib/contracts/local-runtime.ts): runtime.json while it runs, and its dev key.
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  LOCAL_RUNTIME,
+  parseRuntimeInfo,
+  type RuntimeInfo,
+} from "../../lib/contracts/local-runtime.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The data folder: the one given, else the repository's default. */
+export const dataDirOf = (given?: string): string =>
+  resolve(given ?? resolve(repoRoot, LOCAL_RUNTIME.dataDir));
+
+/** The data folder's runtime.json, when it holds a well-formed one. */
+export function readRuntimeInfo(
+  dataDir: string,
+  readFile: (path: string) => string,
+): RuntimeInfo | undefined {
+  let text: string;
+  try {
+    text = readFile(join(dataDir, LOCAL_RUNTIME.runtimeInfoFile));
+  } catch {
+    return undefined;
+  }
+  return parseRuntimeInfo(text);
+}
+
+/** The default data folder's development key, when there is one. */
+export function readDevKey(readFile: (path: string) => string): string | undefined {
+  try {
+    const key = readFile(join(dataDirOf(), LOCAL_RUNTIME.devKeyFile)).trim();
+    return key || undefined;
+  } catch {
+    return undefined;
+  }
+}
