@@ -19,7 +19,7 @@ import type { StoredEvent } from "../../lambdas/domain/event.js";
 import type { FailedQuery } from "../../lambdas/ports/failed-events.js";
 import { TIME_SHARDS } from "../../lib/contracts/tables.js";
 import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../support/aws.js";
 
 const TENANT = "bulk";
 const COUNT = 160;
@@ -79,8 +79,9 @@ beforeAll(async () => {
   reader = new DynamoDbEventReader(counting, aws.dynamodb, {
     tableName: aws.resources.tableName,
     timeShards: TIME_SHARDS,
+    cursorKey: async () => TEST_CURSOR_KEY,
   });
-  ({ handler } = await import("../../lambdas/entry/query.js"));
+  handler = await aws.handler("query");
 }, 120_000);
 afterAll(() => aws?.stop());
 
