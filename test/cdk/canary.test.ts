@@ -339,6 +339,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions-SMG4",
     ]);
   });
 });
