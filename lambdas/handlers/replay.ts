@@ -55,9 +55,11 @@ export function replayDeps(
       tableName: config[ENV.tableName],
       timeShards: config[ENV.timeShards],
       // A replay call selects up to 1000 events: read more of the index per request than a
-      // 100-item list page needs before answering with a short page and a cursor.
+      // 100-item list page needs before answering with a short page and a cursor (16 reads
+      // of at most 1 MB each, as before the byte bound; the route needs the admin scope).
       maxRounds: 16,
       filteredReadSize: 500,
+      maxReadBytes: 16 * 1024 * 1024,
     }),
     recorder: new DynamoDbReplayRecorder(clients.documentClient, {
       tableName: config[ENV.tableName],

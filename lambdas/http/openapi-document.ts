@@ -312,7 +312,7 @@ const OPERATIONS: Record<string, OperationSpec> = {
     operationId: "listFailedEvents",
     summary: "List failed events, newest failure first",
     description:
-      "Failed events with their original event, failure, attempts and history. `type`, `kind` and `reason` are filters applied while reading: a page may be short and still have a cursor.",
+      "Failed events with their original event, failure, attempts and history. `type`, `kind` and `reason` are filters applied while reading: a page may be short and still have a cursor. A request reads at most 512 KiB of the failed index (whose rows are whole events) and 8 index pages; when it stops there before `limit` events the answer says `partial: true` and carries a cursor to continue (a `reason` that matches nothing answers empty partial pages until the index is walked).",
     tag: "failed",
     query: {
       schema: failedListSchema(new Date(0)),

@@ -7,8 +7,9 @@
  *           "purchase: data.amount must be greater than 0")
  *   from/to failedAt bounds (not receivedAt, unlike /v1/events): RFC 3339, or a duration
  *           back from now (30m, 1h, 7d)
- * type, kind and reason are DynamoDB filters: a page may come back short, with a cursor,
- * when they match few events (the reader bounds its index reads per request).
+ * type, kind and reason are DynamoDB filters: a page may come back short (even empty),
+ * with a cursor and `partial: true`, when they match few events: the reader reads at most
+ * 512 KiB of the failed index per request (DEFAULT_MAX_READ_BYTES).
  */
 import { z } from "zod";
 import { InvalidCursorError } from "../domain/cursor.js";
@@ -39,6 +40,8 @@ export interface FailedEventView {
 export interface FailedPage {
   items: FailedEventView[];
   nextCursor?: string;
+  /** Cut at the per-request read bound (see ListPage): continue with nextCursor. */
+  partial?: true;
 }
 
 /** An instant (RFC 3339 or a duration ago), normalized to ISO UTC. */
@@ -114,6 +117,7 @@ export async function listFailedEvents(
       page: {
         items: page.items.map(failedView),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        ...(page.partial ? { partial: true as const } : {}),
       },
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { InvalidCursorError } from "../domain/cursor.js";
 import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, type StoredEvent } from "../domain/event.js";
-import type { FieldError } from "../domain/json.js";
+import { type FieldError, limitErrors } from "../domain/json.js";
 import type { EventReader, ListPage, TypeStats } from "../ports/event-store.js";
 
 export const LIST_LIMIT = { default: 25, max: 100 } as const;
@@ -20,7 +20,7 @@ export type Invalid = { kind: "invalid"; message: string; details: FieldError[] 
 const invalid = (message: string, details: FieldError[]): Invalid => ({
   kind: "invalid",
   message,
-  details,
+  details: limitErrors(details, "(query)"),
 });
 
 export async function getEvent(
