@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          // Every answer is checked against the OpenAPI document; this records the counts.
+          setupFiles: ["test/support/contract-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // One runtime per file; files run one after another to keep a 2-core machine honest.
@@ -30,6 +32,7 @@ export default defineConfig({
           // The local console in Debian's Chromium (playwright-core); screenshots in reports/.
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
+          setupFiles: ["test/support/contract-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -42,6 +45,7 @@ export default defineConfig({
           // 10,000 with npm run test:fuzz). After the other projects, not beside them.
           name: "fuzz",
           include: ["test/fuzz/**/*.test.ts"],
+          setupFiles: ["test/support/contract-setup.ts"],
           testTimeout: 1_800_000,
           hookTimeout: 120_000,
           fileParallelism: false,

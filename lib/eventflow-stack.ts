@@ -63,6 +63,7 @@ export class EventFlowStack extends Stack {
       queueUrl: this.storage.queue.queueUrl,
       dlqUrl: this.storage.deadLetterQueue.queueUrl,
       keysTableName: this.storage.keysTable.tableName,
+      cursorSecretId: this.storage.cursorKey.secretArn,
     };
     this.api = new EventApi(this, "Api", {
       settings,

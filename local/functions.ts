@@ -9,6 +9,7 @@ import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { SecretReader } from "../lambdas/ports/secrets.js";
 import type { EnvRecord } from "../lambdas/shared/env.js";
 import type { EventFlowSettings } from "../lib/config.js";
 import {
@@ -43,6 +44,8 @@ export interface HandlerClients {
   /** Built on `dynamodb`, sharing its middleware (fault injection included). */
   documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
+  /** Where query and replay read the cursors' key (local/secrets.ts locally). */
+  secrets: SecretReader;
   apigateway?: APIGatewayClient;
 }
 

@@ -42,13 +42,13 @@ export function createRuntimeServer(options: RuntimeServerOptions): RuntimeServe
     activeRequests++;
     res.on("close", () => activeRequests--);
     if (options.state() !== "running") {
-      writeAnswer(res, gateway.withCors(req, gatewayAnswers.shuttingDown(randomUUID())));
+      writeAnswer(res, gateway.ownAnswer(req, gatewayAnswers.shuttingDown(randomUUID())));
       return;
     }
     void route(req, res).catch((error: unknown) => {
       log.error("request failed", { error: String(error) });
       if (!res.headersSent) {
-        writeAnswer(res, gateway.withCors(req, gatewayAnswers.internalError(randomUUID())));
+        writeAnswer(res, gateway.ownAnswer(req, gatewayAnswers.internalError(randomUUID())));
       } else res.destroy();
     });
   });

@@ -27,6 +27,7 @@ import {
 } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
+import { LOCAL_CURSOR_SECRET_ID } from "./secrets.js";
 
 export interface ResourceNames {
   tableName: string;
@@ -52,6 +53,7 @@ export interface LocalResources {
   queueArn: string;
   dlqUrl: string;
   dlqArn: string;
+  cursorSecretId: string;
 }
 
 const DAY = 86_400;
@@ -83,6 +85,8 @@ export async function ensureResources(
     queueArn: queue.arn,
     dlqUrl: dlq.url,
     dlqArn: dlq.arn,
+    // The key itself is the runtime's (local/secrets.ts), handed to the functions as a secret.
+    cursorSecretId: LOCAL_CURSOR_SECRET_ID,
   };
 }
 

@@ -59,6 +59,7 @@ import { MetricsAggregator } from "./metrics.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
+import { ensureCursorKey, localSecrets } from "./secrets.js";
 
 export { RuntimeStartError } from "./errors.js";
 export type { ShutdownReport } from "./lifecycle.js";
@@ -210,6 +211,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const handlerClients: HandlerClients = {
       ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
       sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
+      secrets: localSecrets({ [resources.cursorSecretId]: ensureCursorKey(dataDir) }),
     };
     faults.install(handlerClients.dynamodb);
     cleanups.push(() => {

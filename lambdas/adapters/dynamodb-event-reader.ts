@@ -8,11 +8,20 @@
  * it (not DynamoDB's LastEvaluatedKey, which may lie past items fetched but not yet
  * returned), so pages never skip or repeat. Status filters run as FilterExpressions,
  * which DynamoDB applies after Limit: lanes are re-read until every lane has a head or is
- * exhausted, up to MAX_ROUNDS reads, after which a short page is returned with a cursor
+ * exhausted, up to maxRounds reads, after which a short page is returned with a cursor
  * (a filter matching almost nothing must not turn one request into a full index scan).
+ *
+ * Reads are also bounded in bytes: a request stops reading once it has consumed
+ * maxReadBytes of index reads (DynamoDB's consumed capacity, which counts the items a
+ * filter drops too), and answers the page so far with a cursor and `partial: true`. Each
+ * read's Limit is sized from what is left and the bytes per item seen so far (the first
+ * read assumes the largest items), so one read cannot overshoot by much either.
  *
  * The failed list (listFailed) reads the failed index alone: it projects every attribute,
  * so its rows are the items (no BatchGetItem, which the replay function may not call).
+ * Those rows are whole events (up to 64 KB each): before the byte bound, a `reason` that
+ * matched nothing read up to 8 rounds of 200 of them (DynamoDB caps a read at 1 MB: up to
+ * 8 MB, ~1,000 read units) per request.
  */
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
@@ -37,13 +46,32 @@ import { eventKey, hourOf, parseStatsCounter, statsPartition } from "./dynamodb-
 export interface DynamoDbEventReaderOptions {
   tableName: string;
   timeShards: number;
+  /** The page cursors' HMAC key (the deployment's secret), read when a page needs it. */
+  cursorKey: () => Promise<string>;
   /** Index reads per list request before a short page is returned. */
   maxRounds?: number;
   /** BatchGetItem calls per page before unprocessed keys fail the request. */
   batchGetAttempts?: number;
   /** Index items read per call when a filter may drop most of them. */
   filteredReadSize?: number;
+  /**
+   * Bytes of index reads per list request (consumed capacity: 8 KiB per eventually
+   * consistent read unit) before a short page is returned; DEFAULT_MAX_READ_BYTES.
+   */
+  maxReadBytes?: number;
 }
+
+/** 512 KiB: 64 read units, a full 100-item page of 5 KiB events. */
+export const DEFAULT_MAX_READ_BYTES = 512 * 1024;
+
+/**
+ * Bytes per row assumed before a lane's first read: an index that projects every
+ * attribute holds whole events (up to 64 KB); the others hold keys and a few attributes.
+ */
+const FIRST_READ_ROW_BYTES = { all: 64 * 1024, keys: 1024 } as const;
+
+/** An eventually consistent read unit covers 4 KB twice (GSI reads always are). */
+const BYTES_PER_READ_UNIT = 8 * 1024;
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -89,6 +117,8 @@ interface LaneSpec {
   hi: string;
   /** The index projects ALL attributes: keep its items instead of fetching them. */
   projectsAll?: boolean;
+  /** Its rows are whole events (an ALL projection), whether kept or not. */
+  wholeRows?: boolean;
 }
 
 interface Filter {
@@ -115,11 +145,20 @@ interface Lane {
   startKey?: Item;
   exhausted: boolean;
   resume: LanePosition;
+  /** Bytes per row read (filtered out or not) as last measured; sizes the next read. */
+  rowBytes: number;
+}
+
+/** What one request has read so far. */
+interface Budget {
+  readBytes: number;
+  readonly maxBytes: number;
 }
 
 export class DynamoDbEventReader implements EventReader, FailedEventReader {
   private readonly maxRounds: number;
   private readonly batchGetAttempts: number;
+  private readonly maxReadBytes: number;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -128,6 +167,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
   ) {
     this.maxRounds = options.maxRounds ?? 8;
     this.batchGetAttempts = options.batchGetAttempts ?? 5;
+    this.maxReadBytes = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
   }
 
   async get(tenantId: string, id: string): Promise<StoredEvent | undefined> {
@@ -157,20 +197,30 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
     query: { tenantId: string; limit: number; cursor?: string },
   ): Promise<ListPage> {
     const positions = query.cursor
-      ? decodeCursor(query.cursor, scope, specs.length)
+      ? decodeCursor(query.cursor, scope, specs.length, await this.options.cursorKey())
       : specs.map((): LanePosition => ({ kind: "start" }));
     const lanes = specs.map((spec, i) => openLane(spec, positions[i], query.tenantId));
     const fetchSize = filter ? (this.options.filteredReadSize ?? 200) : query.limit + 1;
+    const budget: Budget = { readBytes: 0, maxBytes: this.maxReadBytes };
     const page: Row[] = [];
     let more = false;
+    let partial = false;
     for (let rounds = 0; ; ) {
       const starving = lanes.filter((l) => l.buffer.length === 0 && !l.exhausted);
       if (starving.length > 0) {
-        if (rounds++ >= this.maxRounds) {
+        if (rounds++ >= this.maxRounds || budget.readBytes >= budget.maxBytes) {
           more = true;
+          partial = true;
           break;
         }
-        await Promise.all(starving.map((lane) => this.fetch(lane, fetchSize, filter)));
+        // The bytes left, shared among the lanes that need a read.
+        const share = (budget.maxBytes - budget.readBytes) / starving.length;
+        await Promise.all(
+          starving.map((lane) => {
+            const limit = Math.max(1, Math.min(fetchSize, Math.floor(share / lane.rowBytes)));
+            return this.fetch(lane, limit, filter, budget);
+          }),
+        );
         continue;
       }
       const live = lanes.filter((l) => l.buffer.length > 0);
@@ -191,14 +241,29 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
       ? encodeCursor(
           scope,
           lanes.map((l) => (l.exhausted && l.buffer.length === 0 ? { kind: "done" } : l.resume)),
+          await this.options.cursorKey(),
         )
       : undefined;
-    return { items, ...(cursor ? { nextCursor: cursor } : {}) };
+    return {
+      items,
+      ...(cursor ? { nextCursor: cursor } : {}),
+      ...(cursor && partial ? { partial: true as const } : {}),
+    };
   }
 
-  private async fetch(lane: Lane, limit: number, filter: Filter | undefined): Promise<void> {
+  private async fetch(
+    lane: Lane,
+    limit: number,
+    filter: Filter | undefined,
+    budget: Budget,
+  ): Promise<void> {
     const { spec } = lane;
-    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+    const {
+      Items = [],
+      LastEvaluatedKey,
+      ConsumedCapacity,
+      ScannedCount,
+    } = await this.doc.send(
       new QueryCommand({
         TableName: this.options.tableName,
         IndexName: spec.index,
@@ -217,9 +282,18 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
         ...(filter ? { FilterExpression: filter.expression } : {}),
         ScanIndexForward: false,
         Limit: limit,
+        ReturnConsumedCapacity: "TOTAL",
         ...(lane.startKey ? { ExclusiveStartKey: lane.startKey } : {}),
       }),
     );
+    const scanned = ScannedCount ?? Items.length;
+    // Without consumed capacity (an emulator that omits it), assume the size last seen.
+    const bytes =
+      ConsumedCapacity?.CapacityUnits !== undefined
+        ? ConsumedCapacity.CapacityUnits * BYTES_PER_READ_UNIT
+        : scanned * lane.rowBytes;
+    budget.readBytes += bytes;
+    if (scanned > 0) lane.rowBytes = Math.max(1, bytes / scanned);
     for (const item of Items) {
       lane.buffer.push({
         key: { pk: String(item[TABLE.partitionKey]), sk: String(item[TABLE.sortKey]) },
@@ -312,6 +386,7 @@ function planFailed(query: FailedQuery): Plan {
     lo: from ?? "0",
     hi: to ? `${to}#${TOP}` : TOP,
     projectsAll: true,
+    wholeRows: true,
   };
   const parts: Filter[] = [];
   if (type) {
@@ -393,6 +468,7 @@ function plan(query: ListQuery, timeShards: number): Plan {
         skAttr: sortKey,
         lo: floor,
         hi: TOP,
+        wholeRows: true,
       },
     ];
     const range = receivedAtFilter(from, to);
@@ -444,7 +520,13 @@ function receivedAtFilter(from?: string, to?: string): Filter | undefined {
 
 function openLane(spec: LaneSpec, position: LanePosition | undefined, tenantId: string): Lane {
   const resume = position ?? { kind: "start" };
-  const lane: Lane = { spec, buffer: [], exhausted: resume.kind === "done", resume };
+  const lane: Lane = {
+    spec,
+    buffer: [],
+    exhausted: resume.kind === "done",
+    resume,
+    rowBytes: spec.wholeRows ? FIRST_READ_ROW_BYTES.all : FIRST_READ_ROW_BYTES.keys,
+  };
   if (resume.kind === "after") {
     // Only the position comes from the client; every partition key is rebuilt here.
     const key = resume.key;

@@ -5,7 +5,14 @@
  */
 import type { CloudEventMeta, IncomingEvent } from "./event.js";
 import { incomingEventSchema, LIMITS } from "./event.js";
-import { type FieldError, inspect, isPlainObject, joinPath, RESERVED_KEYS } from "./json.js";
+import {
+  type FieldError,
+  inspect,
+  isPlainObject,
+  joinPath,
+  limitErrors,
+  RESERVED_KEYS,
+} from "./json.js";
 
 /** A valid event before its id is settled (a CloudEvent's is derived already). */
 export type CheckedEvent = IncomingEvent & { cloudEvent?: CloudEventMeta };
@@ -58,5 +65,5 @@ export function checkEvent(raw: unknown, prefix: string): Checked {
       seen.add(e.path);
     }
   }
-  return { ok: false, tooLarge: false, errors };
+  return { ok: false, tooLarge: false, errors: limitErrors(errors, prefix) };
 }

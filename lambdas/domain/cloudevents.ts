@@ -30,7 +30,14 @@ import {
   LIMITS,
   type StoredEvent,
 } from "./event.js";
-import { type FieldError, inspect, isPlainObject, joinPath, RESERVED_KEYS } from "./json.js";
+import {
+  type FieldError,
+  inspect,
+  isPlainObject,
+  joinPath,
+  limitErrors,
+  RESERVED_KEYS,
+} from "./json.js";
 
 export const CLOUDEVENTS_SPEC_VERSION = "1.0";
 export const CLOUDEVENT_MEDIA_TYPE = "application/cloudevents+json";
@@ -109,6 +116,8 @@ export const cloudEventSchema = z
     propertyNames: {
       pattern: `^(?:(?!${EVENTFLOW_EXTENSION_PREFIX})${EXTENSION_NAME_PATTERN.source.slice(1, -1)}|data_base64)$`,
     },
+    // The JSON format: data and data_base64 are exclusive (checkCloudEvent refuses both).
+    not: { required: ["data", "data_base64"], properties: { data_base64: { type: "string" } } },
   });
 
 export type CloudEventInput = z.input<typeof cloudEventSchema>;
@@ -149,9 +158,9 @@ export type CheckedCloudEvent =
   | { ok: true; event: AcceptedEvent }
   | { ok: false; errors: FieldError[]; tooLarge: boolean };
 
-const fail = (errors: FieldError[], tooLarge = false): CheckedCloudEvent => ({
+const fail = (errors: FieldError[], tooLarge = false, at = ""): CheckedCloudEvent => ({
   ok: false,
-  errors,
+  errors: limitErrors(errors, at),
   tooLarge,
 });
 
@@ -192,7 +201,7 @@ export function checkCloudEvent(raw: unknown, prefix: string): CheckedCloudEvent
   }
   const parsed = cloudEventSchema.safeParse(members);
   errors.push(...issueErrors(parsed.error?.issues ?? [], prefix, errors));
-  if (!parsed.success || errors.length > 0) return fail(errors);
+  if (!parsed.success || errors.length > 0) return fail(errors, false, prefix);
   const a = parsed.data;
   const datacontenttype = a.datacontenttype ?? undefined;
   const payload: CloudEventPayload =
@@ -244,10 +253,12 @@ export function checkBinaryAttributes(input: {
 }): CheckedCloudEvent {
   const { attributes, payload, datacontenttype, errors } = input;
   const parsed = headerAttributesSchema.safeParse(attributes);
+  const seen = new Set(errors.map((e) => e.path));
   for (const issue of parsed.error?.issues ?? []) {
     const [first] = issue.path;
     const path = first === undefined ? "headers" : input.pathOf(String(first));
-    if (!errors.some((e) => e.path === path)) errors.push({ path, message: issue.message });
+    if (!seen.has(path)) errors.push({ path, message: issue.message });
+    seen.add(path);
   }
   if (!parsed.success || errors.length > 0) return fail(errors);
   const a = parsed.data;

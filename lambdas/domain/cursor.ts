@@ -8,10 +8,11 @@
  *   sort key of the last item returned from that lane.
  * - `q` fingerprints the query (tenant, index, filters, range): a cursor replayed with
  *   other filters, or by another tenant, is refused instead of paging the wrong set.
- * - `tag` is an HMAC over the payload. There is no deployment secret yet, so it detects
- *   corruption and casual edits, not a determined forger; that is acceptable because a
- *   cursor only carries sort-key positions: the adapter rebuilds every partition key
- *   from the caller's tenant and filters and checks each position lies in the range.
+ * - `tag` is an HMAC-SHA256 over the payload with the deployment's own key (a Secrets
+ *   Manager secret generated at deploy; locally a key in the data folder), so a cursor
+ *   cannot be forged or edited, nor carried to another deployment. Behind it, the adapter
+ *   still rebuilds every partition key from the caller's tenant and filters and checks
+ *   each position lies in the range: a cursor can never reach another tenant's items.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
@@ -23,7 +24,8 @@ export class InvalidCursorError extends Error {
 export type LanePosition = { kind: "start" } | { kind: "after"; key: string } | { kind: "done" };
 
 const MAX_CURSOR_LENGTH = 4096;
-const DEFAULT_KEY = "eventflow-cursor-v1";
+/** A key shorter than this is refused (the stack generates 64 characters). */
+const MIN_KEY_LENGTH = 32;
 
 const payloadSchema = z
   .object({
@@ -36,10 +38,14 @@ const payloadSchema = z
 const fingerprint = (scope: string) =>
   createHash("sha256").update(scope).digest("base64url").slice(0, 22);
 
-const tagOf = (payload: string, key: string) =>
-  createHmac("sha256", key).update(payload).digest("base64url").slice(0, 22);
+function tagOf(payload: string, key: string): string {
+  if (key.length < MIN_KEY_LENGTH) {
+    throw new Error(`the cursor key must be at least ${MIN_KEY_LENGTH} characters`);
+  }
+  return createHmac("sha256", key).update(payload).digest("base64url").slice(0, 22);
+}
 
-export function encodeCursor(scope: string, lanes: LanePosition[], key = DEFAULT_KEY): string {
+export function encodeCursor(scope: string, lanes: LanePosition[], key: string): string {
   const p = lanes.map((l) => (l.kind === "start" ? 0 : l.kind === "done" ? 1 : l.key));
   const payload = Buffer.from(JSON.stringify({ v: 1, q: fingerprint(scope), p })).toString(
     "base64url",
@@ -52,7 +58,7 @@ export function decodeCursor(
   cursor: string,
   scope: string,
   laneCount: number,
-  key = DEFAULT_KEY,
+  key: string,
 ): LanePosition[] {
   if (cursor.length > MAX_CURSOR_LENGTH) throw new InvalidCursorError("cursor is too long");
   const [payload, tag, ...rest] = cursor.split(".");

@@ -7,6 +7,9 @@
  *   (`context.source`, Node >= 21) and marks a number whose double does not print back
  *   to the same decimal value; the walk then reports it with its path. The same rule
  *   covers integers beyond 2^53 and more than 17 (or DynamoDB's 38) significant digits.
+ *   A literal longer than MAX_NUMBER_LITERAL_CHARS is marked before anything else looks
+ *   at it, and the comparison is one pass over the text: a 1 MB body of digits costs
+ *   what a 1 MB string costs (a backtracking `/0+$/` once made it quadratic).
  * - Reserved keys (`__proto__`, `constructor`, `prototype`): JSON.parse itself stores
  *   `__proto__` as a plain own property, but any later Object.assign or `obj[key] = v`
  *   copy would set a prototype. Rejected wherever they appear.
@@ -14,6 +17,9 @@
  *   stack; a linear pre-scan refuses bodies nested deeper than MAX_JSON_DEPTH first.
  * - Lone surrogates (`"\ud800"`): valid JSON, but not Unicode text; DynamoDB stores strings
  *   as UTF-8, which has no encoding for them, so they are refused in keys and strings.
+ * - Answers stay small: at most MAX_FIELD_ERRORS errors per event (or request), each path
+ *   at most MAX_PATH_CHARS long (limitErrors). A 57 KB event of lone surrogates under one
+ *   30 KB key once produced a 90 MB answer: 3,000 errors, each repeating the key.
  */
 
 export interface FieldError {
@@ -24,6 +30,20 @@ export interface FieldError {
 
 /** Far above any valid body (an event's data may nest LIMITS.maxDataDepth levels). */
 export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Longest number literal looked at. Every number DynamoDB stores prints in fewer
+ * characters, even in plain notation with trailing zeros: sign, 126 integer digits or
+ * "0." and 129 zeros before 38 significant digits (~170). Longer ones are refused as they
+ * are met, naming the field, however long they are.
+ */
+export const MAX_NUMBER_LITERAL_CHARS = 256;
+
+/** Field errors listed per event (or request); more are summed up in one last entry. */
+export const MAX_FIELD_ERRORS = 10;
+
+/** Longer paths are shortened in answers, their middle replaced by "...". */
+export const MAX_PATH_CHARS = 200;
 
 /** DynamoDB stores numbers from 1e-130 to below 1e126 in magnitude. */
 const MAX_MAGNITUDE = 1e126;
@@ -68,6 +88,12 @@ export function parseJson(text: string): ParseResult {
 function reviveNumber(this: unknown, _key: string, value: unknown, context?: { source?: string }) {
   if (typeof value !== "number" || context?.source === undefined) return value;
   const source = context.source;
+  if (source.length > MAX_NUMBER_LITERAL_CHARS) {
+    return new UnrepresentableNumber(
+      source,
+      `number ${truncate(source)} is ${source.length} characters long; the limit is ${MAX_NUMBER_LITERAL_CHARS} (DynamoDB keeps at most 38 significant digits); send it as a string`,
+    );
+  }
   if (!Number.isFinite(value) || !sameDecimal(source, String(value))) {
     const shown = Number.isFinite(value) ? ` (it would become ${value})` : "";
     return new UnrepresentableNumber(
@@ -92,16 +118,85 @@ function sameDecimal(a: string, b: string): boolean {
   return x !== undefined && x === y;
 }
 
-function normalizeDecimal(literal: string): string | undefined {
-  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
-  if (!m) return undefined;
-  const [, sign = "", int = "", frac = "", exp = "0"] = m;
-  const digits = `${int}${frac}`.replace(/^0+/, "");
-  if (digits === "") return "0";
-  const significant = digits.replace(/0+$/, "");
-  // BigInt: a source exponent may exceed the safe integer range.
-  const exponent = BigInt(exp) - BigInt(frac.length) + BigInt(digits.length - significant.length);
-  return `${sign}${significant}e${exponent}`;
+/**
+ * A decimal literal's value as `<sign><significant digits>e<exponent>` ("-1.50e1" and
+ * "-15" both give "-15e0"); undefined when it is not a JSON number, or when its exponent
+ * has more than 15 digits (no double prints one, so it equals no double's text).
+ *
+ * One pass over the text, no regular expression, no BigInt: linear in the literal's
+ * length whatever its digits are (exported for the test that counts its steps).
+ */
+export function normalizeDecimal(literal: string, steps?: { count: number }): string | undefined {
+  const n = literal.length;
+  let i = 0;
+  const tick = steps ? () => steps.count++ : () => {};
+  const isDigit = (at: number) => {
+    tick();
+    const c = literal.charCodeAt(at);
+    return c >= 0x30 && c <= 0x39;
+  };
+  const negative = literal.charCodeAt(0) === 0x2d;
+  if (negative) i++;
+  const intStart = i;
+  while (i < n && isDigit(i)) i++;
+  const intEnd = i;
+  if (intEnd === intStart) return undefined;
+  let fracStart = i;
+  let fracEnd = i;
+  if (literal.charCodeAt(i) === 0x2e) {
+    fracStart = ++i;
+    while (i < n && isDigit(i)) i++;
+    fracEnd = i;
+    if (fracEnd === fracStart) return undefined;
+  }
+  let expNegative = false;
+  let expStart = i;
+  let expEnd = i;
+  const e = literal.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const c = literal.charCodeAt(i);
+    if (c === 0x2b || c === 0x2d) {
+      expNegative = c === 0x2d;
+      i++;
+    }
+    expStart = i;
+    while (i < n && isDigit(i)) i++;
+    expEnd = i;
+    if (expEnd === expStart) return undefined;
+  }
+  if (i !== n) return undefined;
+
+  // The digits are int then frac; index k of them is at digitAt(k).
+  const intLength = intEnd - intStart;
+  const fracLength = fracEnd - fracStart;
+  const total = intLength + fracLength;
+  const digitAt = (k: number) => {
+    tick();
+    return literal.charCodeAt(k < intLength ? intStart + k : fracStart + k - intLength);
+  };
+  let first = 0;
+  while (first < total && digitAt(first) === 0x30) first++;
+  if (first === total) return "0";
+  let last = total - 1;
+  while (digitAt(last) === 0x30) last--;
+
+  while (expStart < expEnd - 1 && literal.charCodeAt(expStart) === 0x30) {
+    tick();
+    expStart++;
+  }
+  if (expEnd - expStart > 15) return undefined;
+  const exp = expEnd > expStart ? Number(literal.slice(expStart, expEnd)) : 0;
+  let significant = "";
+  if (last < intLength) significant = literal.slice(intStart + first, intStart + last + 1);
+  else if (first >= intLength) {
+    significant = literal.slice(fracStart + first - intLength, fracStart + last - intLength + 1);
+  } else {
+    significant = `${literal.slice(intStart + first, intEnd)}${literal.slice(fracStart, fracStart + last - intLength + 1)}`;
+  }
+  // |exp| < 1e15 and the literal is shorter than 2^53 characters: exact in a double.
+  const exponent = (expNegative ? -exp : exp) - fracLength + (total - 1 - last);
+  return `${negative ? "-" : ""}${significant}e${exponent}`;
 }
 
 function nestingExceeds(text: string, max: number): boolean {
@@ -157,8 +252,34 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof UnrepresentableNumber);
 
 /**
+ * What an answer lists of `errors`: the first MAX_FIELD_ERRORS, paths shortened to
+ * MAX_PATH_CHARS, and one entry at `at` saying more were found. Linear in what it lists,
+ * whatever the input, so an answer stays within a few KB per event.
+ */
+export function limitErrors(errors: readonly FieldError[], at = ""): FieldError[] {
+  const listed = errors
+    .slice(0, MAX_FIELD_ERRORS)
+    .map((e) => (e.path.length > MAX_PATH_CHARS ? { ...e, path: shortenPath(e.path) } : e));
+  if (errors.length > MAX_FIELD_ERRORS) {
+    listed.push({
+      path: shortenPath(at),
+      message: `has more errors, not listed: at most ${MAX_FIELD_ERRORS} are reported`,
+    });
+  }
+  return listed;
+}
+
+function shortenPath(path: string): string {
+  if (path.length <= MAX_PATH_CHARS) return path;
+  const half = Math.floor((MAX_PATH_CHARS - 3) / 2);
+  return `${path.slice(0, half)}...${path.slice(path.length - half)}`;
+}
+
+/**
  * Reports reserved keys and unrepresentable numbers anywhere in `value`, and whether any
  * container nests deeper than `maxDepth` (`value` itself, if a container, is level 1).
+ * Keeps at most MAX_FIELD_ERRORS + 1 errors (limitErrors lists them); the walk goes on for
+ * the depth.
  */
 export function inspect(
   value: unknown,
@@ -166,14 +287,18 @@ export function inspect(
   maxDepth = Number.POSITIVE_INFINITY,
 ): { errors: FieldError[]; tooDeep: boolean } {
   const errors: FieldError[] = [];
+  // One more than limitErrors lists, so it knows there were more.
+  const report = (e: FieldError) => {
+    if (errors.length <= MAX_FIELD_ERRORS) errors.push(e);
+  };
   let tooDeep = false;
   const visit = (v: unknown, at: string, depth: number): void => {
     if (v instanceof UnrepresentableNumber) {
-      errors.push({ path: at, message: v.reason });
+      report({ path: at, message: v.reason });
       return;
     }
     if (typeof v === "string" && LONE_SURROGATE.test(v)) {
-      errors.push({ path: at, message: NOT_UNICODE });
+      report({ path: at, message: NOT_UNICODE });
       return;
     }
     if (typeof v !== "object" || v === null) return;
@@ -186,8 +311,8 @@ export function inspect(
     }
     for (const [key, item] of Object.entries(v)) {
       const next = joinPath(at, key);
-      if (RESERVED_KEYS.has(key)) errors.push({ path: next, message: "is a reserved key name" });
-      else if (LONE_SURROGATE.test(key)) errors.push({ path: next, message: `key ${NOT_UNICODE}` });
+      if (RESERVED_KEYS.has(key)) report({ path: next, message: "is a reserved key name" });
+      else if (LONE_SURROGATE.test(key)) report({ path: next, message: `key ${NOT_UNICODE}` });
       else visit(item, next, depth + 1);
     }
   };

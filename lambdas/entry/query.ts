@@ -1,7 +1,13 @@
 /** The query function's Lambda entry: environment and clients once per execution environment. */
+import { SecretsManagerReader } from "../adapters/secrets-manager-reader.js";
 import { createQueryHandler, queryDeps } from "../handlers/query.js";
 import { createDynamoDbClients, createSqsClient } from "../shared/clients.js";
+import { createSecretsManagerClient } from "../shared/secrets-client.js";
 
 export const handler = createQueryHandler(
-  queryDeps(process.env, { ...createDynamoDbClients(), sqs: createSqsClient() }),
+  queryDeps(process.env, {
+    ...createDynamoDbClients(),
+    sqs: createSqsClient(),
+    secrets: new SecretsManagerReader(createSecretsManagerClient()),
+  }),
 );

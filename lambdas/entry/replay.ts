@@ -1,7 +1,13 @@
 /** The replay function's Lambda entry: environment and clients once per execution environment. */
+import { SecretsManagerReader } from "../adapters/secrets-manager-reader.js";
 import { createReplayHandler, replayDeps } from "../handlers/replay.js";
 import { createDynamoDbClients, createSqsClient } from "../shared/clients.js";
+import { createSecretsManagerClient } from "../shared/secrets-client.js";
 
 export const handler = createReplayHandler(
-  replayDeps(process.env, { ...createDynamoDbClients(), sqs: createSqsClient() }),
+  replayDeps(process.env, {
+    ...createDynamoDbClients(),
+    sqs: createSqsClient(),
+    secrets: new SecretsManagerReader(createSecretsManagerClient()),
+  }),
 );

@@ -12,7 +12,7 @@ import { decodeIngestRequest, rawIngestRequest } from "../http/ingest-request.js
 import { ingestResponse } from "../http/ingest-response.js";
 import type { EventQueue } from "../ports/event-store.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
-import { type HttpConfig, httpConfig, httpHandler } from "../shared/http.js";
+import { type HttpConfig, httpConfig, httpError, httpHandler } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { ingestEvents } from "../use-cases/ingest-events.js";
 
@@ -33,6 +33,14 @@ export function ingestDeps(env: EnvRecord, clients: { sqs: SQSClient }): IngestD
 
 export const createIngestHandler = ({ queue, http }: IngestDeps) =>
   httpHandler(async ({ event, context, tenantId, correlationId }) => {
+    // Like every other operation, an unknown query parameter is refused, not ignored: the
+    // event says everything (the tenant comes only from the key).
+    const parameters = Object.keys(event.queryStringParameters ?? {});
+    if (parameters.length > 0) {
+      return httpError(400, "validation_failed", "POST /v1/events takes no query parameters", {
+        details: parameters.map((name) => ({ path: name, message: "is not a known parameter" })),
+      });
+    }
     const result = await ingestEvents(
       {
         input: decodeIngestRequest(rawIngestRequest(event)),

@@ -15,6 +15,7 @@ import { prefersCloudEvent } from "../http/cloudevents-binding.js";
 import { openApiDocument } from "../http/openapi-document.js";
 import type { EventReader, QueueProbe } from "../ports/event-store.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
+import type { SecretReader } from "../ports/secrets.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
   type HttpConfig,
@@ -42,7 +43,12 @@ export interface QueryDeps {
 
 export function queryDeps(
   env: EnvRecord,
-  clients: { dynamodb: DynamoDBClient; documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+  clients: {
+    dynamodb: DynamoDBClient;
+    documentClient: DynamoDBDocumentClient;
+    sqs: SQSClient;
+    secrets: SecretReader;
+  },
 ): QueryDeps {
   const config = parseEnv(
     {
@@ -50,6 +56,7 @@ export function queryDeps(
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.dlqUrl]: envVars[ENV.dlqUrl],
       [ENV.timeShards]: envVars[ENV.timeShards],
+      [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
     },
     env,
   );
@@ -57,6 +64,7 @@ export function queryDeps(
     reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
       tableName: config[ENV.tableName],
       timeShards: config[ENV.timeShards],
+      cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
     }),
     queue: new SqsQueueProbe(clients.sqs, config[ENV.queueUrl]),
     dlq: new SqsQueueProbe(clients.sqs, config[ENV.dlqUrl]),

@@ -18,6 +18,7 @@ import { DynamoDbReplayRecorder } from "../adapters/dynamodb-replay-recorder.js"
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import type { EventQueue } from "../ports/event-store.js";
 import type { FailedEventReader, ReplayRecorder } from "../ports/failed-events.js";
+import type { SecretReader } from "../ports/secrets.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
   bodyText,
@@ -40,13 +41,19 @@ export interface ReplayDeps {
 
 export function replayDeps(
   env: EnvRecord,
-  clients: { dynamodb: DynamoDBClient; documentClient: DynamoDBDocumentClient; sqs: SQSClient },
+  clients: {
+    dynamodb: DynamoDBClient;
+    documentClient: DynamoDBDocumentClient;
+    sqs: SQSClient;
+    secrets: SecretReader;
+  },
 ): ReplayDeps {
   const config = parseEnv(
     {
       [ENV.tableName]: envVars[ENV.tableName],
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.timeShards]: envVars[ENV.timeShards],
+      [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
     },
     env,
   );
@@ -54,10 +61,13 @@ export function replayDeps(
     reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
       tableName: config[ENV.tableName],
       timeShards: config[ENV.timeShards],
+      cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
       // A replay call selects up to 1000 events: read more of the index per request than a
-      // 100-item list page needs before answering with a short page and a cursor.
+      // 100-item list page needs before answering with a short page and a cursor (16 reads
+      // of at most 1 MB each, as before the byte bound; the route needs the admin scope).
       maxRounds: 16,
       filteredReadSize: 500,
+      maxReadBytes: 16 * 1024 * 1024,
     }),
     recorder: new DynamoDbReplayRecorder(clients.documentClient, {
       tableName: config[ENV.tableName],

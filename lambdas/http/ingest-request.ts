@@ -18,7 +18,7 @@ import {
   mediaTypeOf,
 } from "../domain/cloudevents.js";
 import { LIMITS } from "../domain/event.js";
-import { isPlainObject, joinPath, parseJson, RESERVED_KEYS } from "../domain/json.js";
+import { isPlainObject, joinPath, limitErrors, parseJson, RESERVED_KEYS } from "../domain/json.js";
 import { bodyText, header } from "../shared/http.js";
 import { type IngestInput, type Refusal, refuse } from "../use-cases/ingest-events.js";
 import { CE_HEADER_PREFIX, checkBinaryCloudEvent } from "./cloudevents-binding.js";
@@ -194,10 +194,12 @@ function checkEnvelope(root: Record<string, unknown>): { kind: "ok"; events: unk
     return refuse(
       "validation_failed",
       'A batch body is {"events": [...]} and nothing else',
-      unknown.map((k) => ({
-        path: joinPath("", k),
-        message: RESERVED_KEYS.has(k) ? "is a reserved key name" : "is not allowed",
-      })),
+      limitErrors(
+        unknown.map((k) => ({
+          path: joinPath("", k),
+          message: RESERVED_KEYS.has(k) ? "is a reserved key name" : "is not allowed",
+        })),
+      ),
     );
   }
   const { events } = root;

@@ -47,7 +47,12 @@ export type JsonSchema = Record<string, unknown>;
 /** The parts of an OpenAPI document this module writes (enough for tests and the HTML). */
 export interface OpenApiDocument {
   openapi: string;
-  info: { title: string; version: string; description?: string };
+  info: {
+    title: string;
+    version: string;
+    license: { name: string; identifier: string };
+    description?: string;
+  };
   servers: { url: string; description?: string }[];
   tags: { name: string; description?: string }[];
   /** Any one of these authenticates a request (OpenAPI: the alternatives of a list). */
@@ -77,9 +82,15 @@ export interface MediaTypeObject {
   schema: JsonSchema;
 }
 
+export interface HeaderObject {
+  description: string;
+  required: boolean;
+  schema: JsonSchema;
+}
+
 export interface ResponseObject {
   description: string;
-  headers?: Record<string, { description: string; schema: JsonSchema }>;
+  headers?: Record<string, HeaderObject>;
   content?: Record<string, MediaTypeObject>;
 }
 
@@ -93,6 +104,11 @@ export interface OperationObject {
     description?: string;
     required: boolean;
     content: Record<string, MediaTypeObject>;
+    /**
+     * With this header present the body is a CloudEvent's data in binary mode, of any media
+     * type and any value (application/json included): its schemas above do not apply.
+     */
+    "x-eventflow-binary-mode"?: { header: string; description: string };
   };
   responses: Record<string, ResponseObject>;
   "x-eventflow-function": string;
@@ -114,7 +130,12 @@ interface OperationSpec {
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
-  body?: { description?: string; required: boolean; content: Record<string, z.ZodType> };
+  body?: {
+    description?: string;
+    required: boolean;
+    content: Record<string, z.ZodType>;
+    binaryMode?: true;
+  };
   responses: Record<string, ResponseSpec>;
 }
 
@@ -188,9 +209,12 @@ const OPERATIONS: Record<string, OperationSpec> = {
     ],
     body: {
       required: true,
+      binaryMode: true,
       description:
         "A native event or batch, a structured or batched CloudEvent, or in binary mode (ce-* headers, any Content-Type, application/json included) the CloudEvent's data.",
       content: {
+        // Native shapes only, so generated clients keep typed bodies; binary mode's data
+        // (any JSON value under application/json too) is stated by x-eventflow-binary-mode.
         "application/json": z.union([incomingEventSchema, nativeBatchSchema]),
         [CLOUDEVENT_MEDIA_TYPE]: cloudEventSchema,
         [CLOUDEVENT_BATCH_MEDIA_TYPE]: cloudEventBatchSchema,
@@ -202,6 +226,10 @@ const OPERATIONS: Record<string, OperationSpec> = {
         }),
         "text/plain": z.string().meta({
           description: "Binary mode (ce-* headers): text data of the CloudEvent",
+        }),
+        "*/*": z.string().meta({
+          description:
+            "Binary mode (ce-* headers): data of any other media type, which becomes the CloudEvent's datacontenttype",
         }),
       },
     },
@@ -292,8 +320,9 @@ const OPERATIONS: Record<string, OperationSpec> = {
         content: { "application/json": healthReportSchema },
       },
       "503": {
-        description: "A dependency does not answer",
-        content: { "application/json": healthReportSchema },
+        description:
+          "A dependency does not answer (the report), or the local runtime is shutting down (the error envelope, code shutting_down)",
+        content: { "application/json": z.union([healthReportSchema, errorEnvelopeSchema]) },
       },
     },
   },
@@ -312,7 +341,7 @@ const OPERATIONS: Record<string, OperationSpec> = {
     operationId: "listFailedEvents",
     summary: "List failed events, newest failure first",
     description:
-      "Failed events with their original event, failure, attempts and history. `type`, `kind` and `reason` are filters applied while reading: a page may be short and still have a cursor.",
+      "Failed events with their original event, failure, attempts and history. `type`, `kind` and `reason` are filters applied while reading: a page may be short and still have a cursor. A request reads at most 512 KiB of the failed index (whose rows are whole events) and 8 index pages; when it stops there before `limit` events the answer says `partial: true` and carries a cursor to continue (a `reason` that matches nothing answers empty partial pages until the index is walked).",
     tag: "failed",
     query: {
       schema: failedListSchema(new Date(0)),
@@ -349,8 +378,9 @@ const OPERATIONS: Record<string, OperationSpec> = {
       "202": { description: "Replayed", content: { "application/json": replayAcceptedSchema } },
       "400": error("The request or the cursor is invalid"),
       "503": {
-        description: "Nothing could be queued: retry",
-        content: { "application/json": replayUnavailableSchema },
+        description:
+          "Nothing could be queued (with what was skipped), or the local runtime is shutting down (code shutting_down): retry",
+        content: { "application/json": z.union([replayUnavailableSchema, errorEnvelopeSchema]) },
       },
     },
   },
@@ -366,6 +396,11 @@ const COMMON_RESPONSES: Record<string, ResponseSpec> = {
     "Throttled (the tenant's rate, or the whole stage's) or the tenant's daily quota is used up: retry after `Retry-After` seconds",
   ),
   "500": error("Unexpected failure: quote the requestId when reporting it"),
+  "502": error("The gateway got no valid answer from the function (it failed); retry"),
+  "503": error(
+    "Unavailable: a dependency does not answer, or the local runtime is shutting down (code shutting_down); retry",
+  ),
+  "504": error("The function did not answer within the gateway's integration timeout; retry"),
 };
 
 const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
@@ -417,6 +452,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
     info: {
       title: "EventFlow API",
       version: API_VERSION,
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
       description:
         'Serverless event ingestion and processing. Events are accepted (202), queued, processed asynchronously and stored; the read API shows their outcome. Every answer carries `X-Correlation-Id` (the caller\'s, when usable). Errors share one envelope, whether the API Gateway or a function answers: `{"error": {"code", "message", "details"?, "requestId"}}`, with `details` listing each invalid field by path.',
     },
@@ -531,7 +567,8 @@ function operationOf(
     description: spec.description ? `${spec.description}\n\n${scopeNote(route)}` : scopeNote(route),
     tags: [spec.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
-    responses: responsesOf({ ...spec.responses, ...COMMON_RESPONSES }, responses),
+    // An operation's own answer for a status (its 503 body, say) wins over the common one.
+    responses: responsesOf({ ...COMMON_RESPONSES, ...spec.responses }, responses),
     "x-eventflow-function": route.function,
     "x-eventflow-scope": route.scope,
   };
@@ -544,6 +581,15 @@ function operationOf(
       ...(spec.body.description ? { description: spec.body.description } : {}),
       required: spec.body.required,
       content,
+      ...(spec.body.binaryMode
+        ? {
+            "x-eventflow-binary-mode": {
+              header: `${CE_HEADER_PREFIX}specversion`,
+              description:
+                "A CloudEvent in binary mode: attributes in ce-* headers, the body is its data in any media type (the Content-Type is its datacontenttype) and, under application/json, any JSON value; the schemas of content do not apply.",
+            },
+          }
+        : {}),
     };
   }
   return operation;
@@ -562,16 +608,47 @@ function responsesOf(
     }
     out[status] = {
       description: spec.description,
-      headers: {
-        "X-Correlation-Id": {
-          description: "The request's correlation id (the caller's, when usable)",
-          schema: { type: "string" },
-        },
-      },
+      headers: responseHeaders(status),
       ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
   return out;
+}
+
+/**
+ * Headers of an answer with this status. A success always comes from a function, which
+ * always sets X-Correlation-Id; an error may come from the gateway itself (401, 403, 429,
+ * 413, 502, 504, unknown routes), which can only echo the caller's.
+ */
+function responseHeaders(status: string): Record<string, HeaderObject> {
+  const success = status.startsWith("2");
+  const headers: Record<string, HeaderObject> = {
+    "X-Correlation-Id": {
+      description: success
+        ? "The request's correlation id: the caller's when usable, else a new one"
+        : "The request's correlation id: always on the functions' answers; on the gateway's own answers (401, 403, 413, 429, 502, 504, unknown routes) when the request carried one",
+      required: success,
+      schema: { type: "string", minLength: 1 },
+    },
+  };
+  if (status === "401") {
+    headers["WWW-Authenticate"] = {
+      description: "The authentication scheme to use (RFC 6750)",
+      required: true,
+      schema: { type: "string", pattern: "^Bearer " },
+    };
+  }
+  if (status === "429" || status === "503") {
+    headers["Retry-After"] = {
+      description:
+        status === "429"
+          ? "Seconds to wait before retrying (1 for the rate, 3600 once the daily quota is used up)"
+          : "Seconds to wait before retrying, when the platform knows",
+      required: status === "429",
+      schema: { type: "string", pattern: "^[0-9]{1,6}$" },
+    };
+  }
+  return headers;
 }
 
 function pathParameters(path: string): ParameterObject[] {

@@ -121,9 +121,16 @@ export const storedEventSchema = z.object({
   history: z.array(historyEntrySchema).optional(),
 });
 
+/** Set when a page was cut at the per-request read bound (adapters/dynamodb-event-reader.ts). */
+const partialSchema = z.literal(true).optional().meta({
+  description:
+    "Present (true) when this request stopped at its read bound (512 KiB of index reads, or 8 reads) before it had `limit` events: the page may be short or empty; continue with nextCursor",
+});
+
 export const eventPageSchema = z.object({
   items: z.array(storedEventSchema),
   nextCursor: z.string().optional().meta({ description: "Absent on the last page" }),
+  partial: partialSchema,
 });
 
 /** GET /v1/events/{id} with `Accept: application/cloudevents+json`. */
@@ -185,6 +192,7 @@ export const failedPageSchema = z.object({
     }),
   ),
   nextCursor: z.string().optional(),
+  partial: partialSchema,
 });
 
 const skippedSchema = z.object({

@@ -46,6 +46,11 @@ export interface ListPage {
   items: StoredEvent[];
   /** Opaque; absent on the last page. */
   nextCursor?: string;
+  /**
+   * The reader stopped at its per-request read bound (bytes or index reads) before it
+   * had `limit` items: the page may be short, even empty; more may follow nextCursor.
+   */
+  partial?: true;
 }
 
 export interface TypeStats {

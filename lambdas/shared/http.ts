@@ -276,6 +276,16 @@ export type RouteMatch<R extends RouteSpec> =
   | { kind: "not_found" };
 
 /**
+ * "/v1/events/" -> "/v1/events"; "/" stays. A loop, not /(.)\/+$/: that regex backtracks
+ * O(n²) on a path of many slashes followed by any other character.
+ */
+export function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
+}
+
+/**
  * Finds the route of a request among `routes` (API Gateway resource paths with `{name}`
  * parameters). API Gateway sets `resource`; a bare `path` (local runtime, tests) also works.
  */
@@ -283,7 +293,7 @@ export function matchRoute<R extends RouteSpec>(
   event: APIGatewayProxyEvent,
   routes: readonly R[],
 ): RouteMatch<R> {
-  const path = (event.path ?? "").replace(/(.)\/+$/, "$1");
+  const path = withoutTrailingSlashes(event.path ?? "");
   const candidates = routes.flatMap((route) => {
     if (event.resource === route.path) return [{ route, params: event.pathParameters ?? {} }];
     const params = matchPath(route.path, path);

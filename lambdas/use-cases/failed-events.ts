@@ -7,8 +7,9 @@
  *           "purchase: data.amount must be greater than 0")
  *   from/to failedAt bounds (not receivedAt, unlike /v1/events): RFC 3339, or a duration
  *           back from now (30m, 1h, 7d)
- * type, kind and reason are DynamoDB filters: a page may come back short, with a cursor,
- * when they match few events (the reader bounds its index reads per request).
+ * type, kind and reason are DynamoDB filters: a page may come back short (even empty),
+ * with a cursor and `partial: true`, when they match few events: the reader reads at most
+ * 512 KiB of the failed index per request (DEFAULT_MAX_READ_BYTES).
  */
 import { z } from "zod";
 import { InvalidCursorError } from "../domain/cursor.js";
@@ -21,7 +22,13 @@ import {
 } from "../domain/event.js";
 import { FAILURE_KINDS, INSTANT_HINT, originalEvent, parseInstant } from "../domain/replay.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
-import { type Invalid, LIST_LIMIT, parseParams, type QueryParams } from "./query-events.js";
+import {
+  type Invalid,
+  LIST_LIMIT,
+  pageLimit,
+  parseParams,
+  type QueryParams,
+} from "./query-events.js";
 
 export interface FailedEventView {
   id: string;
@@ -39,6 +46,8 @@ export interface FailedEventView {
 export interface FailedPage {
   items: FailedEventView[];
   nextCursor?: string;
+  /** Cut at the per-request read bound (see ListPage): continue with nextCursor. */
+  partial?: true;
 }
 
 /** An instant (RFC 3339 or a duration ago), normalized to ISO UTC. */
@@ -66,17 +75,7 @@ export const listSchema = (now: Date) =>
     reason: reasonFilter.optional(),
     from: instantAt(now).optional(),
     to: instantAt(now).optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, `must be an integer from 1 to ${LIST_LIMIT.max}`)
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(1, "must be at least 1")
-          .max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`),
-      )
-      .optional(),
+    limit: pageLimit.optional(),
     cursor: z.string().min(1).max(4096).optional(),
   });
 
@@ -114,6 +113,7 @@ export async function listFailedEvents(
       page: {
         items: page.items.map(failedView),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        ...(page.partial ? { partial: true as const } : {}),
       },
     };
   } catch (error) {

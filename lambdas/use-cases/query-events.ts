@@ -6,10 +6,19 @@
 import { z } from "zod";
 import { InvalidCursorError } from "../domain/cursor.js";
 import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, type StoredEvent } from "../domain/event.js";
-import type { FieldError } from "../domain/json.js";
+import { type FieldError, limitErrors } from "../domain/json.js";
 import type { EventReader, ListPage, TypeStats } from "../ports/event-store.js";
 
 export const LIST_LIMIT = { default: 25, max: 100 } as const;
+
+/**
+ * `limit` of a list: the pattern is exactly 1-100 (LIST_LIMIT.max), so the OpenAPI document,
+ * generated from this schema, says what the API accepts.
+ */
+export const pageLimit = z
+  .string()
+  .regex(/^(?:100|[1-9][0-9]?)$/, `must be an integer from 1 to ${LIST_LIMIT.max}`)
+  .transform(Number);
 export const DEFAULT_STATS_WINDOW_MS = 24 * 3_600_000;
 
 /** Query string values by name; a name given twice has two values. */
@@ -20,7 +29,7 @@ export type Invalid = { kind: "invalid"; message: string; details: FieldError[] 
 const invalid = (message: string, details: FieldError[]): Invalid => ({
   kind: "invalid",
   message,
-  details,
+  details: limitErrors(details, "(query)"),
 });
 
 export async function getEvent(
@@ -53,17 +62,7 @@ export const listSchema = z.object({
   status: z.enum(["processed", "failed"], { message: "must be processed or failed" }).optional(),
   from: instant.optional(),
   to: instant.optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, `must be an integer from 1 to ${LIST_LIMIT.max}`)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, `must be at least 1`)
-        .max(LIST_LIMIT.max, `must be at most ${LIST_LIMIT.max}`),
-    )
-    .optional(),
+  limit: pageLimit.optional(),
   cursor: z.string().min(1).max(4096).optional(),
 });
 

@@ -30,7 +30,13 @@ import {
   type ReplayMarker,
   type StoredEvent,
 } from "../domain/event.js";
-import { type FieldError, isPlainObject, joinPath, parseJson } from "../domain/json.js";
+import {
+  type FieldError,
+  isPlainObject,
+  joinPath,
+  limitErrors,
+  parseJson,
+} from "../domain/json.js";
 import { type FailedFilter, matchesFilter, replayMessage } from "../domain/replay.js";
 import type { EventQueue } from "../ports/event-store.js";
 import type { FailedEventReader, ReplayRecorder } from "../ports/failed-events.js";
@@ -123,7 +129,7 @@ export const bodySchema = (now: Date) =>
 const invalid = (message: string, details: FieldError[]): Invalid => ({
   kind: "invalid",
   message,
-  details,
+  details: limitErrors(details, "(body)"),
 });
 
 /** The request body, strictly: unknown fields and bad filters are field errors. */

@@ -35,6 +35,7 @@ import {
   AUTH_ANSWERS,
   type AuthAnswer,
   GATEWAY_ANSWERS,
+  GATEWAY_ECHOED_HEADERS,
   INTERNAL_ERROR_MESSAGE,
   QUOTA_RETRY_AFTER_SECONDS,
   THROTTLED_RETRY_AFTER_SECONDS,
@@ -222,6 +223,7 @@ export class EventApi extends Construct {
     // The health route reports queue depths.
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
+    storage.cursorKey.grantRead(this.queryFunction.function);
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",
@@ -231,6 +233,7 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    storage.cursorKey.grantRead(this.replayFunction.function);
     // The only senders: a message's tenantId is trusted downstream.
     storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
 
@@ -298,9 +301,13 @@ export class EventApi extends Construct {
     this.url = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.restApi.deploymentStage.stageName}`;
 
     // Gateway responses skip the functions, so they carry CORS headers of their own (the
-    // preflight alone lets a browser send the request, not read a 401 or a 429).
-    const cors = Object.fromEntries(
-      Object.entries(gatewayCorsHeaders(settings.corsOrigins)).map(([name, source]) => [
+    // preflight alone lets a browser send the request, not read a 401 or a 429), and the
+    // caller's correlation id.
+    const mapped = Object.fromEntries(
+      Object.entries({
+        ...gatewayCorsHeaders(settings.corsOrigins),
+        ...GATEWAY_ECHOED_HEADERS,
+      }).map(([name, source]) => [
         name,
         source.kind === "static" ? `'${source.value}'` : `method.request.header.${source.name}`,
       ]),
@@ -308,7 +315,7 @@ export class EventApi extends Construct {
     for (const e of GATEWAY_ERRORS) {
       const headers = {
         ...Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k, `'${v}'`])),
-        ...cors,
+        ...mapped,
       };
       this.restApi.addGatewayResponse(e.id, {
         type: e.type,

@@ -15,6 +15,8 @@ export const ENV = {
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
   keysTableName: "KEYS_TABLE_NAME",
+  /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
+  cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */
   corsOrigins: "CORS_ALLOWED_ORIGINS",
   /** The canary: the API's base URL (stage included), its usage plan key's id, its deadline. */

@@ -88,6 +88,11 @@ export interface ResourceRefs {
   queueUrl: string;
   dlqUrl: string;
   keysTableName: string;
+  /**
+   * The page cursors' HMAC key: a Secrets Manager secret generated at deploy (its ARN), or
+   * the local runtime's own key (kept in its data folder).
+   */
+  cursorSecretId: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -127,6 +132,7 @@ export function functionEnvironment(
     case "query":
       return {
         ...api,
+        [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.timeShards]: String(TIME_SHARDS),
@@ -156,7 +162,12 @@ export function functionEnvironment(
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
-      return { ...api, [ENV.queueUrl]: refs.queueUrl, [ENV.timeShards]: String(TIME_SHARDS) };
+      return {
+        ...api,
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.timeShards]: String(TIME_SHARDS),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+      };
   }
 }
 

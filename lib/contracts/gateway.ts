@@ -5,6 +5,7 @@
  * (local/api-gateway.ts, local/auth.ts), so clients see the same status, code, message
  * and headers on AWS and locally. No aws-cdk-lib import: the local runtime loads this.
  */
+import type { GatewayHeaderValue } from "./cors.js";
 
 /** RFC 6750 challenge sent with every 401. */
 export const WWW_AUTHENTICATE = 'Bearer realm="eventflow"';
@@ -91,3 +92,12 @@ export const GATEWAY_ANSWERS = {
 export function errorEnvelope(answer: AuthAnswer, requestId: string): string {
   return JSON.stringify({ error: { code: answer.code, message: answer.message, requestId } });
 }
+
+/**
+ * Headers every gateway answer copies from the request (a gateway response can map request
+ * values, never generate one): the caller's correlation id, so a client that sent one can
+ * match any answer to its request. The functions' own answers always carry one.
+ */
+export const GATEWAY_ECHOED_HEADERS: Record<string, GatewayHeaderValue> = {
+  "X-Correlation-Id": { kind: "request-header", name: "X-Correlation-Id" },
+};

@@ -15,6 +15,7 @@ import { stopBenchAws } from "./bench-aws.js";
 import { benchColdstart, coldstartMethod } from "./coldstart.js";
 import { benchCost, costMethod } from "./cost.js";
 import { benchHandlers, handlersMethod } from "./handlers.js";
+import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 
@@ -23,11 +24,13 @@ const PROFILES = {
     handlers: { rounds: 3, warmupSeconds: 1.5, rewarmSeconds: 0.3, seconds: 2 },
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
+    json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
+    json: { sizes: [60_000], runs: 1 },
   },
 } as const;
 
@@ -95,6 +98,13 @@ async function main(): Promise<number> {
       const result = await benchCost(profile.cost);
       print(costLines(result));
       report.cost = { method, ...result };
+    }
+    if (options.sections.includes("json")) {
+      const method = jsonMethod(profile.json);
+      print(heading("4. Long number literals vs string bodies of the same size", method));
+      const results = await benchJson(profile.json);
+      print(jsonLines(results));
+      report.json = { method, results };
     }
   } finally {
     await stopBenchAws();

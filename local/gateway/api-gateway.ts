@@ -5,10 +5,13 @@
  * (authorizer.ts), the integration with its timeout, and the function's answer mapped back
  * (proxy-result.ts), or the gateway's own answer (answers.ts) with CORS headers (cors.ts).
  */
+
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { resolveGatewayHeaders } from "../../lib/contracts/cors.js";
 import type { Route } from "../../lib/contracts/functions.js";
+import { GATEWAY_ECHOED_HEADERS } from "../../lib/contracts/gateway.js";
 import { describeError, type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "../lambda.js";
 import type { RuntimeLogger } from "../log.js";
 import { type GatewayAnswer, gatewayAnswers } from "./answers.js";
@@ -68,8 +71,8 @@ export class ApiGateway {
       },
     });
 
-    // What the gateway answers itself also carries the gateway responses' CORS headers.
-    const own = (answer: GatewayAnswer) => withId(this.withCors(req, answer));
+    // What the gateway answers itself carries what the stack's gateway responses carry.
+    const own = (answer: GatewayAnswer) => withId(this.ownAnswer(req, answer));
 
     const cors = this.options.cors;
     if (method === "OPTIONS" && cors && this.router.isResource(path)) {
@@ -158,6 +161,20 @@ export class ApiGateway {
    */
   withCors(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
     return withGatewayCors(this.options.cors?.allowOrigins ?? [], req, answer);
+  }
+
+  /**
+   * An answer the gateway makes itself, as the stack's gateway responses make it: CORS
+   * headers, and the caller's X-Correlation-Id echoed when it sent one (a gateway response
+   * can only copy request values; the functions generate one when none is sent).
+   */
+  ownAnswer(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
+    const withHeaders = this.withCors(req, answer);
+    const echoed = resolveGatewayHeaders(GATEWAY_ECHOED_HEADERS, (name) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    });
+    return { ...withHeaders, headers: { ...withHeaders.headers, ...echoed } };
   }
 }
 

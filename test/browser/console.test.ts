@@ -13,7 +13,15 @@ import { resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultInput } from "../../local/faults.js";
-import { type EventInput, type StoredEvent, sleep, uniqueId, uniqueType } from "../e2e/client.js";
+import {
+  Api,
+  type EventInput,
+  type StoredEvent,
+  sleep,
+  uniqueId,
+  uniqueType,
+} from "../e2e/client.js";
+import { contract } from "../support/openapi-contract.js";
 import { type LocalRuntime, startLocalRuntime } from "../support/runtime.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -43,21 +51,16 @@ class KeyedApi {
     readonly key: string | undefined,
   ) {}
 
+  /** Through the e2e client, so every answer is checked against the OpenAPI document. */
   async request<T>(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: {
-        ...(this.key ? { authorization: `Bearer ${this.key}` } : {}),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    const answer = await new Api(this.url, this.key ?? null).request<T>(method, path, body, {
+      retryThrottled: false,
     });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    return { status: answer.status, body: answer.body };
   }
 
   async send(event: EventInput): Promise<string> {
@@ -163,6 +166,22 @@ describe("local console in Chromium", () => {
       if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
         pageProblems.push(`console error: ${message.text()}`);
       }
+    });
+    // The page's own API calls keep the OpenAPI contract too (test/support/openapi-contract.ts).
+    page.on("response", async (response) => {
+      const url = new URL(response.url());
+      if (url.origin !== origin || !url.pathname.startsWith("/v1/")) return;
+      const request = response.request();
+      const violation = await contract().check({
+        method: request.method(),
+        path: `${url.pathname}${url.search}`,
+        requestHeaders: await request.allHeaders(),
+        ...(request.postData() ? { requestBody: request.postData() ?? "" } : {}),
+        status: response.status(),
+        responseHeaders: new Headers(await response.allHeaders()),
+        responseText: await response.text().catch(() => ""),
+      });
+      if (violation) pageProblems.push(`contract: ${JSON.stringify(violation)}`);
     });
     page.on("request", (request) => {
       const url = request.url();

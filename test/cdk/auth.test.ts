@@ -150,13 +150,13 @@ describe("per-tenant limits", () => {
     ) => {
       const props = byType.get(type);
       expect(props?.StatusCode, type).toBe(status);
-      expect(props?.ResponseParameters).toEqual(
-        headers
-          ? Object.fromEntries(
-              Object.entries(headers).map(([k, v]) => [`gatewayresponse.header.${k}`, `'${v}'`]),
-            )
-          : undefined,
-      );
+      // Besides its own headers, every gateway answer echoes the caller's correlation id.
+      expect(props?.ResponseParameters).toEqual({
+        ...Object.fromEntries(
+          Object.entries(headers ?? {}).map(([k, v]) => [`gatewayresponse.header.${k}`, `'${v}'`]),
+        ),
+        "gatewayresponse.header.X-Correlation-Id": "method.request.header.X-Correlation-Id",
+      });
       const body = JSON.parse(
         String(props?.ResponseTemplates["application/json"] ?? "").replace(
           "$context.requestId",
@@ -243,6 +243,7 @@ describe("least privilege: each role's actions", () => {
     keys: getAtt(logicalId(stack.storage.keysTable)),
     queue: getAtt(logicalId(stack.storage.queue)),
     dlq: getAtt(logicalId(stack.storage.deadLetterQueue)),
+    cursorKey: { Ref: logicalId(stack.storage.cursorKey) },
     index: (name: string) => ({
       "Fn::Join": ["", [getAtt(logicalId(stack.storage.table)), `/index/${name}`]],
     }),
@@ -257,7 +258,7 @@ describe("least privilege: each role's actions", () => {
   });
 
   it("query: reads of the events table and its indexes, queue depths", () => {
-    const { table, queue, dlq, index } = ids();
+    const { table, queue, dlq, index, cursorKey } = ids();
     const indexes = [TABLE.byTypeIndex, TABLE.failedIndex, TABLE.byTimeIndex].map((i) =>
       index(i.name),
     );
@@ -268,16 +269,20 @@ describe("least privilege: each role's actions", () => {
       "dynamodb:Query": read,
       "dynamodb:DescribeTable": read,
       "sqs:GetQueueAttributes": expect.arrayContaining([queue, dlq]),
+      "secretsmanager:GetSecretValue": [cursorKey],
+      "secretsmanager:DescribeSecret": [cursorKey],
     });
   });
 
   it("replay: the failed index, Get/Update of events, SendMessage", () => {
-    const { table, queue, index } = ids();
+    const { table, queue, index, cursorKey } = ids();
     expect(grants("replay")).toEqual({
       "dynamodb:GetItem": [table],
       "dynamodb:UpdateItem": [table],
       "dynamodb:Query": [index(TABLE.failedIndex.name)],
       "sqs:SendMessage": [queue],
+      "secretsmanager:GetSecretValue": [cursorKey],
+      "secretsmanager:DescribeSecret": [cursorKey],
     });
   });
 

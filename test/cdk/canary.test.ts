@@ -151,7 +151,13 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
   it("tells the function where the API, its keys table and its usage key are, and no more", () => {
     const vars = on.template.findResources("AWS::Lambda::Function")[fnId]?.Properties.Environment
       .Variables as Record<string, unknown>;
-    const refs = { tableName: "t", queueUrl: "q", dlqUrl: "d", keysTableName: "k" };
+    const refs = {
+      tableName: "t",
+      queueUrl: "q",
+      dlqUrl: "d",
+      keysTableName: "k",
+      cursorSecretId: "c",
+    };
     const base = functionEnvironment("canary", settings, refs);
     expect(Object.keys(vars).sort()).toEqual(
       [...Object.keys(base), ENV.apiUrl, ENV.canaryUsageKeyId].sort(),
@@ -333,6 +339,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions-SMG4",
     ]);
   });
 });

@@ -104,6 +104,15 @@ describe("gateway responses: the error envelope", () => {
     }
     expect(header(responses.get("THROTTLED"), "Retry-After")).toBe("'1'");
   });
+
+  it("echoes the caller's X-Correlation-Id on every one, as the local gateway does", () => {
+    expect(responses.size).toBeGreaterThanOrEqual(10);
+    for (const props of responses.values()) {
+      expect(header(props, "X-Correlation-Id"), props.ResponseType).toBe(
+        "method.request.header.X-Correlation-Id",
+      );
+    }
+  });
 });
 
 describe("CORS", () => {
@@ -132,7 +141,12 @@ describe("CORS", () => {
     expect(responses.size).toBeGreaterThanOrEqual(10);
     for (const props of responses.values()) {
       expect(corsHeadersOf(props), props.ResponseType).toEqual({});
-      expect(JSON.stringify(props.ResponseParameters ?? {})).not.toContain("method.request.header");
+      // Only the correlation id is copied from the request, never the Origin.
+      expect(
+        Object.values(props.ResponseParameters ?? {}).filter((v) =>
+          v.startsWith("method.request.header."),
+        ),
+      ).toEqual(["method.request.header.X-Correlation-Id"]);
     }
     expect(header(responses.get("UNAUTHORIZED"), "WWW-Authenticate")).toBe(
       `'Bearer realm="eventflow"'`,

@@ -124,9 +124,15 @@ describe("replay function", () => {
     ]) {
       expect(all).not.toContain(forbidden);
     }
-    // Only its logs and X-Ray besides.
+    // Only its logs, X-Ray and the cursors' key besides.
     const services = new Set(all.map((a) => a.split(":")[0]));
-    expect([...services].sort()).toEqual(["dynamodb", "logs", "sqs", "xray"]);
+    expect([...services].sort()).toEqual(["dynamodb", "logs", "secretsmanager", "sqs", "xray"]);
+    expect(on("secretsmanager")).toEqual([
+      {
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        resource: { Ref: logicalId(stack.storage.cursorKey) },
+      },
+    ]);
   });
 
   it("gets the table and the queue, not the DLQ, and the query function's sizing", () => {

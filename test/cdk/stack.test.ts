@@ -28,6 +28,7 @@ import {
   resolveSettings,
 } from "../../lib/config.js";
 import { REPO_ROOT } from "../../lib/constructs/eventflow-function.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import {
   DLQ_MAX_CONCURRENCY,
   FUNCTION_ENTRIES,
@@ -308,7 +309,13 @@ describe("EventFlow stack with default settings", () => {
           Timeout: sizing.timeoutSeconds,
           Role: getAtt(logicalId(s.stack.functions[name].role)),
         });
-        const refs = { tableName: "t", queueUrl: "q", dlqUrl: "d", keysTableName: "k" };
+        const refs = {
+          tableName: "t",
+          queueUrl: "q",
+          dlqUrl: "d",
+          keysTableName: "k",
+          cursorSecretId: "c",
+        };
         const expected = functionEnvironment(name, DEFAULTS, refs);
         const actual = props?.Environment.Variables as Record<string, unknown>;
         expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
@@ -442,6 +449,34 @@ describe("EventFlow stack with default settings", () => {
         );
       },
     );
+
+    it("lets only query and replay read the cursors' key, a secret generated at deploy", () => {
+      const secretId = logicalId(s.stack.storage.cursorKey);
+      template.hasResourceProperties("AWS::SecretsManager::Secret", {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+      });
+      for (const name of FUNCTION_NAMES) {
+        const st = statementsOf(template, s.stack, name);
+        const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
+        if (name === "query" || name === "replay") {
+          expect(
+            reads.map((x) => x.resource),
+            name,
+          ).toEqual([{ Ref: secretId }]);
+        } else {
+          expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
+        }
+      }
+      for (const name of ["query", "replay"] as const) {
+        const fn =
+          template.findResources("AWS::Lambda::Function")[
+            logicalId(s.stack.functions[name].function)
+          ];
+        expect(fn?.Properties.Environment.Variables[ENV.cursorSecretId], name).toEqual({
+          Ref: secretId,
+        });
+      }
+    });
 
     it("lets process change message visibility on the queue (retry back-off) and not send", () => {
       const st = statementsOf(template, s.stack, "process");
@@ -895,6 +930,8 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      // The cursors' key has no rotation function: rotating only invalidates open cursors.
+      "AwsSolutions-SMG4",
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);
     expect(acknowledged.get("AwsSolutions-COG4")).toMatch(/Lambda REQUEST authorizer/);

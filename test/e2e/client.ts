@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FaultInput } from "../../local/faults.js";
+import { contract } from "../support/openapi-contract.js";
 import { apiKeyFor } from "../support/runtime.js";
 
 export interface Answer<T = unknown> {
@@ -24,6 +25,12 @@ export interface RequestOptions {
    * throttling does not fail tests that poll; false returns the 429 (throttling tests).
    */
   retryThrottled?: boolean;
+  /**
+   * Every answer is checked against the OpenAPI document (test/support/openapi-contract.ts)
+   * and a violation fails the request's test; false skips the check (only for a test of
+   * the checker itself).
+   */
+  checkContract?: boolean;
 }
 
 export interface StoredEvent {
@@ -84,14 +91,15 @@ export class Api {
     options: RequestOptions = {},
   ): Promise<Answer<T>> {
     const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const headers: Record<string, string> = {
+      ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...options.headers,
+    };
     const send = () =>
       fetch(`${this.url}${path}`, {
         method,
-        headers: {
-          ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...options.headers,
-        },
+        headers,
         ...(payload === undefined ? {} : { body: payload }),
       });
     let res = await send();
@@ -108,6 +116,17 @@ export class Api {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       // Not JSON: keep the text.
+    }
+    if (options.checkContract !== false) {
+      await contract().assert({
+        method,
+        path,
+        requestHeaders: headers,
+        ...(typeof payload === "string" ? { requestBody: payload } : {}),
+        status: res.status,
+        responseHeaders: res.headers,
+        responseText: text,
+      });
     }
     return { status: res.status, body: parsed as T, headers: res.headers, text };
   }

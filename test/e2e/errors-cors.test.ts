@@ -228,10 +228,13 @@ describe.skipIf(!localOnly)("CORS off (the default)", () => {
   });
 
   it("answers every error in the envelope, with no CORS header", async () => {
-    const answers = await errorAnswers(runtime, { origin: APP });
+    const correlationId = `e2e-${randomBytes(6).toString("hex")}`;
+    const answers = await errorAnswers(runtime, { origin: APP, "x-correlation-id": correlationId });
     for (const [what, [answer, status, code]] of Object.entries(answers)) {
       expectEnvelope(answer, status, code);
       expect(corsHeaders(answer), what).toEqual({});
+      // The gateway's own answers echo the caller's correlation id, as the functions' do.
+      expect(answer.headers.get("x-correlation-id"), what).toBe(correlationId);
     }
     const ok = await new Api(runtime.url).request("GET", "/v1/health", undefined, {
       headers: { origin: APP },

@@ -13,6 +13,11 @@
  *   cloudevent   structured-mode CloudEvents the CloudEvents schema accepts
  *   arbitrary    any JSON value, alone, as `data`, or as batch entries
  *   raw          any text or bytes, any Content-Type, sometimes ce-* headers
+ *   numbers      pathological number literals (issue 15): 60,000-digit mantissas, long
+ *                runs of trailing, embedded and leading zeros, huge exponents; in single
+ *                events, batches and binary-mode CloudEvents; storable ones are stored
+ *                exactly, the others refused naming their field (mutated events and
+ *                batches get the refused ones too)
  *
  * Properties, per case: never a 5xx and never a stack trace; a refusal carries a code, a
  * message and, for invalid events, each error's path; exactly the events answered
@@ -32,7 +37,7 @@ import {
   EVENT_TYPE_PATTERN,
   incomingEventSchema,
 } from "../../lambdas/domain/event.js";
-import { joinPath } from "../../lambdas/domain/json.js";
+import { joinPath, MAX_NUMBER_LITERAL_CHARS } from "../../lambdas/domain/json.js";
 import { checkBusinessRules } from "../../lambdas/domain/rules.js";
 import { Api, waitFor } from "../e2e/client.js";
 import { progress } from "../e2e/reliability.js";
@@ -46,12 +51,13 @@ const PATH = process.env.FUZZ_PATH;
 
 /** Share of RUNS per category. */
 const SHARE = {
-  valid: 0.25,
-  mutated: 0.25,
-  batch: 0.15,
-  cloudevent: 0.1,
-  arbitrary: 0.15,
-  raw: 0.1,
+  valid: 0.22,
+  mutated: 0.22,
+  batch: 0.14,
+  cloudevent: 0.09,
+  arbitrary: 0.14,
+  raw: 0.09,
+  numbers: 0.1,
 };
 const runsOf = (category: keyof typeof SHARE) => Math.max(1, Math.round(RUNS * SHARE[category]));
 
@@ -168,6 +174,89 @@ const storableNumber = fc.oneof(
   fc.constantFrom(2 ** 53, -(2 ** 53), 2 ** 60, 1e21, 12345678901234567000, 9.99e125),
 );
 
+/**
+ * Number literals that once cost O(n²) to check (issue 15, item 1), each with whether the
+ * API stores it (exactly its value) or refuses it, naming its field.
+ */
+interface Literal {
+  text: string;
+  accepted: boolean;
+}
+const CAP = MAX_NUMBER_LITERAL_CHARS;
+const LONG = 60_000;
+/** A run of zeros or digits: about half within the cap (stored), half up to 60,000. */
+const run = (min: number) =>
+  fc.oneof(fc.integer({ min, max: CAP }), fc.integer({ min, max: LONG }));
+/** n pseudo-random digits, the first and last not 0 (n >= 2). */
+function digitsOf(n: number, seed: number): string {
+  let x = seed % 2147483647 || 1;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    x = (x * 48271) % 2147483647;
+    out.push(String(x % 10));
+  }
+  if (out[0] === "0") out[0] = "7";
+  if (out[n - 1] === "0") out[n - 1] = "3";
+  return out.join("");
+}
+const pathologicalLiteral: fc.Arbitrary<Literal> = fc.oneof(
+  // Trailing zeros: the value of the head, stored while the literal is within the cap.
+  fc.tuple(fc.constantFrom("1.5", "-2.25", "0.1", "7.", "-0."), run(1)).map(([head, zeros]) => {
+    const text = `${head}${"0".repeat(zeros)}`;
+    return { text, accepted: text.length <= CAP };
+  }),
+  // Embedded zeros, 1.000…0001 (the old worst case): more than 17 significant digits.
+  fc
+    .tuple(run(16), fc.constantFrom("1.", "1", "-1.", "9"))
+    .map(([zeros, head]) => ({ text: `${head}${"0".repeat(zeros)}1`, accepted: false })),
+  // Huge exponents: Infinity, or 0 for a mantissa that is not 0 (refused); 0 stays 0.
+  fc
+    .tuple(
+      fc.constantFrom("1", "-4.5", "0", "-0.000"),
+      fc.constantFrom("e", "E", "e+", "e-", "E-"),
+      run(4),
+    )
+    .map(([mantissa, e, n]) => {
+      const text = `${mantissa}${e}${"9".repeat(n)}`;
+      return { text, accepted: Number(mantissa) === 0 && text.length <= CAP };
+    }),
+  // Leading zeros in the exponent: the value of the short form.
+  fc
+    .tuple(
+      fc.constantFrom("1", "-3.25", "9.99"),
+      fc.constantFrom("e", "e+", "e-"),
+      run(1),
+      fc.integer({ min: 0, max: 99 }),
+    )
+    .map(([mantissa, e, zeros, exp]) => {
+      const text = `${mantissa}${e}${"0".repeat(zeros)}${exp}`;
+      return { text, accepted: text.length <= CAP };
+    }),
+  // Leading zeros in the fraction, 0.000…0001: below 1e-130 DynamoDB cannot store it.
+  fc.tuple(run(0), fc.constantFrom("1", "25", "5")).map(([zeros, tail]) => {
+    const text = `0.${"0".repeat(zeros)}${tail}`;
+    return { text, accepted: zeros <= 129 && text.length <= CAP };
+  }),
+  // Long runs of digits, up to 60,000 (never fewer than 40 significant ones).
+  fc
+    .tuple(
+      run(40),
+      fc.integer({ min: 1, max: 2 ** 30 }),
+      fc.constantFrom("", "-"),
+      fc.constantFrom("int", "frac", "exp"),
+    )
+    .map(([n, seed, sign, shape]) => {
+      const d = digitsOf(n, seed);
+      const text =
+        shape === "int"
+          ? `${sign}${d}`
+          : shape === "frac"
+            ? `${sign}${d.slice(0, 1)}.${d.slice(1)}`
+            : `${sign}${d.slice(0, 2)}.${d.slice(2)}e-7`;
+      return { text, accepted: false };
+    }),
+);
+
 const key = fc
   .string({ unit: "grapheme", maxLength: 12 })
   .filter((k) => !RESERVED.includes(k) && k !== "");
@@ -229,6 +318,14 @@ interface Mutation {
   path: Segment[];
   tooLarge?: boolean;
 }
+
+function mutationText(m: Mutation): string {
+  const text = jsonText(m.event);
+  return m.replace ? text.split(m.replace[0]).join(m.replace[1]) : text;
+}
+
+/** Well within one event's 64 KB, however the server measures it (it re-serializes). */
+const fitsOneEvent = (text: string) => Buffer.byteLength(text) <= KB64 - 1024;
 
 /** A spine of keys and indexes into data, and the value at its end. */
 const spine = fc.array(
@@ -345,6 +442,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
           "1e-131",
           "5e-324",
         ),
+        pathologicalLiteral.filter((l) => !l.accepted).map((l) => l.text),
       ),
     )
     .map(([e, s, token]) => {
@@ -354,7 +452,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         replace: ['"__number__"', token] as [string, string],
         path,
       };
-    }),
+    })
+    // A 60,000-digit literal in a large event: keep clear of the 64 KB answer (413).
+    .filter((m) => fitsOneEvent(mutationText(m))),
   // a lone surrogate in a string value or a key.
   fc
     .tuple(
@@ -398,11 +498,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return { event, path: [], tooLarge: true };
   }),
 );
-
-const mutationText = (m: Mutation) => {
-  const text = jsonText(m.event);
-  return m.replace ? text.split(m.replace[0]).join(m.replace[1]) : text;
-};
 
 const pathOf = (prefix: string, segments: Segment[]) => segments.reduce<string>(joinPath, prefix);
 
@@ -517,6 +612,101 @@ describe.skipIf(!localOnly)("fuzzing POST /v1/events", () => {
         remember(answer.body.id, ce);
       }),
       assertOptions(4, runsOf("cloudevent")),
+    );
+  });
+
+  it("pathological number literals: stored exactly when storable, else refused naming the field", async () => {
+    /** A valid event whose data holds `literal` somewhere; `event` has its value instead. */
+    const withLiteral = fc
+      .tuple(validEvent, spine, pathologicalLiteral)
+      .map(([e, s, literal]) => {
+        const planted = plant(e.data, s, "n", "__number__");
+        const valued = plant(e.data, s, "n", Number(literal.text));
+        const put = (text: string) => text.split('"__number__"').join(literal.text);
+        return {
+          event: { ...e, data: valued.data },
+          text: put(jsonText({ ...e, data: planted.data })),
+          dataText: put(jsonText(planted.data)),
+          literal,
+          path: planted.path,
+        };
+      })
+      .filter((c) => fitsOneEvent(c.text));
+    type Case = typeof withLiteral extends fc.Arbitrary<infer T> ? T : never;
+    const expectRefused = (answer: Answer, c: Case, paths: string[] | undefined) => {
+      expect(paths ?? [], `${c.literal.text.slice(0, 60)}: ${answer.text.slice(0, 300)}`).toContain(
+        pathOf("", c.path),
+      );
+    };
+    const mode = fc.constantFrom("single", "batch", "binary");
+    await fc.assert(
+      fc.asyncProperty(
+        mode,
+        fc.array(withLiteral, { minLength: 1, maxLength: 6 }),
+        validEvent,
+        async (m, cases, plain) => {
+          const [c] = cases as [Case, ...Case[]];
+          const context = (a: Answer) => `${c.literal.text.slice(0, 60)}: ${a.text.slice(0, 300)}`;
+          if (m === "single") {
+            const answer = await post("numbers", c.text);
+            if (!c.literal.accepted) {
+              expect(answer.status, context(answer)).toBe(400);
+              expectRefused(
+                answer,
+                c,
+                answer.body.error?.details?.map((d) => String(d.path)),
+              );
+              return;
+            }
+            expect(answer.status, context(answer)).toBe(202);
+            remember(answer.body.id, c.event);
+            return;
+          }
+          if (m === "binary") {
+            const answer = await post("numbers", c.dataText, {
+              "content-type": "application/json",
+              "ce-specversion": "1.0",
+              "ce-id": freshId(),
+              "ce-source": "/fuzz/numbers",
+              "ce-type": c.event.type,
+            });
+            if (!c.literal.accepted) {
+              expect(answer.status, context(answer)).toBe(400);
+              expectRefused(
+                answer,
+                c,
+                answer.body.error?.details?.map((d) => String(d.path)),
+              );
+              return;
+            }
+            expect(answer.status, context(answer)).toBe(202);
+            remember(answer.body.id, { data: c.event.data, type: c.event.type });
+            return;
+          }
+          // A batch: one plain event first, then the literals; each stands alone.
+          const body = `{"events":[${[jsonText(plain), ...cases.map((x) => x.text)].join(",")}]}`;
+          const answer = await post("numbers", body);
+          expect(answer.status, context(answer)).toBe(202);
+          const results = answer.body.results ?? [];
+          expect(results).toHaveLength(cases.length + 1);
+          expect(results[0]?.status).toBe("queued");
+          remember(results[0]?.id, plain);
+          cases.forEach((x, i) => {
+            const r = results[i + 1];
+            if (x.literal.accepted) {
+              expect(r?.status, context(answer)).toBe("queued");
+              remember(r?.id, x.event);
+              return;
+            }
+            expect(r?.status, context(answer)).toBe("rejected");
+            expect(
+              (r?.errors ?? []).map((e) => e.path),
+              context(answer),
+            ).toContain(pathOf(`events[${i + 1}]`, x.path));
+          });
+        },
+      ),
+      assertOptions(7, runsOf("numbers")),
     );
   });
 

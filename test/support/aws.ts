@@ -17,6 +17,10 @@ import { type FunctionName, functionEnvironment } from "../../lib/contracts/func
 import { type Emulators, startEmulators } from "../../local/emulators.js";
 import { buildHandler, type HandlerClients } from "../../local/functions.js";
 import { ensureResources, type LocalResources } from "../../local/resources.js";
+import { localSecrets } from "../../local/secrets.js";
+
+/** The page cursors' key of the handler tests. */
+export const TEST_CURSOR_KEY = "test-cursor-key-0123456789abcdefghijklmnop";
 
 export interface TestAws {
   emulators: Emulators;
@@ -71,6 +75,7 @@ export async function startTestAws(
     const clients = {
       ...createDynamoDbClients({ endpoint: emulators.dynamodbEndpoint, region }),
       sqs: createSqsClient({ endpoint: emulators.sqsEndpoint, region }),
+      secrets: localSecrets({ [resources.cursorSecretId]: TEST_CURSOR_KEY }),
     };
     made.push(clients);
     return clients;

@@ -41,6 +41,7 @@ import { METRIC } from "../../../../lib/contracts/observability.js";
 import { KEYS_TABLE, TABLE } from "../../../../lib/contracts/tables.js";
 import { buildHandler, type HandlerClients } from "../../../../local/functions.js";
 import { type Runtime, startRuntime } from "../../../../local/runtime.js";
+import { localSecrets } from "../../../../local/secrets.js";
 import { lambdaContext } from "../../../support/apigw.js";
 
 // Before any handler module loads its Logger: the handlers' logs are not under test here.
@@ -465,6 +466,7 @@ describe("through the local runtime's public API", () => {
         ...createDynamoDbClients({ ...config, endpoint: runtime.endpoints.dynamodb }),
         sqs: createSqsClient({ ...config, endpoint: runtime.endpoints.sqs }),
         apigateway: createApiGatewayClient({ ...config, endpoint: `http://127.0.0.1:${port}` }),
+        secrets: localSecrets({}),
       };
       environment = {
         ...functionEnvironment("canary", runtime.settings, runtime.resources),

@@ -37,7 +37,7 @@ let processHandler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 beforeAll(async () => {
   aws = await startTestAws(["ingest", "process", "query"]);
   ({ handler: ingest } = await import("../../../../lambdas/entry/ingest.js"));
-  ({ handler: query } = await import("../../../../lambdas/entry/query.js"));
+  query = await aws.handler("query");
   ({ handler: processHandler } = await import("../../../../lambdas/entry/process.js"));
 });
 afterAll(() => aws.stop());

@@ -74,13 +74,22 @@ describe("single event", () => {
   });
 
   it("keeps a client id, and takes the tenant from the authorizer only", async () => {
-    const result = await invoke(
-      ingestEvent(valid({ id: "evt:42" }), { tenantId: "acme", path: "/v1/events?tenantId=evil" }),
-    );
+    const result = await invoke(ingestEvent(valid({ id: "evt:42" }), { tenantId: "acme" }));
     expect(bodyOf(result)).toEqual({ id: "evt:42", status: "queued" });
     const [message] = bodies<QueuedEvent>(await queued());
     expect(message?.tenantId).toBe("acme");
     expect(message?.event.id).toBe("evt:42");
+  });
+
+  it("refuses query parameters (it takes none), queuing nothing", async () => {
+    const result = await expectRefused(
+      ingestEvent(valid(), { tenantId: "acme", path: "/v1/events?tenantId=evil" }),
+      400,
+      "validation_failed",
+    );
+    expect(bodyOf<Details>(result).error.details).toEqual([
+      { path: "tenantId", message: "is not a known parameter" },
+    ]);
   });
 
   it("generates a correlation id when none (or an unusable one) is sent, and echoes it", async () => {

@@ -20,7 +20,7 @@ let powertools: typeof import("../../../../lambdas/shared/powertools.js");
 async function load(logLevel: "INFO" | "DEBUG") {
   process.env.POWERTOOLS_LOG_LEVEL = logLevel;
   vi.resetModules();
-  ({ handler: query } = await import("../../../../lambdas/entry/query.js"));
+  query = await aws.handler("query");
   ({ handler: ingest } = await import("../../../../lambdas/entry/ingest.js"));
   powertools = await import("../../../../lambdas/shared/powertools.js");
 }

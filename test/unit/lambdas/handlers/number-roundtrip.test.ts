@@ -29,7 +29,7 @@ let processBatch: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 beforeAll(async () => {
   aws = await startTestAws(["ingest", "query", "process"]);
   ({ handler: ingest } = await import("../../../../lambdas/entry/ingest.js"));
-  ({ handler: query } = await import("../../../../lambdas/entry/query.js"));
+  query = await aws.handler("query");
   ({ handler: processBatch } = await import("../../../../lambdas/entry/process.js"));
 });
 

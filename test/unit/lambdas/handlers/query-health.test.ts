@@ -19,7 +19,7 @@ let handler: (
 
 beforeAll(async () => {
   aws = await startTestAws(["query"]);
-  ({ handler } = await import("../../../../lambdas/entry/query.js"));
+  handler = await aws.handler("query");
 });
 afterAll(() => aws.stop());
 

@@ -14,7 +14,7 @@ import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { ListQuery } from "../../../../lambdas/ports/event-store.js";
 import { TIME_SHARDS } from "../../../../lib/contracts/tables.js";
 import { type ApiEventInput, apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
-import { startTestAws, type TestAws } from "../../../support/aws.js";
+import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
 
 let aws: TestAws;
 let handler: (
@@ -71,7 +71,7 @@ beforeAll(async () => {
   for (const e of [...events, otherTenant]) {
     expect(await writer.putIfAbsent(e)).toEqual({ kind: "written" });
   }
-  ({ handler } = await import("../../../../lambdas/entry/query.js"));
+  handler = await aws.handler("query");
 });
 afterAll(() => aws.stop());
 
@@ -286,11 +286,13 @@ describe("cursors", () => {
       null,
       "2026-11-20T10:00:05.000Z",
     ]);
-    const outside = encodeCursor(scope, [
-      { kind: "after", key: "2026-11-20T10:00:09.000Z#evt-018" },
-    ]);
+    const outside = encodeCursor(
+      scope,
+      [{ kind: "after", key: "2026-11-20T10:00:09.000Z#evt-018" }],
+      TEST_CURSOR_KEY,
+    );
     await expectInvalid("type=order.paid&to=2026-11-20T10:00:05.000Z", outside);
-    const malformed = encodeCursor(scope, [{ kind: "after", key: "T#other#E#x" }]);
+    const malformed = encodeCursor(scope, [{ kind: "after", key: "T#other#E#x" }], TEST_CURSOR_KEY);
     await expectInvalid("type=order.paid&to=2026-11-20T10:00:05.000Z", malformed);
   });
 });
@@ -302,6 +304,7 @@ describe("reader under a read budget", () => {
       timeShards: TIME_SHARDS,
       maxRounds: 1,
       filteredReadSize: 2,
+      cursorKey: async () => TEST_CURSOR_KEY,
     });
     const query: ListQuery = {
       tenantId: "default",

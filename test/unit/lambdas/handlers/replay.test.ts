@@ -61,7 +61,7 @@ beforeAll(async () => {
   ({ handler: dlqHandler } = await import("../../../../lambdas/entry/dlq.js"));
   replayClients = aws.handlerClients();
   replayHandler = await aws.handler("replay", replayClients);
-  ({ handler: queryHandler } = await import("../../../../lambdas/entry/query.js"));
+  queryHandler = await aws.handler("query");
   const { metrics } = await import("../../../../lambdas/shared/powertools.js");
   addMetric = vi.spyOn(metrics, "addMetric");
 });

@@ -45,7 +45,7 @@ describe("the query function, with two allowed origins (settings -> environment 
     aws = await startTestAws(["query"], { corsOrigins: `${APP}, ${ADMIN}` });
     expect(process.env[ENV.corsOrigins]).toBe(`${APP},${ADMIN}`);
     vi.resetModules();
-    ({ handler } = await import("../../../../lambdas/entry/query.js"));
+    handler = await aws.handler("query");
   });
   afterAll(() => aws.stop());
 
@@ -149,7 +149,13 @@ describe("the shared HTTP wrapper (every API function)", () => {
 });
 
 describe("the setting", () => {
-  const refs = { tableName: "t", queueUrl: "q", dlqUrl: "d", keysTableName: "k" };
+  const refs = {
+    tableName: "t",
+    queueUrl: "q",
+    dlqUrl: "d",
+    keysTableName: "k",
+    cursorSecretId: "c",
+  };
 
   it("reaches the API functions only, and only when set", () => {
     const on = resolveSettings({ corsOrigins: `${APP},${ADMIN}` });

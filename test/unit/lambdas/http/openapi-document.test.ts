@@ -36,12 +36,7 @@ import { type FunctionName, ROUTES } from "../../../../lib/contracts/functions.j
 import { renderDocsHtml } from "../../../../local/console/docs-html.js";
 import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
-import {
-  receiveNow,
-  lambdaContext as sqsContext,
-  sqsEvent,
-  toRecord,
-} from "../handlers/process-fixtures.js";
+import { receiveNow, lambdaContext as sqsContext, sqsEvent, toRecord } from "./process-fixtures.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../../..");
 const doc = buildOpenApiDocument();
@@ -106,7 +101,10 @@ describe("the OpenAPI document", () => {
       "application/cloudevents-batch+json",
       "application/octet-stream",
       "text/plain",
+      "*/*",
     ]);
+    // Binary mode: any media type and, under application/json, any JSON value.
+    expect(post?.requestBody?.["x-eventflow-binary-mode"]?.header).toBe("ce-specversion");
     expect(post?.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(["ce-specversion", "ce-id", "ce-source", "ce-type"]),
     );
@@ -158,7 +156,7 @@ describe("a client generated from the document", () => {
     aws = await startTestAws(["ingest", "query", "process"]);
     const handlers: Partial<Record<FunctionName, ApiHandler>> = {
       ingest: (await import("../../../../lambdas/entry/ingest.js")).handler,
-      query: (await import("../../../../lambdas/entry/query.js")).handler,
+      query: await aws.handler("query"),
     };
     const { handler: process } = (await import("../../../../lambdas/entry/process.js")) as {
       handler: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
@@ -195,9 +193,10 @@ describe("a client generated from the document", () => {
 
   it("is served by the query function at GET /v1/openapi.json", async () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
-    const result = await (
-      (await import("../../../../lambdas/entry/query.js")).handler as ApiHandler
-    )(apiEvent({ path: "/v1/openapi.json" }), lambdaContext());
+    const result = await ((await aws.handler("query")) as ApiHandler)(
+      apiEvent({ path: "/v1/openapi.json" }),
+      lambdaContext(),
+    );
     expect(result.statusCode).toBe(200);
     expect(result.headers?.["Cache-Control"]).toBe("public, max-age=300");
     expect(bodyOf(result)).toEqual(served);

@@ -8,13 +8,14 @@ import {
   installStub,
   StubRequestHandler,
 } from "../../../../load-testing/bench/aws-stub.js";
+import { literalBody, stringBody } from "../../../../load-testing/bench/json.js";
 import { BenchUsageError, parseBenchOptions } from "../../../../load-testing/bench/options.js";
 import { RequestCounter } from "../../../../load-testing/bench/request-counter.js";
 
 describe("bench options", () => {
   it("runs every section by default, in order", () => {
     expect(parseBenchOptions([])).toEqual({
-      sections: ["handlers", "coldstart", "cost"],
+      sections: ["handlers", "coldstart", "cost", "json"],
       quick: false,
     });
     expect(parseBenchOptions(["--only", "cost, handlers", "--quick"])).toEqual({
@@ -23,6 +24,14 @@ describe("bench options", () => {
     });
     expect(parseBenchOptions(["--out", "x.json"])).toMatchObject({ out: "x.json" });
     expect(parseBenchOptions(["--help"])).toBe("help");
+  });
+
+  it("times the json section's literal against a string body of exactly its size", () => {
+    for (const digits of [3, 20_000, 60_000]) {
+      const literal = literalBody(digits);
+      expect(literal).toContain(`1.${"0".repeat(digits - 2)}1}`);
+      expect(Buffer.byteLength(stringBody(digits))).toBe(Buffer.byteLength(literal));
+    }
   });
 
   it("refuses unknown sections and flags", () => {
