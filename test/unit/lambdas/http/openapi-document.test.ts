@@ -36,7 +36,12 @@ import { type FunctionName, ROUTES } from "../../../../lib/contracts/functions.j
 import { renderDocsHtml } from "../../../../local/console/docs-html.js";
 import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
-import { receiveNow, lambdaContext as sqsContext, sqsEvent, toRecord } from "./process-fixtures.js";
+import {
+  receiveNow,
+  lambdaContext as sqsContext,
+  sqsEvent,
+  toRecord,
+} from "../handlers/process-fixtures.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../../..");
 const doc = buildOpenApiDocument();

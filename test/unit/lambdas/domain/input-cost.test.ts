@@ -22,13 +22,13 @@ import {
   MAX_PATH_CHARS,
   normalizeDecimal,
   parseJson,
-} from "../../lambdas/domain/json.js";
-import { checkBinaryCloudEvent } from "../../lambdas/http/cloudevents-binding.js";
-import { decodeIngestRequest } from "../../lambdas/http/ingest-request.js";
-import type { EventQueue } from "../../lambdas/ports/event-store.js";
-import { matchRoute, withoutTrailingSlashes } from "../../lambdas/shared/http.js";
-import { ingestEvents } from "../../lambdas/use-cases/ingest-events.js";
-import { apiEvent } from "../support/apigw.js";
+} from "../../../../lambdas/domain/json.js";
+import { checkBinaryCloudEvent } from "../../../../lambdas/http/cloudevents-binding.js";
+import { decodeIngestRequest } from "../../../../lambdas/http/ingest-request.js";
+import type { EventQueue } from "../../../../lambdas/ports/event-store.js";
+import { matchRoute, withoutTrailingSlashes } from "../../../../lambdas/shared/http.js";
+import { ingestEvents } from "../../../../lambdas/use-cases/ingest-events.js";
+import { apiEvent } from "../../../support/apigw.js";
 
 /** The normalization as it was (quadratic), kept as the oracle of what the answers are. */
 function referenceNormalize(literal: string): string | undefined {

@@ -6,8 +6,12 @@
  */
 import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../../lambdas/http/openapi-document.js";
-import { ContractChecker, ContractViolation, type Exchange } from "../support/openapi-contract.js";
+import { buildOpenApiDocument } from "../../../lambdas/http/openapi-document.js";
+import {
+  ContractChecker,
+  ContractViolation,
+  type Exchange,
+} from "../../support/openapi-contract.js";
 
 const checker = new ContractChecker();
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureCursorKey, localSecrets } from "../../local/secrets.js";
+import { ensureCursorKey, localSecrets } from "../../../local/secrets.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_MAX_READ_BYTES,
   DynamoDbEventReader,
-} from "../../lambdas/adapters/dynamodb-event-reader.js";
-import { DynamoDbEventWriter } from "../../lambdas/adapters/dynamodb-event-writer.js";
-import type { StoredEvent } from "../../lambdas/domain/event.js";
-import type { FailedQuery } from "../../lambdas/ports/failed-events.js";
-import { TIME_SHARDS } from "../../lib/contracts/tables.js";
-import { apiEvent, bodyOf, lambdaContext } from "../support/apigw.js";
-import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../support/aws.js";
+} from "../../../../lambdas/adapters/dynamodb-event-reader.js";
+import { DynamoDbEventWriter } from "../../../../lambdas/adapters/dynamodb-event-writer.js";
+import type { StoredEvent } from "../../../../lambdas/domain/event.js";
+import type { FailedQuery } from "../../../../lambdas/ports/failed-events.js";
+import { TIME_SHARDS } from "../../../../lib/contracts/tables.js";
+import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
+import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
 
 const TENANT = "bulk";
 const COUNT = 160;
