@@ -20,7 +20,6 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
-import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
@@ -28,6 +27,7 @@ import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
 import { toQueueMessage } from "./sqs-record.js";
+import { eventWriterFrom } from "./store-wiring.js";
 
 export interface ProcessDeps {
   writer: EventWriter;
@@ -41,24 +41,15 @@ export function processDeps(
 ): ProcessDeps {
   const config = parseEnv(
     {
-      [ENV.tableName]: envVars[ENV.tableName],
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
       [ENV.retryBaseDelaySeconds]: envVars[ENV.retryBaseDelaySeconds],
       [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
-      [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
-      [ENV.statsShards]: envVars[ENV.statsShards],
-      [ENV.timeShards]: envVars[ENV.timeShards],
     },
     env,
   );
   return {
-    writer: new DynamoDbEventWriter(clients.documentClient, {
-      tableName: config[ENV.tableName],
-      eventRetentionDays: config[ENV.eventRetentionDays],
-      timeShards: config[ENV.timeShards],
-      statsShards: config[ENV.statsShards],
-    }),
+    writer: eventWriterFrom(env, clients.documentClient),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

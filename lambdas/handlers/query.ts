@@ -8,7 +8,6 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
-import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
 import { CLOUDEVENT_MEDIA_TYPE, toCloudEvent } from "../domain/cloudevents.js";
 import { prefersCloudEvent } from "../http/cloudevents-binding.js";
@@ -33,6 +32,7 @@ import { logger } from "../shared/powertools.js";
 import { type CheckResult, checkHealth, type HealthReport } from "../use-cases/check-health.js";
 import { listFailedEvents } from "../use-cases/failed-events.js";
 import { eventStats, getEvent, listEvents } from "../use-cases/query-events.js";
+import { eventReaderFrom } from "./store-wiring.js";
 
 export interface QueryDeps {
   reader: EventReader & FailedEventReader;
@@ -52,20 +52,13 @@ export function queryDeps(
 ): QueryDeps {
   const config = parseEnv(
     {
-      [ENV.tableName]: envVars[ENV.tableName],
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.dlqUrl]: envVars[ENV.dlqUrl],
-      [ENV.timeShards]: envVars[ENV.timeShards],
-      [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
     },
     env,
   );
   return {
-    reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
-      tableName: config[ENV.tableName],
-      timeShards: config[ENV.timeShards],
-      cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
-    }),
+    reader: eventReaderFrom(env, clients),
     queue: new SqsQueueProbe(clients.sqs, config[ENV.queueUrl]),
     dlq: new SqsQueueProbe(clients.sqs, config[ENV.dlqUrl]),
     http: httpConfig(env),

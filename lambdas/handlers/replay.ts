@@ -13,7 +13,6 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
-import { DynamoDbEventReader } from "../adapters/dynamodb-event-reader.js";
 import { DynamoDbReplayRecorder } from "../adapters/dynamodb-replay-recorder.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import type { EventQueue } from "../ports/event-store.js";
@@ -31,6 +30,7 @@ import {
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
+import { eventReaderFrom } from "./store-wiring.js";
 
 export interface ReplayDeps {
   reader: FailedEventReader;
@@ -52,16 +52,11 @@ export function replayDeps(
     {
       [ENV.tableName]: envVars[ENV.tableName],
       [ENV.queueUrl]: envVars[ENV.queueUrl],
-      [ENV.timeShards]: envVars[ENV.timeShards],
-      [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
     },
     env,
   );
   return {
-    reader: new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
-      tableName: config[ENV.tableName],
-      timeShards: config[ENV.timeShards],
-      cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
+    reader: eventReaderFrom(env, clients, {
       // A replay call selects up to 1000 events: read more of the index per request than a
       // 100-item list page needs before answering with a short page and a cursor (16 reads
       // of at most 1 MB each, as before the byte bound; the route needs the admin scope).

@@ -1,0 +1,62 @@
+/**
+ * The events table's adapters as the functions build them from their environment record:
+ * one place for the writer (process, dlq) and the reader (query, replay), so each function's
+ * wiring names only what is its own.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ENV } from "../../lib/contracts/environment.js";
+import {
+  DynamoDbEventReader,
+  type DynamoDbEventReaderOptions,
+} from "../adapters/dynamodb-event-reader.js";
+import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
+import type { SecretReader } from "../ports/secrets.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+
+export function eventWriterFrom(
+  env: EnvRecord,
+  documentClient: DynamoDBDocumentClient,
+): DynamoDbEventWriter {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
+      [ENV.statsShards]: envVars[ENV.statsShards],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+    },
+    env,
+  );
+  return new DynamoDbEventWriter(documentClient, {
+    tableName: config[ENV.tableName],
+    eventRetentionDays: config[ENV.eventRetentionDays],
+    timeShards: config[ENV.timeShards],
+    statsShards: config[ENV.statsShards],
+  });
+}
+
+/** The reader, its page cursors signed with the key CURSOR_SECRET_ID names. */
+export function eventReaderFrom(
+  env: EnvRecord,
+  clients: {
+    dynamodb: DynamoDBClient;
+    documentClient: DynamoDBDocumentClient;
+    secrets: SecretReader;
+  },
+  budget: Pick<DynamoDbEventReaderOptions, "maxRounds" | "filteredReadSize" | "maxReadBytes"> = {},
+): DynamoDbEventReader {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.timeShards]: envVars[ENV.timeShards],
+      [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
+    },
+    env,
+  );
+  return new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
+    tableName: config[ENV.tableName],
+    timeShards: config[ENV.timeShards],
+    cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
+    ...budget,
+  });
+}
