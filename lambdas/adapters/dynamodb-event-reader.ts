@@ -32,16 +32,22 @@ import {
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { TABLE } from "../../lib/contracts/tables.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  InvalidCursorError,
-  type LanePosition,
-} from "../domain/cursor.js";
+import { decodeCursor, encodeCursor, type LanePosition } from "../domain/cursor.js";
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
 import { eventKey, hourOf, parseStatsCounter, statsPartition } from "./dynamodb-keys.js";
+import {
+  type Filter,
+  head,
+  type Lane,
+  openLane,
+  type Plan,
+  plan,
+  planFailed,
+  type Row,
+  TOP,
+} from "./dynamodb-read-plan.js";
 
 export interface DynamoDbEventReaderOptions {
   tableName: string;
@@ -63,12 +69,6 @@ export interface DynamoDbEventReaderOptions {
 
 /** 512 KiB: 64 read units, a full 100-item page of 5 KiB events. */
 export const DEFAULT_MAX_READ_BYTES = 512 * 1024;
-
-/**
- * Bytes per row assumed before a lane's first read: an index that projects every
- * attribute holds whole events (up to 64 KB); the others hold keys and a few attributes.
- */
-const FIRST_READ_ROW_BYTES = { all: 64 * 1024, keys: 1024 } as const;
 
 /** An eventually consistent read unit covers 4 KB twice (GSI reads always are). */
 const BYTES_PER_READ_UNIT = 8 * 1024;
@@ -100,54 +100,6 @@ const STORED_EVENT_FIELDS = [
 type Unlisted = Exclude<keyof StoredEvent, (typeof STORED_EVENT_FIELDS)[number]>;
 const allListed: [Unlisted] extends [never] ? true : false = true;
 void allListed;
-
-/** `<ISO time>#<event id>`: the sort key of every list index. */
-const POSITION_PATTERN =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#[A-Za-z0-9._:-]{1,128}$/;
-const TOP = "\uffff";
-/** failedAt is stamped after receivedAt on another function's clock: allow some skew. */
-const FAILED_CLOCK_SKEW_MS = 5 * 60_000;
-
-interface LaneSpec {
-  index: string;
-  pkAttr: string;
-  pkValue: string;
-  skAttr: string;
-  lo: string;
-  hi: string;
-  /** The index projects ALL attributes: keep its items instead of fetching them. */
-  projectsAll?: boolean;
-  /** Its rows are whole events (an ALL projection), whether kept or not. */
-  wholeRows?: boolean;
-}
-
-interface Filter {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, NativeAttributeValue>;
-}
-
-interface Row {
-  key: { pk: string; sk: string };
-  position: string;
-  item?: Item;
-}
-
-interface Plan {
-  specs: LaneSpec[];
-  filter: Filter | undefined;
-  scope: string;
-}
-
-interface Lane {
-  spec: LaneSpec;
-  buffer: Row[];
-  startKey?: Item;
-  exhausted: boolean;
-  resume: LanePosition;
-  /** Bytes per row read (filtered out or not) as last measured; sizes the next read. */
-  rowBytes: number;
-}
 
 /** What one request has read so far. */
 interface Budget {
@@ -370,181 +322,6 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
   }
 }
 
-/**
- * The failed list: the failed index's one lane, keyed by failedAt, so from/to bound the
- * key range (they mean failedAt here, not receivedAt). type, kind and reason (a
- * case-sensitive substring of failure.reason) are FilterExpressions.
- */
-function planFailed(query: FailedQuery): Plan {
-  const { tenantId, type, kind, reason, from, to } = query;
-  const { name, partitionKey, sortKey } = TABLE.failedIndex;
-  const spec: LaneSpec = {
-    index: name,
-    pkAttr: partitionKey,
-    pkValue: `${tenantId}#FAILED`,
-    skAttr: sortKey,
-    lo: from ?? "0",
-    hi: to ? `${to}#${TOP}` : TOP,
-    projectsAll: true,
-    wholeRows: true,
-  };
-  const parts: Filter[] = [];
-  if (type) {
-    parts.push({
-      expression: "#type = :type",
-      names: { "#type": "type" },
-      values: { ":type": type },
-    });
-  }
-  if (kind) {
-    parts.push({
-      expression: "#failure.#kind = :kind",
-      names: { "#failure": "failure", "#kind": "kind" },
-      values: { ":kind": kind },
-    });
-  }
-  if (reason) {
-    parts.push({
-      expression: "contains(#failure.#reason, :reason)",
-      names: { "#failure": "failure", "#reason": "reason" },
-      values: { ":reason": reason },
-    });
-  }
-  const filter: Filter | undefined =
-    parts.length === 0
-      ? undefined
-      : {
-          expression: parts.map((p) => p.expression).join(" AND "),
-          names: Object.assign({}, ...parts.map((p) => p.names)),
-          values: Object.assign({}, ...parts.map((p) => p.values)),
-        };
-  const scope = JSON.stringify([
-    "failed",
-    tenantId,
-    type ?? null,
-    kind ?? null,
-    reason ?? null,
-    from ?? null,
-    to ?? null,
-  ]);
-  return { specs: [spec], filter, scope };
-}
-
-/** Which index and lanes a query reads, its filter, and the scope its cursor is bound to. */
-function plan(query: ListQuery, timeShards: number): Plan {
-  const { tenantId, type, status, from, to } = query;
-  const lo = from ?? "0";
-  const hi = to ? `${to}#${TOP}` : TOP;
-  const statusFilter = (value: string): Filter => ({
-    expression: "#status = :status",
-    names: { "#status": "status" },
-    values: { ":status": value },
-  });
-  let specs: LaneSpec[];
-  let filter: Filter | undefined;
-  if (type) {
-    const { name, partitionKey, sortKey } = TABLE.byTypeIndex;
-    specs = [
-      {
-        index: name,
-        pkAttr: partitionKey,
-        pkValue: `${tenantId}#${type}`,
-        skAttr: sortKey,
-        lo,
-        hi,
-      },
-    ];
-    filter = status ? statusFilter(status) : undefined;
-  } else if (status === "failed") {
-    // Keyed by failedAt; from/to still mean receivedAt, so they filter. failedAt never
-    // precedes receivedAt, which bounds the key range from below.
-    const { name, partitionKey, sortKey } = TABLE.failedIndex;
-    const floor = from ? new Date(Date.parse(from) - FAILED_CLOCK_SKEW_MS).toISOString() : "0";
-    specs = [
-      {
-        index: name,
-        pkAttr: partitionKey,
-        pkValue: `${tenantId}#FAILED`,
-        skAttr: sortKey,
-        lo: floor,
-        hi: TOP,
-        wholeRows: true,
-      },
-    ];
-    const range = receivedAtFilter(from, to);
-    const base = statusFilter("failed");
-    filter = range
-      ? {
-          expression: `${base.expression} AND ${range.expression}`,
-          names: { ...base.names, ...range.names },
-          values: { ...base.values, ...range.values },
-        }
-      : base;
-  } else {
-    const { name, partitionKey, sortKey } = TABLE.byTimeIndex;
-    specs = Array.from({ length: timeShards }, (_, shard) => ({
-      index: name,
-      pkAttr: partitionKey,
-      pkValue: `${tenantId}#${shard}`,
-      skAttr: sortKey,
-      lo,
-      hi,
-    }));
-    filter = status ? statusFilter(status) : undefined;
-  }
-  const index = specs[0]?.index;
-  const scope = JSON.stringify([
-    tenantId,
-    index,
-    type ?? null,
-    status ?? null,
-    from ?? null,
-    to ?? null,
-  ]);
-  return { specs, filter, scope };
-}
-
-function receivedAtFilter(from?: string, to?: string): Filter | undefined {
-  const names = { "#receivedAt": "receivedAt" };
-  if (from && to) {
-    return {
-      expression: "#receivedAt BETWEEN :from AND :to",
-      names,
-      values: { ":from": from, ":to": to },
-    };
-  }
-  if (from) return { expression: "#receivedAt >= :from", names, values: { ":from": from } };
-  if (to) return { expression: "#receivedAt <= :to", names, values: { ":to": to } };
-  return undefined;
-}
-
-function openLane(spec: LaneSpec, position: LanePosition | undefined, tenantId: string): Lane {
-  const resume = position ?? { kind: "start" };
-  const lane: Lane = {
-    spec,
-    buffer: [],
-    exhausted: resume.kind === "done",
-    resume,
-    rowBytes: spec.wholeRows ? FIRST_READ_ROW_BYTES.all : FIRST_READ_ROW_BYTES.keys,
-  };
-  if (resume.kind === "after") {
-    // Only the position comes from the client; every partition key is rebuilt here.
-    const key = resume.key;
-    if (!POSITION_PATTERN.test(key) || key < spec.lo || key > spec.hi) {
-      throw new InvalidCursorError("cursor position is outside the query");
-    }
-    const id = key.slice(key.indexOf("#") + 1);
-    lane.startKey = { ...eventKey(tenantId, id), [spec.pkAttr]: spec.pkValue, [spec.skAttr]: key };
-  }
-  return lane;
-}
-
-const head = (lane: Lane) => lane.buffer[0] as Row;
-
-/**
- * Adds one statistics item (sk <hour>#<shard>, one `<outcome>#<type>` counter per type and
- * outcome: dynamodb-keys.ts) to the sums per type.
- */
 function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {
   const sum = (type: string) => {
     let entry = byType.get(type);
