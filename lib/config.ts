@@ -54,7 +54,7 @@ export const settingsSchema = z
     tenantQuotaPerDay: intFrom(0, 1_000_000_000).default(1_000_000),
     /**
      * Comma-separated origins (`https://app.example.com`, or `*`) whose pages may call the
-     * API; empty leaves CORS off (lib/cors.ts).
+     * API; empty leaves CORS off (lib/contracts/cors.ts).
      */
     corsOrigins: z
       .string()

@@ -1,6 +1,6 @@
 /**
  * The read API: GET /v1/events/{id}, /v1/events, /v1/stats, /v1/health, /v1/failed and
- * /v1/openapi.json (routes from lib/functions.ts). Rules live in use-cases/query-events.ts
+ * /v1/openapi.json (routes from lib/contracts/functions.ts). Rules live in use-cases/query-events.ts
  * and check-health.ts; the OpenAPI description in http/openapi-document.ts.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";

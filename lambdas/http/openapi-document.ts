@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 description of the API, served at GET /v1/openapi.json. Paths come from
- * ROUTES (lib/functions.ts), schemas from the zod schemas the handlers validate with
+ * ROUTES (lib/contracts/functions.ts), schemas from the zod schemas the handlers validate with
  * (z.toJSONSchema, JSON Schema 2020-12, OpenAPI 3.1's dialect) and from openapi-schemas.ts for
  * answers; the prose and schemas per route are in openapi-operations.ts. A route without an entry in OPERATIONS is still
  * listed (flagged `x-eventflow-undocumented`); a unit test fails on it.

@@ -51,7 +51,7 @@ export interface HttpResponse {
   headers?: Record<string, string>;
 }
 
-/** An error answer's body, as clients get it (also from the gateway: lib/gateway-auth.ts). */
+/** An error answer's body, as clients get it (also from the gateway: lib/contracts/gateway.ts). */
 export interface ErrorEnvelope {
   error: {
     code: string;

@@ -76,7 +76,7 @@ const ACCESS_LOG_FIELDS = {
 /**
  * Errors API Gateway answers itself, in the handlers' envelope
  * (`{"error":{"code","message","requestId"}}`, lambdas/shared/http.ts) and with the
- * codes, messages and headers the local runtime uses (lib/gateway-auth.ts), so clients
+ * codes, messages and headers the local runtime uses (lib/contracts/gateway.ts), so clients
  * see one shape everywhere. A type without its own response falls to DEFAULT_4XX/5XX.
  */
 interface GatewayError {

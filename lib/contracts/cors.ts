@@ -2,7 +2,7 @@
  * CORS, one definition for everything that answers a browser when `corsOrigins` is set:
  * the API functions (a Lambda proxy answer carries only the headers the function gives it,
  * lambdas/shared/http.ts), the stack's preflight and gateway responses
- * (lib/constructs/api.ts), and the local gateway (local/api-gateway.ts). With no origins
+ * (lib/constructs/api.ts), and the local gateway (local/gateway/api-gateway.ts). With no origins
  * configured, none of them sends a CORS header. No aws-cdk-lib import: the handlers and
  * the local runtime load this.
  */

@@ -2,7 +2,7 @@
  * The answers API Gateway makes itself (keys, limits, unknown routes, oversized requests,
  * failed or slow functions), in the handlers' error envelope: one definition for the
  * stack's gateway responses (lib/constructs/api.ts) and the local runtime's gateway
- * (local/api-gateway.ts, local/auth.ts), so clients see the same status, code, message
+ * (local/gateway/), so clients see the same status, code, message
  * and headers on AWS and locally. No aws-cdk-lib import: the local runtime loads this.
  */
 import type { GatewayHeaderValue } from "./cors.js";

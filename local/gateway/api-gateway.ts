@@ -159,7 +159,7 @@ export class ApiGateway {
    * An answer the gateway makes itself, with the CORS headers the stack's gateway
    * responses carry (local/gateway/cors.ts); unchanged with CORS off.
    */
-  withCors(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
+  private withCors(req: IncomingMessage, answer: GatewayAnswer): GatewayAnswer {
     return withGatewayCors(this.options.cors?.allowOrigins ?? [], req, answer);
   }
 

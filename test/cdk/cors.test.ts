@@ -2,7 +2,7 @@
  * What browsers and clients get from the answers API Gateway makes itself, in the
  * template: every gateway response in the error envelope (request id from
  * $context.requestId), the same codes, messages and headers the local gateway uses
- * (lib/gateway-auth.ts), and CORS headers on all of them when `corsOrigins` is set, none
+ * (lib/contracts/gateway.ts), and CORS headers on all of them when `corsOrigins` is set, none
  * when it is empty. The functions' own CORS headers come from their environment.
  */
 import { App } from "aws-cdk-lib";

@@ -1,5 +1,5 @@
 /**
- * The local gateway's authorizer and usage plan (local/auth.ts), with a stub authorizer
+ * The local gateway's authorizer and usage plan (local/gateway/authorizer.ts), with a stub authorizer
  * function and a fake clock: identity source, caching per header value, the policy
  * checked per method ARN, 401/403/429/500 answers as the stack's gateway responses, and
  * per-tenant token buckets and daily quotas.
