@@ -63,6 +63,7 @@ export class EventFlowStack extends Stack {
       queueUrl: this.storage.queue.queueUrl,
       dlqUrl: this.storage.deadLetterQueue.queueUrl,
       keysTableName: this.storage.keysTable.tableName,
+      configTableName: this.storage.configTable.tableName,
       cursorSecretId: this.storage.cursorKey.secretArn,
     };
     this.api = new EventApi(this, "Api", {

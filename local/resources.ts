@@ -26,7 +26,7 @@ import {
   queueVisibilityTimeoutSeconds,
 } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
+import { CONFIG_TABLE, KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
 import { LOCAL_CURSOR_SECRET_ID } from "./secrets.js";
 
 export interface ResourceNames {
@@ -35,20 +35,25 @@ export interface ResourceNames {
   dlqName: string;
   /** @default "eventflow-keys" */
   keysTableName?: string;
+  /** @default "eventflow-config" */
+  configTableName?: string;
 }
 
 export const DEFAULT_KEYS_TABLE_NAME = LOCAL_RUNTIME.keysTableName;
+export const DEFAULT_CONFIG_TABLE_NAME = LOCAL_RUNTIME.configTableName;
 
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   tableName: "eventflow-events",
   queueName: "eventflow-events",
   dlqName: "eventflow-events-dlq",
   keysTableName: DEFAULT_KEYS_TABLE_NAME,
+  configTableName: DEFAULT_CONFIG_TABLE_NAME,
 };
 
 export interface LocalResources {
   tableName: string;
   keysTableName: string;
+  configTableName: string;
   queueUrl: string;
   queueArn: string;
   dlqUrl: string;
@@ -78,9 +83,17 @@ export async function ensureResources(
   await ensureTable(clients.dynamodb, names.tableName);
   const keysTableName = names.keysTableName ?? DEFAULT_KEYS_TABLE_NAME;
   await ensureTable(clients.dynamodb, keysTableName, keysTableDefinition(keysTableName), false);
+  const configTableName = names.configTableName ?? DEFAULT_CONFIG_TABLE_NAME;
+  await ensureTable(
+    clients.dynamodb,
+    configTableName,
+    configTableDefinition(configTableName),
+    false,
+  );
   return {
     tableName: names.tableName,
     keysTableName,
+    configTableName,
     queueUrl: queue.url,
     queueArn: queue.arn,
     dlqUrl: dlq.url,
@@ -178,13 +191,30 @@ export function keysTableDefinition(tableName: string) {
   };
 }
 
+/** The tenant configuration table, from CONFIG_TABLE (the CDK stack reads the same). */
+export function configTableDefinition(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: [CONFIG_TABLE.partitionKey, CONFIG_TABLE.sortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: "S" as const,
+    })),
+    KeySchema: [
+      { AttributeName: CONFIG_TABLE.partitionKey, KeyType: "HASH" as const },
+      { AttributeName: CONFIG_TABLE.sortKey, KeyType: "RANGE" as const },
+    ],
+  };
+}
+
 async function ensureTable(
   dynamodb: DynamoDBClient,
   tableName: string,
   definition:
     | ReturnType<typeof tableDefinition>
-    | ReturnType<typeof keysTableDefinition> = tableDefinition(tableName),
-  /** Events expire (eventRetentionDays); keys do not. */
+    | ReturnType<typeof keysTableDefinition>
+    | ReturnType<typeof configTableDefinition> = tableDefinition(tableName),
+  /** Events expire (eventRetentionDays); keys and configuration do not. */
   ttl = true,
 ): Promise<void> {
   try {

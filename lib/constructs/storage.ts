@@ -19,7 +19,7 @@ import {
   type EventFlowSettings,
   queueVisibilityTimeoutSeconds,
 } from "../config.js";
-import { KEYS_TABLE, TABLE } from "../contracts/tables.js";
+import { CONFIG_TABLE, KEYS_TABLE, TABLE } from "../contracts/tables.js";
 
 export interface EventStorageProps {
   settings: EventFlowSettings;
@@ -29,6 +29,8 @@ export class EventStorage extends Construct {
   public readonly table: Table;
   /** API keys (hashes only) and each tenant's usage plan key: see KEYS_TABLE. */
   public readonly keysTable: Table;
+  /** Tenant configuration (schemas, rules, destinations...): see CONFIG_TABLE. */
+  public readonly configTable: Table;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   /**
@@ -99,6 +101,19 @@ export class EventStorage extends Construct {
       partitionKey: { name: KEYS_TABLE.byTenantIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: KEYS_TABLE.byTenantIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+
+    // Tenant configuration: read-mostly, tiny, and worth more than any one event (losing a
+    // schema or a destination changes what happens to every later event): on demand, PITR,
+    // retained like the events.
+    this.configTable = new Table(this, "ConfigTable", {
+      partitionKey: { name: CONFIG_TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: CONFIG_TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: settings.retainData,
     });
 
     this.cursorKey = new Secret(this, "CursorKey", {

@@ -15,6 +15,8 @@ export const ENV = {
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
   keysTableName: "KEYS_TABLE_NAME",
+  /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
+  configTableName: "CONFIG_TABLE_NAME",
   /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
   cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */

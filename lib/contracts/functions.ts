@@ -88,6 +88,8 @@ export interface ResourceRefs {
   queueUrl: string;
   dlqUrl: string;
   keysTableName: string;
+  /** Tenant configuration (CONFIG_TABLE): schemas, rules, destinations, aggregations. */
+  configTableName: string;
   /**
    * The page cursors' HMAC key: a Secrets Manager secret generated at deploy (its ARN), or
    * the local runtime's own key (kept in its data folder).

@@ -15,6 +15,8 @@ export const LOCAL_RUNTIME = {
   devTenant: "local",
   /** The local keys table's name unless the runtime was told otherwise. */
   keysTableName: "eventflow-keys",
+  /** The local tenant configuration table's name (CONFIG_TABLE). */
+  configTableName: "eventflow-config",
   /** Locally a tenant's usage plan key is `local-<random>`: what the gateway counts by. */
   usageKeyPrefix: "local-",
   /** The variable the printed examples, the README and the load generator read the key from. */

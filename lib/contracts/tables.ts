@@ -56,5 +56,30 @@ export const KEYS_TABLE = {
   byTenantIndex: { name: "byTenant", partitionKey: "tenantId", sortKey: "keyId" },
 } as const;
 
+/**
+ * Tenant configuration: what a tenant declares about its events (schemas; rules, destinations,
+ * aggregations and patterns as they land). Small, read-mostly, apart from the events so that
+ * its reads never compete with event writes and its backups (PITR) are its own. Items:
+ *   pk = T#<tenant>    sk = <KIND>#<name>[#...]     one item per declaration or version
+ * Each capability owns a `sk` prefix (CONFIG_KINDS); a tenant's whole configuration is one
+ * Query on its pk, one capability's a `begins_with` on its prefix.
+ */
+export const CONFIG_TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  /** pk of a tenant's configuration: this, then the tenant id. */
+  tenantPrefix: "T#",
+} as const;
+
+/** The `sk` prefixes of the configuration table, one per capability. */
+export const CONFIG_KINDS = {
+  schema: "SCHEMA#",
+  rule: "RULE#",
+  destination: "DEST#",
+  aggregation: "AGG#",
+  pattern: "PATTERN#",
+  tenantSettings: "SETTINGS#",
+} as const;
+
 /** Shards of the byTime index partition (bounded so a list merges few queries). */
 export const TIME_SHARDS = 4;

@@ -185,6 +185,7 @@ const DUMMY_REFS = {
   queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-events",
   dlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-events-dlq",
   keysTableName: "eventflow-keys",
+  configTableName: "eventflow-config",
   cursorSecretId:
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:eventflow-cursor-key-AbCdEf",
 };

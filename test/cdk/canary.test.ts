@@ -156,6 +156,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       queueUrl: "q",
       dlqUrl: "d",
       keysTableName: "k",
+      configTableName: "cfg",
       cursorSecretId: "c",
     };
     const base = functionEnvironment("canary", settings, refs);

@@ -38,7 +38,7 @@ import {
   ROUTES,
 } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
-import { TABLE } from "../../lib/contracts/tables.js";
+import { CONFIG_TABLE, TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
 
 const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
@@ -166,8 +166,9 @@ describe("EventFlow stack with default settings", () => {
 
   describe("storage", () => {
     it("keeps events in a pay-per-request table with PITR, TTL and AWS-managed encryption", () => {
-      // The events table and the API keys table (test/cdk/auth.test.ts).
-      template.resourceCountIs("AWS::DynamoDB::Table", 2);
+      // The events table, the API keys table (test/cdk/auth.test.ts) and the tenant
+      // configuration table.
+      template.resourceCountIs("AWS::DynamoDB::Table", 3);
       template.hasResourceProperties("AWS::DynamoDB::Table", {
         BillingMode: "PAY_PER_REQUEST",
         KeySchema: [
@@ -183,6 +184,22 @@ describe("EventFlow stack with default settings", () => {
         DeletionPolicy: "Retain",
         UpdateReplacePolicy: "Retain",
       });
+    });
+
+    it("keeps tenant configuration in its own on-demand table with PITR, retained, no TTL", () => {
+      const config = template.toJSON().Resources[logicalId(s.stack.storage.configTable)];
+      expect(config.Properties).toMatchObject({
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: CONFIG_TABLE.partitionKey, KeyType: "HASH" },
+          { AttributeName: CONFIG_TABLE.sortKey, KeyType: "RANGE" },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(config.Properties.TimeToLiveSpecification).toBeUndefined();
+      expect(config.DeletionPolicy).toBe("Retain");
     });
 
     it("has the three indexes with the keys and projections of the table contract", () => {
@@ -314,6 +331,7 @@ describe("EventFlow stack with default settings", () => {
           queueUrl: "q",
           dlqUrl: "d",
           keysTableName: "k",
+          configTableName: "cfg",
           cursorSecretId: "c",
         };
         const expected = functionEnvironment(name, DEFAULTS, refs);

@@ -62,6 +62,7 @@ export async function startTestAws(
     tableName: `events-${suffix}`,
     queueName: `events-${suffix}`,
     dlqName: `events-dlq-${suffix}`,
+    configTableName: `config-${suffix}`,
   });
   for (const fn of functions) {
     Object.assign(process.env, functionEnvironment(fn, settings, resources));

@@ -154,6 +154,7 @@ describe("the setting", () => {
     queueUrl: "q",
     dlqUrl: "d",
     keysTableName: "k",
+    configTableName: "cfg",
     cursorSecretId: "c",
   };
 
