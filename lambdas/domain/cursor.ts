@@ -1,11 +1,12 @@
 /**
  * Page cursors: opaque to clients, checked strictly by us.
  *
- *   <base64url(JSON {v:1, q:<query fingerprint>, p:[<lane position>...]})>.<tag>
+ *   <base64url(deflate-raw(JSON {v:1, q:<query fingerprint>, p:[<lane position>...]}))>.<tag>
  *
  * - `p` holds one position per lane (one lane per index partition a list reads: 1 for
- *   byType/failed, TIME_SHARDS for byTime): 0 = not started, 1 = exhausted, or the
- *   sort key of the last item returned from that lane.
+ *   failed, typeShards for byType, timeShards for byTime): 0 = not started, 1 = exhausted,
+ *   or the sort key of the last item returned from that lane. Deflated: with 32 lanes the
+ *   positions share their time prefixes, and the cursor stays well under 4 KB.
  * - `q` fingerprints the query (tenant, index, filters, range): a cursor replayed with
  *   other filters, or by another tenant, is refused instead of paging the wrong set.
  * - `tag` is an HMAC-SHA256 over the payload with the deployment's own key (a Secrets
@@ -15,6 +16,7 @@
  *   each position lies in the range: a cursor can never reach another tenant's items.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 
 export class InvalidCursorError extends Error {
@@ -24,6 +26,8 @@ export class InvalidCursorError extends Error {
 export type LanePosition = { kind: "start" } | { kind: "after"; key: string } | { kind: "done" };
 
 const MAX_CURSOR_LENGTH = 4096;
+/** A cursor's inflated payload: 64 lanes of 400-character positions fit. */
+const MAX_PAYLOAD_BYTES = 32 * 1024;
 /** A key shorter than this is refused (the stack generates 64 characters). */
 const MIN_KEY_LENGTH = 32;
 
@@ -31,7 +35,7 @@ const payloadSchema = z
   .object({
     v: z.literal(1),
     q: z.string(),
-    p: z.array(z.union([z.literal(0), z.literal(1), z.string().min(1).max(400)])),
+    p: z.array(z.union([z.literal(0), z.literal(1), z.string().min(1).max(400)])).max(64),
   })
   .strict();
 
@@ -47,7 +51,7 @@ function tagOf(payload: string, key: string): string {
 
 export function encodeCursor(scope: string, lanes: LanePosition[], key: string): string {
   const p = lanes.map((l) => (l.kind === "start" ? 0 : l.kind === "done" ? 1 : l.key));
-  const payload = Buffer.from(JSON.stringify({ v: 1, q: fingerprint(scope), p })).toString(
+  const payload = deflateRawSync(JSON.stringify({ v: 1, q: fingerprint(scope), p })).toString(
     "base64url",
   );
   return `${payload}.${tagOf(payload, key)}`;
@@ -70,7 +74,10 @@ export function decodeCursor(
   }
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const inflated = inflateRawSync(Buffer.from(payload, "base64url"), {
+      maxOutputLength: MAX_PAYLOAD_BYTES,
+    });
+    decoded = JSON.parse(inflated.toString("utf8"));
   } catch {
     throw new InvalidCursorError("cursor is malformed");
   }

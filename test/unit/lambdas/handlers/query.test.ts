@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 /**
  * The read API through the real handler against dynalite, with events stored by the
  * process side's writer (so the reader is tested against the layout actually written).
@@ -12,9 +13,12 @@ import {
 import { encodeCursor } from "../../../../lambdas/domain/cursor.js";
 import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { ListQuery } from "../../../../lambdas/ports/event-store.js";
-import { TIME_SHARDS } from "../../../../lib/contracts/tables.js";
+import { resolveSettings } from "../../../../lib/config.js";
 import { type ApiEventInput, apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
+
+/** The shard counts the handlers read (lib/config.ts defaults). */
+const { timeShards: TIME_SHARDS, typeShards: TYPE_SHARDS } = resolveSettings();
 
 let aws: TestAws;
 let handler: (
@@ -66,6 +70,7 @@ beforeAll(async () => {
     tableName: aws.resources.tableName,
     eventRetentionDays: 90,
     timeShards: TIME_SHARDS,
+    typeShards: TYPE_SHARDS,
     statsShards: 4,
   });
   for (const e of [...events, otherTenant]) {
@@ -260,9 +265,11 @@ describe("cursors", () => {
     await expectInvalid("limit=5", flipped);
     await expectInvalid("limit=5", "garbage");
     await expectInvalid("limit=5", `${cursor}.extra`);
-    const payload = JSON.parse(Buffer.from(cursor.split(".")[0] ?? "", "base64url").toString());
+    const payload = JSON.parse(
+      inflateRawSync(Buffer.from(cursor.split(".")[0] ?? "", "base64url")).toString(),
+    );
     payload.p = payload.p.map(() => 0);
-    const edited = Buffer.from(JSON.stringify(payload)).toString("base64url");
+    const edited = deflateRawSync(JSON.stringify(payload)).toString("base64url");
     await expectInvalid("limit=5", `${edited}.${cursor.split(".")[1]}`);
   });
 
@@ -302,6 +309,8 @@ describe("reader under a read budget", () => {
     const reader = new DynamoDbEventReader(aws.documentClient, aws.dynamodb, {
       tableName: aws.resources.tableName,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
+      statsShards: 1,
       maxRounds: 1,
       filteredReadSize: 2,
       cursorKey: async () => TEST_CURSOR_KEY,
@@ -337,6 +346,7 @@ describe("GET /v1/stats", () => {
       tableName: aws.resources.tableName,
       eventRetentionDays: 0,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
       statsShards: 4,
       random: () => (shard++ % 4) / 4,
     });
@@ -379,6 +389,7 @@ describe("GET /v1/stats", () => {
       tableName: aws.resources.tableName,
       eventRetentionDays: 90,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
       statsShards: 1,
     });
     const types = Array.from({ length: 2 * MAX_COUNTERS_PER_UPDATE + 5 }, (_, i) => `t${i}`);
