@@ -11,6 +11,12 @@ import { invalidCorsOrigin, parseCorsOrigins } from "./contracts/cors.js";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * Most lanes one list merges: its cursor keeps a position per lane, and 32 positions of
+ * 128-character ids make a cursor of about 6.7 KB (the limit is 8 KB, domain/cursor.ts).
+ */
+export const MAX_LIST_SHARDS = 32;
+
 export const settingsSchema = z
   .object({
     /** Events per process invocation (Lambda allows 1–10 without a batching window, up to 10,000 with one). */
@@ -44,9 +50,9 @@ export const settingsSchema = z
      * never lower one on a deployed table (the higher shards' items would stop being read).
      */
     /** byTime partitions per tenant (lists across types). */
-    timeShards: intFrom(1, 64).default(32),
+    timeShards: intFrom(1, MAX_LIST_SHARDS).default(32),
     /** byType partitions per tenant and type (lists of one type). */
-    typeShards: intFrom(1, 64).default(32),
+    typeShards: intFrom(1, MAX_LIST_SHARDS).default(32),
     /** Statistics partitions per tenant; each batch's counters go to a random one. */
     statsShards: intFrom(1, 64).default(32),
     apiThrottleRateLimit: intFrom(1, 1_000_000).default(1000),

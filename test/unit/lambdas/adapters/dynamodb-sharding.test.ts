@@ -16,9 +16,10 @@ import {
 } from "../../../../lambdas/adapters/dynamodb-event-reader.js";
 import { DynamoDbEventWriter } from "../../../../lambdas/adapters/dynamodb-event-writer.js";
 import type { ShardCounts } from "../../../../lambdas/adapters/dynamodb-keys.js";
+import { encodeCursor, MAX_CURSOR_LENGTH } from "../../../../lambdas/domain/cursor.js";
 import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { ListQuery } from "../../../../lambdas/ports/event-store.js";
-import { resolveSettings } from "../../../../lib/config.js";
+import { MAX_LIST_SHARDS, resolveSettings } from "../../../../lib/config.js";
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
 
 const TENANT = "sharded";
@@ -116,7 +117,7 @@ async function all(query: Omit<ListQuery, "tenantId">): Promise<string[]> {
     ids.push(...page.items.map((e) => e.id));
     cursor = page.nextCursor;
     if (!cursor) break;
-    expect(cursor.length).toBeLessThan(4096);
+    expect(cursor.length).toBeLessThan(4096); // 32 positions of short ids
   }
   return ids;
 }
@@ -167,6 +168,19 @@ describe("sharded lists", () => {
       "2026-11-20T10:59:59.999Z",
     );
     expect(stats).toEqual([{ type: "order.paid", processed: 43, failed: 1, duplicate: 20 }]);
+  });
+});
+
+describe("cursors over every shard", () => {
+  it("fit the cursor limit with the most lanes the settings allow and the longest ids", () => {
+    const id = "i".repeat(128);
+    const lanes = Array.from({ length: MAX_LIST_SHARDS }, () => ({
+      kind: "after" as const,
+      key: `2026-12-06T10:00:00.000Z#${id}`,
+    }));
+    const cursor = encodeCursor("scope", lanes, TEST_CURSOR_KEY);
+    expect(cursor.length).toBeGreaterThan(4096);
+    expect(cursor.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
   });
 });
 

@@ -1,4 +1,3 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
 /**
  * The read API through the real handler against dynalite, with events stored by the
  * process side's writer (so the reader is tested against the layout actually written).
@@ -265,11 +264,9 @@ describe("cursors", () => {
     await expectInvalid("limit=5", flipped);
     await expectInvalid("limit=5", "garbage");
     await expectInvalid("limit=5", `${cursor}.extra`);
-    const payload = JSON.parse(
-      inflateRawSync(Buffer.from(cursor.split(".")[0] ?? "", "base64url")).toString(),
-    );
+    const payload = JSON.parse(Buffer.from(cursor.split(".")[0] ?? "", "base64url").toString());
     payload.p = payload.p.map(() => 0);
-    const edited = deflateRawSync(JSON.stringify(payload)).toString("base64url");
+    const edited = Buffer.from(JSON.stringify(payload)).toString("base64url");
     await expectInvalid("limit=5", `${edited}.${cursor.split(".")[1]}`);
   });
 
