@@ -36,6 +36,7 @@ import { decodeCursor, encodeCursor, type LanePosition } from "../domain/cursor.
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
+import { eventFromItem } from "./dynamodb-event-item.js";
 import {
   eventKey,
   hourOf,
@@ -79,32 +80,6 @@ export const DEFAULT_MAX_READ_BYTES = 512 * 1024;
 const BYTES_PER_READ_UNIT = 8 * 1024;
 
 type Item = Record<string, NativeAttributeValue>;
-
-/** The attributes a client sees; keys, GSI keys, TTL and digest stay inside. */
-const STORED_EVENT_FIELDS = [
-  "id",
-  "tenantId",
-  "type",
-  "source",
-  "subject",
-  "time",
-  "data",
-  "status",
-  "receivedAt",
-  "correlationId",
-  "attempts",
-  "processedAt",
-  "latencyMs",
-  "enrichment",
-  "cloudEvent",
-  "failedAt",
-  "failure",
-  "history",
-] as const satisfies readonly (keyof StoredEvent)[];
-// Fails to compile when StoredEvent gains a field that is not listed above.
-type Unlisted = Exclude<keyof StoredEvent, (typeof STORED_EVENT_FIELDS)[number]>;
-const allListed: [Unlisted] extends [never] ? true : false = true;
-void allListed;
 
 /** What one request has read so far. */
 interface Budget {
@@ -368,12 +343,7 @@ function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {
 
 const numberOf = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
-function toStoredEvent(item: Item): StoredEvent {
-  const out: Record<string, unknown> = {};
-  for (const field of STORED_EVENT_FIELDS) {
-    if (item[field] !== undefined) out[field] = item[field];
-  }
-  return out as unknown as StoredEvent;
-}
+/** Every event item is decoded by the one shared function (packed or not). */
+const toStoredEvent = (item: Item): StoredEvent => eventFromItem(item);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -18,6 +18,7 @@ import { classify } from "../domain/errors.js";
 import type { EventStatus, HistoryEntry, ReplayMarker, StoredEvent } from "../domain/event.js";
 import { replayOutcome } from "../domain/replay.js";
 import type { EventWriter, PutOutcome, StatsIncrement } from "../ports/event-store.js";
+import { BODY_ATTRIBUTE, eventFromItem, packEvent } from "./dynamodb-event-item.js";
 import {
   byTimeKeys,
   byTypeKeys,
@@ -50,8 +51,16 @@ export interface DynamoDbEventWriterOptions {
   random?: () => number;
 }
 
-/** The stored item: the StoredEvent's attributes plus keys, digest and TTL. */
-export type EventItem = StoredEvent & Record<string, unknown> & { digest: string };
+/**
+ * The stored item: the StoredEvent's plain attributes, its packed ones in `body`
+ * (dynamodb-event-item.ts), keys, digest and TTL.
+ */
+export type EventItem = Record<string, unknown> & {
+  pk: string;
+  sk: string;
+  digest: string;
+  status: EventStatus;
+};
 
 const DAY_SECONDS = 86_400;
 
@@ -74,7 +83,9 @@ export class DynamoDbEventWriter implements EventWriter {
     const { tenantId, id, type, receivedAt } = event;
     const expiresAt = this.expiresAt(Date.parse(receivedAt), tenantId);
     return {
-      ...event,
+      // data and the descriptive fields packed into one binary `body` (dynamodb-event-item.ts).
+      ...packEvent(event),
+      status: event.status,
       digest: eventDigest(event),
       ...(expiresAt === undefined ? {} : { [TABLE.ttlAttribute]: expiresAt }),
       ...byTypeKeys(tenantId, type, shardOf(id, this.options.typeShards), receivedAt, id),
@@ -180,8 +191,9 @@ export class DynamoDbEventWriter implements EventWriter {
         Key: eventKey(tenantId, id),
         ConsistentRead: true,
         ProjectionExpression:
-          "#digest, #status, #type, #source, #subject, #time, #data, #attempts, #history, #token",
+          "#digest, #status, #type, #source, #subject, #time, #data, #body, #attempts, #history, #token",
         ExpressionAttributeNames: {
+          "#body": BODY_ATTRIBUTE,
           "#digest": "digest",
           "#status": "status",
           "#attempts": "attempts",
@@ -198,7 +210,7 @@ export class DynamoDbEventWriter implements EventWriter {
     if (!Item) return undefined;
     const status: EventStatus = Item.status === "failed" ? "failed" : "processed";
     // An item written by another tool may lack the digest: compute it from its content.
-    const digest = typeof Item.digest === "string" ? Item.digest : eventDigest(Item as StoredEvent);
+    const digest = typeof Item.digest === "string" ? Item.digest : eventDigest(eventFromItem(Item));
     const token = Item[REPLAY_TOKEN_ATTRIBUTE];
     return {
       digest,

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { unpackItem } from "../../../../lambdas/adapters/dynamodb-event-item.js";
 import { DynamoDbKeyStore } from "../../../../lambdas/adapters/dynamodb-key-store.js";
 import { eventKey } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import { HttpCanaryApi } from "../../../../lambdas/adapters/http-canary-api.js";
@@ -393,7 +394,7 @@ describe("through the local runtime's public API", () => {
         Key: eventKey(CANARY.tenantId, outcome.eventId as string),
       }),
     );
-    expect(stored.Item).toMatchObject({
+    expect(unpackItem(stored.Item ?? {})).toMatchObject({
       tenantId: CANARY.tenantId,
       type: CANARY.type,
       status: "processed",

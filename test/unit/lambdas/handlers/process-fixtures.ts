@@ -15,6 +15,7 @@ import {
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import type { MockInstance } from "vitest";
+import { unpackItem } from "../../../../lambdas/adapters/dynamodb-event-item.js";
 import { statsPartition } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import type { QueuedEvent } from "../../../../lambdas/domain/event.js";
 import type { TestAws } from "../../../support/aws.js";
@@ -167,7 +168,8 @@ export function lambdaContext(name: string): Context {
   };
 }
 
-export async function getEventItem(
+/** An event item as stored (`body` binary: packed fields), read raw. */
+export async function getRawEventItem(
   aws: TestAws,
   tenantId: string,
   id: string,
@@ -180,6 +182,16 @@ export async function getEventItem(
     }),
   );
   return Item;
+}
+
+/** An event item with its packed fields unpacked (the shared decode every reader uses). */
+export async function getEventItem(
+  aws: TestAws,
+  tenantId: string,
+  id: string,
+): Promise<Record<string, unknown> | undefined> {
+  const item = await getRawEventItem(aws, tenantId, id);
+  return item ? unpackItem(item) : undefined;
 }
 
 /** All stats items of a tenant (raw, one per hour and shard). */
