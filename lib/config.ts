@@ -49,10 +49,25 @@ export const settingsSchema = z
      * list reads timeShards or typeShards partitions; /v1/stats statsShards). Raise freely;
      * never lower one on a deployed table (the higher shards' items would stop being read).
      */
-    /** byTime partitions per tenant (lists across types). */
-    timeShards: intFrom(1, MAX_LIST_SHARDS).default(32),
+    /**
+     * byTime partitions per tenant (lists across types). 0 = the lean profile: no byTime
+     * index at all (one write unit less per event); lists then need `type` (or status=failed).
+     */
+    timeShards: intFrom(0, MAX_LIST_SHARDS).default(32),
     /** byType partitions per tenant and type (lists of one type). */
     typeShards: intFrom(1, MAX_LIST_SHARDS).default(32),
+    /**
+     * Capacity of the events table and its indexes: `on-demand` (pay per request) or
+     * `provisioned` with target-tracking autoscaling (70% utilization) between the bounds
+     * below: about 0.4x the write price at steady load (README "Cost"), but a burst above
+     * what autoscaling has reached is throttled (and retried through the queue) for the
+     * minutes it takes to scale up.
+     */
+    eventsTableCapacity: z.enum(["on-demand", "provisioned"]).default("on-demand"),
+    eventsTableMinWriteCapacity: intFrom(1, 40_000).default(5),
+    eventsTableMaxWriteCapacity: intFrom(1, 40_000).default(4000),
+    eventsTableMinReadCapacity: intFrom(1, 40_000).default(5),
+    eventsTableMaxReadCapacity: intFrom(1, 40_000).default(4000),
     /** Statistics partitions per tenant; each batch's counters go to a random one. */
     statsShards: intFrom(1, 64).default(32),
     apiThrottleRateLimit: intFrom(1, 1_000_000).default(1000),
@@ -130,6 +145,14 @@ export function resolveSettings(input: Record<string, unknown> = {}): EventFlowS
   if (s.processBatchSize > 10 && s.processMaxBatchingWindowSeconds < 1) {
     throw new SettingsError(
       "Invalid EventFlow settings: processBatchSize above 10 needs processMaxBatchingWindowSeconds >= 1 (an AWS Lambda rule)",
+    );
+  }
+  if (
+    s.eventsTableMinWriteCapacity > s.eventsTableMaxWriteCapacity ||
+    s.eventsTableMinReadCapacity > s.eventsTableMaxReadCapacity
+  ) {
+    throw new SettingsError(
+      "Invalid EventFlow settings: eventsTableMin*Capacity must not exceed eventsTableMax*Capacity",
     );
   }
   if (s.dlqRetentionDays <= s.queueRetentionDays) {

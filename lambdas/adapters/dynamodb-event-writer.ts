@@ -89,7 +89,10 @@ export class DynamoDbEventWriter implements EventWriter {
       digest: eventDigest(event),
       ...(expiresAt === undefined ? {} : { [TABLE.ttlAttribute]: expiresAt }),
       ...byTypeKeys(tenantId, type, shardOf(id, this.options.typeShards), receivedAt, id),
-      ...byTimeKeys(tenantId, shardOf(id, this.options.timeShards), receivedAt, id),
+      // timeShards 0 (the lean profile): no cross-type index, no write to it.
+      ...(this.options.timeShards > 0
+        ? byTimeKeys(tenantId, shardOf(id, this.options.timeShards), receivedAt, id)
+        : {}),
       ...(event.status === "failed" && event.failedAt
         ? failedKeys(tenantId, event.failedAt, id)
         : {}),

@@ -7,7 +7,7 @@
 import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 import { TABLE } from "../../lib/contracts/tables.js";
 import { InvalidCursorError, type LanePosition } from "../domain/cursor.js";
-import type { ListQuery } from "../ports/event-store.js";
+import { type ListQuery, ListNotAvailableError } from "../ports/event-store.js";
 import type { FailedQuery } from "../ports/failed-events.js";
 import { byTimePartition, byTypePartition, eventKey, type ShardCounts } from "./dynamodb-keys.js";
 
@@ -180,6 +180,11 @@ export function plan(
         }
       : base;
   } else {
+    if (shards.timeShards === 0) {
+      throw new ListNotAvailableError(
+        "this deployment keeps no cross-type index (timeShards 0): list one type at a time, or failed events",
+      );
+    }
     const { name, partitionKey, sortKey } = TABLE.byTimeIndex;
     specs = Array.from({ length: shards.timeShards }, (_, shard) => ({
       index: name,

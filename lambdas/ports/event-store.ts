@@ -60,6 +60,14 @@ export interface TypeStats {
   duplicate: number;
 }
 
+/**
+ * The deployment keeps no index for this list (the lean profile drops the cross-type
+ * byTime index: settings timeShards 0); the message says what to ask instead.
+ */
+export class ListNotAvailableError extends Error {
+  override name = "ListNotAvailableError";
+}
+
 export interface EventReader {
   get(tenantId: string, id: string): Promise<StoredEvent | undefined>;
   list(query: ListQuery): Promise<ListPage>;

@@ -40,7 +40,8 @@ export const envVars = {
   [ENV.retryMaxDelaySeconds]: positiveInt,
   [ENV.eventRetentionDays]: positiveInt,
   [ENV.statsShards]: positiveInt.min(1),
-  [ENV.timeShards]: positiveInt.min(1),
+  /** 0: no byTime index (the lean profile). */
+  [ENV.timeShards]: positiveInt,
   [ENV.typeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
   [ENV.cursorSecretId]: z.string().min(1),

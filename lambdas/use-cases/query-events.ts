@@ -7,7 +7,12 @@ import { z } from "zod";
 import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, type StoredEvent } from "../domain/event.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
-import type { EventReader, ListPage, TypeStats } from "../ports/event-store.js";
+import {
+  type EventReader,
+  ListNotAvailableError,
+  type ListPage,
+  type TypeStats,
+} from "../ports/event-store.js";
 
 export const LIST_LIMIT = { default: 25, max: 100 } as const;
 
@@ -92,6 +97,9 @@ export async function listEvents(
   } catch (error) {
     if (error instanceof InvalidCursorError)
       return { kind: "invalid_cursor", message: error.message };
+    if (error instanceof ListNotAvailableError) {
+      return invalid(error.message, [{ path: "type", message: "is required by this deployment" }]);
+    }
     throw error;
   }
 }

@@ -39,20 +39,32 @@ export class EventStorage extends Construct {
    */
   public readonly cursorKey: Secret;
   /** Names of the table's global secondary indexes (for grants on each index). */
-  public readonly indexNames: readonly string[] = [
-    TABLE.byTypeIndex.name,
-    TABLE.failedIndex.name,
-    TABLE.byTimeIndex.name,
-  ];
+  public readonly indexNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: EventStorageProps) {
     super(scope, id);
     const { settings } = props;
+    // timeShards 0 is the lean profile: no cross-type index (lib/config.ts).
+    const byTime = settings.timeShards > 0;
+    this.indexNames = [
+      TABLE.byTypeIndex.name,
+      TABLE.failedIndex.name,
+      ...(byTime ? [TABLE.byTimeIndex.name] : []),
+    ];
+    const provisioned = settings.eventsTableCapacity === "provisioned";
+    // Provisioned: start at the minimum, autoscaling (below) moves it.
+    const capacity = provisioned
+      ? {
+          readCapacity: settings.eventsTableMinReadCapacity,
+          writeCapacity: settings.eventsTableMinWriteCapacity,
+        }
+      : {};
 
     this.table = new Table(this, "Table", {
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      billingMode: provisioned ? BillingMode.PROVISIONED : BillingMode.PAY_PER_REQUEST,
+      ...capacity,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
@@ -65,6 +77,7 @@ export class EventStorage extends Construct {
       sortKey: { name: TABLE.byTypeIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...TABLE.byTypeIndex.projection.attributes],
+      ...capacity,
     });
     // Sparse: only failed events carry gsi2 keys, so the index holds just them, in full.
     this.table.addGlobalSecondaryIndex({
@@ -72,14 +85,19 @@ export class EventStorage extends Construct {
       partitionKey: { name: TABLE.failedIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.failedIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+      ...capacity,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.byTimeIndex.name,
-      partitionKey: { name: TABLE.byTimeIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE.byTimeIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TABLE.byTimeIndex.projection.attributes],
-    });
+    if (byTime) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: TABLE.byTimeIndex.name,
+        partitionKey: { name: TABLE.byTimeIndex.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: TABLE.byTimeIndex.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...TABLE.byTimeIndex.projection.attributes],
+        ...capacity,
+      });
+    }
+    if (provisioned) this.autoscale(settings);
 
     // Apart from the events: the authorizer may GetItem here and touch no event, and the
     // event functions never see a key hash. Same durability settings as the events.
@@ -161,4 +179,28 @@ export class EventStorage extends Construct {
       }),
     );
   }
+
+  /** Target tracking at 70% on the table and every index, reads and writes. */
+  private autoscale(settings: EventFlowSettings): void {
+    const target = { targetUtilizationPercent: AUTOSCALING_TARGET_PERCENT };
+    const writes = {
+      minCapacity: settings.eventsTableMinWriteCapacity,
+      maxCapacity: settings.eventsTableMaxWriteCapacity,
+    };
+    const reads = {
+      minCapacity: settings.eventsTableMinReadCapacity,
+      maxCapacity: settings.eventsTableMaxReadCapacity,
+    };
+    this.table.autoScaleWriteCapacity(writes).scaleOnUtilization(target);
+    this.table.autoScaleReadCapacity(reads).scaleOnUtilization(target);
+    for (const index of this.indexNames) {
+      this.table
+        .autoScaleGlobalSecondaryIndexWriteCapacity(index, writes)
+        .scaleOnUtilization(target);
+      this.table.autoScaleGlobalSecondaryIndexReadCapacity(index, reads).scaleOnUtilization(target);
+    }
+  }
 }
+
+/** Provisioned capacity is kept this busy; the cost model prices it the same way. */
+export const AUTOSCALING_TARGET_PERCENT = 70;

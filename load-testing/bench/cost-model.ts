@@ -222,3 +222,36 @@ export function withEventsPerMessage(
     traceRoots: usage.traceRoots - (process?.invocations ?? 0) + receives,
   };
 }
+
+/**
+ * The same usage with `eventsPerBatch` records per process invocation (processBatchSize, with
+ * a batching window): invocations, their platform log lines and traces, and the statistics
+ * updates (one per tenant and hour of a batch) fall in proportion; compute per event, SQS
+ * requests (at most 10 messages per receive or delete) and writes per event are kept.
+ */
+export function withProcessBatch(
+  usage: DesignUsage,
+  eventsPerBatch: number,
+  platformLogKey = "Lambda START/END/REPORT/XRAY lines",
+): DesignUsage {
+  const process = usage.functions.process;
+  if (!process) return usage;
+  const invocations = Math.ceil(usage.events / eventsPerBatch);
+  const ratio = invocations / process.invocations;
+  const wru = { ...usage.wru };
+  if (wru.stats !== undefined) wru.stats *= ratio;
+  const logBytes = { ...usage.logBytes };
+  const platform = logBytes[platformLogKey];
+  if (platform !== undefined) {
+    const all = Object.values(usage.functions).reduce((n, f) => n + f.invocations, 0);
+    const perInvocation = platform / all;
+    logBytes[platformLogKey] = platform - (process.invocations - invocations) * perInvocation;
+  }
+  return {
+    ...usage,
+    functions: { ...usage.functions, process: { ...process, invocations } },
+    wru,
+    logBytes,
+    traceRoots: usage.traceRoots - process.invocations + invocations,
+  };
+}

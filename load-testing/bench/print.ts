@@ -148,7 +148,15 @@ export function costLines(r: CostResult): string[] {
     def.cost.lines.find((l) => l.item === `writes: ${key}`)?.usdPerMillionEvents ?? 0;
   const indexes = wruCost("byType") + wruCost("byTime");
   lines.push(
-    `  target <= ${usd(r.targetPerMillionEvents)} per million 1 KiB events (default config): ${total <= r.targetPerMillionEvents ? "MET" : `NOT MET, ${fixed(total / r.targetPerMillionEvents, 1)}x over`}.`,
+    `  goal <= ${usd(r.targetPerMillionEvents)} per million 1 KiB events, default settings, every query: ${total <= r.targetPerMillionEvents ? "MET" : `NOT MET, ${fixed(total / r.targetPerMillionEvents, 2)}x over`} (${usd(total)}).`,
+    ...r.scenarios
+      .filter((s) => s.name.startsWith("PROFILE"))
+      .map((s) => {
+        const goal = s.name.includes("lean")
+          ? r.leanTargetPerMillionEvents
+          : r.targetPerMillionEvents;
+        return `  ${s.name.slice("PROFILE ".length)}: ${usd(s.totalPerMillionEvents)} against <= ${usd(goal)}: ${s.totalPerMillionEvents <= goal ? "MET" : "NOT MET"}.`;
+      }),
     `    DynamoDB is ${usd(dynamo)} (${fixed((100 * dynamo) / total, 0)}%): base table ${usd(wruCost("table"))} (${fixed((def.usage.wru.table ?? 0) / def.usage.events, 2)} WRU/event: a 1 KiB event makes a ${int(def.itemBytes.mean)} B item, over the 1 KiB unit), byType + byTime ${usd(indexes)} (${fixed((100 * indexes) / total, 0)}% of the total), stats ${usd(wruCost("stats"))}.`,
     `    where a stored item's ${int(def.itemBytes.mean)} B go (name + value): ${Object.entries(
       def.sampleItemAttributes,
@@ -157,12 +165,17 @@ export function costLines(r: CostResult): string[] {
       .slice(0, 10)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}, ...`,
-    `    1 WRU per event needs the item ${int(def.itemBytes.mean - 1024)} B smaller: data alone is ${int(def.sampleItemAttributes.data ?? 0)} B, so with 1 KiB events only compressing data (a binary attribute) and trimming metadata gets there.`,
+    `    items are packed (data and descriptive fields deflated into one binary body, lambdas/adapters/dynamodb-event-item.ts): ${fixed((def.usage.wru.table ?? 0) / def.usage.events, 2)} WRU/event for the base table. The load generator's padding ("x"...) compresses far better than real data: a realistic 1 KiB order JSON packs to an item under 1,024 B (test/unit/lambdas/adapters/dynamodb-event-item.test.ts), incompressible data stays at 2 WRU.`,
     `    floor: one 1-WRU write per event is ${usd(PRICES.dynamodbOnDemandPerMillionWru)} alone; everything else in the default config costs ${usd(total - dynamo)}.`,
     "  what it would take (same measured usage, changed by the cost model):",
   );
   for (const s of r.scenarios) {
-    const mark = s.totalPerMillionEvents <= r.targetPerMillionEvents ? "  <= target" : "";
+    const mark =
+      s.totalPerMillionEvents <= r.leanTargetPerMillionEvents
+        ? "  <= lean goal"
+        : s.totalPerMillionEvents <= r.targetPerMillionEvents
+          ? "  <= default goal"
+          : "";
     lines.push(`    ${pad(s.name, 64)}${lpad(usd(s.totalPerMillionEvents), 9)}${mark}`);
   }
   lines.push(

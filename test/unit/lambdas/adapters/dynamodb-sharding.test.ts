@@ -19,6 +19,7 @@ import type { ShardCounts } from "../../../../lambdas/adapters/dynamodb-keys.js"
 import { encodeCursor, MAX_CURSOR_LENGTH } from "../../../../lambdas/domain/cursor.js";
 import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { ListQuery } from "../../../../lambdas/ports/event-store.js";
+import { listEvents } from "../../../../lambdas/use-cases/query-events.js";
 import { MAX_LIST_SHARDS, resolveSettings } from "../../../../lib/config.js";
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
 
@@ -168,6 +169,30 @@ describe("sharded lists", () => {
       "2026-11-20T10:59:59.999Z",
     );
     expect(stats).toEqual([{ type: "order.paid", processed: 43, failed: 1, duplicate: 20 }]);
+  });
+});
+
+describe("the lean profile: timeShards 0", () => {
+  it("writes no byTime keys, and refuses a list across types with a 400 naming type", async () => {
+    const writer = new DynamoDbEventWriter(aws.documentClient, {
+      tableName: aws.resources.tableName,
+      eventRetentionDays: 0,
+      ...CURRENT,
+      timeShards: 0,
+    });
+    const item = writer.toItem(event(1));
+    expect(item.gsi3pk).toBeUndefined();
+    expect(item.gsi1pk).toBeDefined();
+    const lean = new DynamoDbEventReader(aws.documentClient, aws.dynamodb, {
+      tableName: aws.resources.tableName,
+      ...CURRENT,
+      timeShards: 0,
+      cursorKey: async () => TEST_CURSOR_KEY,
+    });
+    const answer = await listEvents(TENANT, { limit: ["5"] }, lean);
+    expect(answer).toMatchObject({ kind: "invalid", details: [{ path: "type" }] });
+    const typed = await listEvents(TENANT, { type: ["page.view"], limit: ["5"] }, lean);
+    expect(typed.kind).toBe("ok");
   });
 });
 
