@@ -108,6 +108,11 @@ export const settingsSchema = z
     /** Provisioned concurrency with target tracking on the ingest alias (costs money while idle). */
     ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
     ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
+    /**
+     * The account's Lambda concurrency quota in this Region (1,000 unless raised): the
+     * AccountConcurrencyNearQuota alarm fires at 80% of it.
+     */
+    lambdaAccountConcurrency: intFrom(10, 1_000_000).default(1000),
     /** Alarm thresholds. */
     alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),

@@ -42,7 +42,12 @@ export const RUNBOOK = {
   canary: "runbook-canary",
   malformedMessages: "runbook-malformed-messages",
   statsWriteFailed: "runbook-stats-write-failed",
+  dynamodbThrottles: "runbook-dynamodb-throttles",
+  scalingLimit: "runbook-scaling-limit",
 } as const;
+
+/** Share of a limit at which the "near a limit" alarms fire, before the limit throttles. */
+export const NEAR_LIMIT_SHARE = 0.8;
 
 /**
  * Consecutive canary periods (one run each) that must fail, or be missing, before the
@@ -192,6 +197,7 @@ export class EventMonitoring extends Construct {
         runbook: RUNBOOK.functionThrottles,
       });
     }
+    this.addQuotaAlarms(settings, storage, functions, apiStage);
     // 5XXError is 0 or 1 per request, so its average is the error fraction.
     const api5xxRate = new MathExpression({
       expression: "100 * errors",
@@ -373,6 +379,81 @@ export class EventMonitoring extends Construct {
       runbook: RUNBOOK.canary,
     });
     return { success, latency };
+  }
+
+  /**
+   * Alarms before a quota or a scaling setting binds (issue 20, README "How far it scales"):
+   * DynamoDB throttles on the table and each index (a hot partition or the table quota),
+   * process concurrency at its MaximumConcurrency, the account's Lambda concurrency, and
+   * API requests near the stage throttle.
+   */
+  private addQuotaAlarms(
+    settings: EventFlowSettings,
+    storage: EventStorage,
+    functions: readonly EventFlowFunction[],
+    apiStage: Stage,
+  ): void {
+    const tableName = storage.table.tableName;
+    const targets: [string, Record<string, string>][] = [
+      ["Table", { TableName: tableName }],
+      ...storage.indexNames.map((index): [string, Record<string, string>] => [
+        capitalize(index),
+        { TableName: tableName, GlobalSecondaryIndexName: index },
+      ]),
+    ];
+    for (const [label, dimensionsMap] of targets) {
+      this.addAlarm(`${label}WriteThrottles`, {
+        metric: new Metric({
+          namespace: "AWS/DynamoDB",
+          metricName: "WriteThrottleEvents",
+          dimensionsMap,
+          statistic: Stats.SUM,
+          period: ONE_MINUTE,
+        }),
+        threshold: 0,
+        summary: `DynamoDB throttled writes to ${label === "Table" ? "the events table" : `the ${label} index`}: a hot partition key or the table's throughput quota.`,
+        runbook: RUNBOOK.dynamodbThrottles,
+        evaluationPeriods: 2,
+      });
+    }
+    const process = functions.find((fn) => fn.name === "process");
+    if (process) {
+      const near = Math.max(1, Math.floor(NEAR_LIMIT_SHARE * settings.processMaxConcurrency));
+      this.addAlarm("ProcessConcurrencyNearMax", {
+        metric: process.function.metric("ConcurrentExecutions", {
+          statistic: Stats.MAXIMUM,
+          period: ONE_MINUTE,
+        }),
+        threshold: near,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        summary: `Process ran at ${near}+ concurrent batches (processMaxConcurrency ${settings.processMaxConcurrency}) for 5 minutes: the queue will back up past ${settings.processMaxConcurrency} x processBatchSize per invocation time.`,
+        runbook: RUNBOOK.scalingLimit,
+        evaluationPeriods: 5,
+      });
+    }
+    const accountNear = Math.floor(NEAR_LIMIT_SHARE * settings.lambdaAccountConcurrency);
+    this.addAlarm("AccountConcurrencyNearQuota", {
+      metric: new Metric({
+        namespace: "AWS/Lambda",
+        metricName: "ConcurrentExecutions",
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: accountNear,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      summary: `The account ran ${accountNear}+ Lambda executions at once (quota ${settings.lambdaAccountConcurrency}, setting lambdaAccountConcurrency): new invocations will be throttled at the quota.`,
+      runbook: RUNBOOK.scalingLimit,
+      evaluationPeriods: 3,
+    });
+    const apiNear = Math.floor(NEAR_LIMIT_SHARE * settings.apiThrottleRateLimit * 60);
+    this.addAlarm("ApiNearStageThrottle", {
+      metric: apiStage.metricCount({ statistic: Stats.SUM, period: ONE_MINUTE }),
+      threshold: apiNear,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      summary: `API requests reached ${NEAR_LIMIT_SHARE * 100}% of the stage throttle (apiThrottleRateLimit ${settings.apiThrottleRateLimit}/s): clients will get 429.`,
+      runbook: RUNBOOK.scalingLimit,
+      evaluationPeriods: 3,
+    });
   }
 
   private addAlarm(id: string, spec: AlarmSpec): Alarm {

@@ -712,13 +712,35 @@ describe("EventFlow stack with default settings", () => {
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
-      // 5XX rate, API p99, end-to-end p99, 2 per function.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 8 + 2 * FUNCTION_NAMES.length);
+      // 5XX rate, API p99, end-to-end p99, 2 per function; DynamoDB write throttles on the
+      // table and its 3 indexes, and 3 near-a-limit alarms (issue 20).
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 8 + 2 * FUNCTION_NAMES.length + 4 + 3);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
       });
       template.resourceCountIs("AWS::SNS::Subscription", 0);
+    });
+
+    it("alarms before a quota or scaling setting binds, and on any DynamoDB write throttle", () => {
+      const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).map(
+        (a) => a.Properties,
+      );
+      const named = (metric: string) => alarms.filter((a) => a.MetricName === metric);
+      // The table and each of its indexes.
+      expect(named("WriteThrottleEvents")).toHaveLength(4);
+      for (const a of named("WriteThrottleEvents")) expect(a.Threshold).toBe(0);
+      const concurrency = named("ConcurrentExecutions");
+      expect(concurrency.map((a) => a.Threshold).sort((x, y) => x - y)).toEqual([
+        Math.floor(0.8 * DEFAULTS.processMaxConcurrency),
+        Math.floor(0.8 * DEFAULTS.lambdaAccountConcurrency),
+      ]);
+      expect(named("Count")[0]?.Threshold).toBe(
+        Math.floor(0.8 * DEFAULTS.apiThrottleRateLimit * 60),
+      );
+      for (const a of [...named("WriteThrottleEvents"), ...concurrency, ...named("Count")]) {
+        expect(a.AlarmDescription).toMatch(/README#runbook-(dynamodb-throttles|scaling-limit)/);
+      }
     });
 
     it("draws one dashboard with the whole pipeline", () => {
