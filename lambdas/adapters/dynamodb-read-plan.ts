@@ -7,7 +7,7 @@
 import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 import { TABLE } from "../../lib/contracts/tables.js";
 import { InvalidCursorError, type LanePosition } from "../domain/cursor.js";
-import { type ListQuery, ListNotAvailableError } from "../ports/event-store.js";
+import { ListNotAvailableError, type ListQuery } from "../ports/event-store.js";
 import type { FailedQuery } from "../ports/failed-events.js";
 import { byTimePartition, byTypePartition, eventKey, type ShardCounts } from "./dynamodb-keys.js";
 
