@@ -39,6 +39,11 @@ async function main(): Promise<number> {
   try {
     const out = await runLoad(options, { status });
     if (rewriting) process.stderr.write("\n");
+    if ("sendOnly" in out) {
+      // One generator of several: its ledger is merged (and the run judged) by --merge.
+      if (options.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      return 0;
+    }
     if (options.json) process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
     else process.stdout.write(`${summaryText(out)}\n`);
     return out.result.ok ? 0 : 1;

@@ -15,7 +15,7 @@ export type SendOutcome =
   /** No (usable) answer: timeout, connection error, unparsable body. The event may be stored. */
   | { kind: "in_doubt" };
 
-interface EventRecord {
+export interface EventRecord {
   type: string;
   expected: ExpectedStatus;
   sends: number;
@@ -43,6 +43,16 @@ export interface LedgerCounts {
   inDoubt: number;
 }
 
+export interface LedgerSnapshot {
+  events: [id: string, record: EventRecord][];
+  eventsSent: number;
+  acceptedSends: number;
+  rejected: number;
+  ingestFailed: number;
+  inDoubt: number;
+  httpErrors: [status: number, count: number][];
+}
+
 export class Ledger {
   readonly #events = new Map<string, EventRecord>();
   #eventsSent = 0;
@@ -51,6 +61,38 @@ export class Ledger {
   #ingestFailed = 0;
   #inDoubt = 0;
   readonly #httpErrors = new Map<number, number>();
+
+  /** Everything recorded, as plain data (a generator's ledger file, core/workers.ts). */
+  snapshot(): LedgerSnapshot {
+    return {
+      events: [...this.#events].map(([id, r]) => [id, { ...r }]),
+      eventsSent: this.#eventsSent,
+      acceptedSends: this.#acceptedSends,
+      rejected: this.#rejected,
+      ingestFailed: this.#ingestFailed,
+      inDoubt: this.#inDoubt,
+      httpErrors: [...this.#httpErrors],
+    };
+  }
+
+  /**
+   * Adds another generator's ledger (disjoint ids: each generator has its own id prefix); an
+   * id in both is refused, since the accounting could no longer tell its sends apart.
+   */
+  absorb(other: LedgerSnapshot): void {
+    for (const [id, r] of other.events) {
+      if (this.#events.has(id)) throw new Error(`event id ${id} is in two generators' ledgers`);
+      this.#events.set(id, { ...r });
+    }
+    this.#eventsSent += other.eventsSent;
+    this.#acceptedSends += other.acceptedSends;
+    this.#rejected += other.rejected;
+    this.#ingestFailed += other.ingestFailed;
+    this.#inDoubt += other.inDoubt;
+    for (const [status, n] of other.httpErrors) {
+      this.#httpErrors.set(status, (this.#httpErrors.get(status) ?? 0) + n);
+    }
+  }
 
   /** Records one send of an event (the first one registers it). */
   sent(id: string, type: string, expected: ExpectedStatus): void {

@@ -29,6 +29,16 @@ export interface LoadOptions {
   pacing: "burst" | "even";
   /** After the run, measure the emulator's ceiling (core/ceiling.ts) at this concurrency (0: the runtime's). */
   ceiling?: { concurrency: number };
+  /** Shared by every generator of one run (their ids are `<runId>-w<i>-<n>`). */
+  runId?: string;
+  /** This generator is number `index` (0-based) of `count`: it sends 1/count of the load. */
+  worker?: { index: number; count: number };
+  /** Send only, then write this generator's ledger to this file (core/workers.ts). */
+  sendOnly?: string;
+  /** Send nothing: merge these generators' ledger files into one run, then drain and verify. */
+  merge?: string[];
+  /** Run this many generator processes here (each --worker i/N --send-only), then merge. */
+  processes?: number;
 }
 
 export const HELP = `Usage: npm run load -- [options]
@@ -55,6 +65,16 @@ Load
   --timeout S            request timeout (default 30)
   --max-duration S       hard cap of the send phase in --count mode (default 3600)
   --seed N               seed of the event generator (default: random)
+
+Several generators (processes or hosts; one verdict over all of them)
+  --processes N          run N generator processes on this host, each sending 1/N of the
+                         rate (or count) with its own connections, then merge their ledgers
+  --run-id ID            the run id every generator of one run shares (default: random)
+  --worker I/N           this generator is number I (0..N-1) of N: it sends 1/N of the load,
+                         with ids <run-id>-w<I>-<n>
+  --send-only FILE       send, then write this generator's ledger to FILE (no drain/verify)
+  --merge FILES          send nothing: merge the generators' ledger files (comma-separated)
+                         into one run, drain, verify and report it
 
 Verification
   --drain-timeout S      seconds to wait for the pipeline to process everything (default 120)
@@ -128,6 +148,11 @@ export function parseOptions(
         pacing: { type: "string" },
         ceiling: { type: "boolean" },
         "ceiling-concurrency": { type: "string" },
+        processes: { type: "string" },
+        "run-id": { type: "string" },
+        worker: { type: "string" },
+        "send-only": { type: "string" },
+        merge: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -181,13 +206,54 @@ export function parseOptions(
     integer: true,
   });
 
+  const runId = s("run-id");
+  if (runId !== undefined && !/^[A-Za-z0-9]{1,40}$/.test(runId)) {
+    throw new UsageError("--run-id must be 1-40 letters or digits");
+  }
+  let worker: { index: number; count: number } | undefined;
+  const workerSpec = s("worker");
+  if (workerSpec !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(workerSpec);
+    const index = Number(m?.[1]);
+    const workers = Number(m?.[2]);
+    if (!m || workers < 1 || workers > 1000 || index >= workers) {
+      throw new UsageError("--worker is I/N with 0 <= I < N <= 1000");
+    }
+    if (runId === undefined)
+      throw new UsageError("--worker needs --run-id (shared by every generator)");
+    worker = { index, count: workers };
+  }
+  const processes = num("processes", s("processes"), { min: 1, max: 64, integer: true });
+  const merge = s("merge")
+    ?.split(",")
+    .map((f) => f.trim())
+    .filter((f) => f.length > 0);
+  const sendOnly = s("send-only");
+  if (
+    [processes !== undefined, merge !== undefined, sendOnly !== undefined].filter(Boolean).length >
+    1
+  ) {
+    throw new UsageError("give at most one of --processes, --merge, --send-only");
+  }
+  if (merge !== undefined && merge.length === 0) throw new UsageError("--merge needs ledger files");
+  if (processes !== undefined && worker !== undefined) {
+    throw new UsageError("--processes starts its own workers: leave --worker out");
+  }
+  // A worker sends its share of the load, over its share of the connections.
+  const share = (n: number) =>
+    worker
+      ? Math.max(1, Math.floor(n / worker.count) + (worker.index < n % worker.count ? 1 : 0))
+      : n;
+  const connections =
+    num("connections", s("connections"), { min: 1, max: 1000, integer: true }) ?? 10;
+
   return {
     url,
     ...(apiKey ? { apiKey } : {}),
-    ...(rate !== undefined ? { rate } : {}),
+    ...(rate !== undefined ? { rate: worker ? Math.max(1, rate / worker.count) : rate } : {}),
     batch: effectiveBatch,
-    ...(count !== undefined ? { count } : { durationSeconds: duration ?? 10 }),
-    connections: num("connections", s("connections"), { min: 1, max: 1000, integer: true }) ?? 10,
+    ...(count !== undefined ? { count: share(count) } : { durationSeconds: duration ?? 10 }),
+    connections: share(connections),
     mix,
     sizeBytes,
     duplicates: num("duplicates", s("duplicates"), { min: 0, max: 0.9 }) ?? 0,
@@ -205,6 +271,11 @@ export function parseOptions(
     ...(values.ceiling || ceilingConcurrency !== undefined
       ? { ceiling: { concurrency: ceilingConcurrency ?? 0 } }
       : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(worker ? { worker } : {}),
+    ...(sendOnly !== undefined ? { sendOnly } : {}),
+    ...(merge ? { merge } : {}),
+    ...(processes !== undefined ? { processes } : {}),
   };
 }
 

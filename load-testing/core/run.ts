@@ -8,9 +8,16 @@ import { EventFactory, newRunId, seededRandom } from "./events.js";
 import { formatMix } from "./mix.js";
 import { type LoadOptions, planRate } from "./options.js";
 import { type LoadResult, renderHtml } from "./report.js";
-import { type Progress, send } from "./sender.js";
+import { type Progress, type SendPhase, send } from "./sender.js";
 import { histogram, summarize, TimeSeries } from "./stats.js";
 import { collect, drain, fetchStats } from "./verify.js";
+import {
+  ledgerFile,
+  mergeLedgerFiles,
+  readLedgerFiles,
+  runGeneratorProcesses,
+  writeLedgerFile,
+} from "./workers.js";
 
 export interface RunHooks {
   /** A status line: a phase change, or (`periodic`) a progress update sent every second. */
@@ -23,26 +30,36 @@ export interface RunOutput {
   htmlPath: string;
 }
 
+/** A `--send-only` generator's outcome: its ledger file, no verdict (the merge gives it). */
+export interface SendOnlyOutput {
+  sendOnly: string;
+  counts: ReturnType<Ledger["counts"]>;
+}
+
 export class UnreachableError extends Error {}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const rate = (n: number, seconds: number) =>
   seconds > 0 ? Math.round((n / seconds) * 10) / 10 : 0;
 
-export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<RunOutput> {
+export async function runLoad(
+  options: LoadOptions,
+  hooks: RunHooks,
+): Promise<RunOutput | SendOnlyOutput> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const random = seededRandom(seed);
-  const runId = newRunId(Date.now(), random);
+  const runId = options.runId ?? newRunId(Date.now(), random);
   const types = options.mix.map((m) => m.type);
   const plan = planRate(options);
   const factory = new EventFactory({
-    runId,
+    // Each generator of a run has an id prefix of its own; all start with `<runId>-`.
+    runId: options.worker ? `${runId}-w${options.worker.index}` : runId,
     mix: options.mix,
     sizeBytes: options.sizeBytes,
     invalidShare: options.invalid,
     random,
   });
-  const ledger = new Ledger();
+  let ledger = new Ledger();
   const api = new ApiClient(options.url, options.apiKey, options.verifyConcurrency);
   const notes: string[] = [];
   try {
@@ -64,38 +81,69 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
       from: iso(runStart - 3_600_000),
       to: iso(runStart + (sendSeconds + options.drainTimeoutSeconds + 3600) * 1000),
     };
-    const statsBefore = await fetchStats(api, statsWindow);
-    if (!statsBefore) notes.push("GET /v1/stats unavailable: drain and stats checks skipped");
+    // A merge reads the generators' own "before" snapshots (the earliest of them).
+    let statsBefore = options.merge ? undefined : await fetchStats(api, statsWindow);
+    if (!statsBefore && !options.merge) {
+      notes.push("GET /v1/stats unavailable: drain and stats checks skipped");
+    }
 
     hooks.status(
       `run ${runId}: ${options.durationSeconds ? `${options.durationSeconds} s` : `${options.count} events`} to ${options.url.href}, ${plan.connections} connections, batch ${plan.batch}, ${plan.eventsPerSecond ? `${plan.eventsPerSecond} events/s` : "max rate"}, mix ${formatMix(options.mix)}`,
     );
-    const phase = await send(
-      {
-        url: options.url,
-        ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-        batch: plan.batch,
-        connections: plan.connections,
-        ...(plan.requestsPerSecond
-          ? { requestsPerSecond: plan.requestsPerSecond, pacing: options.pacing }
-          : {}),
-        ...(options.durationSeconds !== undefined
-          ? { durationSeconds: options.durationSeconds }
-          : {}),
-        ...(options.count !== undefined ? { count: options.count } : {}),
-        maxDurationSeconds: options.maxDurationSeconds,
-        duplicates: options.duplicates,
-        timeoutSeconds: options.timeoutSeconds,
-        random,
-      },
-      factory,
-      ledger,
-      (p: Progress) =>
-        hooks.status(
-          `send ${p.elapsedSeconds.toFixed(0)}s: ${p.requests} requests, ${p.eventsSent} sent, ${p.eventsAccepted} accepted (${p.acceptedLastSecond}/s), ${p.errors} errors`,
-          true,
-        ),
-    );
+    let phase: SendPhase;
+    let generators = 1;
+    if (options.merge || options.processes) {
+      const files = options.merge
+        ? options.merge
+        : await runGeneratorProcesses(process.argv.slice(2), options.processes ?? 1, runId, (l) =>
+            hooks.status(l),
+          );
+      const merged = mergeLedgerFiles(await readLedgerFiles(files));
+      if (options.merge && merged.runId !== runId && options.runId === undefined) {
+        // A merge takes its run id from the files.
+        return runLoad({ ...options, runId: merged.runId }, hooks);
+      }
+      ledger = merged.ledger;
+      phase = merged.phase;
+      generators = merged.generators;
+      if (options.merge) statsBefore = merged.statsBefore;
+      hooks.status(`merged ${generators} generators' ledgers of run ${runId}`);
+    } else {
+      phase = await send(
+        {
+          url: options.url,
+          ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+          batch: plan.batch,
+          connections: plan.connections,
+          ...(plan.requestsPerSecond
+            ? { requestsPerSecond: plan.requestsPerSecond, pacing: options.pacing }
+            : {}),
+          ...(options.durationSeconds !== undefined
+            ? { durationSeconds: options.durationSeconds }
+            : {}),
+          ...(options.count !== undefined ? { count: options.count } : {}),
+          maxDurationSeconds: options.maxDurationSeconds,
+          duplicates: options.duplicates,
+          timeoutSeconds: options.timeoutSeconds,
+          random,
+        },
+        factory,
+        ledger,
+        (p: Progress) =>
+          hooks.status(
+            `send ${p.elapsedSeconds.toFixed(0)}s: ${p.requests} requests, ${p.eventsSent} sent, ${p.eventsAccepted} accepted (${p.acceptedLastSecond}/s), ${p.errors} errors`,
+            true,
+          ),
+      );
+    }
+    if (options.sendOnly) {
+      await writeLedgerFile(
+        options.sendOnly,
+        ledgerFile(runId, options.worker ?? { index: 0, count: 1 }, phase, ledger, statsBefore),
+      );
+      hooks.status(`ledger written to ${options.sendOnly}`);
+      return { sendOnly: options.sendOnly, counts: ledger.counts() };
+    }
     const counts = ledger.counts();
     const sendSecondsActual = (phase.finishedAtMs - phase.startedAtMs) / 1000;
 

@@ -95,6 +95,12 @@ export interface TimeBucket {
  * "over time" charts. Buckets without samples are reported with a zero count so a
  * stall shows as a gap, not as a shorter chart.
  */
+export interface TimeSeriesSnapshot {
+  originMs: number;
+  bucketMs: number;
+  buckets: [index: number, bucket: { values: number[]; weight: number; count: number }][];
+}
+
 export class TimeSeries {
   readonly #buckets = new Map<number, { values: number[]; weight: number; count: number }>();
 
@@ -116,6 +122,28 @@ export class TimeSeries {
     bucket.count++;
     bucket.weight += weight;
     if (value !== undefined) bucket.values.push(value);
+  }
+
+  /** The samples as plain data (a generator's ledger file). */
+  snapshot(): TimeSeriesSnapshot {
+    return {
+      originMs: this.originMs,
+      bucketMs: this.bucketMs,
+      buckets: [...this.#buckets].map(([i, b]) => [i, { ...b, values: [...b.values] }]),
+    };
+  }
+
+  /** Adds another series' samples, placed by their absolute time. */
+  absorb(other: TimeSeriesSnapshot): void {
+    for (const [index, b] of other.buckets) {
+      const atMs = other.originMs + index * other.bucketMs;
+      const mine = Math.max(0, Math.floor((atMs - this.originMs) / this.bucketMs));
+      const bucket = this.#buckets.get(mine) ?? { values: [], weight: 0, count: 0 };
+      bucket.values.push(...b.values);
+      bucket.weight += b.weight;
+      bucket.count += b.count;
+      this.#buckets.set(mine, bucket);
+    }
   }
 
   buckets(): TimeBucket[] {

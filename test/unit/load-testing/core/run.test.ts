@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LoadOptions, parseOptions } from "../../../../load-testing/core/options.js";
-import { runLoad } from "../../../../load-testing/core/run.js";
+import { type RunOutput, runLoad } from "../../../../load-testing/core/run.js";
 
 interface Faults {
   /** Answer "queued" for every n-th event but never store it. */
@@ -209,8 +209,63 @@ async function run(args: string[], faults: Faults = {}) {
     ["--url", url, "--out", path.join(outRoot, String(Math.random())), "--seed", "7", ...args],
     {},
   ) as LoadOptions;
+  return (await runLoad(options, { status: () => {} })) as RunOutput;
+}
+
+/** One invocation against the running fake API (no new API): a generator or a merge. */
+async function invoke(url: string, args: string[]) {
+  const options = parseOptions(["--url", url, ...args], {}) as LoadOptions;
   return runLoad(options, { status: () => {} });
 }
+
+describe("several generators, one verdict", () => {
+  it("merges two generators' ledgers: every event of both checked once", async () => {
+    api = fakeApi({});
+    const url = await api.start();
+    const dir = await mkdtemp(path.join(tmpdir(), "load-merge-"));
+    const files = [0, 1].map((i) => path.join(dir, `ledger-${i}.json`));
+    for (const [i, file] of files.entries()) {
+      const common = ["--run-id", "mrg1", "--count", "200", "--connections", "2"];
+      const out = await invoke(url, [...common, "--worker", `${i}/2`, "--send-only", file]);
+      expect(out).toMatchObject({ sendOnly: file, counts: { acceptedUnique: 100 } });
+    }
+    const merged = (await invoke(url, [
+      ...["--merge", files.join(","), "--drain-timeout", "10"],
+      ...["--out", path.join(outRoot, "merged")],
+    ])) as RunOutput;
+    const a = merged.result.accounting;
+    expect(merged.result.runId).toBe("mrg1");
+    expect(merged.result.ok).toBe(true);
+    expect([a.lost, a.duplicated, a.unexpected]).toEqual([0, 0, 0]);
+    expect(a.ledger.acceptedUnique).toBe(200);
+    expect(a.verdict.checked).toBe(200);
+    expect(a.stats?.storedDelta).toBe(200);
+  });
+
+  it("a generator's lost events fail the merged run", async () => {
+    api = fakeApi({ loseEvery: 50 });
+    const url = await api.start();
+    const dir = await mkdtemp(path.join(tmpdir(), "load-merge-"));
+    const files = [0, 1].map((i) => path.join(dir, `ledger-${i}.json`));
+    for (const [i, file] of files.entries()) {
+      await invoke(url, [
+        ...["--run-id", "mrg2", "--count", "100", "--worker", `${i}/2`, "--send-only", file],
+      ]);
+    }
+    const merged = (await invoke(url, [
+      ...["--merge", files.join(","), "--drain-timeout", "2"],
+      ...["--out", path.join(outRoot, "merged-lost")],
+    ])) as RunOutput;
+    expect(merged.result.ok).toBe(false);
+    expect(merged.result.accounting.lost).toBeGreaterThan(0);
+  });
+
+  it("refuses ledgers of two runs, and the same worker twice", () => {
+    expect(() => parseOptions(["--worker", "0/2"], {})).toThrow(/--run-id/);
+    expect(() => parseOptions(["--worker", "2/2", "--run-id", "x"], {})).toThrow(/I\/N/);
+    expect(() => parseOptions(["--processes", "2", "--merge", "a"], {})).toThrow(/at most one/);
+  });
+});
 
 describe("load generator against a fake API", () => {
   it("accounts for every event: duplicates and business-rule failures are expected", async () => {
