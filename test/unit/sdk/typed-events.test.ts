@@ -1,19 +1,13 @@
 /**
  * Typed events: `new EventFlow<EventTypes>(...)` checks each event's `type` and `data` at
- * compile time. EventTypes has the shape `npm run schemas -- types --tenant T` writes (an
+ * compile time. EventTypes (sdk/examples/event-types.ts) has the shape `npm run schemas -- types --tenant T` writes (an
  * exported interface: event type -> its data type). `npm run typecheck` compiles this file:
  * each `@ts-expect-error` below must meet an error, or the typecheck fails ("unused
  * directive"), so a wrong event that compiled would break the build.
  */
 import { describe, expect, it } from "vitest";
+import type { EventTypes } from "../../../sdk/examples/event-types.js";
 import { EventFlow, type EventOf } from "../../../sdk/src/index.js";
-
-/** The generator's output shape (hand-written here, as it would be generated). */
-export interface EventTypes {
-  purchase: { amount: number; currency?: string };
-  page_view: { url: string; referrer?: string };
-  "user.signup": { plan: "free" | "pro" };
-}
 
 const noFetch = (async () => new Response("{}", { status: 401 })) as unknown as typeof fetch;
 
