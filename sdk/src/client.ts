@@ -472,11 +472,11 @@ export class EventFlow<Types extends object = AnyEventTypes> {
       // Every event of the batch was rejected; details name them as events[i] / [i].
       const byIndex = new Map<number, FieldError[]>();
       for (const d of answer?.error?.details ?? []) {
-        const m = /^(?:events)?\[(\d+)\]\.?(.*)$/.exec(d.path ?? "");
-        if (!m) continue;
-        const list = byIndex.get(Number(m[1])) ?? [];
-        list.push({ path: m[2] ?? "", message: d.message ?? "" });
-        byIndex.set(Number(m[1]), list);
+        const { index, path } = withinEvent(d.path ?? "");
+        if (index === undefined) continue;
+        const list = byIndex.get(index) ?? [];
+        list.push({ path, message: d.message ?? "" });
+        byIndex.set(index, list);
       }
       const receipts = pending.map((p, i) =>
         this.rejected(p, byIndex.get(i) ?? [{ path: "", message: apiMessage }], status),
@@ -517,7 +517,11 @@ export class EventFlow<Types extends object = AnyEventTypes> {
         });
       } else if (r.status === "rejected") {
         seen.add(r.index);
-        rejected.push(this.rejected(p, r.errors ?? [], 400));
+        const errors = (r.errors ?? []).map((e) => ({
+          path: withinEvent(e.path ?? "").path,
+          message: e.message ?? "",
+        }));
+        rejected.push(this.rejected(p, errors, 400));
       }
     }
     if (rejected.length > 0) {
@@ -608,6 +612,12 @@ interface ApiResult {
 interface ApiAnswer {
   results?: ApiResult[];
   error?: { code?: string; message?: string; details?: Partial<FieldError>[] };
+}
+
+/** `events[3].data.amount` (native) or `[3].data` (CloudEvents batch): the event and the path in it. */
+function withinEvent(path: string): { index?: number; path: string } {
+  const m = /^(?:events)?\[(\d+)\]\.?(.*)$/.exec(path);
+  return m ? { index: Number(m[1]), path: m[2] ?? "" } : { path };
 }
 
 function parseJson(text: string): unknown {
