@@ -346,7 +346,8 @@ class ProgressBar {
       return;
     }
     const tenth = Math.floor(share * 10);
-    if (final || tenth > this.lastTenth) {
+    // The 100% line is the final one (with the final counts), printed once.
+    if (final || (tenth > this.lastTenth && tenth < 10)) {
       this.lastTenth = tenth;
       this.io.err(`${text}\n`);
     }

@@ -50,7 +50,7 @@ export interface SdkResult {
 
 export function sdkMethod(o: SdkOptions): Method {
   return {
-    summary: `local runtime (--memory, tenant throttle raised) in a child process; ${o.rounds} alternating rounds of ${o.seconds} s per mode and batch size (${o.batches.join(", ")} events of ~1 KiB per request), ${o.inFlight} requests in flight: raw = autocannon (${o.inFlight} connections, one fixed body), sdk = one EventFlow instance (maxInFlight ${o.inFlight}, ids generated per event); CPU: ${o.cpuEvents} events through the SDK with a fetch that answers at once, vs building the same bodies by hand`,
+    summary: `local runtime (--memory, tenant throttle raised) in a child process, 2 s warm-up per mode; ${o.rounds} alternating rounds of ${o.seconds} s per mode and batch size (${o.batches.join(", ")} events of ~1 KiB per request), ${o.inFlight} requests in flight: raw = autocannon (${o.inFlight} connections, one fixed body), sdk = one EventFlow instance (maxInFlight ${o.inFlight}, ids generated per event); CPU: ${o.cpuEvents} events through the SDK with a fetch that answers at once, vs building the same bodies by hand`,
     detail: [
       "events/s = events answered queued / seconds; the share is median SDK over median raw.",
       "Client CPU per event is the bench process's process.cpuUsage() over the run (autocannon's, or the SDK's).",
@@ -65,6 +65,9 @@ export async function benchSdk(o: SdkOptions): Promise<SdkResult> {
   const runtime = await startRuntime();
   try {
     const runs: SdkRun[] = [];
+    // Warm-up, not reported: the runtime's first requests pay for lazy imports and JIT.
+    await rawRun(runtime, o.batches[0] ?? 25, { ...o, seconds: 2 }, 0);
+    await sdkRun(runtime, o.batches[0] ?? 25, { ...o, seconds: 2 }, 0);
     for (let round = 1; round <= o.rounds; round++) {
       for (const batch of o.batches) {
         runs.push(await rawRun(runtime, batch, o, round));
