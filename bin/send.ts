@@ -42,8 +42,8 @@ Options:
   --cloudevents       send CloudEvents 1.0 (application/cloudevents-batch+json)
   --batch N           events per request (1-500, default 500)
   --in-flight N       requests in flight (default 4)
-  --no-progress       no progress bar (it is off anyway when stderr is not a terminal,
-                      where a line is printed every 10%)
+  --no-progress       nothing on stderr (else a bar redrawn on a terminal, or a line
+                      per tenth of the file when stderr is not a terminal)
   -h, --help
 Exit status: 0 all accepted, 1 some rejected or not delivered, 2 usage error.
 `;
