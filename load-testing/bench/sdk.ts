@@ -50,7 +50,7 @@ export interface SdkResult {
 
 export function sdkMethod(o: SdkOptions): Method {
   return {
-    summary: `local runtime (--memory, tenant throttle raised) in a child process, 2 s warm-up per mode; ${o.rounds} alternating rounds of ${o.seconds} s per mode and batch size (${o.batches.join(", ")} events of ~1 KiB per request), ${o.inFlight} requests in flight: raw = autocannon (${o.inFlight} connections, one fixed body), sdk = one EventFlow instance (maxInFlight ${o.inFlight}, ids generated per event); CPU: ${o.cpuEvents} events through the SDK with a fetch that answers at once, vs building the same bodies by hand`,
+    summary: `local runtime (--memory, tenant throttle raised) in a child process, 2 s warm-up per mode; ${o.rounds} rounds (order alternating, each run after the queue drained) of ${o.seconds} s per mode and batch size (${o.batches.join(", ")} events of ~1 KiB per request), ${o.inFlight} requests in flight: raw = autocannon (${o.inFlight} connections, one fixed body), sdk = one EventFlow instance (maxInFlight ${o.inFlight}, ids generated per event); CPU: ${o.cpuEvents} events through the SDK with a fetch that answers at once, vs building the same bodies by hand`,
     detail: [
       "events/s = events answered queued / seconds; the share is median SDK over median raw.",
       "Client CPU per event is the bench process's process.cpuUsage() over the run (autocannon's, or the SDK's).",
@@ -70,10 +70,16 @@ export async function benchSdk(o: SdkOptions): Promise<SdkResult> {
     await sdkRun(runtime, o.batches[0] ?? 25, { ...o, seconds: 2 }, 0);
     for (let round = 1; round <= o.rounds; round++) {
       for (const batch of o.batches) {
-        runs.push(await rawRun(runtime, batch, o, round));
-        runs.push(await sdkRun(runtime, batch, o, round));
+        // Each run starts with the pipeline idle (the previous run's backlog processed), and
+        // the order alternates, so neither mode inherits the other's backlog more often.
+        const order = round % 2 === 1 ? [rawRun, sdkRun] : [sdkRun, rawRun];
+        for (const run of order) {
+          await drained(runtime);
+          runs.push(await run(runtime, batch, o, round));
+        }
       }
     }
+    runs.sort((a, b) => a.round - b.round || a.batch - b.batch || a.mode.localeCompare(b.mode));
     const ratio = o.batches.map((batch) => {
       const of = (mode: SdkRun["mode"]) =>
         median(
@@ -141,6 +147,23 @@ async function startRuntime(): Promise<Runtime> {
     return { child, url: `http://127.0.0.1:${doc.port}`, apiKey: doc.apiKey };
   }
   throw new Error("the local runtime exited before it was ready");
+}
+
+/** Waits until the runtime's queues are empty and no batch is being processed. */
+async function drained(rt: Runtime, timeoutMs = 180_000): Promise<void> {
+  type Depth = { visible: number; inFlight: number; delayed: number };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(`${rt.url}/_local/status`)).json()) as {
+      queues: { queue: Depth };
+      pollers: Record<string, { inFlight: number }>;
+    };
+    const q = status.queues.queue;
+    const busy = Object.values(status.pollers).some((p) => p.inFlight > 0);
+    if (q.visible + q.inFlight + q.delayed === 0 && !busy) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("the runtime's queue did not drain between runs");
 }
 
 async function rawRun(rt: Runtime, batch: number, o: SdkOptions, round: number): Promise<SdkRun> {

@@ -156,16 +156,20 @@ export class EventFlow<Types extends object = AnyEventTypes> {
   ): Promise<Receipt<EventOf<Types>> | Receipt<EventOf<Types>>[]> {
     if (this.closed) throw new EventFlowError("closed", "the client is closed");
     const events = Array.isArray(input) ? input : [input];
-    const receipts: Promise<Receipt<EventOf<Types>>>[] = [];
-    for (const event of events) {
-      let immediate: Receipt<EventOf<Types>> | undefined;
-      const pending = this.prepare(event, (r) => {
-        immediate = r;
-      });
-      if (!pending) {
-        receipts.push(Promise.resolve(immediate as Receipt<EventOf<Types>>));
-        continue;
-      }
+    // One promise per call, not per event: each event writes its receipt into its slot.
+    const receipts = new Array<Receipt<EventOf<Types>>>(events.length);
+    let remaining = events.length;
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const settleAt = (index: number) => (receipt: Receipt<EventOf<Types>>) => {
+      receipts[index] = receipt;
+      if (--remaining === 0) done();
+    };
+    for (const [index, event] of events.entries()) {
+      const pending = this.prepare(event, settleAt(index));
+      if (!pending) continue;
       for (;;) {
         if (this.queue.length < this.options.maxQueueEvents) break;
         this.flushTo = Math.max(this.flushTo, this.seq);
@@ -178,17 +182,13 @@ export class EventFlow<Types extends object = AnyEventTypes> {
           this.waitingForRoom--;
         }
       }
-      receipts.push(
-        new Promise((resolve) => {
-          pending.settle = resolve;
-          this.enqueue(pending);
-        }),
-      );
+      pending.settle = settleAt(index);
+      this.enqueue(pending);
     }
     this.flushTo = Math.max(this.flushTo, this.seq);
     this.pump();
-    const settled = await Promise.all(receipts);
-    return Array.isArray(input) ? settled : (settled[0] as Receipt<EventOf<Types>>);
+    if (remaining > 0) await all;
+    return Array.isArray(input) ? receipts : (receipts[0] as Receipt<EventOf<Types>>);
   }
 
   /** Sends everything queued so far and resolves once each of those events is settled. */

@@ -12,8 +12,17 @@ export const API_LIMITS = {
   maxEventBytes: 64 * 1024,
 } as const;
 
+/** Node's native byte count where there is one (Node, Lambda); browsers count in JS. */
+const nativeByteLength = (
+  globalThis as { Buffer?: { byteLength(text: string, encoding: "utf8"): number } }
+).Buffer?.byteLength;
+
 /** The UTF-8 length of a string without encoding it (no allocation). */
 export function utf8Length(text: string): number {
+  return nativeByteLength ? nativeByteLength(text, "utf8") : utf8LengthJs(text);
+}
+
+export function utf8LengthJs(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

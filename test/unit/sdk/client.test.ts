@@ -16,7 +16,7 @@ import {
   retryAfterMs,
   uuidv7,
 } from "../../../sdk/src/index.js";
-import { utf8Length } from "../../../sdk/src/limits.js";
+import { utf8Length, utf8LengthJs } from "../../../sdk/src/limits.js";
 
 interface Call {
   body: string;
@@ -133,6 +133,7 @@ describe("batches", () => {
     });
     for (const s of ["", "abc", "é", "€", "😀", "a\ud800b", "x".repeat(1000)]) {
       expect(utf8Length(s), s).toBe(Buffer.byteLength(s));
+      expect(utf8LengthJs(s), s).toBe(Buffer.byteLength(s));
     }
   });
 });
