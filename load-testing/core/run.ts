@@ -8,6 +8,7 @@ import { EventFactory, newRunId, seededRandom } from "./events.js";
 import { formatMix } from "./mix.js";
 import { type LoadOptions, planRate } from "./options.js";
 import { type LoadResult, renderHtml } from "./report.js";
+import { sendWithSdk } from "./sdk-sender.js";
 import { type Progress, type SendPhase, send } from "./sender.js";
 import { histogram, summarize, TimeSeries } from "./stats.js";
 import { collect, drain, fetchStats } from "./verify.js";
@@ -88,7 +89,7 @@ export async function runLoad(
     }
 
     hooks.status(
-      `run ${runId}: ${options.durationSeconds ? `${options.durationSeconds} s` : `${options.count} events`} to ${options.url.href}, ${plan.connections} connections, batch ${plan.batch}, ${plan.eventsPerSecond ? `${plan.eventsPerSecond} events/s` : "max rate"}, mix ${formatMix(options.mix)}`,
+      `run ${runId}: ${options.durationSeconds ? `${options.durationSeconds} s` : `${options.count} events`} to ${options.url.href} (${options.client === "sdk" ? "SDK" : "raw"}), ${plan.connections} connections, batch ${plan.batch}, ${plan.eventsPerSecond ? `${plan.eventsPerSecond} events/s` : "max rate"}, mix ${formatMix(options.mix)}`,
     );
     let phase: SendPhase;
     let generators = 1;
@@ -109,7 +110,8 @@ export async function runLoad(
       if (options.merge) statsBefore = merged.statsBefore;
       hooks.status(`merged ${generators} generators' ledgers of run ${runId}`);
     } else {
-      phase = await send(
+      const sender = options.client === "sdk" ? sendWithSdk : send;
+      phase = await sender(
         {
           url: options.url,
           ...(options.apiKey ? { apiKey: options.apiKey } : {}),
@@ -118,6 +120,7 @@ export async function runLoad(
           ...(plan.requestsPerSecond
             ? { requestsPerSecond: plan.requestsPerSecond, pacing: options.pacing }
             : {}),
+          ...(plan.eventsPerSecond ? { eventsPerSecond: plan.eventsPerSecond } : {}),
           ...(options.durationSeconds !== undefined
             ? { durationSeconds: options.durationSeconds }
             : {}),
