@@ -250,7 +250,8 @@ export function parseRules(raw: unknown): RulesInput {
   return parsed.data;
 }
 
-const pathOf = (segments: readonly PropertyKey[]): string =>
+/** A zod issue's path as the API writes paths: `rules[2].match`. */
+export const pathOf = (segments: readonly PropertyKey[]): string =>
   segments.reduce<string>(
     (p, s) => (typeof s === "number" ? `${p}[${s}]` : p ? `${p}.${String(s)}` : String(s)),
     "",

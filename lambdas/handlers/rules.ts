@@ -15,7 +15,7 @@ import { ROUTES } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";
 import { parseJson } from "../domain/json.js";
-import { parseRules, RulesetError } from "../domain/rules.js";
+import { parseRules, pathOf, RulesetError } from "../domain/rules.js";
 import type { EventReader } from "../ports/event-store.js";
 import type { RuleStore } from "../ports/rule-store.js";
 import type { SecretReader } from "../ports/secrets.js";
@@ -157,7 +157,7 @@ const ACTIONS: Record<string, Action> = {
     if (!parsed.success) {
       return httpError(400, "validation_failed", "The test request is invalid", {
         details: parsed.error.issues.slice(0, 10).map((issue) => ({
-          path: issue.path.map(String).join(".") || "(body)",
+          path: pathOf(issue.path) || "(body)",
           message:
             issue.code === "unrecognized_keys"
               ? `unknown field(s): ${issue.keys.join(", ")}`
