@@ -194,21 +194,27 @@ export function compileExpression(source: string): CompiledExpression {
       } catch (error) {
         throw toExpressionError(error);
       }
-      const size = result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result) ?? "");
+      // Plain JSON out (jsonata's results can carry sequence flags and functions), its size
+      // checked on the way.
+      if (result === undefined || typeof result === "function") return undefined;
+      if (typeof result !== "object" || result === null) {
+        if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxResultBytes) {
+          throw new ExpressionError(
+            `the result is ${result.length} characters; the limit is ${EXPRESSION_LIMITS.maxResultBytes} bytes`,
+          );
+        }
+        return typeof result === "number" && !Number.isFinite(result) ? undefined : result;
+      }
+      const text = JSON.stringify(result) ?? "null";
+      const size = Buffer.byteLength(text);
       if (size > EXPRESSION_LIMITS.maxResultBytes) {
         throw new ExpressionError(
           `the result is ${size} bytes serialized; the limit is ${EXPRESSION_LIMITS.maxResultBytes}`,
         );
       }
-      return normalize(result);
+      return JSON.parse(text) as unknown;
     },
   };
-}
-
-/** jsonata's results can carry sequence flags and functions: plain JSON out. */
-function normalize(value: unknown): unknown {
-  if (value === undefined || typeof value === "function") return undefined;
-  return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
 /** A creation-time error as one line: `S0202 at 12: Expected ")", got "]"`. */

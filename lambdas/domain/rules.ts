@@ -366,11 +366,15 @@ export async function applyRules(
     routes: [],
     errors: [],
   };
+  // The event as rules see it, rebuilt only after an enrich action set a field.
+  let cached: Record<string, unknown> | undefined;
   const view = (): Record<string, unknown> => {
+    if (cached) return cached;
     const v: Record<string, unknown> = {};
     for (const [k, value] of Object.entries(event)) if (value !== undefined) v[k] = value;
     const enrichment = { ...event.enrichment, ...outcome.enrichment };
     if (Object.keys(enrichment).length > 0) v.enrichment = enrichment;
+    cached = v;
     return v;
   };
   for (const rule of ruleset.rules) {
@@ -394,7 +398,10 @@ export async function applyRules(
         for (const { field, expression } of action.set) {
           try {
             const value = await expression.evaluate(view());
-            if (value !== undefined) outcome.enrichment[field] = value;
+            if (value !== undefined) {
+              outcome.enrichment[field] = value;
+              cached = undefined;
+            }
           } catch (error) {
             outcome.errors.push(ruleError(rule.name, `actions[${j}].set.${field}`, error));
           }

@@ -18,6 +18,7 @@ import { benchHandlers, handlersMethod } from "./handlers.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+import { benchRules, rulesLines, rulesMethod } from "./rules.js";
 
 const PROFILES = {
   full: {
@@ -25,12 +26,14 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    rules: { rounds: 5, warmupSeconds: 1.5, seconds: 2, batch: 10 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    rules: { rounds: 1, warmupSeconds: 0.3, seconds: 0.5, batch: 10 },
   },
 } as const;
 
@@ -105,6 +108,13 @@ async function main(): Promise<number> {
       const results = await benchJson(profile.json);
       print(jsonLines(results));
       report.json = { method, results };
+    }
+    if (options.sections.includes("rules")) {
+      const method = rulesMethod(profile.rules);
+      print(heading("5. Tenant rules in the process function (CPU per event)", method));
+      const results = await benchRules(profile.rules);
+      print(rulesLines(results));
+      report.rules = { method, results };
     }
   } finally {
     await stopBenchAws();
