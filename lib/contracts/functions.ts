@@ -6,7 +6,6 @@
 import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
-import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =
@@ -152,7 +151,7 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "process":
       return {
@@ -167,8 +166,7 @@ export function functionEnvironment(
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "dlq":
       return {
@@ -177,8 +175,7 @@ export function functionEnvironment(
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "rules":
       // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
@@ -194,10 +191,19 @@ export function functionEnvironment(
       return {
         ...api,
         [ENV.queueUrl]: refs.queueUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
   }
+}
+
+/** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
+function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
+  return {
+    [ENV.timeShards]: String(settings.timeShards),
+    [ENV.typeShards]: String(settings.typeShards),
+    [ENV.statsShards]: String(settings.statsShards),
+  };
 }
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
