@@ -27,8 +27,12 @@ import { RE2JS } from "re2js";
 export const EXPRESSION_LIMITS = {
   /** Source text of one expression. */
   maxChars: 4096,
-  /** Wall time of one evaluation. */
-  timeoutMs: 50,
+  /**
+   * Wall time of one evaluation. Far above what a rule needs (microseconds), so a busy
+   * machine's scheduling does not trip it; the rules of one event share a budget too
+   * (RULE_LIMITS.maxEventEvaluationMs).
+   */
+  timeoutMs: 100,
   /** Nested evaluation steps. */
   maxDepth: 200,
   /** Items in any sequence or array built while evaluating. */

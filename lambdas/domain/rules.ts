@@ -51,6 +51,11 @@ export const RULE_LIMITS = {
   maxDestinationsPerRoute: 10,
   /** A whole ruleset, serialized (the config item must stay far below DynamoDB's 400 KB). */
   maxRulesetBytes: 128 * 1024,
+  /**
+   * Wall time all expressions of one event may take together; past it the remaining ones
+   * are skipped (listed as errors), so 50 rules of slow expressions cannot hold a batch.
+   */
+  maxEventEvaluationMs: 250,
 } as const;
 
 export const RULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -377,16 +382,34 @@ export async function applyRules(
     cached = v;
     return v;
   };
+  const started = performance.now();
+  /** Evaluates an expression within the event's budget; records a failure and answers undefined. */
+  const evaluate = async (
+    expression: CompiledExpression,
+    rule: string,
+    at: string,
+  ): Promise<{ ok: true; value: unknown } | { ok: false }> => {
+    if (performance.now() - started > RULE_LIMITS.maxEventEvaluationMs) {
+      outcome.errors.push({
+        rule,
+        at,
+        message: `skipped: this event's rules took more than ${RULE_LIMITS.maxEventEvaluationMs} ms`,
+      });
+      return { ok: false };
+    }
+    try {
+      return { ok: true, value: await expression.evaluate(view()) };
+    } catch (error) {
+      outcome.errors.push(ruleError(rule, at, error));
+      return { ok: false };
+    }
+  };
   for (const rule of ruleset.rules) {
     const current = view();
     if (!matchesEventPattern(rule.pattern, current)) continue;
     if (rule.condition) {
-      try {
-        if ((await rule.condition.evaluate(current)) !== true) continue;
-      } catch (error) {
-        outcome.errors.push(ruleError(rule.name, "condition", error));
-        continue;
-      }
+      const r = await evaluate(rule.condition, rule.name, "condition");
+      if (!r.ok || r.value !== true) continue;
     }
     outcome.matched.push(rule.name);
     for (const [j, action] of rule.actions.entries()) {
@@ -396,26 +419,19 @@ export async function applyRules(
       }
       if (action.type === "enrich") {
         for (const { field, expression } of action.set) {
-          try {
-            const value = await expression.evaluate(view());
-            if (value !== undefined) {
-              outcome.enrichment[field] = value;
-              cached = undefined;
-            }
-          } catch (error) {
-            outcome.errors.push(ruleError(rule.name, `actions[${j}].set.${field}`, error));
+          const r = await evaluate(expression, rule.name, `actions[${j}].set.${field}`);
+          if (r.ok && r.value !== undefined) {
+            outcome.enrichment[field] = r.value;
+            cached = undefined;
           }
         }
         continue;
       }
       let payload: unknown;
       if (action.transform) {
-        try {
-          payload = await action.transform.evaluate(view());
-        } catch (error) {
-          outcome.errors.push(ruleError(rule.name, `actions[${j}].transform`, error));
-          continue;
-        }
+        const r = await evaluate(action.transform, rule.name, `actions[${j}].transform`);
+        if (!r.ok) continue;
+        payload = r.value;
       }
       for (const destinationId of action.destinations) {
         outcome.routes.push({

@@ -226,6 +226,22 @@ describe("the engine", () => {
   });
 });
 
+describe("the per-event budget", () => {
+  it("skips the expressions left once an event's rules took 250 ms", async () => {
+    const slow = (n: number): Rule => ({
+      name: `slow-${n}`,
+      match: {},
+      actions: [{ type: "enrich", set: { [`f${n}`]: "($f := function(){ $f() }; $f())" } }],
+    });
+    const compiled = compile([1, 2, 3, 4, 5, 6].map(slow));
+    const outcome = await applyRules(compiled, event({ type: "x" }));
+    expect(outcome.errors).toHaveLength(6);
+    expect(outcome.errors.at(-1)?.message).toMatch(
+      /^skipped: this event's rules took more than 250 ms/,
+    );
+  });
+});
+
 const detailsOf = (raw: unknown) => {
   try {
     parseRules(raw);
