@@ -113,6 +113,13 @@ export const settingsSchema = z
      * AccountConcurrencyNearQuota alarm fires at 80% of it.
      */
     lambdaAccountConcurrency: intFrom(10, 1_000_000).default(1000),
+    /**
+     * Seconds the process function caches a tenant's rules: a change (PUT/DELETE /v1/rules)
+     * applies to every event received this long after it (0: read on every event).
+     */
+    rulesCacheSeconds: intFrom(0, 300).default(5),
+    /** Alarm: rule expressions that failed at run time (RuleErrors) in 5 minutes. */
+    alarmRuleErrors: intFrom(1, 1_000_000).default(10),
     /** Alarm thresholds. */
     alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),

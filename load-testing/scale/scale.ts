@@ -107,16 +107,19 @@ function parse(argv: string[]): Options | "help" {
         ? [layout]
         : undefined;
   if (!layouts) throw new Error("--layout must be before, current or both");
+  const settings = resolveSettings(input);
   const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
   assumptions.processMs = num(values["process-ms"], "process-ms") ?? assumptions.processMs;
   assumptions.ingestMs = num(values["ingest-ms"], "ingest-ms") ?? assumptions.ingestMs;
   assumptions.listPagesPerSecond =
     num(values["list-pages"], "list-pages") ?? assumptions.listPagesPerSecond;
+  // The process function caches a tenant's rules (CONFIG_TABLE) rulesCacheSeconds.
   assumptions.configCacheSeconds =
-    num(values["config-cache-seconds"], "config-cache-seconds") ?? assumptions.configCacheSeconds;
+    num(values["config-cache-seconds"], "config-cache-seconds") ??
+    Math.max(1, settings.rulesCacheSeconds);
   return {
     mixes,
-    settings: resolveSettings(input),
+    settings,
     layouts,
     assumptions,
     json: values.json,
