@@ -8,7 +8,14 @@ import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+export type FunctionName =
+  | "ingest"
+  | "query"
+  | "process"
+  | "dlq"
+  | "replay"
+  | "authorizer"
+  | "rules";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -29,6 +36,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
+  rules: "lambdas/entry/rules.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -42,7 +51,7 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export const SCOPES = ["events:write", "events:read", "admin", "rules:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -75,6 +84,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // Rules: read (and dry runs, which store and send nothing) with events:read; changes
+  // with rules:write.
+  { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
+  { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -141,6 +156,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // Reads the tenant's rules (RULE# items), cached rulesCacheSeconds.
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.rulesCacheSeconds]: String(settings.rulesCacheSeconds),
         // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
         // does not give the URL of an emulator or LocalStack queue.
         [ENV.queueUrl]: refs.queueUrl,
@@ -158,6 +176,15 @@ export function functionEnvironment(
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+      };
+    case "rules":
+      // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
+      // through the events reader, whose page cursors it signs).
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
@@ -205,6 +232,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":
