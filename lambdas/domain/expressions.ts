@@ -185,7 +185,18 @@ export function compileExpression(source: string): CompiledExpression {
   } catch (error) {
     throw toExpressionError(error);
   }
-  checkRegexes(expr.ast());
+  const ast = expr.ast() as AstNode;
+  checkRegexes(ast);
+  // A literal ('eu', 42, true, null) needs no evaluation: rules use them often, and each
+  // evaluation costs a frame, a timestamp and a promise per step.
+  if (
+    (ast.type === "string" || ast.type === "number" || ast.type === "value") &&
+    !("predicate" in ast) &&
+    !("group" in ast)
+  ) {
+    const value = ast.value;
+    return { source, evaluate: async () => value };
+  }
   expr.assign("eval", refuseEval);
   expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
   expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
