@@ -25,12 +25,15 @@ import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
+import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
 import { toQueueMessage } from "./sqs-record.js";
-import { eventWriterFrom } from "./store-wiring.js";
+import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
 export interface ProcessDeps {
   writer: EventWriter;
+  /** Windows and patterns: contributions of each stored event (absent: none declared anywhere). */
+  windows?: WindowApplier;
   retries: RetryScheduler;
   config: ProcessBatchConfig;
 }
@@ -50,6 +53,7 @@ export function processDeps(
   );
   return {
     writer: eventWriterFrom(env, clients.documentClient),
+    windows: windowApplierFrom(env, clients.documentClient),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

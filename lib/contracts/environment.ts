@@ -17,6 +17,13 @@ export const ENV = {
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",
+  /** Windows and patterns: settings of the same names in lib/config.ts. */
+  windowShards: "WINDOW_SHARDS",
+  windowSweepSeconds: "WINDOW_SWEEP_SECONDS",
+  windowFenceSeconds: "WINDOW_FENCE_SECONDS",
+  windowConfigCacheSeconds: "WINDOW_CONFIG_CACHE_SECONDS",
+  windowRetentionDays: "WINDOW_RETENTION_DAYS",
+  windowMaxReadItems: "WINDOW_MAX_READ_ITEMS",
   /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
   cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */

@@ -9,7 +9,15 @@ import { OBSERVABILITY } from "./observability.js";
 import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+export type FunctionName =
+  | "ingest"
+  | "query"
+  | "process"
+  | "dlq"
+  | "replay"
+  | "authorizer"
+  | "windows"
+  | "sweep";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -30,6 +38,10 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // Windows and patterns: declarations and results over the API...
+  windows: "lambdas/entry/windows.ts",
+  // ...and the scheduled sweep that closes windows, fires absence timers and emits.
+  sweep: "lambdas/entry/sweep.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -76,6 +88,22 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // Windows and patterns: declaring is admin (it changes what every event costs), reading
+  // results is events:read.
+  { method: "GET", path: "/v1/aggregations", function: "windows", scope: "events:read" },
+  { method: "PUT", path: "/v1/aggregations/{name}", function: "windows", scope: "admin" },
+  { method: "GET", path: "/v1/aggregations/{name}", function: "windows", scope: "events:read" },
+  { method: "DELETE", path: "/v1/aggregations/{name}", function: "windows", scope: "admin" },
+  {
+    method: "POST",
+    path: "/v1/aggregations/{name}/backfill",
+    function: "windows",
+    scope: "admin",
+  },
+  { method: "GET", path: "/v1/patterns", function: "windows", scope: "events:read" },
+  { method: "PUT", path: "/v1/patterns/{name}", function: "windows", scope: "admin" },
+  { method: "GET", path: "/v1/patterns/{name}", function: "windows", scope: "events:read" },
+  { method: "DELETE", path: "/v1/patterns/{name}", function: "windows", scope: "admin" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -151,6 +179,7 @@ export function functionEnvironment(
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         [ENV.statsShards]: String(settings.statsShards),
         [ENV.timeShards]: String(TIME_SHARDS),
+        ...windowEnvironment(settings, refs),
       };
     case "dlq":
       return {
@@ -161,7 +190,21 @@ export function functionEnvironment(
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         [ENV.statsShards]: String(settings.statsShards),
         [ENV.timeShards]: String(TIME_SHARDS),
+        // A dead-lettered message whose event was stored processed still contributes.
+        ...windowEnvironment(settings, refs),
       };
+    case "windows":
+      // Declarations (config table), results (contributions in the events table), backfill
+      // (reads stored events, writes contributions).
+      return {
+        ...api,
+        ...windowEnvironment(settings, refs),
+        [ENV.timeShards]: String(TIME_SHARDS),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+      };
+    case "sweep":
+      // Reads declarations and contributions, emits derived events into the events queue.
+      return { ...common, ...windowEnvironment(settings, refs), [ENV.queueUrl]: refs.queueUrl };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
@@ -172,6 +215,30 @@ export function functionEnvironment(
       };
   }
 }
+
+/** What every function that touches windows and patterns reads. */
+function windowEnvironment(
+  settings: EventFlowSettings,
+  refs: ResourceRefs,
+): Record<string, string> {
+  return {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.windowShards]: String(settings.windowShards),
+    [ENV.windowSweepSeconds]: String(settings.windowSweepSeconds),
+    [ENV.windowFenceSeconds]: String(settings.windowFenceSeconds),
+    [ENV.windowConfigCacheSeconds]: String(settings.windowConfigCacheSeconds),
+    [ENV.windowRetentionDays]: String(settings.windowRetentionDays),
+    [ENV.windowMaxReadItems]: String(settings.windowMaxReadItems),
+  };
+}
+
+/**
+ * The sweep runs once a minute on AWS (an EventBridge rule: rate(1 minute) is the finest
+ * schedule) and makes passes every windowSweepSeconds inside that minute.
+ */
+export const SWEEP_SCHEDULE_MINUTES = 1;
+export const sweepTimeoutSeconds = (_s: EventFlowSettings): number =>
+  SWEEP_SCHEDULE_MINUTES * 60 + 30;
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
 export const DLQ_MAX_CONCURRENCY = 2;
@@ -205,5 +272,10 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
+    // An API function (API Gateway's 29 s); results merge many contributions in memory.
+    case "windows":
+      return { memoryMb: s.windowsMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
+    case "sweep":
+      return { memoryMb: s.windowsMemoryMb, timeoutSeconds: sweepTimeoutSeconds(s) };
   }
 }

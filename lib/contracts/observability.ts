@@ -31,6 +31,13 @@ export const METRIC = {
   messagesMalformed: "MessagesMalformed",
   /** Batches whose statistics update failed (the events themselves were stored). */
   statsWriteFailed: "StatsWriteFailed",
+  // windows and patterns (the sweep)
+  /** eventflow.window.closed and eventflow.pattern.matched events queued. */
+  derivedEventsEmitted: "DerivedEventsEmitted",
+  /** Lag of a derived event behind its deadline (window end, match's last event), ms. */
+  derivedEventLag: "DerivedEventLag",
+  /** Declarations whose sweep failed or hit the read bound (retried next pass). */
+  sweepFailed: "SweepFailed",
   // replay
   eventsReplayed: "EventsReplayed",
   // authorizer
