@@ -176,7 +176,7 @@ export const createWindowsHandler = (deps: WindowsDeps) =>
       const text = bodyText(event);
       const body = readBody(text.ok ? text.text : undefined);
       if (!body.ok) return httpError(400, "invalid_json", "The body must be a JSON object");
-      const parsed = parseBackfill(body.value);
+      const parsed = parseBackfill(body.value, now);
       if (parsed.kind === "invalid") return invalidAnswer(parsed);
       const agg = decl as AggregationDeclaration;
       const compiled = compileEventPattern(agg.spec.match);

@@ -52,9 +52,9 @@ export const aggregationResultsSchema = z.object({
 
 const backfillBodySchema = z
   .object({
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
-    cursor: z.string().optional(),
+    from: z.string().meta({ description: "RFC 3339, or a duration back from now (24h)" }),
+    to: z.string().optional().meta({ description: "RFC 3339 or a duration back; default now" }),
+    cursor: z.string().optional().meta({ description: "The previous call's nextCursor" }),
   })
   .strict();
 

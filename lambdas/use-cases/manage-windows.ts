@@ -4,6 +4,7 @@
  */
 import { type PatternSpec, patternSchema } from "../domain/cep.js";
 import { isDerivedType } from "../domain/derived-events.js";
+import { DURATION_HINT, durationAgo } from "../domain/duration.js";
 import { compileEventPattern, EventPatternError } from "../domain/event-pattern.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
 import {
@@ -196,30 +197,49 @@ export interface BackfillRequest {
 /** Events one backfill call reads at most (it answers with a cursor to continue). */
 export const BACKFILL_PAGE_EVENTS = 2_000;
 
-export function parseBackfill(body: unknown): { kind: "ok"; request: BackfillRequest } | Invalid {
+/** `from` and `to`: RFC 3339, or a duration back from now (`24h`); `to` defaults to now. */
+export function parseBackfill(
+  body: unknown,
+  now: Date,
+): { kind: "ok"; request: BackfillRequest } | Invalid {
   const details: FieldError[] = [];
   const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   for (const key of Object.keys(b)) {
     if (!["from", "to", "cursor"].includes(key))
       details.push({ path: key, message: "is not allowed" });
   }
-  for (const key of ["from", "to"]) {
+  const instant = (key: string, fallback?: string): string | undefined => {
     const v = b[key];
-    if (typeof v !== "string" || !Number.isFinite(Date.parse(v))) {
-      details.push({ path: key, message: "is required, an RFC 3339 date-time" });
+    if (v === undefined && fallback !== undefined) return fallback;
+    const iso =
+      typeof v === "string"
+        ? (durationAgo(v, now) ??
+          (/^\d{4}-\d\d-\d\dT/.test(v) && Number.isFinite(Date.parse(v))
+            ? new Date(Date.parse(v)).toISOString()
+            : undefined))
+        : undefined;
+    if (iso === undefined) {
+      details.push({
+        path: key,
+        message: `must be an RFC 3339 date-time or ${DURATION_HINT} (back from now)`,
+      });
     }
-  }
+    return iso;
+  };
+  const from = instant("from");
+  const to = instant("to", now.toISOString());
   if (b.cursor !== undefined && typeof b.cursor !== "string") {
     details.push({ path: "cursor", message: "must be a string" });
   }
-  if (details.length > 0) return invalid("Invalid backfill request", details);
+  if (details.length === 0 && from !== undefined && to !== undefined && !(from < to)) {
+    details.push({ path: "from", message: "must be before to" });
+  }
+  if (details.length > 0 || from === undefined || to === undefined) {
+    return invalid("Invalid backfill request", details);
+  }
   return {
     kind: "ok",
-    request: {
-      from: new Date(Date.parse(b.from as string)).toISOString(),
-      to: new Date(Date.parse(b.to as string)).toISOString(),
-      ...(typeof b.cursor === "string" ? { cursor: b.cursor } : {}),
-    },
+    request: { from, to, ...(typeof b.cursor === "string" ? { cursor: b.cursor } : {}) },
   };
 }
 

@@ -228,8 +228,8 @@ describe.skipIf(!localOnly)("windows and patterns: exactly once against the orac
       id: `w-${run}-${String(i).padStart(3, "0")}`,
       t: now - 50 * S + Math.floor((i * 50 * S) / 60) + (i % 7) * 13,
       late: false,
-      key: keys[(i * 7) % 3] as string,
-      type: types[(i * 5) % 3] as string,
+      key: keys[Math.floor(i / 2) % 3] as string,
+      type: types[i % 3] as string,
       ...(i % 4 === 0 ? {} : { amount: (i * 37) % 200 }),
       ...(i % 5 === 0 ? {} : { user: `u${i % 9}` }),
     }));
