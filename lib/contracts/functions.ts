@@ -6,7 +6,6 @@
 import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
-import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =
@@ -165,7 +164,7 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "process":
       return {
@@ -177,8 +176,7 @@ export function functionEnvironment(
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         ...windowEnvironment(settings, refs),
       };
     case "dlq":
@@ -188,8 +186,7 @@ export function functionEnvironment(
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         // A dead-lettered message whose event was stored processed still contributes.
         ...windowEnvironment(settings, refs),
       };
@@ -199,7 +196,7 @@ export function functionEnvironment(
       return {
         ...api,
         ...windowEnvironment(settings, refs),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "sweep":
@@ -210,7 +207,7 @@ export function functionEnvironment(
       return {
         ...api,
         [ENV.queueUrl]: refs.queueUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
   }
@@ -239,6 +236,15 @@ function windowEnvironment(
 export const SWEEP_SCHEDULE_MINUTES = 1;
 export const sweepTimeoutSeconds = (_s: EventFlowSettings): number =>
   SWEEP_SCHEDULE_MINUTES * 60 + 30;
+
+/** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
+function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
+  return {
+    [ENV.timeShards]: String(settings.timeShards),
+    [ENV.typeShards]: String(settings.typeShards),
+    [ENV.statsShards]: String(settings.statsShards),
+  };
+}
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
 export const DLQ_MAX_CONCURRENCY = 2;
