@@ -18,6 +18,7 @@ import { benchHandlers, handlersMethod } from "./handlers.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+import { benchWindows, windowsLines, windowsMethod } from "./windows.js";
 
 const PROFILES = {
   full: {
@@ -25,12 +26,14 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    windows: { rounds: 3, warmupSeconds: 1.5, seconds: 3 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    windows: { rounds: 1, warmupSeconds: 0.3, seconds: 0.8 },
   },
 } as const;
 
@@ -105,6 +108,14 @@ async function main(): Promise<number> {
       const results = await benchJson(profile.json);
       print(jsonLines(results));
       report.json = { method, results };
+    }
+    if (options.sections.includes("windows")) {
+      const o = { ...profile.windows, batch: 10 };
+      const method = windowsMethod(o);
+      print(heading("6. Windows and patterns: process CPU per event", method));
+      const results = await benchWindows(o);
+      print(windowsLines(results));
+      report.windows = { method, results };
     }
   } finally {
     await stopBenchAws();
