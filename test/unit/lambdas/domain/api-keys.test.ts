@@ -118,6 +118,15 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      "GET /v1/aggregations": "events:read",
+      "PUT /v1/aggregations/{name}": "admin",
+      "GET /v1/aggregations/{name}": "events:read",
+      "DELETE /v1/aggregations/{name}": "admin",
+      "POST /v1/aggregations/{name}/backfill": "admin",
+      "GET /v1/patterns": "events:read",
+      "PUT /v1/patterns/{name}": "admin",
+      "GET /v1/patterns/{name}": "events:read",
+      "DELETE /v1/patterns/{name}": "admin",
     });
   });
 });
