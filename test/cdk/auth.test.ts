@@ -290,8 +290,11 @@ describe("least privilege: each role's actions", () => {
     const { table, queue, dlq } = ids();
     const own = name === "process" ? queue : dlq;
     const g = grants(name);
+    const config = getAtt(logicalId(stack.storage.configTable));
     expect(g).toMatchObject({
-      "dynamodb:GetItem": [table],
+      // The configuration table: a tenant's window and pattern declarations, read only.
+      "dynamodb:GetItem": [table, config],
+      "dynamodb:Query": [config],
       "dynamodb:PutItem": [table],
       "dynamodb:UpdateItem": [table],
     });
@@ -345,7 +348,12 @@ describe("events queue policy (defense in depth)", () => {
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+      // The sweep sends derived events (window.closed, pattern.matched) under their tenant.
+      Condition: {
+        ArnNotEquals: {
+          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("sweep")],
+        },
+      },
     });
     // TLS is still enforced beside it.
     expect(

@@ -457,18 +457,28 @@ describe("EventFlow stack with default settings", () => {
       "lets %s write events (Put/Update/Get) on the table only, no deletes, scans or index reads",
       (name) => {
         const st = statementsOf(template, s.stack, name);
-        expect(actionsOn(st, "dynamodb").sort()).toEqual([
+        const tableArn = JSON.stringify(getAtt(logicalId(s.stack.storage.table)));
+        const onTable = st.filter((x) => JSON.stringify(x.resource) === tableArn);
+        expect(actionsOn(onTable, "dynamodb").sort()).toEqual([
           "dynamodb:GetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
         ]);
+        // Besides: the configuration table, read only (window and pattern declarations).
+        const configArn = JSON.stringify(getAtt(logicalId(s.stack.storage.configTable)));
+        expect(
+          actionsOn(
+            st.filter((x) => JSON.stringify(x.resource) === configArn),
+            "dynamodb",
+          ).sort(),
+        ).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
         expect(st.find((x) => x.actions.includes("dynamodb:PutItem"))?.resource).toEqual(
           getAtt(logicalId(s.stack.storage.table)),
         );
       },
     );
 
-    it("lets only query and replay read the cursors' key, a secret generated at deploy", () => {
+    it("lets only query, replay and windows (backfill pages) read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
@@ -476,7 +486,7 @@ describe("EventFlow stack with default settings", () => {
       for (const name of FUNCTION_NAMES) {
         const st = statementsOf(template, s.stack, name);
         const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
-        if (name === "query" || name === "replay") {
+        if (name === "query" || name === "replay" || name === "windows") {
           expect(
             reads.map((x) => x.resource),
             name,
@@ -485,7 +495,7 @@ describe("EventFlow stack with default settings", () => {
           expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
         }
       }
-      for (const name of ["query", "replay"] as const) {
+      for (const name of ["query", "replay", "windows"] as const) {
         const fn =
           template.findResources("AWS::Lambda::Function")[
             logicalId(s.stack.functions[name].function)
@@ -527,13 +537,22 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("allows API Gateway to invoke each function only through its own routes", () => {
-      // One per method, and one for the authorizer.
-      template.resourceCountIs("AWS::Lambda::Permission", ROUTES.length + 1);
-      template.allResourcesProperties("AWS::Lambda::Permission", {
-        Action: "lambda:InvokeFunction",
-        Principal: "apigateway.amazonaws.com",
-        SourceArn: Match.anyValue(),
-      });
+      // One per method, and one for the authorizer; besides, EventBridge may invoke the sweep.
+      const permissions = Object.values(template.findResources("AWS::Lambda::Permission"));
+      const apigw = permissions.filter(
+        (p) => p.Properties.Principal === "apigateway.amazonaws.com",
+      );
+      expect(apigw).toHaveLength(ROUTES.length + 1);
+      for (const p of apigw) {
+        expect(p.Properties).toMatchObject({
+          Action: "lambda:InvokeFunction",
+          SourceArn: expect.anything(),
+        });
+      }
+      expect(
+        permissions.filter((p) => p.Properties.Principal === "events.amazonaws.com"),
+      ).toHaveLength(1);
+      expect(permissions).toHaveLength(ROUTES.length + 2);
     });
 
     it("logs access as JSON to an explicit log group, throttles, traces and emits metrics", () => {
@@ -712,8 +731,8 @@ describe("EventFlow stack with default settings", () => {
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
-      // 5XX rate, API p99, end-to-end p99, 2 per function.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 8 + 2 * FUNCTION_NAMES.length);
+      // 5XX rate, API p99, end-to-end p99, sweep failed, derived-event lag, 2 per function.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 10 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
