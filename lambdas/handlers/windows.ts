@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROUTES } from "../../lib/contracts/functions.js";
+import { InvalidCursorError } from "../domain/cursor.js";
 import { compileEventPattern, matchesEventPattern } from "../domain/event-pattern.js";
 import { parseJson } from "../domain/json.js";
 import type { EventReader } from "../ports/event-store.js";
@@ -180,12 +181,20 @@ export const createWindowsHandler = (deps: WindowsDeps) =>
       if (parsed.kind === "invalid") return invalidAnswer(parsed);
       const agg = decl as AggregationDeclaration;
       const compiled = compileEventPattern(agg.spec.match);
-      const result = await backfill(agg, parsed.request, {
-        reader: deps.reader,
-        contributions: deps.contributions,
-        retentionDays: deps.retentionDays,
-        matches: (e) => matchesEventPattern(compiled, e),
-      });
+      let result: Awaited<ReturnType<typeof backfill>>;
+      try {
+        result = await backfill(agg, parsed.request, {
+          reader: deps.reader,
+          contributions: deps.contributions,
+          retentionDays: deps.retentionDays,
+          matches: (e) => matchesEventPattern(compiled, e),
+        });
+      } catch (error) {
+        if (error instanceof InvalidCursorError) {
+          return httpError(400, "invalid_cursor", `The ${error.message}`);
+        }
+        throw error;
+      }
       logger.info("Backfill", { tenantId, keyId, name, version: decl.version, ...result });
       return json(200, { name, version: decl.version, ...result });
     }
