@@ -40,9 +40,10 @@ export function dlqDeps(
     },
     env,
   );
+  const writer = eventWriterFrom(env, clients.documentClient);
   return {
-    writer: eventWriterFrom(env, clients.documentClient),
-    windows: windowApplierFrom(env, clients.documentClient),
+    writer,
+    windows: windowApplierFrom(env, clients.documentClient, writer),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.dlqUrl]),
     maxReceiveCount: config[ENV.maxReceiveCount],
   };

@@ -51,9 +51,10 @@ export function processDeps(
     },
     env,
   );
+  const writer = eventWriterFrom(env, clients.documentClient);
   return {
-    writer: eventWriterFrom(env, clients.documentClient),
-    windows: windowApplierFrom(env, clients.documentClient),
+    writer,
+    windows: windowApplierFrom(env, clients.documentClient, writer),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

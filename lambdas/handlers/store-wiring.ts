@@ -115,6 +115,7 @@ export function windowStoresFrom(env: EnvRecord, documentClient: DynamoDBDocumen
 export function windowApplierFrom(
   env: EnvRecord,
   documentClient: DynamoDBDocumentClient,
+  writer: DynamoDbEventWriter,
 ): WindowApplier {
   const stores = windowStoresFrom(env, documentClient);
   return new WindowApplier({
@@ -122,5 +123,6 @@ export function windowApplierFrom(
     contributions: stores.contributions,
     cacheSeconds: stores.cacheSeconds,
     retentionDays: stores.retentionDays,
+    storedReceivedAt: (tenantId, id) => writer.receivedAtOf(tenantId, id),
   });
 }

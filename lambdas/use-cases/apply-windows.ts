@@ -33,6 +33,13 @@ export interface WindowApplierDeps {
   /** How long a tenant's compiled declarations are reused. */
   cacheSeconds: number;
   retentionDays: number;
+  /**
+   * When the stored copy of an event was received (the events table). A duplicate sent
+   * again by a client is a new message with a new receivedAt: an event without `time`
+   * must take its event time from the copy that was stored, or its contribution would
+   * get a second key.
+   */
+  storedReceivedAt?: (tenantId: string, id: string) => Promise<string | undefined>;
   now?: () => number;
 }
 
@@ -77,11 +84,19 @@ export class WindowApplier {
     );
   }
 
-  /** Writes the event's contributions; resolves to how many declarations it matched. */
-  async apply(record: StoredEvent): Promise<number> {
-    if (record.status !== "processed" || isDerivedType(record.type)) return 0;
-    const compiled = await this.compiled(record.tenantId);
+  /**
+   * Writes the event's contributions; resolves to how many declarations it matched.
+   * `firstWrite`: this delivery stored the event (else it was found stored).
+   */
+  async apply(event: StoredEvent, firstWrite = true): Promise<number> {
+    if (event.status !== "processed" || isDerivedType(event.type)) return 0;
+    const compiled = await this.compiled(event.tenantId);
     if (compiled.aggregations.length === 0 && compiled.patterns.length === 0) return 0;
+    let record = event;
+    if (!firstWrite && !event.time && this.deps.storedReceivedAt) {
+      const receivedAt = await this.deps.storedReceivedAt(event.tenantId, event.id);
+      if (receivedAt) record = { ...event, receivedAt };
+    }
     const storedAt = this.now();
     const writes: Promise<void>[] = [];
     for (const { decl, match } of compiled.aggregations) {

@@ -71,7 +71,7 @@ export class ProcessBatch {
       // contributions, written once each. A failure throws, so the message comes back and
       // this runs again; the event write is then a duplicate, counted as one.
       if (this.deps.windows && WindowApplier.applies(outcome)) {
-        await this.deps.windows.apply(outcome.record);
+        await this.deps.windows.apply(outcome.record, outcome.kind === "processed");
       }
       metrics.addMetric(
         METRIC.processingLatency,

@@ -100,6 +100,7 @@ export class DeadLetterBatch {
     ) {
       await this.deps.windows.apply(
         enrich(parsed.message, { at: this.now(), attempts: this.deps.maxReceiveCount }),
+        false,
       );
     }
     if (outcome.kind === "duplicate") {

@@ -131,6 +131,29 @@ describe("windows function", () => {
       measures: { n: 2, total: 12 },
       closed: false,
     });
+
+    // A client sending an event without `time` again: a new message, a later receivedAt.
+    // Its event time is the stored copy's receipt, so it still counts once.
+    const first = queued(
+      { id: "w-4", type: "purchase", subject: "u2", data: { amount: 1 } },
+      tenant,
+    );
+    const resent = { ...first, receivedAt: new Date(Date.now() + 3_600_000).toISOString() };
+    for (const m of [first, resent]) {
+      const answer = await processHandler(
+        sqsEvent(await deliver(aws.sqs, queue, [m])),
+        lambdaContext(),
+      );
+      expect(answer.batchItemFailures).toEqual([]);
+    }
+    const u2 = bodyOf<{ windows: { count: number }[] }>(
+      await call(
+        "GET",
+        `/v1/aggregations/sales?group=u2&to=${encodeURIComponent(new Date(Date.now() + 7_200_000).toISOString())}`,
+      ),
+    );
+    expect(u2.windows.map((w) => w.count)).toEqual([1]);
+
     const removed = await call("DELETE", "/v1/aggregations/sales");
     expect(bodyOf(removed)).toEqual({ name: "sales", removed: true });
     expect((await call("GET", "/v1/aggregations/sales")).statusCode).toBe(404);
