@@ -87,7 +87,13 @@ async function main() {
       ],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`load exited ${code}`))));
+    child.on("error", reject);
+    // A run that could not verify every event (an overloaded machine) still closed windows:
+    // measured anyway, and said.
+    child.on("exit", (code) => {
+      if (code !== 0) process.stderr.write(`npm run load exited ${code}: the lag below is measured anyway\n`);
+      resolve();
+    });
   });
   // Every window that held load events has ended by now; wait for its close + a few passes.
   const lastEnd = Math.ceil(Date.now() / 60_000) * 60_000;
