@@ -94,6 +94,13 @@ export const settingsSchema = z
     ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
     ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
     /**
+     * Seconds the process function caches a tenant's rules: a change (PUT/DELETE /v1/rules)
+     * applies to every event received this long after it (0: read on every event).
+     */
+    rulesCacheSeconds: intFrom(0, 300).default(5),
+    /** Alarm: rule expressions that failed at run time (RuleErrors) in 5 minutes. */
+    alarmRuleErrors: intFrom(1, 1_000_000).default(10),
+    /**
      * Windows and patterns (issue 18). Partitions each declaration's contributions are spread
      * over (by event id): peak events/s into one declaration / windowShards must stay under
      * DynamoDB's 1,000 WCU per partition key (16: 10,000 events/s at 625 WCU a key). Read

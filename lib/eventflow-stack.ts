@@ -96,6 +96,7 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      rules: this.api.rulesFunction,
       windows: this.windows.windowsFunction,
       sweep: this.windows.sweepFunction,
     };

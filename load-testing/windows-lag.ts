@@ -91,7 +91,8 @@ async function main() {
     // A run that could not verify every event (an overloaded machine) still closed windows:
     // measured anyway, and said.
     child.on("exit", (code) => {
-      if (code !== 0) process.stderr.write(`npm run load exited ${code}: the lag below is measured anyway\n`);
+      if (code !== 0)
+        process.stderr.write(`npm run load exited ${code}: the lag below is measured anyway\n`);
       resolve();
     });
   });

@@ -20,6 +20,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
+import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
@@ -27,6 +28,7 @@ import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
+import { CachedRules, type RulesProvider } from "../use-cases/tenant-rules.js";
 import { toQueueMessage } from "./sqs-record.js";
 import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
@@ -34,6 +36,7 @@ export interface ProcessDeps {
   writer: EventWriter;
   /** Windows and patterns: contributions of each stored event (absent: none declared anywhere). */
   windows?: WindowApplier;
+  rules?: RulesProvider;
   retries: RetryScheduler;
   config: ProcessBatchConfig;
 }
@@ -48,6 +51,8 @@ export function processDeps(
       [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
       [ENV.retryBaseDelaySeconds]: envVars[ENV.retryBaseDelaySeconds],
       [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
+      [ENV.configTableName]: envVars[ENV.configTableName],
+      [ENV.rulesCacheSeconds]: envVars[ENV.rulesCacheSeconds],
     },
     env,
   );
@@ -55,6 +60,11 @@ export function processDeps(
   return {
     writer,
     windows: windowApplierFrom(env, clients.documentClient, writer),
+    // Eventually consistent reads: the cache bound (rulesCacheSeconds) dwarfs DynamoDB's lag.
+    rules: new CachedRules(
+      new DynamoDbRuleStore(clients.documentClient, { tableName: config[ENV.configTableName] }),
+      config[ENV.rulesCacheSeconds] * 1000,
+    ),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

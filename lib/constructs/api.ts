@@ -41,6 +41,7 @@ import {
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
 } from "../contracts/gateway.js";
+import { TABLE } from "../contracts/tables.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -190,6 +191,8 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** /v1/rules: a tenant's rules (configuration table) and their dry runs. */
+  public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
@@ -243,6 +246,17 @@ export class EventApi extends Construct {
       this.replayFunction.role,
       props.windows.sweepFunction.role,
     ]);
+
+    this.rulesFunction = new EventFlowFunction(this, "Rules", {
+      name: "rules",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.rulesFunction.bindRules(storage.configTable, "write");
+    // Dry runs on the newest stored events of a type: the byType index, then the items.
+    this.rulesFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.rulesFunction.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -357,6 +371,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      rules: this.rulesFunction.function,
       windows: props.windows.windowsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();

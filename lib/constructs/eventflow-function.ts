@@ -64,14 +64,14 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 
 /**
  * What a function may do with the tenant configuration table (CONFIG_TABLE).
- * - read: a tenant's declarations (Query on its partition; GetItem);
+ * - read: a tenant's declarations (Query on its partition);
  * - manage: read + PutItem/DeleteItem (the declaring API);
  * - sweep: every tenant's declarations (Scan) and GetItem.
  */
 export type ConfigAccess = "read" | "manage" | "sweep";
 
 const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
-  read: ["dynamodb:GetItem", "dynamodb:Query"],
+  read: ["dynamodb:Query"],
   manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
   sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
 };
@@ -179,6 +179,20 @@ export class EventFlowFunction extends Construct {
       new PolicyStatement({
         actions: ["dynamodb:Query"],
         resources: [`${table.tableArn}/index/${TABLE.failedIndex.name}`],
+      }),
+    );
+  }
+
+  /**
+   * Tenant rules on the configuration table: `read` (the process function) may only Query
+   * (the newest RULE#V# item of a tenant); `write` (the rules function) may also PutItem a
+   * new version (conditional, never an overwrite). No update, delete, scan or index.
+   */
+  public bindRules(configTable: ITable, access: "read" | "write"): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: access === "read" ? ["dynamodb:Query"] : ["dynamodb:Query", "dynamodb:PutItem"],
+        resources: [configTable.tableArn],
       }),
     );
   }

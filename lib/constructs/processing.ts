@@ -33,6 +33,7 @@ export class EventProcessing extends Construct {
       projectRoot,
     });
     this.processFunction.bindTable(storage.table, "write");
+    this.processFunction.bindRules(storage.configTable, "read");
     // Windows and patterns: a tenant's declarations (cached windowConfigCacheSeconds).
     this.processFunction.bindConfigTable(storage.configTable, "read");
     // The event source grants receive/delete/ChangeMessageVisibility on the queue; the

@@ -18,6 +18,8 @@ export const ENV = {
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",
+  /** The process function: seconds a tenant's rules are cached (`rulesCacheSeconds`). */
+  rulesCacheSeconds: "RULES_CACHE_SECONDS",
   /** Windows and patterns: settings of the same names in lib/config.ts. */
   windowShards: "WINDOW_SHARDS",
   windowSweepSeconds: "WINDOW_SWEEP_SECONDS",

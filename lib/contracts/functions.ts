@@ -15,6 +15,7 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
+  | "rules"
   | "windows"
   | "sweep";
 
@@ -37,6 +38,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
+  rules: "lambdas/entry/rules.ts",
   // Windows and patterns: declarations and results over the API...
   windows: "lambdas/entry/windows.ts",
   // ...and the scheduled sweep that closes windows, fires absence timers and emits.
@@ -54,7 +57,7 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export const SCOPES = ["events:write", "events:read", "admin", "rules:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -87,6 +90,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // Rules: read (and dry runs, which store and send nothing) with events:read; changes
+  // with rules:write.
+  { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
+  { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
   // Windows and patterns: declaring is admin (it changes what every event costs), reading
   // results is events:read.
   { method: "GET", path: "/v1/aggregations", function: "windows", scope: "events:read" },
@@ -169,6 +178,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // Reads the tenant's rules (RULE# items), cached rulesCacheSeconds.
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.rulesCacheSeconds]: String(settings.rulesCacheSeconds),
         // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
         // does not give the URL of an emulator or LocalStack queue.
         [ENV.queueUrl]: refs.queueUrl,
@@ -189,6 +201,15 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         // A dead-lettered message whose event was stored processed still contributes.
         ...windowEnvironment(settings, refs),
+      };
+    case "rules":
+      // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
+      // through the events reader, whose page cursors it signs).
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "windows":
       // Declarations (config table), results (contributions in the events table), backfill
@@ -272,6 +293,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":

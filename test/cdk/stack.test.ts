@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { isDeepStrictEqual as equal } from "node:util";
 import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
@@ -457,28 +458,53 @@ describe("EventFlow stack with default settings", () => {
       "lets %s write events (Put/Update/Get) on the table only, no deletes, scans or index reads",
       (name) => {
         const st = statementsOf(template, s.stack, name);
-        const tableArn = JSON.stringify(getAtt(logicalId(s.stack.storage.table)));
-        const onTable = st.filter((x) => JSON.stringify(x.resource) === tableArn);
-        expect(actionsOn(onTable, "dynamodb").sort()).toEqual([
+        const onEvents = st.filter((x) =>
+          equal(x.resource, getAtt(logicalId(s.stack.storage.table))),
+        );
+        expect(actionsOn(onEvents, "dynamodb").sort()).toEqual([
           "dynamodb:GetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
         ]);
-        // Besides: the configuration table, read only (window and pattern declarations).
-        const configArn = JSON.stringify(getAtt(logicalId(s.stack.storage.configTable)));
-        expect(
-          actionsOn(
-            st.filter((x) => JSON.stringify(x.resource) === configArn),
-            "dynamodb",
-          ).sort(),
-        ).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
         expect(st.find((x) => x.actions.includes("dynamodb:PutItem"))?.resource).toEqual(
           getAtt(logicalId(s.stack.storage.table)),
         );
       },
     );
 
-    it("lets only query, replay and windows (backfill pages) read the cursors' key, a secret generated at deploy", () => {
+    it("lets process and dlq only Query the configuration table (rules; window and pattern declarations)", () => {
+      const configId = logicalId(s.stack.storage.configTable);
+      const onConfig = (name: FunctionName) =>
+        statementsOf(template, s.stack, name).filter((x) => equal(x.resource, getAtt(configId)));
+      expect([...new Set(onConfig("process").flatMap((x) => x.actions))]).toEqual([
+        "dynamodb:Query",
+      ]);
+      expect(onConfig("dlq").flatMap((x) => x.actions)).toEqual(["dynamodb:Query"]);
+      for (const name of ["ingest", "query", "replay", "authorizer"] as const) {
+        expect(onConfig(name), name).toEqual([]);
+      }
+    });
+
+    it("lets rules Query and PutItem rule versions, and read events only through byType", () => {
+      const st = statementsOf(template, s.stack, "rules");
+      const configId = logicalId(s.stack.storage.configTable);
+      const tableId = logicalId(s.stack.storage.table);
+      const config = st.filter((x) => equal(x.resource, getAtt(configId)));
+      expect(config.flatMap((x) => x.actions).sort()).toEqual([
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+      ]);
+      const events = st.find((x) => x.actions.includes("dynamodb:BatchGetItem"));
+      expect(events?.resource).toEqual([
+        getAtt(tableId),
+        { "Fn::Join": ["", [getAtt(tableId), `/index/${TABLE.byTypeIndex.name}`]] },
+      ]);
+      expect(actionsOn(st, "dynamodb")).not.toContain("dynamodb:UpdateItem");
+      expect(actionsOn(st, "dynamodb")).not.toContain("dynamodb:DeleteItem");
+      expect(actionsOn(st, "sqs")).toEqual([]);
+    });
+
+    it("lets only query, replay, rules and windows (backfill pages) read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
@@ -486,7 +512,7 @@ describe("EventFlow stack with default settings", () => {
       for (const name of FUNCTION_NAMES) {
         const st = statementsOf(template, s.stack, name);
         const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
-        if (name === "query" || name === "replay" || name === "windows") {
+        if (name === "query" || name === "replay" || name === "rules" || name === "windows") {
           expect(
             reads.map((x) => x.resource),
             name,
@@ -495,7 +521,7 @@ describe("EventFlow stack with default settings", () => {
           expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
         }
       }
-      for (const name of ["query", "replay", "windows"] as const) {
+      for (const name of ["query", "replay", "rules", "windows"] as const) {
         const fn =
           template.findResources("AWS::Lambda::Function")[
             logicalId(s.stack.functions[name].function)
@@ -679,6 +705,18 @@ describe("EventFlow stack with default settings", () => {
       });
     });
 
+    it("alarms on rule expressions failing (alarmRuleErrors in 5 minutes)", () => {
+      alarm({
+        Namespace: "EventFlow",
+        MetricName: METRIC.ruleErrors,
+        Dimensions: serviceDimension,
+        Statistic: "Sum",
+        Period: 300,
+        Threshold: DEFAULTS.alarmRuleErrors,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+    });
+
     it("alarms when the oldest queued message is older than alarmQueueAgeSeconds", () => {
       alarm({
         Namespace: "AWS/SQS",
@@ -730,9 +768,10 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
-      // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
-      // 5XX rate, API p99, end-to-end p99, sweep failed, derived-event lag, 2 per function.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 10 + 2 * FUNCTION_NAMES.length);
+      // DLQ depth, dead-lettered, malformed messages, stats write failures, rule errors,
+      // queue age, 5XX rate, API p99, end-to-end p99, sweep failed, derived-event lag,
+      // 2 per function.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 11 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
