@@ -670,6 +670,8 @@ async function pollRules() {
       ),
     ),
   );
+}
+
 // ---------------------------------------------------------------- aggregates
 
 /** Aggregations shown at most (each is one results request per poll). */
