@@ -83,11 +83,11 @@ describe("windows and patterns in the stack", () => {
     expect(sweepTimeoutSeconds(SETTINGS)).toBeGreaterThan(60);
   });
 
-  it("grants the configuration table by need: process/dlq read, windows manage, sweep scan", () => {
+  it("grants the configuration table by need: process/dlq Query, windows manage, sweep scan", () => {
     const config = logicalId(stack.storage.configTable);
     const sorted = (a: string[]) => [...new Set(a)].sort();
-    expect(sorted(actionsOn("process", config))).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
-    expect(sorted(actionsOn("dlq", config))).toEqual(["dynamodb:GetItem", "dynamodb:Query"]);
+    expect(sorted(actionsOn("process", config))).toEqual(["dynamodb:Query"]);
+    expect(sorted(actionsOn("dlq", config))).toEqual(["dynamodb:Query"]);
     expect(sorted(actionsOn("windows", config))).toEqual([
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
