@@ -180,6 +180,8 @@ export interface EventApiProps {
   projectRoot?: string;
   /** @default DEFAULT_STAGE_NAME */
   stageName?: string;
+  /** Windows and patterns: the API's windows function, and the sweep may send derived events. */
+  windows: { windowsFunction: EventFlowFunction; sweepFunction: EventFlowFunction };
 }
 
 export class EventApi extends Construct {
@@ -238,7 +240,12 @@ export class EventApi extends Construct {
     this.replayFunction.bindQueue(storage.queue, "send");
     storage.cursorKey.grantRead(this.replayFunction.function);
     // The only senders: a message's tenantId is trusted downstream.
-    storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
+    // The sweep sends derived events (window.closed, pattern.matched) under their tenant.
+    storage.restrictQueueSenders([
+      this.ingestFunction.role,
+      this.replayFunction.role,
+      props.windows.sweepFunction.role,
+    ]);
 
     this.rulesFunction = new EventFlowFunction(this, "Rules", {
       name: "rules",
@@ -365,6 +372,7 @@ export class EventApi extends Construct {
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
       rules: this.rulesFunction.function,
+      windows: props.windows.windowsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {
