@@ -75,6 +75,13 @@ export const settingsSchema = z
     /** Provisioned concurrency with target tracking on the ingest alias (costs money while idle). */
     ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
     ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
+    /**
+     * Seconds ingest and replay trust what they read of a type's schema (its enforcement
+     * mode and latest version) before reading it again: the bound on how long a newly
+     * registered version, a changed mode or a deleted type takes to apply, the same locally
+     * and on AWS. 0 reads the registry on every request.
+     */
+    schemaCacheSeconds: intFrom(0, 3600).default(10),
     /** Alarm thresholds. */
     alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),

@@ -86,6 +86,7 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      schemas: this.api.schemasFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

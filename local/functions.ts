@@ -85,6 +85,10 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
       const m = await import("../lambdas/handlers/replay.js");
       return m.createReplayHandler(m.replayDeps(env, c)) as AnyHandler;
     },
+    schemas: async (env, c) => {
+      const m = await import("../lambdas/handlers/schemas.js");
+      return m.createSchemasHandler(m.schemasDeps(env, c)) as AnyHandler;
+    },
     authorizer: async (env, c) => {
       const m = await import("../lambdas/handlers/authorizer.js");
       return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;

@@ -45,7 +45,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "operations";
+  tag: "events" | "failed" | "operations" | "schemas";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -266,7 +266,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       schema: failedListSchema(new Date(0)),
       descriptions: {
         type: "Only events of this type",
-        kind: "business_rule, dead_letter or malformed",
+        kind: "business_rule, dead_letter, malformed or schema_violation",
         reason: "A case-sensitive substring of the failure reason",
         from: "failedAt at or after: RFC 3339, or a duration back from now (30m, 1h, 7d)",
         to: "failedAt at or before: RFC 3339, or a duration back from now",

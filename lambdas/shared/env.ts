@@ -42,6 +42,8 @@ export const envVars = {
   [ENV.statsShards]: positiveInt.min(1),
   [ENV.timeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
+  [ENV.configTableName]: z.string().min(1),
+  [ENV.schemaCacheSeconds]: positiveInt,
   [ENV.cursorSecretId]: z.string().min(1),
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),

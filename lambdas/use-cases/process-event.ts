@@ -4,7 +4,7 @@
  * message is done. Storage errors propagate (the caller classifies and retries them).
  */
 
-import { enrich, failedEvent, failedMalformed } from "../domain/enrich.js";
+import { enrich, failedEvent, failedMalformed, failedSchemaViolation } from "../domain/enrich.js";
 import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
 import type { SalvagedEvent } from "../domain/message.js";
 import { checkBusinessRules } from "../domain/rules.js";
@@ -26,8 +26,11 @@ export async function processEvent(
   attempts: number,
   deps: ProcessEventDeps,
 ): Promise<ProcessOutcome> {
-  const verdict = checkBusinessRules(message.event);
   const at = deps.now();
+  // Quarantined at ingest (schema-gate.ts): stored failed with its errors, no rules run.
+  const quarantined = failedSchemaViolation(message, { at, attempts });
+  if (quarantined) return store(quarantined, deps.writer, message.replay);
+  const verdict = checkBusinessRules(message.event);
   const record = verdict.ok
     ? enrich(message, { at, attempts })
     : failedEvent(message, { at, attempts, kind: "business_rule", reason: verdict.reason });

@@ -41,6 +41,7 @@ import {
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
 } from "../contracts/gateway.js";
+import { TABLE } from "../contracts/tables.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -190,6 +191,8 @@ export class EventApi extends Construct {
   public readonly replayFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
+  /** The schema registry's API (/v1/schemas...). */
+  public readonly schemasFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
   /**
    * The default per-tenant limits: each tenant's API Gateway API key (created by
@@ -212,6 +215,8 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.ingestFunction.bindQueue(storage.queue, "send");
+    // Schema enforcement: each type's schema item, by key.
+    this.ingestFunction.bindConfigTable(storage.configTable, "lookup");
 
     this.queryFunction = new EventFlowFunction(this, "Query", {
       name: "query",
@@ -233,6 +238,8 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    // A replayed event is validated again against its type's schema as it is now.
+    this.replayFunction.bindConfigTable(storage.configTable, "lookup");
     storage.cursorKey.grantRead(this.replayFunction.function);
     // The only senders: a message's tenantId is trusted downstream.
     storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
@@ -244,6 +251,17 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.authorizerFunction.bindKeyLookup(storage.keysTable);
+
+    this.schemasFunction = new EventFlowFunction(this, "Schemas", {
+      name: "schemas",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.schemasFunction.bindConfigTable(storage.configTable, "manage");
+    // Inferring a schema reads a type's recent events (the byType index, then the items).
+    this.schemasFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.schemasFunction.function);
 
     this.ingestAlias = this.provisionIngest(settings);
 
@@ -350,6 +368,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      schemas: this.schemasFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

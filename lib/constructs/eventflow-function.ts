@@ -169,6 +169,21 @@ export class EventFlowFunction extends Construct {
     );
   }
 
+  /**
+   * The tenant configuration table (schemas now, more kinds later). `lookup`: GetItem only
+   * (ingest and replay read a type's schema item by its key; no Query, no write);
+   * `manage`: GetItem, Query (one tenant's items) and PutItem (new versions are
+   * conditional puts; soft deletes are puts), no DeleteItem, no Scan, no index. DynamoDB has
+   * no IAM condition on sort keys, so neither can be narrowed to the schema items.
+   */
+  public bindConfigTable(table: ITable, access: "lookup" | "manage"): void {
+    const actions =
+      access === "lookup"
+        ? ["dynamodb:GetItem"]
+        : ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"];
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
+  }
+
   /** The authorizer: GetItem of one key by its hash, on the keys table only (no index). */
   public bindKeyLookup(keysTable: ITable): void {
     this.role.addToPrincipalPolicy(

@@ -42,6 +42,7 @@ export const RUNBOOK = {
   canary: "runbook-canary",
   malformedMessages: "runbook-malformed-messages",
   statsWriteFailed: "runbook-stats-write-failed",
+  schemaLookupFailed: "runbook-schema-lookup-failed",
 } as const;
 
 /**
@@ -167,6 +168,15 @@ export class EventMonitoring extends Construct {
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
     });
+    // Ingest refuses events (503) when it cannot read their type's schema and has none
+    // cached: producers see errors, so one failed minute is worth a look.
+    this.addAlarm("SchemaLookupFailed", {
+      metric: appMetric(METRIC.schemaLookupFailed, Stats.SUM),
+      threshold: 0,
+      summary:
+        "Ingest could not read event schemas from the configuration table and refused events (503).",
+      runbook: RUNBOOK.schemaLookupFailed,
+    });
     this.addAlarm("QueueAge", {
       metric: queue.metricApproximateAgeOfOldestMessage({
         statistic: Stats.MAXIMUM,
@@ -256,6 +266,10 @@ export class EventMonitoring extends Construct {
           METRIC.eventsRejected,
           METRIC.enqueueFailed,
         ].map((name) => appMetric(name, Stats.SUM)),
+        // The schema registry at the door: refused (enforce), quarantined, lookups failed.
+        [METRIC.schemaRejected, METRIC.schemaQuarantined, METRIC.schemaLookupFailed].map((name) =>
+          appMetric(name, Stats.SUM),
+        ),
       ),
       graph(
         "Queue",

@@ -9,7 +9,14 @@ import { OBSERVABILITY } from "./observability.js";
 import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+export type FunctionName =
+  | "ingest"
+  | "query"
+  | "process"
+  | "dlq"
+  | "replay"
+  | "authorizer"
+  | "schemas";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -30,6 +37,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // The schema registry's API (lambdas/handlers/schemas.ts).
+  schemas: "lambdas/entry/schemas.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -43,7 +52,7 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export const SCOPES = ["events:write", "events:read", "admin", "schemas:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -76,6 +85,21 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // The schema registry: reading needs events:read, changing schemas:write.
+  { method: "GET", path: "/v1/schemas", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  { method: "DELETE", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  {
+    method: "GET",
+    path: "/v1/schemas/{type}/versions/{version}",
+    function: "schemas",
+    scope: "events:read",
+  },
+  { method: "POST", path: "/v1/schemas/{type}/check", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -128,9 +152,14 @@ export function functionEnvironment(
     settings.corsOrigins.length > 0
       ? { ...common, [ENV.corsOrigins]: settings.corsOrigins.join(",") }
       : common;
+  // Ingest and replay enforce schemas: they read the registry, cached this long.
+  const schemas = {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.schemaCacheSeconds]: String(settings.schemaCacheSeconds),
+  };
   switch (name) {
     case "ingest":
-      return { ...api, [ENV.queueUrl]: refs.queueUrl };
+      return { ...api, ...schemas, [ENV.queueUrl]: refs.queueUrl };
     case "query":
       return {
         ...api,
@@ -166,7 +195,16 @@ export function functionEnvironment(
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
         ...api,
+        ...schemas,
         [ENV.queueUrl]: refs.queueUrl,
+        [ENV.timeShards]: String(TIME_SHARDS),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+      };
+    case "schemas":
+      // The registry (configuration table), and the events of a type to infer a schema from.
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
         [ENV.timeShards]: String(TIME_SHARDS),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
@@ -199,6 +237,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "schemas":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":

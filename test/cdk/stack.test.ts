@@ -422,9 +422,12 @@ describe("EventFlow stack with default settings", () => {
       }
     });
 
-    it("lets ingest send to the queue and nothing else: no DynamoDB", () => {
+    it("lets ingest send to the queue and read schemas by key: no events table, no writes", () => {
       const st = statementsOf(template, s.stack, "ingest");
-      expect(actionsOn(st, "dynamodb")).toEqual([]);
+      expect(actionsOn(st, "dynamodb")).toEqual(["dynamodb:GetItem"]);
+      expect(st.find((x) => x.actions.includes("dynamodb:GetItem"))?.resource).toEqual(
+        getAtt(logicalId(s.stack.storage.configTable)),
+      );
       expect(actionsOn(st, "sqs")).toEqual(["sqs:SendMessage"]);
       expect(st.find((x) => x.actions.includes("sqs:SendMessage"))?.resource).toEqual(
         getAtt(queueId),
@@ -468,7 +471,7 @@ describe("EventFlow stack with default settings", () => {
       },
     );
 
-    it("lets only query and replay read the cursors' key, a secret generated at deploy", () => {
+    it("lets only query, replay and schemas read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
@@ -476,7 +479,7 @@ describe("EventFlow stack with default settings", () => {
       for (const name of FUNCTION_NAMES) {
         const st = statementsOf(template, s.stack, name);
         const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
-        if (name === "query" || name === "replay") {
+        if (name === "query" || name === "replay" || name === "schemas") {
           expect(
             reads.map((x) => x.resource),
             name,
@@ -485,7 +488,7 @@ describe("EventFlow stack with default settings", () => {
           expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
         }
       }
-      for (const name of ["query", "replay"] as const) {
+      for (const name of ["query", "replay", "schemas"] as const) {
         const fn =
           template.findResources("AWS::Lambda::Function")[
             logicalId(s.stack.functions[name].function)
@@ -701,6 +704,14 @@ describe("EventFlow stack with default settings", () => {
         ExtendedStatistic: "p99",
         Threshold: DEFAULTS.alarmApiLatencyP99Ms,
       });
+      // Ingest refused events because it could not read their schemas (a 503 to producers).
+      alarm({
+        Namespace: "EventFlow",
+        MetricName: METRIC.schemaLookupFailed,
+        Dimensions: serviceDimension,
+        Statistic: "Sum",
+        Threshold: 0,
+      });
       alarm({
         Namespace: "EventFlow",
         MetricName: METRIC.endToEndLatency,
@@ -711,9 +722,9 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
-      // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
-      // 5XX rate, API p99, end-to-end p99, 2 per function.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 8 + 2 * FUNCTION_NAMES.length);
+      // DLQ depth, dead-lettered, malformed messages, stats write failures, schema lookups
+      // failed, queue age, 5XX rate, API p99, end-to-end p99, 2 per function.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 9 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],

@@ -42,6 +42,9 @@ export interface StoredEvent {
   data: Record<string, unknown>;
   enrichment?: { category?: string };
   failure?: { kind: string; reason: string };
+  subject?: string;
+  /** The version of the type's schema it was validated against. */
+  schemaVersion?: number;
 }
 
 export interface ListPage {

@@ -51,7 +51,9 @@ describe.skipIf(!localOnly)("keys in the local runtime", () => {
       "local",
     ]);
     expect(devKeyList).toEqual([
-      expect.objectContaining({ scopes: ["events:write", "events:read", "admin"] }),
+      expect.objectContaining({
+        scopes: ["events:write", "events:read", "admin", "schemas:write"],
+      }),
     ]);
 
     await first.stop();

@@ -118,6 +118,15 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      "GET /v1/schemas": "events:read",
+      "GET /v1/schemas/{type}": "events:read",
+      "PUT /v1/schemas/{type}": "schemas:write",
+      "DELETE /v1/schemas/{type}": "schemas:write",
+      "GET /v1/schemas/{type}/versions/{version}": "events:read",
+      "POST /v1/schemas/{type}/check": "events:read",
+      "GET /v1/schemas/{type}/inferred": "events:read",
+      "GET /v1/schema-settings": "events:read",
+      "PUT /v1/schema-settings": "schemas:write",
     });
   });
 });
@@ -149,7 +158,7 @@ describe("access policy", () => {
     expect(read).toContain(`${api}/GET/v1/events/*`);
     expect(read).toContain(`${api}/GET/v1/failed`);
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
-    const all = accessPolicy(arn, ["events:write", "events:read", "admin"]);
+    const all = accessPolicy(arn, ["events:write", "events:read", "admin", "schemas:write"]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 
