@@ -129,6 +129,11 @@ export class EventFlowStack extends Stack {
       description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
       value: this.storage.keysTable.tableName,
     });
+    // What `npm run schemas -- --stack-outputs <file>` needs: the schemas live in it.
+    new CfnOutput(this, STACK_OUTPUT.configTableName, {
+      description: "Tenant configuration (event schemas): npm run schemas",
+      value: this.storage.configTable.tableName,
+    });
     new CfnOutput(this, STACK_OUTPUT.usagePlanId, {
       description: "The default per-tenant usage plan each tenant's API Gateway API key joins",
       value: this.api.usagePlan.usagePlanId,

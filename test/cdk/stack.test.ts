@@ -758,6 +758,7 @@ describe("EventFlow stack with default settings", () => {
       "ApiUrl",
       "EventsTableName",
       "KeysTableName",
+      "ConfigTableName",
       "UsagePlanId",
       "QueueUrl",
       "DlqUrl",

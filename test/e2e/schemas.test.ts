@@ -6,8 +6,13 @@
  * version through a CloudEvent's dataschema, the tenant's policy for unregistered types, and
  * an inferred schema that validates the events it came from.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Platform, startPlatform } from "../support/runtime.js";
+import { type Io, main } from "../../bin/schemas.js";
+import { localOnly, type Platform, startPlatform } from "../support/runtime.js";
 import { Api, type StoredEvent, sleep, uniqueId, uniqueType, waitFor } from "./client.js";
 
 /** The registry cache bound the runtime runs with: how long a change takes to apply. */
@@ -360,3 +365,94 @@ describe("discovery", () => {
     );
   });
 });
+
+describe.skipIf(!localOnly)(
+  "npm run schemas: the CLI on the local runtime, and generated types",
+  () => {
+    async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: Io = {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+        env: process.env,
+        now: () => new Date(),
+        readFile: (path) => readFileSync(path, "utf8"),
+        writeFile: (path, text) => writeFileSync(path, text),
+        isAlive: () => true,
+      };
+      const endpoint = platform.local?.dynamodbEndpoint as string;
+      const code = await main([...args, "--tenant", "local", "--endpoint", endpoint], io);
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    }
+
+    it("register, show, infer; types that compile and check data at compile time", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "eventflow-schemas-e2e-"));
+      try {
+        const type = uniqueType("cli");
+        writeFileSync(join(dir, "v1.json"), JSON.stringify(order));
+        const registered = await cli(["register", "--type", type, "--file", join(dir, "v1.json")]);
+        expect(registered).toMatchObject({ code: 0 });
+        expect(registered.out).toMatch(/version 1/);
+        writeFileSync(
+          join(dir, "narrow.json"),
+          JSON.stringify({ ...order, required: [...order.required, "note"] }),
+        );
+        const refused = await cli(["register", "--type", type, "--file", join(dir, "narrow.json")]);
+        expect(refused.code).toBe(1);
+        expect(refused.err).toMatch(/REQUIRED_ATTRIBUTE_ADDED/);
+        // The HTTP API sees what the CLI registered, and the other way round.
+        expect(
+          (await api.request<{ version: number }>("GET", `/v1/schemas/${type}`)).body.version,
+        ).toBe(1);
+        const shown = await cli(["show", "--type", type, "--json"]);
+        expect(JSON.parse(shown.out)).toMatchObject({ type, version: 1 });
+
+        const seen = uniqueType("cli.seen");
+        await api.settledAll(
+          await api.sendBatch([1, 2, 3].map((n) => ({ type: seen, data: { n, tag: "x" } }))),
+        );
+        const inferred = await cli(["infer", "--type", seen, "--out", join(dir, "inferred.json")]);
+        expect(inferred.code).toBe(0);
+        expect(
+          await cli(["register", "--type", seen, "--file", join(dir, "inferred.json")]),
+        ).toMatchObject({ code: 0 });
+
+        const types = await cli(["types", "--out", join(dir, "event-types.ts")]);
+        expect(types.code).toBe(0);
+        const module = readFileSync(join(dir, "event-types.ts"), "utf8");
+        expect(module).toMatch(/export interface EventTypes \{/);
+        expect(module).toContain(`${JSON.stringify(type)}:`);
+        // How the producer SDK uses it: track({ type, data }) checked at compile time.
+        writeFileSync(
+          join(dir, "use.ts"),
+          [
+            `import type { EventTypes } from "./event-types.js";`,
+            `declare function track<T extends keyof EventTypes>(type: T, data: EventTypes[T]): void;`,
+            `track(${JSON.stringify(type)}, { amount: 12.5, currency: "EUR" });`,
+            `// @ts-expect-error currency must be EUR or USD`,
+            `track(${JSON.stringify(type)}, { amount: 1, currency: "GBP" });`,
+            `// @ts-expect-error amount is required`,
+            `track(${JSON.stringify(type)}, { currency: "EUR" });`,
+            `track(${JSON.stringify(seen)}, { n: 1, tag: "x" });`,
+          ].join("\n"),
+        );
+        const program = ts.createProgram([join(dir, "use.ts")], {
+          strict: true,
+          noEmit: true,
+          module: ts.ModuleKind.NodeNext,
+          moduleResolution: ts.ModuleResolutionKind.NodeNext,
+          target: ts.ScriptTarget.ES2022,
+          skipLibCheck: true,
+          types: [],
+        });
+        const diagnostics = ts
+          .getPreEmitDiagnostics(program)
+          .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+        expect(diagnostics).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
