@@ -6,7 +6,6 @@
 import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
-import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =
@@ -166,7 +165,7 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "process":
       return {
@@ -178,8 +177,7 @@ export function functionEnvironment(
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "dlq":
       return {
@@ -188,8 +186,7 @@ export function functionEnvironment(
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
@@ -197,7 +194,7 @@ export function functionEnvironment(
         ...api,
         ...schemas,
         [ENV.queueUrl]: refs.queueUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "schemas":
@@ -209,6 +206,15 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
   }
+}
+
+/** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
+function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
+  return {
+    [ENV.timeShards]: String(settings.timeShards),
+    [ENV.typeShards]: String(settings.typeShards),
+    [ENV.statsShards]: String(settings.statsShards),
+  };
 }
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
