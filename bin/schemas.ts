@@ -41,7 +41,6 @@ import {
 import { resolveSettings } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
-import { TIME_SHARDS } from "../lib/contracts/tables.js";
 import { type AwsClients, defaultClients, localDynamoDb } from "./tools/aws.js";
 import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
 import { generateTypes } from "./tools/schema-types.js";
@@ -375,6 +374,8 @@ export async function main(
   }
 }
 
+const defaults = resolveSettings();
+
 function onDynamoDb(dynamodb: DynamoDBClient, configTable: string, eventsTable: string) {
   const doc = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
@@ -384,9 +385,13 @@ function onDynamoDb(dynamodb: DynamoDBClient, configTable: string, eventsTable: 
   const cursorKey = randomBytes(32).toString("hex");
   return {
     store: new DynamoDbSchemaStore(doc, configTable),
+    // The index sharding of the default settings: a stack deployed with other shard counts
+    // is read partly (infer through GET /v1/schemas/{type}/inferred there).
     reader: new DynamoDbEventReader(doc, dynamodb, {
       tableName: eventsTable,
-      timeShards: TIME_SHARDS,
+      timeShards: defaults.timeShards,
+      typeShards: defaults.typeShards,
+      statsShards: defaults.statsShards,
       cursorKey: async () => cursorKey,
     }),
   };

@@ -202,7 +202,7 @@ export function functionEnvironment(
       return {
         ...api,
         [ENV.configTableName]: refs.configTableName,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
   }
