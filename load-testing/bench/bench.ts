@@ -18,6 +18,7 @@ import { benchHandlers, handlersMethod } from "./handlers.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+import { benchSchemas, schemasLines, schemasMethod } from "./schemas.js";
 
 const PROFILES = {
   full: {
@@ -25,12 +26,14 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    schemas: { seconds: 2, rounds: 5, trials: 5 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    schemas: { seconds: 0.5, rounds: 1, trials: 1 },
   },
 } as const;
 
@@ -105,6 +108,15 @@ async function main(): Promise<number> {
       const results = await benchJson(profile.json);
       print(jsonLines(results));
       report.json = { method, results };
+    }
+    if (options.sections.includes("schemas")) {
+      const method = schemasMethod(profile.schemas);
+      print(
+        heading("5. Schema registry: ingest CPU with enforce, registration to enforcement", method),
+      );
+      const result = await benchSchemas(profile.schemas);
+      print(schemasLines(result));
+      report.schemas = { method, ...result };
     }
   } finally {
     await stopBenchAws();
