@@ -60,6 +60,9 @@ export interface OperationSpec {
 
 // Schemas the description names (components/schemas): requests are converted as inputs,
 // answers as outputs (a transform's input and output differ).
+/** GET /v1/openapi.json's query (the query handler parses with it). */
+export const openApiQuerySchema = z.object({ include: z.enum(["schemas"]).optional() });
+
 export const REQUEST_SCHEMAS: [z.ZodType, string][] = [
   [incomingEventSchema, "NativeEvent"],
   [nativeBatchSchema, "NativeEventBatch"],
@@ -248,12 +251,19 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   "GET /v1/openapi.json": {
     operationId: "getOpenApi",
     summary: "This OpenAPI description",
+    description:
+      "With `include=schemas`, also the caller's registered event types: each type's latest `data` schema as a component `EventData_<type>`, `TenantEvent` (their union by `type`), and `x-eventflow-event-types` (type -> component and version).",
     tag: "operations",
+    query: {
+      schema: openApiQuerySchema,
+      descriptions: { include: "`schemas`: add the tenant's registered event types" },
+    },
     responses: {
       "200": {
         description: "The OpenAPI 3.1 document",
         content: { "application/json": openApiDocumentSchema },
       },
+      "400": error("An unknown query parameter, or `include` other than `schemas`"),
     },
   },
   "GET /v1/failed": {

@@ -229,6 +229,8 @@ export class EventApi extends Construct {
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
     storage.cursorKey.grantRead(this.queryFunction.function);
+    // GET /v1/openapi.json?include=schemas: the tenant's registered types.
+    this.queryFunction.bindConfigTable(storage.configTable, "list");
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",

@@ -172,15 +172,18 @@ export class EventFlowFunction extends Construct {
   /**
    * The tenant configuration table (schemas now, more kinds later). `lookup`: GetItem only
    * (ingest and replay read a type's schema item by its key; no Query, no write);
+   * `list`: Query only (a tenant's schema items, for the typed OpenAPI document);
    * `manage`: GetItem, Query (one tenant's items) and PutItem (new versions are
    * conditional puts; soft deletes are puts), no DeleteItem, no Scan, no index. DynamoDB has
    * no IAM condition on sort keys, so neither can be narrowed to the schema items.
    */
-  public bindConfigTable(table: ITable, access: "lookup" | "manage"): void {
-    const actions =
-      access === "lookup"
-        ? ["dynamodb:GetItem"]
-        : ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"];
+  public bindConfigTable(table: ITable, access: "lookup" | "list" | "manage"): void {
+    const actions = {
+      lookup: ["dynamodb:GetItem"],
+      // Query (a tenant's items by prefix) only: the query function's typed OpenAPI document.
+      list: ["dynamodb:Query"],
+      manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
+    }[access];
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
   }
 

@@ -165,6 +165,8 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
+        // GET /v1/openapi.json?include=schemas lists the tenant's registered types.
+        [ENV.configTableName]: refs.configTableName,
         ...shardEnvironment(settings),
       };
     case "process":

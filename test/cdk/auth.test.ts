@@ -277,7 +277,7 @@ describe("least privilege: each role's actions", () => {
   });
 
   it("query: reads of the events table and its indexes, queue depths", () => {
-    const { table, queue, dlq, index, cursorKey } = ids();
+    const { table, queue, dlq, index, cursorKey, config } = ids();
     const indexes = [TABLE.byTypeIndex, TABLE.failedIndex, TABLE.byTimeIndex].map((i) =>
       index(i.name),
     );
@@ -285,7 +285,8 @@ describe("least privilege: each role's actions", () => {
     expect(grants("query")).toEqual({
       "dynamodb:GetItem": read,
       "dynamodb:BatchGetItem": read,
-      "dynamodb:Query": read,
+      // And a tenant's schema items, for GET /v1/openapi.json?include=schemas.
+      "dynamodb:Query": [...read, config],
       "dynamodb:DescribeTable": read,
       "sqs:GetQueueAttributes": expect.arrayContaining([queue, dlq]),
       "secretsmanager:GetSecretValue": [cursorKey],

@@ -441,6 +441,8 @@ describe("EventFlow stack with default settings", () => {
         "dynamodb:DescribeTable",
         "dynamodb:GetItem",
         "dynamodb:Query",
+        // The configuration table's schema items (GET /v1/openapi.json?include=schemas).
+        "dynamodb:Query",
       ]);
       const tableId = logicalId(s.stack.storage.table);
       const dynamo = st.find((x) => x.actions.includes("dynamodb:Query"));
