@@ -30,7 +30,7 @@ import {
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
-import type { SchemaChecker } from "../use-cases/schema-gate.js";
+import { type SchemaChecker, SchemaLookupError } from "../use-cases/schema-gate.js";
 import { schemaGateFrom } from "./schema-wiring.js";
 import { eventReaderFrom } from "./store-wiring.js";
 
@@ -102,14 +102,22 @@ export const createReplayHandler = ({ reader, recorder, queue, http, schemas }: 
     }
     const { request } = parsed;
     const requestId = context.awsRequestId;
-    const result = await replayFailed(tenantId, request, {
-      reader,
-      recorder,
-      queue,
-      requestId,
-      now: () => now,
-      ...(schemas ? { schemas } : {}),
-    });
+    let result: Awaited<ReturnType<typeof replayFailed>>;
+    try {
+      result = await replayFailed(tenantId, request, {
+        reader,
+        recorder,
+        queue,
+        requestId,
+        now: () => now,
+        ...(schemas ? { schemas } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SchemaLookupError)) throw error;
+      // Replayed events are validated again: without their schemas nothing is replayed.
+      logger.error("The schema registry could not be read", { error: error.cause });
+      return httpError(503, "schemas_unavailable", "Event schemas could not be read; retry later");
+    }
     if (result.kind === "invalid") {
       return httpError(400, "validation_failed", result.message, { details: result.details });
     }
