@@ -19,6 +19,7 @@ import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 import { benchSchemas, schemasLines, schemasMethod } from "./schemas.js";
+import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
 
 const PROFILES = {
   full: {
@@ -26,6 +27,7 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
     schemas: { seconds: 2, rounds: 5, trials: 5 },
   },
   quick: {
@@ -33,6 +35,7 @@ const PROFILES = {
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
     schemas: { seconds: 0.5, rounds: 1, trials: 1 },
   },
 } as const;
@@ -109,10 +112,17 @@ async function main(): Promise<number> {
       print(jsonLines(results));
       report.json = { method, results };
     }
+    if (options.sections.includes("sdk")) {
+      const method = sdkMethod(profile.sdk);
+      print(heading("5. Producer SDK: throughput vs raw requests, CPU per event", method));
+      const result = await benchSdk(profile.sdk);
+      print(sdkLines(result));
+      report.sdk = { method, ...result };
+    }
     if (options.sections.includes("schemas")) {
       const method = schemasMethod(profile.schemas);
       print(
-        heading("5. Schema registry: ingest CPU with enforce, registration to enforcement", method),
+        heading("6. Schema registry: ingest CPU with enforce, registration to enforcement", method),
       );
       const result = await benchSchemas(profile.schemas);
       print(schemasLines(result));
