@@ -87,6 +87,7 @@ export class EventFlowStack extends Stack {
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
       schemas: this.api.schemasFunction,
+      rules: this.api.rulesFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

@@ -115,7 +115,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -171,6 +171,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
         name: "schemas",
         description:
           "The schema registry: each event type's JSON Schema, versions, compatibility and enforcement",
+      },
+      {
+        name: "rules",
+        description:
+          "A tenant's rules: EventBridge event patterns that reject, enrich (JSONata) and route events, versioned",
       },
     ],
     security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),

@@ -45,6 +45,7 @@ export const envVars = {
   [ENV.keysTableName]: z.string().min(1),
   [ENV.configTableName]: z.string().min(1),
   [ENV.schemaCacheSeconds]: positiveInt,
+  [ENV.rulesCacheSeconds]: positiveInt,
   [ENV.cursorSecretId]: z.string().min(1),
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),

@@ -189,6 +189,8 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** /v1/rules: a tenant's rules (configuration table) and their dry runs. */
+  public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
   /** The schema registry's API (/v1/schemas...). */
@@ -245,6 +247,17 @@ export class EventApi extends Construct {
     storage.cursorKey.grantRead(this.replayFunction.function);
     // The only senders: a message's tenantId is trusted downstream.
     storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
+
+    this.rulesFunction = new EventFlowFunction(this, "Rules", {
+      name: "rules",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.rulesFunction.bindRules(storage.configTable, "write");
+    // Dry runs on the newest stored events of a type: the byType index, then the items.
+    this.rulesFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.rulesFunction.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -371,6 +384,7 @@ export class EventApi extends Construct {
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
       schemas: this.schemasFunction.function,
+      rules: this.rulesFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

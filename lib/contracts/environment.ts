@@ -20,6 +20,8 @@ export const ENV = {
   configTableName: "CONFIG_TABLE_NAME",
   /** Ingest and replay: seconds a type's schema settings and latest version are cached. */
   schemaCacheSeconds: "SCHEMA_CACHE_SECONDS",
+  /** The process function: seconds a tenant's rules are cached (`rulesCacheSeconds`). */
+  rulesCacheSeconds: "RULES_CACHE_SECONDS",
   /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
   cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */

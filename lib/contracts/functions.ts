@@ -15,7 +15,8 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
-  | "schemas";
+  | "schemas"
+  | "rules";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -38,6 +39,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   authorizer: "lambdas/entry/authorizer.ts",
   // The schema registry's API (lambdas/handlers/schemas.ts).
   schemas: "lambdas/entry/schemas.ts",
+  // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
+  rules: "lambdas/entry/rules.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -51,7 +54,13 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin", "schemas:write"] as const;
+export const SCOPES = [
+  "events:write",
+  "events:read",
+  "admin",
+  "schemas:write",
+  "rules:write",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -99,6 +108,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
   { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
   { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
+  // Rules: read (and dry runs, which store and send nothing) with events:read; changes
+  // with rules:write.
+  { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
+  { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -172,6 +187,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // Reads the tenant's rules (RULE# items), cached rulesCacheSeconds.
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.rulesCacheSeconds]: String(settings.rulesCacheSeconds),
         // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
         // does not give the URL of an emulator or LocalStack queue.
         [ENV.queueUrl]: refs.queueUrl,
@@ -189,6 +207,15 @@ export function functionEnvironment(
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+      };
+    case "rules":
+      // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
+      // through the events reader, whose page cursors it signs).
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
@@ -246,6 +273,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "query":
     case "replay":
     case "schemas":
+    case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":
