@@ -38,7 +38,14 @@ export function ingestDeps(
       onError: (message, detail) => logger.error(message, detail),
     }),
     http: httpConfig(env),
-    schemas: schemaGateFrom(env, clients.documentClient),
+    // Ingest stays available when the registry is not: uncached types pass unchecked,
+    // counted (SchemaLookupFailed, alarmed) and logged.
+    schemas: schemaGateFrom(env, clients.documentClient, (error) => {
+      logger.error("The schema registry could not be read; events accepted unchecked", {
+        error: error.cause,
+      });
+      metrics.addMetric(METRIC.schemaLookupFailed, MetricUnit.Count, 1);
+    }),
   };
 }
 

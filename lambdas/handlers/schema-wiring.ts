@@ -7,9 +7,13 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbSchemaStore } from "../adapters/dynamodb-schema-store.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
-import { SchemaGate } from "../use-cases/schema-gate.js";
+import { SchemaGate, type SchemaLookupError } from "../use-cases/schema-gate.js";
 
-export function schemaGateFrom(env: EnvRecord, documentClient: DynamoDBDocumentClient): SchemaGate {
+export function schemaGateFrom(
+  env: EnvRecord,
+  documentClient: DynamoDBDocumentClient,
+  failOpen?: (error: SchemaLookupError) => void,
+): SchemaGate {
   const config = parseEnv(
     {
       [ENV.configTableName]: envVars[ENV.configTableName],
@@ -19,5 +23,6 @@ export function schemaGateFrom(env: EnvRecord, documentClient: DynamoDBDocumentC
   );
   return new SchemaGate(new DynamoDbSchemaStore(documentClient, config[ENV.configTableName]), {
     maxAgeMs: config[ENV.schemaCacheSeconds] * 1000,
+    ...(failOpen ? { failOpen } : {}),
   });
 }

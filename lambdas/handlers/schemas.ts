@@ -189,7 +189,7 @@ const actionsOf = (deps: SchemasDeps): Record<string, Action> => {
     "GET /v1/schemas/{type}/inferred": async ({ tenantId }, { type }) => {
       const r = await inferFromEvents(tenantId, type as string, deps.reader);
       if (r.sampled === 0) {
-        return httpError(404, "not_found", `No stored events of ${type} to infer a schema from`);
+        return httpError(404, "not_found", "No stored events of this type to infer a schema from");
       }
       return json(200, r);
     },

@@ -70,7 +70,17 @@ export interface SchemaGateOptions {
   /** Compiled validators kept. */
   maxValidators?: number;
   now?: () => number;
+  /**
+   * When the registry cannot be read and nothing is cached: accept the event unchecked (no
+   * version stamped) and report it, instead of throwing SchemaLookupError. Ingest does:
+   * its availability must not depend on the configuration table (the queue is its one
+   * dependency); replay does not (an operator retries).
+   */
+  failOpen?: (error: SchemaLookupError) => void;
 }
+
+/** A type whose schema could not be read (failOpen): its events pass unchecked. */
+const UNCHECKED = Symbol("unchecked");
 
 /** The registry could not be read and nothing cached stands in: answer 503, accept nothing. */
 export class SchemaLookupError extends Error {
@@ -126,10 +136,15 @@ export class SchemaGate implements SchemaChecker {
     // One lookup per type, however many events of it the batch holds.
     const types = [...new Set(events.map((e) => e.event.type))];
     const active = new Map(
-      await Promise.all(types.map(async (t) => [t, await this.active(tenantId, t)] as const)),
+      await Promise.all(
+        types.map(async (t) => [t, await this.orUnchecked(this.active(tenantId, t))] as const),
+      ),
     );
     let policy: UnregisteredPolicy | undefined;
-    if ([...active.values()].some((a) => a === null)) policy = await this.policy(tenantId);
+    if ([...active.values()].some((a) => a === null)) {
+      const read = await this.orUnchecked(this.policy(tenantId));
+      policy = read === UNCHECKED ? "allow" : read;
+    }
     const verdicts: SchemaVerdict[] = [];
     for (const { event, prefix } of events) {
       verdicts.push(
@@ -139,13 +154,27 @@ export class SchemaGate implements SchemaChecker {
     return verdicts;
   }
 
+  private async orUnchecked<T>(read: Promise<T>): Promise<T | typeof UNCHECKED> {
+    const { failOpen } = this.options;
+    if (!failOpen) return read;
+    try {
+      return await read;
+    } catch (error) {
+      if (!(error instanceof SchemaLookupError)) throw error;
+      failOpen(error);
+      return UNCHECKED;
+    }
+  }
+
   private async verdict(
     tenantId: string,
     event: Omit<AcceptedEvent, "id">,
     prefix: string,
-    active: ActiveSchema | null,
+    found: ActiveSchema | null | typeof UNCHECKED,
     policy: UnregisteredPolicy | undefined,
   ): Promise<SchemaVerdict> {
+    if (found === UNCHECKED) return { kind: "pass" };
+    const active = found;
     const at = (field: string) => (prefix === "" ? field : `${prefix}.${field}`);
     if (active === null) {
       if ((policy ?? DEFAULT_UNREGISTERED) === "allow") return { kind: "pass" };

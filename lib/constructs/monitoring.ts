@@ -169,13 +169,13 @@ export class EventMonitoring extends Construct {
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
     });
-    // Ingest refuses events (503) when it cannot read their type's schema and has none
-    // cached: producers see errors, so one failed minute is worth a look.
+    // Ingest accepts events unchecked when it cannot read their type's schema and has none
+    // cached (it stays available): schemas are not enforced meanwhile, worth a look.
     this.addAlarm("SchemaLookupFailed", {
       metric: appMetric(METRIC.schemaLookupFailed, Stats.SUM),
       threshold: 0,
       summary:
-        "Ingest could not read event schemas from the configuration table and refused events (503).",
+        "Ingest could not read event schemas from the configuration table and accepted events unchecked.",
       runbook: RUNBOOK.schemaLookupFailed,
     });
     // A tenant's expression failing on its events (stored without that result): worth a

@@ -22,7 +22,7 @@ export const METRIC = {
   schemaRejected: "SchemaRejected",
   /** Events accepted though they do not match their schema (quarantine): stored failed. */
   schemaQuarantined: "SchemaQuarantined",
-  /** Ingest requests answered 503 because the schema registry could not be read. */
+  /** Ingest reads of the schema registry that failed with nothing cached (events accepted unchecked). */
   schemaLookupFailed: "SchemaLookupFailed",
   // process and dlq
   eventsProcessed: "EventsProcessed",

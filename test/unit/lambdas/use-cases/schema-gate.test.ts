@@ -209,6 +209,18 @@ describe("the cache: bounded staleness", () => {
     await expect(check(event("other", {}))).rejects.toBeInstanceOf(SchemaLookupError);
   });
 
+  it("failOpen (ingest): with nothing cached, an unreadable registry lets events pass unchecked, reported", async () => {
+    const store = new MemoryStore();
+    const reported: unknown[] = [];
+    const gate = new SchemaGate(store, { maxAgeMs: 1_000, failOpen: (e) => reported.push(e) });
+    store.failing = true;
+    expect(await gate.check("t1", [{ event: event("p", { amount: 0 }), prefix: "" }])).toEqual([
+      { kind: "pass" },
+    ]);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(SchemaLookupError);
+  });
+
   it("maxAge 0 reads the registry on every request", async () => {
     const { store, check } = setup(0);
     store.register("p", amountSchema(1));
