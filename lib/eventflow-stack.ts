@@ -18,6 +18,7 @@ import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
+import { EventWindows } from "./constructs/windows.js";
 import type { FunctionName, ResourceRefs } from "./contracts/functions.js";
 import { STACK_OUTPUT } from "./contracts/stack-outputs.js";
 
@@ -44,6 +45,8 @@ export class EventFlowStack extends Stack {
   public readonly api: EventApi;
   public readonly processing: EventProcessing;
   public readonly monitoring: EventMonitoring;
+  /** Windows and patterns: the windows API function and the scheduled sweep. */
+  public readonly windows: EventWindows;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
   /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
   public readonly canary?: EventCanary;
@@ -66,12 +69,19 @@ export class EventFlowStack extends Stack {
       configTableName: this.storage.configTable.tableName,
       cursorSecretId: this.storage.cursorKey.secretArn,
     };
+    this.windows = new EventWindows(this, "Windows", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
     this.api = new EventApi(this, "Api", {
       settings,
       storage: this.storage,
       refs,
       projectRoot,
       stageName: apiStageName,
+      windows: this.windows,
     });
     this.processing = new EventProcessing(this, "Processing", {
       settings,
@@ -88,6 +98,8 @@ export class EventFlowStack extends Stack {
       authorizer: this.api.authorizerFunction,
       schemas: this.api.schemasFunction,
       rules: this.api.rulesFunction,
+      windows: this.windows.windowsFunction,
+      sweep: this.windows.sweepFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

@@ -24,6 +24,7 @@ import {
   SCHEMA_REQUEST_SCHEMAS,
   SCHEMA_RESPONSE_SCHEMAS,
 } from "./openapi-schema-operations.js";
+import { WINDOWS_OPERATIONS } from "./openapi-windows.js";
 
 // Each capability's routes are described in a module of its own; one document holds them.
 const OPERATIONS: Record<string, OperationSpec> = { ...CORE_OPERATIONS, ...SCHEMA_OPERATIONS };
@@ -132,16 +133,19 @@ const scopeNote = (route: Route) =>
 
 export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
 
+/** Every operation: the events API's and windows and patterns' (openapi-windows.ts). */
+const ALL_OPERATIONS = { ...OPERATIONS, ...WINDOWS_OPERATIONS };
+
 /** Whether a route has prose and schemas in OPERATIONS (the unit test checks every route). */
 export const isDocumented = (route: Pick<Route, "method" | "path">) =>
-  Object.hasOwn(OPERATIONS, routeKey(route));
+  Object.hasOwn(ALL_OPERATIONS, routeKey(route));
 
 export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApiDocument {
   const requests = components(REQUEST_SCHEMAS, "input");
   const responses = components(RESPONSE_SCHEMAS, "output");
   const paths: OpenApiDocument["paths"] = {};
   for (const route of routes) {
-    const spec = OPERATIONS[routeKey(route)];
+    const spec = ALL_OPERATIONS[routeKey(route)];
     const operation = spec
       ? operationOf(route, spec, requests, responses)
       : undocumented(route, responses);
@@ -166,6 +170,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
     tags: [
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
+      { name: "windows", description: "Windows and patterns: aggregations and complex events" },
       { name: "operations", description: "Health and this description" },
       {
         name: "schemas",

@@ -180,6 +180,8 @@ export interface EventApiProps {
   projectRoot?: string;
   /** @default DEFAULT_STAGE_NAME */
   stageName?: string;
+  /** Windows and patterns: the API's windows function, and the sweep may send derived events. */
+  windows: { windowsFunction: EventFlowFunction; sweepFunction: EventFlowFunction };
 }
 
 export class EventApi extends Construct {
@@ -232,7 +234,7 @@ export class EventApi extends Construct {
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
     storage.cursorKey.grantRead(this.queryFunction.function);
     // GET /v1/openapi.json?include=schemas: the tenant's registered types.
-    this.queryFunction.bindConfigTable(storage.configTable, "list");
+    this.queryFunction.bindConfigTable(storage.configTable, "read");
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",
@@ -246,7 +248,12 @@ export class EventApi extends Construct {
     this.replayFunction.bindConfigTable(storage.configTable, "lookup");
     storage.cursorKey.grantRead(this.replayFunction.function);
     // The only senders: a message's tenantId is trusted downstream.
-    storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
+    // The sweep sends derived events (window.closed, pattern.matched) under their tenant.
+    storage.restrictQueueSenders([
+      this.ingestFunction.role,
+      this.replayFunction.role,
+      props.windows.sweepFunction.role,
+    ]);
 
     this.rulesFunction = new EventFlowFunction(this, "Rules", {
       name: "rules",
@@ -273,7 +280,7 @@ export class EventApi extends Construct {
       refs,
       projectRoot,
     });
-    this.schemasFunction.bindConfigTable(storage.configTable, "manage");
+    this.schemasFunction.bindConfigTable(storage.configTable, "registry");
     // Inferring a schema reads a type's recent events (the byType index, then the items).
     this.schemasFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
     storage.cursorKey.grantRead(this.schemasFunction.function);
@@ -385,6 +392,7 @@ export class EventApi extends Construct {
       replay: this.replayFunction.function,
       schemas: this.schemasFunction.function,
       rules: this.rulesFunction.function,
+      windows: props.windows.windowsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

@@ -62,6 +62,28 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   write: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 };
 
+/**
+ * What a function may do with the tenant configuration table (CONFIG_TABLE).
+ * - read: a tenant's declarations (Query on its partition);
+ * - manage: read + PutItem/DeleteItem (the declaring API);
+ * - sweep: every tenant's declarations (Scan) and GetItem.
+ */
+/**
+ * What a function may do with the tenant configuration table. DynamoDB has no IAM condition
+ * on sort keys, so none can be narrowed to one kind of item. `lookup`: GetItem only (ingest
+ * and replay read a type's schema item by its key); `registry`: the schemas function (Get,
+ * Query, conditional Put of new versions; soft deletes are puts: no DeleteItem).
+ */
+export type ConfigAccess = "read" | "lookup" | "registry" | "manage" | "sweep";
+
+const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
+  read: ["dynamodb:Query"],
+  lookup: ["dynamodb:GetItem"],
+  registry: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
+  manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+  sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
+};
+
 /** What a function may do with a queue; consuming is granted by the event source mapping. */
 export type QueueAccess = "send" | "inspect";
 
@@ -170,24 +192,6 @@ export class EventFlowFunction extends Construct {
   }
 
   /**
-   * The tenant configuration table (schemas now, more kinds later). `lookup`: GetItem only
-   * (ingest and replay read a type's schema item by its key; no Query, no write);
-   * `list`: Query only (a tenant's schema items, for the typed OpenAPI document);
-   * `manage`: GetItem, Query (one tenant's items) and PutItem (new versions are
-   * conditional puts; soft deletes are puts), no DeleteItem, no Scan, no index. DynamoDB has
-   * no IAM condition on sort keys, so neither can be narrowed to the schema items.
-   */
-  public bindConfigTable(table: ITable, access: "lookup" | "list" | "manage"): void {
-    const actions = {
-      lookup: ["dynamodb:GetItem"],
-      // Query (a tenant's items by prefix) only: the query function's typed OpenAPI document.
-      list: ["dynamodb:Query"],
-      manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
-    }[access];
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [table.tableArn] }));
-  }
-
-  /**
    * Tenant rules on the configuration table: `read` (the process function) may only Query
    * (the newest RULE#V# item of a tenant); `write` (the rules function) may also PutItem a
    * new version (conditional, never an overwrite). No update, delete, scan or index.
@@ -239,6 +243,13 @@ export class EventFlowFunction extends Construct {
     this.function.addEnvironment(ENV.canaryUsageKeyId, apiKey.keyId);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["apigateway:GET"], resources: [apiKey.keyArn] }),
+    );
+  }
+
+  /** The configuration table: its name in the environment is set by functionEnvironment. */
+  public bindConfigTable(table: ITable, access: ConfigAccess): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...CONFIG_ACTIONS[access]], resources: [table.tableArn] }),
     );
   }
 

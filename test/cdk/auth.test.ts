@@ -310,11 +310,14 @@ describe("least privilege: each role's actions", () => {
     const { table, queue, dlq } = ids();
     const own = name === "process" ? queue : dlq;
     const g = grants(name);
+    const config = getAtt(logicalId(stack.storage.configTable));
     expect(g).toMatchObject({
+      // The configuration table: a tenant's rules and its window and pattern declarations.
       "dynamodb:GetItem": [table],
       "dynamodb:PutItem": [table],
       "dynamodb:UpdateItem": [table],
     });
+    expect(new Set(g["dynamodb:Query"])).toEqual(new Set([config]));
     for (const [action, resources] of Object.entries(g)) {
       if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
     }
@@ -365,7 +368,12 @@ describe("events queue policy (defense in depth)", () => {
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+      // The sweep sends derived events (window.closed, pattern.matched) under their tenant.
+      Condition: {
+        ArnNotEquals: {
+          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("sweep")],
+        },
+      },
     });
     // TLS is still enforced beside it.
     expect(
