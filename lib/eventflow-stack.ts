@@ -96,6 +96,7 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      schemas: this.api.schemasFunction,
       rules: this.api.rulesFunction,
       windows: this.windows.windowsFunction,
       sweep: this.windows.sweepFunction,
@@ -140,6 +141,11 @@ export class EventFlowStack extends Stack {
     new CfnOutput(this, STACK_OUTPUT.keysTableName, {
       description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
       value: this.storage.keysTable.tableName,
+    });
+    // What `npm run schemas -- --stack-outputs <file>` needs: the schemas live in it.
+    new CfnOutput(this, STACK_OUTPUT.configTableName, {
+      description: "Tenant configuration (event schemas): npm run schemas",
+      value: this.storage.configTable.tableName,
     });
     new CfnOutput(this, STACK_OUTPUT.usagePlanId, {
       description: "The default per-tenant usage plan each tenant's API Gateway API key joins",
