@@ -15,6 +15,7 @@ import {
 import { EventApi } from "./constructs/api.js";
 import { EventCanary } from "./constructs/canary.js";
 import type { EventFlowFunction } from "./constructs/eventflow-function.js";
+import { EventHistory } from "./constructs/history.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
@@ -44,6 +45,8 @@ export class EventFlowStack extends Stack {
   public readonly api: EventApi;
   public readonly processing: EventProcessing;
   public readonly monitoring: EventMonitoring;
+  /** Archive, compaction, history jobs, Glue table and Athena workgroup (README "History"). */
+  public readonly history: EventHistory;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
   /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
   public readonly canary?: EventCanary;
@@ -65,6 +68,8 @@ export class EventFlowStack extends Stack {
       keysTableName: this.storage.keysTable.tableName,
       configTableName: this.storage.configTable.tableName,
       cursorSecretId: this.storage.cursorKey.secretArn,
+      archiveBucketName: this.storage.archiveBucket.bucketName,
+      jobsQueueUrl: this.storage.jobsQueue.queueUrl,
     };
     this.api = new EventApi(this, "Api", {
       settings,
@@ -79,6 +84,18 @@ export class EventFlowStack extends Stack {
       refs,
       projectRoot,
     });
+    this.history = new EventHistory(this, "History", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
+    // The only senders to the events queue: a message's tenantId is trusted downstream.
+    this.storage.restrictQueueSenders([
+      this.api.ingestFunction.role,
+      this.api.replayFunction.role,
+      this.history.jobsFunction.role,
+    ]);
     this.functions = {
       ingest: this.api.ingestFunction,
       query: this.api.queryFunction,
@@ -86,6 +103,9 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      archive: this.history.archiveFunction,
+      history: this.api.historyFunction,
+      jobs: this.history.jobsFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {
@@ -105,6 +125,7 @@ export class EventFlowStack extends Stack {
         ...(this.canary ? [this.canary.canaryFunction] : []),
       ],
       apiStage: this.api.restApi.deploymentStage,
+      history: this.history,
       ...(this.canary ? { canary: this.canary } : {}),
     });
 
@@ -139,6 +160,15 @@ export class EventFlowStack extends Stack {
     });
     new CfnOutput(this, STACK_OUTPUT.alarmTopicArn, {
       value: this.monitoring.alarmTopic.topicArn,
+    });
+    // What `npm run history` needs on AWS: Athena's workgroup and database, the bucket.
+    new CfnOutput(this, STACK_OUTPUT.archiveBucketName, {
+      description: "The archive bucket (history: events as Parquet, exports)",
+      value: this.storage.archiveBucket.bucketName,
+    });
+    new CfnOutput(this, STACK_OUTPUT.historyDatabase, { value: this.history.databaseName });
+    new CfnOutput(this, STACK_OUTPUT.historyWorkGroup, {
+      value: this.history.workGroup.name,
     });
     if (this.canary) {
       new CfnOutput(this, STACK_OUTPUT.canaryFunctionName, {

@@ -6,7 +6,11 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import type { EventFlowSettings } from "../lib/config.js";
-import { DLQ_MAX_CONCURRENCY } from "../lib/contracts/functions.js";
+import {
+  DLQ_MAX_CONCURRENCY,
+  JOBS_BATCH_SIZE,
+  JOBS_MAX_CONCURRENCY,
+} from "../lib/contracts/functions.js";
 import type { InvokeOutcome } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";
 import type { LocalResources } from "./resources.js";
@@ -19,12 +23,15 @@ export interface EventSourceOptions {
   region: string;
   invokeProcess: (event: SQSEvent) => Promise<InvokeOutcome>;
   invokeDlq: (event: SQSEvent) => Promise<InvokeOutcome>;
+  invokeJobs: (event: SQSEvent) => Promise<InvokeOutcome>;
   logger: RuntimeLogger;
 }
 
 export interface EventSources {
   process: SqsPoller;
   dlq: SqsPoller;
+  /** The history jobs queue to the jobs function (batch size 1, like the stack's). */
+  jobs: SqsPoller;
   idle(): boolean;
   /**
    * Stops polling and waits for the batches in flight, until `deadline` at the latest
@@ -60,18 +67,32 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     logger,
     invoke: options.invokeDlq,
   });
+  const jobsPoller = new SqsPoller({
+    name: "jobs",
+    sqs,
+    queueUrl: resources.jobsQueueUrl,
+    queueArn: resources.jobsQueueArn,
+    region,
+    batchSize: JOBS_BATCH_SIZE,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: JOBS_MAX_CONCURRENCY,
+    logger,
+    invoke: options.invokeJobs,
+  });
   processPoller.start();
   dlqPoller.start();
+  jobsPoller.start();
   return {
     process: processPoller,
     dlq: dlqPoller,
-    idle: () => processPoller.idle && dlqPoller.idle,
+    jobs: jobsPoller,
+    idle: () => processPoller.idle && dlqPoller.idle && jobsPoller.idle,
     stop: async (deadline) => {
       // In-flight batches end by their function timeout at the latest.
       const grace = Math.max(1_000, deadline - Date.now());
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all([processPoller.stop(), dlqPoller.stop()]),
+        Promise.all([processPoller.stop(), dlqPoller.stop(), jobsPoller.stop()]),
         new Promise((r) => {
           timer = setTimeout(r, grace);
         }),

@@ -7,6 +7,7 @@
  */
 import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SecretReader } from "../lambdas/ports/secrets.js";
@@ -46,6 +47,8 @@ export interface HandlerClients {
   sqs: SQSClient;
   /** Where query and replay read the cursors' key (local/secrets.ts locally). */
   secrets: SecretReader;
+  /** The archive bucket's S3 (the embedded one locally). */
+  s3: S3Client;
   apigateway?: APIGatewayClient;
 }
 
@@ -88,6 +91,18 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
     authorizer: async (env, c) => {
       const m = await import("../lambdas/handlers/authorizer.js");
       return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;
+    },
+    archive: async (env, c) => {
+      const m = await import("../lambdas/handlers/archive.js");
+      return m.createArchiveHandler(m.archiveDeps(env, c)) as AnyHandler;
+    },
+    history: async (env, c) => {
+      const m = await import("../lambdas/handlers/history.js");
+      return m.createHistoryHandler(m.historyDeps(env, c)) as AnyHandler;
+    },
+    jobs: async (env, c) => {
+      const m = await import("../lambdas/handlers/jobs.js");
+      return m.createJobsHandler(m.jobsDeps(env, c)) as AnyHandler;
     },
     canary: async (env, c) => {
       if (!c.apigateway) throw new Error("the canary needs an API Gateway client");

@@ -12,6 +12,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -23,6 +24,7 @@ import {
 import {
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
+  jobsVisibilityTimeoutSeconds,
   queueVisibilityTimeoutSeconds,
 } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
@@ -37,6 +39,10 @@ export interface ResourceNames {
   keysTableName?: string;
   /** @default "eventflow-config" */
   configTableName?: string;
+  /** @default "eventflow-archive" */
+  archiveBucketName?: string;
+  /** @default "eventflow-history-jobs" (and its DLQ, `-dlq`) */
+  jobsQueueName?: string;
 }
 
 export const DEFAULT_KEYS_TABLE_NAME = LOCAL_RUNTIME.keysTableName;
@@ -48,6 +54,8 @@ export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   dlqName: "eventflow-events-dlq",
   keysTableName: DEFAULT_KEYS_TABLE_NAME,
   configTableName: DEFAULT_CONFIG_TABLE_NAME,
+  archiveBucketName: LOCAL_RUNTIME.archiveBucketName,
+  jobsQueueName: "eventflow-history-jobs",
 };
 
 export interface LocalResources {
@@ -59,14 +67,23 @@ export interface LocalResources {
   dlqUrl: string;
   dlqArn: string;
   cursorSecretId: string;
+  archiveBucketName: string;
+  jobsQueueUrl: string;
+  jobsQueueArn: string;
+  jobsDlqUrl: string;
+  jobsDlqArn: string;
+  /** Where the embedded S3 keeps the archive bucket's objects (absent with an external S3). */
+  archiveFileRoot?: string;
 }
 
 const DAY = 86_400;
 
 export async function ensureResources(
-  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3?: S3Client },
   settings: EventFlowSettings,
   names: ResourceNames = DEFAULT_RESOURCE_NAMES,
+  /** The embedded S3's object folder (see LocalResources.archiveFileRoot). */
+  s3Dir?: string,
 ): Promise<LocalResources> {
   const dlq = await ensureQueue(clients.sqs, names.dlqName, {
     MessageRetentionPeriod: String(settings.dlqRetentionDays * DAY),
@@ -90,7 +107,23 @@ export async function ensureResources(
     configTableDefinition(configTableName),
     false,
   );
+  const jobsQueueName = names.jobsQueueName ?? "eventflow-history-jobs";
+  const jobsDlq = await ensureQueue(clients.sqs, `${jobsQueueName}-dlq`, {
+    MessageRetentionPeriod: String(14 * DAY),
+  });
+  const jobsQueue = await ensureQueue(clients.sqs, jobsQueueName, {
+    VisibilityTimeout: String(jobsVisibilityTimeoutSeconds(settings)),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: jobsDlq.arn, maxReceiveCount: 5 }),
+  });
+  const archiveBucketName = names.archiveBucketName ?? LOCAL_RUNTIME.archiveBucketName;
+  if (clients.s3) await ensureBucket(clients.s3, archiveBucketName);
   return {
+    archiveBucketName,
+    jobsQueueUrl: jobsQueue.url,
+    jobsQueueArn: jobsQueue.arn,
+    jobsDlqUrl: jobsDlq.url,
+    jobsDlqArn: jobsDlq.arn,
+    ...(s3Dir ? { archiveFileRoot: `${s3Dir}/buckets/${archiveBucketName}/objects` } : {}),
     tableName: names.tableName,
     keysTableName,
     configTableName,
@@ -101,6 +134,14 @@ export async function ensureResources(
     // The key itself is the runtime's (local/secrets.ts), handed to the functions as a secret.
     cursorSecretId: LOCAL_CURSOR_SECRET_ID,
   };
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
 }
 
 async function ensureQueue(

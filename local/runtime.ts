@@ -12,13 +12,16 @@
  * Each handler is built on first use from its function's own environment record and
  * the clients the runtime gives it (local/functions.ts); process.env is not changed.
  */
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
 import { createDynamoDbClients } from "../lambdas/shared/clients.js";
 import { logger } from "../lambdas/shared/powertools.js";
+import { createS3Client } from "../lambdas/shared/s3-client.js";
 import { createSqsClient } from "../lambdas/shared/sqs-client.js";
 import {
   type EventFlowSettings,
@@ -27,6 +30,8 @@ import {
   resolveSettings,
 } from "../lib/config.js";
 import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
+import { ChangeFeed } from "./change-feed.js";
 import { LocalAdmin } from "./admin-api.js";
 import { lockDataDir, resetDataDir, tightenDataDir } from "./data-dir.js";
 import { type Emulators, startEmulators } from "./emulators.js";
@@ -141,10 +146,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Endpoints: external ones when the SDK's own variables name them.
     const externalSqs = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL || undefined;
     const externalDynamodb = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined;
+    // S3 (the archive): an external endpoint if named, else the embedded fauxqs (which also
+    // serves S3), keeping objects as files that DuckDB reads in place.
+    const externalS3 = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+    let s3Dir: string | undefined;
+    if (!externalSqs && !externalS3) {
+      if (dataDir) {
+        s3Dir = join(dataDir, LOCAL_RUNTIME.s3Dir);
+      } else {
+        const temporary = mkdtempSync(join(tmpdir(), "eventflow-s3-"));
+        s3Dir = temporary;
+        cleanups.push(() => rmSync(temporary, { recursive: true, force: true }));
+      }
+    }
     let emulators: Emulators | undefined;
     if (!externalSqs || !externalDynamodb) {
       emulators = await startEmulators({
         ...(dataDir ? { dataDir } : {}),
+        ...(s3Dir ? { s3Dir } : {}),
         sqs: !externalSqs,
         dynamodb: !externalDynamodb,
         // Their own event loop, so the handlers and the emulators use both cores.
@@ -180,7 +199,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dynamodb.destroy();
       sqs.destroy();
     });
-    const resources = await ensureResources({ dynamodb, sqs }, settings, DEFAULT_RESOURCE_NAMES);
+    const s3Endpoint = externalS3 ?? endpoints.sqs;
+    const s3 = createS3Client({ endpoint: s3Endpoint, region, credentials });
+    cleanups.push(() => s3.destroy());
+    const resources = await ensureResources(
+      { dynamodb, sqs, s3 },
+      settings,
+      DEFAULT_RESOURCE_NAMES,
+      s3Dir,
+    );
     // Every route needs a key, on a clean clone too: one for tenant `local` from the start.
     const keyStore = new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), {
       tableName: resources.keysTableName,
@@ -211,6 +238,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const handlerClients: HandlerClients = {
       ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
       sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
+      s3,
       secrets: localSecrets({ [resources.cursorSecretId]: ensureCursorKey(dataDir) }),
     };
     faults.install(handlerClients.dynamodb);
@@ -250,6 +278,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return invokeFunction(functionConfig(name, settings, region), handler, event);
     };
 
+    // The table's change stream, emulated (local/change-feed.ts) -> the archive function.
+    // Its cleanup is pushed before the event sources', so it runs after they stopped: the
+    // last writes are archived too.
+    const changeFeed = new ChangeFeed({
+      tableName: resources.tableName,
+      tableArn: `arn:aws:dynamodb:${region}:000000000000:table/${resources.tableName}`,
+      region,
+      batchSize: settings.archiveBatchSize,
+      batchingWindowSeconds: settings.archiveBatchingWindowSeconds,
+      invoke: (event) => invoke("archive", event),
+      logger: log.child("archive"),
+    });
+    changeFeed.install(handlerClients.dynamodb);
+    changeFeed.start();
+    cleanups.push(() => changeFeed.stop(lifecycle.stopDeadline));
+    // The stack's daily compaction schedule, locally hourly (older days only).
+    const compaction = setInterval(() => void invoke("archive", { compact: true }), 3_600_000);
+    compaction.unref();
+    cleanups.push(() => clearInterval(compaction));
+
     // Event sources.
     const eventSources = startEventSources({
       sqs,
@@ -259,6 +307,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger: log.child("sqs"),
       invokeProcess: (event) => invoke("process", event),
       invokeDlq: (event) => invoke("dlq", event),
+      invokeJobs: (event) => invoke("jobs", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
 
@@ -289,7 +338,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           queue: await queueDepth(sqs, resources.queueUrl),
           dlq: await queueDepth(sqs, resources.dlqUrl),
         },
-        pollers: { process: eventSources.process.stats, dlq: eventSources.dlq.stats },
+        pollers: {
+          process: eventSources.process.stats,
+          dlq: eventSources.dlq.stats,
+          jobs: eventSources.jobs.stats,
+        },
+        archive: changeFeed.stats,
         faults: faults.snapshot(),
         // Anything added to a built-in prototype since start-up (prototype pollution).
         prototypeAdditions: prototypeAdditions(),
@@ -326,6 +380,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           dynamodbEndpoint: endpoints.dynamodb,
           keysTableName: resources.keysTableName,
           startedAt: new Date().toISOString(),
+          ...(resources.archiveFileRoot ? { archiveFileRoot: resources.archiveFileRoot } : {}),
         }),
       );
     }
@@ -353,7 +408,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return { queue, dlq };
           },
           activeRequests,
-          pollersIdle: () => eventSources.idle(),
+          pollersIdle: () => eventSources.idle() && changeFeed.idle,
         },
       });
 

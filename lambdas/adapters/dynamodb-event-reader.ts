@@ -95,6 +95,7 @@ const STORED_EVENT_FIELDS = [
   "failedAt",
   "failure",
   "history",
+  "replayId",
 ] as const satisfies readonly (keyof StoredEvent)[];
 // Fails to compile when StoredEvent gains a field that is not listed above.
 type Unlisted = Exclude<keyof StoredEvent, (typeof STORED_EVENT_FIELDS)[number]>;

@@ -28,6 +28,7 @@ type EventCore = Pick<
   | "receivedAt"
   | "correlationId"
   | "cloudEvent"
+  | "replayId"
 >;
 
 const coreOf = (message: QueuedEvent): EventCore => ({
@@ -41,6 +42,7 @@ const coreOf = (message: QueuedEvent): EventCore => ({
   receivedAt: message.receivedAt,
   correlationId: message.correlationId,
   ...(message.event.cloudEvent ? { cloudEvent: message.event.cloudEvent } : {}),
+  ...(message.replayId ? { replayId: message.replayId } : {}),
 });
 
 // Clocks of two functions may disagree by a few ms; a negative latency would only mislead.

@@ -82,6 +82,11 @@ export interface QueuedEvent {
   event: AcceptedEvent;
   /** Set when an operator replayed a failed event (POST /v1/failed/replay). */
   replay?: ReplayMarker;
+  /**
+   * Set when the event comes again from the archive (POST /v1/replays): stored with the
+   * event if it is written now; an event the table still holds is a duplicate as always.
+   */
+  replayId?: string;
 }
 
 /**
@@ -106,6 +111,7 @@ export const queuedEventSchema = z.object({
     cloudEvent: cloudEventMetaSchema.optional(),
   }),
   replay: replayMarkerSchema.optional(),
+  replayId: z.string().regex(EVENT_ID_PATTERN).optional(),
 });
 
 export type EventStatus = "processed" | "failed";
@@ -142,4 +148,6 @@ export interface StoredEvent {
   failedAt?: string;
   failure?: { kind: FailureKind; reason: string };
   history?: HistoryEntry[];
+  /** The history replay (POST /v1/replays) that brought this event back, if one did. */
+  replayId?: string;
 }

@@ -119,6 +119,10 @@ export const storedEventSchema = z.object({
   failedAt: z.string().optional(),
   failure: z.object({ kind: failureKindSchema, reason: z.string() }).optional(),
   history: z.array(historyEntrySchema).optional(),
+  replayId: z
+    .string()
+    .optional()
+    .meta({ description: "The history replay (POST /v1/replays) that brought the event back" }),
 });
 
 /** Set when a page was cut at the per-request read bound (adapters/dynamodb-event-reader.ts). */

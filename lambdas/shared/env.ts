@@ -43,6 +43,13 @@ export const envVars = {
   [ENV.timeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
   [ENV.cursorSecretId]: z.string().min(1),
+  [ENV.configTableName]: z.string().min(1),
+  [ENV.archiveBucket]: z.string().min(1),
+  [ENV.jobsQueueUrl]: z.url(),
+  [ENV.archiveFileRoot]: z.string().optional(),
+  [ENV.exportUrlSeconds]: positiveInt.min(1),
+  [ENV.replayMaxRate]: positiveInt.min(1),
+  [ENV.erasureSettleSeconds]: positiveInt,
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),
 } as const;

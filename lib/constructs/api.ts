@@ -30,6 +30,7 @@ import {
   CORS_EXTRA_ALLOW_HEADERS,
   gatewayCorsHeaders,
 } from "../contracts/cors.js";
+import { ARCHIVE } from "../contracts/archive.js";
 import { type FunctionName, type ResourceRefs, ROUTES } from "../contracts/functions.js";
 import {
   AUTH_ANSWERS,
@@ -188,6 +189,8 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** The history API: exports, replays and erasures (jobs run by the jobs function). */
+  public readonly historyFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
@@ -234,8 +237,22 @@ export class EventApi extends Construct {
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
     storage.cursorKey.grantRead(this.replayFunction.function);
-    // The only senders: a message's tenantId is trusted downstream.
-    storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
+
+    this.historyFunction = new EventFlowFunction(this, "History", {
+      name: "history",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.historyFunction.bindConfigTable(storage.configTable, "write");
+    this.historyFunction.bindQueue(storage.jobsQueue, "send");
+    // A subject's data and export downloads: read the archive and exports (presigned URLs
+    // are signed with this role, so it needs GetObject on exports); it writes no object.
+    this.historyFunction.bindArchive(
+      storage.archiveBucket,
+      ["s3:GetObject"],
+      [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
+    );
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -350,6 +367,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      history: this.historyFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

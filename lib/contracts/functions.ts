@@ -3,13 +3,22 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
+import { ARCHIVE_TIMEOUT_SECONDS, canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
 import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+export type FunctionName =
+  | "ingest"
+  | "query"
+  | "process"
+  | "dlq"
+  | "replay"
+  | "authorizer"
+  | "archive"
+  | "history"
+  | "jobs";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -30,6 +39,13 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // History (README "History"): the table's change stream -> Parquet in the archive bucket,
+  // and the daily compaction of older days.
+  archive: "lambdas/entry/archive.ts",
+  // The history API: exports, replays, erasures (jobs it queues for `jobs`).
+  history: "lambdas/entry/history.ts",
+  // Runs the history jobs from their queue, a bounded slice per message.
+  jobs: "lambdas/entry/jobs.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -43,7 +59,7 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export const SCOPES = ["events:write", "events:read", "history:read", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -76,6 +92,15 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // History (README "History"): exports read the archive; replays and erasure change state.
+  { method: "POST", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports/{id}", function: "history", scope: "history:read" },
+  { method: "POST", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/subjects/{subject}", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/subjects/{subject}/export", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -95,6 +120,15 @@ export interface ResourceRefs {
    * the local runtime's own key (kept in its data folder).
    */
   cursorSecretId: string;
+  /** The archive bucket (history: events as Parquet, exports). */
+  archiveBucketName: string;
+  /** The history jobs' queue (exports, replays, erasures). */
+  jobsQueueUrl: string;
+  /**
+   * Local runtime only: the folder where the emulated S3 keeps the archive bucket's objects,
+   * so an export can also be named as a file URL.
+   */
+  archiveFileRoot?: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -170,8 +204,39 @@ export function functionEnvironment(
         [ENV.timeShards]: String(TIME_SHARDS),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "archive":
+      // Reads only its stream records; writes and compacts the archive's objects.
+      return { ...base, [ENV.archiveBucket]: refs.archiveBucketName };
+    case "history":
+      return {
+        ...api,
+        ...historyCommon(settings, refs),
+        [ENV.exportUrlSeconds]: String(settings.exportUrlSeconds),
+      };
+    case "jobs":
+      return {
+        ...common,
+        ...historyCommon(settings, refs),
+        // Replays send to the events queue like ingest does.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+      };
   }
 }
+
+function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.archiveBucket]: refs.archiveBucketName,
+    [ENV.jobsQueueUrl]: refs.jobsQueueUrl,
+    [ENV.replayMaxRate]: String(settings.replayMaxRate),
+    ...(refs.archiveFileRoot ? { [ENV.archiveFileRoot]: refs.archiveFileRoot } : {}),
+  };
+}
+
+/** History jobs: one slice per invocation, a few at once (exports and erasures are heavy). */
+export const JOBS_BATCH_SIZE = 1;
+export const JOBS_MAX_CONCURRENCY = 2;
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
 export const DLQ_MAX_CONCURRENCY = 2;
@@ -199,10 +264,15 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "history":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
+    case "archive":
+      return { memoryMb: s.archiveMemoryMb, timeoutSeconds: ARCHIVE_TIMEOUT_SECONDS };
+    case "jobs":
+      return { memoryMb: s.jobsMemoryMb, timeoutSeconds: s.jobsTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
   }

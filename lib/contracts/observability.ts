@@ -33,6 +33,13 @@ export const METRIC = {
   statsWriteFailed: "StatsWriteFailed",
   // replay
   eventsReplayed: "EventsReplayed",
+  // history (archive and jobs)
+  /** Events written to the archive (Parquet files in the archive bucket). */
+  eventsArchived: "EventsArchived",
+  /** Stored -> archived (ms): the oldest change of an archive batch. */
+  archiveLag: "ArchiveLag",
+  /** History job slices that failed (the message comes back, then the jobs DLQ). */
+  historyJobsFailed: "HistoryJobsFailed",
   // authorizer
   /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
   keysRejected: "ApiKeysRejected",

@@ -79,6 +79,10 @@ export const CONFIG_KINDS = {
   aggregation: "AGG#",
   pattern: "PATTERN#",
   tenantSettings: "SETTINGS#",
+  /** History jobs (lib/contracts/archive.ts): one item per export, replay and erasure. */
+  exportJob: "EXPORT#",
+  replayJob: "REPLAYJOB#",
+  erasureJob: "ERASURE#",
 } as const;
 
 /** Shards of the byTime index partition (bounded so a list merges few queries). */

@@ -158,6 +158,8 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       keysTableName: "k",
       configTableName: "cfg",
       cursorSecretId: "c",
+      archiveBucketName: "a",
+      jobsQueueUrl: "j",
     };
     const base = functionEnvironment("canary", settings, refs);
     expect(Object.keys(vars).sort()).toEqual(

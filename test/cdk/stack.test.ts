@@ -333,6 +333,8 @@ describe("EventFlow stack with default settings", () => {
           keysTableName: "k",
           configTableName: "cfg",
           cursorSecretId: "c",
+          archiveBucketName: "a",
+          jobsQueueUrl: "j",
         };
         const expected = functionEnvironment(name, DEFAULTS, refs);
         const actual = props?.Environment.Variables as Record<string, unknown>;

@@ -9,6 +9,7 @@
  * - The handler: the EMF metrics it prints, with its usage key read from a stand-in for
  *   API Gateway's GetApiKey.
  */
+import { createS3Client } from "../../../../lambdas/shared/s3-client.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -465,6 +466,7 @@ describe("through the local runtime's public API", () => {
       handlerClients = {
         ...createDynamoDbClients({ ...config, endpoint: runtime.endpoints.dynamodb }),
         sqs: createSqsClient({ ...config, endpoint: runtime.endpoints.sqs }),
+        s3: createS3Client({ ...config, endpoint: runtime.endpoints.sqs }),
         apigateway: createApiGatewayClient({ ...config, endpoint: `http://127.0.0.1:${port}` }),
         secrets: localSecrets({}),
       };

@@ -156,6 +156,8 @@ describe("the setting", () => {
     keysTableName: "k",
     configTableName: "cfg",
     cursorSecretId: "c",
+    archiveBucketName: "a",
+    jobsQueueUrl: "j",
   };
 
   it("reaches the API functions only, and only when set", () => {
