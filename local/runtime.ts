@@ -31,8 +31,8 @@ import {
 } from "../lib/config.js";
 import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { ChangeFeed } from "./change-feed.js";
 import { LocalAdmin } from "./admin-api.js";
+import { ChangeFeed } from "./change-feed.js";
 import { lockDataDir, resetDataDir, tightenDataDir } from "./data-dir.js";
 import { type Emulators, startEmulators } from "./emulators.js";
 import { startEventSources } from "./event-sources.js";

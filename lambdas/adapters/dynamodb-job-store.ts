@@ -41,7 +41,11 @@ export class DynamoDbJobStore implements JobStore {
 
   async get(tenant: string, kind: JobKind, id: string): Promise<Job | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key(tenant, kind, id), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key(tenant, kind, id),
+        ConsistentRead: true,
+      }),
     );
     return Item ? toJob(Item) : undefined;
   }

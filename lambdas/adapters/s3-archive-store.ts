@@ -42,7 +42,9 @@ export class S3ArchiveStore implements ArchiveStore {
 
   async readFile(key: string): Promise<Uint8Array | undefined> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
       return out.Body ? await out.Body.transformToByteArray() : undefined;
     } catch (error) {
       if ((error as { name?: string }).name === "NoSuchKey") return undefined;
@@ -103,7 +105,9 @@ export class S3ArchiveStore implements ArchiveStore {
         }),
       );
       if (out.Errors && out.Errors.length > 0) {
-        throw new Error(`S3 refused to delete ${out.Errors.length} object(s): ${out.Errors[0]?.Code}`);
+        throw new Error(
+          `S3 refused to delete ${out.Errors.length} object(s): ${out.Errors[0]?.Code}`,
+        );
       }
     }
   }

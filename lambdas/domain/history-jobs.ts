@@ -36,7 +36,11 @@ const checkRange = (v: { from: string; to?: string | undefined }, ctx: z.Refinem
   if (to <= Date.parse(v.from)) {
     ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
   } else if (to - Date.parse(v.from) > MAX_RANGE_DAYS * 86_400_000) {
-    ctx.addIssue({ code: "custom", path: ["to"], message: `at most ${MAX_RANGE_DAYS} days after from` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["to"],
+      message: `at most ${MAX_RANGE_DAYS} days after from`,
+    });
   }
 };
 
@@ -53,7 +57,10 @@ export const replayRequestSchema = z
      * `pipeline`: the events go through the events queue again (process, rules). Replaying to
      * one destination is left out until delivery's replay port exists (README "History").
      */
-    target: z.object({ kind: z.literal("pipeline") }).strict().default({ kind: "pipeline" }),
+    target: z
+      .object({ kind: z.literal("pipeline") })
+      .strict()
+      .default({ kind: "pipeline" }),
     /** Events per second (at most the replayMaxRate setting). */
     rate: z.int().min(1).max(10_000).optional(),
   })

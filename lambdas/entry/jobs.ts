@@ -4,5 +4,9 @@ import { createDynamoDbClients, createSqsClient } from "../shared/clients.js";
 import { createS3Client } from "../shared/s3-client.js";
 
 export const handler = createJobsHandler(
-  jobsDeps(process.env, { ...createDynamoDbClients(), sqs: createSqsClient(), s3: createS3Client() }),
+  jobsDeps(process.env, {
+    ...createDynamoDbClients(),
+    sqs: createSqsClient(),
+    s3: createS3Client(),
+  }),
 );

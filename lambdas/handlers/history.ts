@@ -87,10 +87,15 @@ type Action = (req: HttpRequest, params: Record<string, string>) => Promise<Http
 
 const issuesOf = (error: z.ZodError): FieldError[] =>
   limitErrors(
-    error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message })),
+    error.issues.map((i) => ({
+      path: i.path.map(String).join(".") || "(body)",
+      message: i.message,
+    })),
   );
 
-function jsonBody(req: HttpRequest): { ok: true; value: unknown } | { ok: false; res: HttpResponse } {
+function jsonBody(
+  req: HttpRequest,
+): { ok: true; value: unknown } | { ok: false; res: HttpResponse } {
   const body = bodyText(req.event);
   if (!body.ok) {
     return { ok: false, res: httpError(400, "invalid_body", "The body is not valid UTF-8") };
@@ -157,7 +162,11 @@ export function createHistoryHandler(deps: HistoryDeps) {
         });
       }
       const job = await startJob(req.tenantId, "replay", parsed.data, api);
-      logger.info("Replay accepted", { tenantId: req.tenantId, keyId: req.keyId, replayId: job.id });
+      logger.info("Replay accepted", {
+        tenantId: req.tenantId,
+        keyId: req.keyId,
+        replayId: job.id,
+      });
       return json(202, jobView(job), { Location: `/v1/replays/${job.id}` });
     },
     "GET /v1/replays/{id}": async (req, { id }) => {
@@ -182,7 +191,11 @@ export function createHistoryHandler(deps: HistoryDeps) {
       }
       const job = await startJob(req.tenantId, "erasure", { subject: parsed.data }, api);
       // The audit line names who asked, never the subject (it is the personal data).
-      logger.info("Erasure accepted", { tenantId: req.tenantId, keyId: req.keyId, erasureId: job.id });
+      logger.info("Erasure accepted", {
+        tenantId: req.tenantId,
+        keyId: req.keyId,
+        erasureId: job.id,
+      });
       return json(202, jobView(job), { Location: `/v1/erasures/${job.id}` });
     },
     "GET /v1/erasures/{id}": async (req, { id }) => {

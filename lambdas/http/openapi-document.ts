@@ -154,6 +154,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
     tags: [
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
+      { name: "history", description: "The archive: exports, replays, erasure (README History)" },
       { name: "operations", description: "Health and this description" },
     ],
     security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),

@@ -4,7 +4,7 @@
  * files into few large ones, keeping each event's latest revision.
  */
 import { randomUUID } from "node:crypto";
-import { partitionPrefix, tenantPrefix, ARCHIVE } from "../../lib/contracts/archive.js";
+import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
 import {
   type ArchiveRow,
   archiveFileKey,

@@ -5,19 +5,14 @@
  * eventRetentionDays, and the archive is what erasure must clean.
  */
 import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
-import {
-  type ArchivedEvent,
-  type ArchiveRow,
-  dayOfKey,
-  storedEventOf,
-} from "../domain/archive.js";
+import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
 import type { QueuedEvent } from "../domain/event.js";
 import {
   type ExportRequest,
+  isFinished,
   type Job,
   type JobKind,
   type JobMessage,
-  isFinished,
   type ReplayRequest,
 } from "../domain/history-jobs.js";
 import type { ArchiveStore, ParquetEncoder } from "../ports/archive.js";
@@ -148,7 +143,11 @@ async function runExport(job: Job, deps: JobRunDeps, save: Save): Promise<void> 
   const request = job.request as unknown as ExportRequest;
   await save({ status: "running" });
   const match = matcherOf(request, deps.compilePattern);
-  const selection = { from: request.from, to: request.to ?? deps.now().toISOString(), type: request.type };
+  const selection = {
+    from: request.from,
+    to: request.to ?? deps.now().toISOString(),
+    type: request.type,
+  };
   const rows: ArchivedEvent[] = [];
   for await (const day of readArchive(deps.store, job.tenant, selection)) {
     rows.push(...(match ? day.filter(match) : day));
@@ -331,7 +330,9 @@ async function eraseFromExports(job: Job, subject: string, deps: JobRunDeps): Pr
       holds = new TextDecoder()
         .decode(bytes)
         .split("\n")
-        .some((line) => line !== "" && (JSON.parse(line) as { subject?: string }).subject === subject);
+        .some(
+          (line) => line !== "" && (JSON.parse(line) as { subject?: string }).subject === subject,
+        );
     }
     if (!holds) continue;
     await deps.store.delete([exp.result.key]);

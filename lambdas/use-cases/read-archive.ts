@@ -6,8 +6,8 @@ import { partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
 import {
   type ArchivedEvent,
   type ArchiveSelection,
-  daysOf,
   dayOfKey,
+  daysOf,
   latestRevisions,
   selects,
 } from "../domain/archive.js";

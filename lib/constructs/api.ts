@@ -25,12 +25,12 @@ import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EventFlowSettings, SettingsError } from "../config.js";
+import { ARCHIVE } from "../contracts/archive.js";
 import {
   CORS_EXPOSE_HEADERS,
   CORS_EXTRA_ALLOW_HEADERS,
   gatewayCorsHeaders,
 } from "../contracts/cors.js";
-import { ARCHIVE } from "../contracts/archive.js";
 import { type FunctionName, type ResourceRefs, ROUTES } from "../contracts/functions.js";
 import {
   AUTH_ANSWERS,

@@ -229,7 +229,11 @@ export class EventFlowFunction extends Construct {
    * S3 access to objects under the archive bucket's prefixes (events/, exports/): object ARNs
    * end in `<prefix>*`, the only way to grant a prefix, which cdk-nag reports as a wildcard.
    */
-  public bindArchive(bucket: IBucket, actions: readonly string[], prefixes: readonly string[]): void {
+  public bindArchive(
+    bucket: IBucket,
+    actions: readonly string[],
+    prefixes: readonly string[],
+  ): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [...actions],

@@ -12,17 +12,17 @@ import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-glue";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import {
-  FilterCriteria,
-  FilterRule,
-  StartingPosition,
-} from "aws-cdk-lib/aws-lambda";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { EventFlowSettings } from "../config.js";
 import { ARCHIVE, ARCHIVE_COLUMNS, type ArchiveColumnType } from "../contracts/archive.js";
-import { JOBS_BATCH_SIZE, JOBS_MAX_CONCURRENCY, type ResourceRefs } from "../contracts/functions.js";
+import {
+  JOBS_BATCH_SIZE,
+  JOBS_MAX_CONCURRENCY,
+  type ResourceRefs,
+} from "../contracts/functions.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 

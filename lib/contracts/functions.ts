@@ -3,7 +3,11 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import { ARCHIVE_TIMEOUT_SECONDS, canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
+import {
+  ARCHIVE_TIMEOUT_SECONDS,
+  canaryTimeoutSeconds,
+  type EventFlowSettings,
+} from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
 import { TIME_SHARDS } from "./tables.js";
@@ -99,7 +103,12 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/replays/{id}", function: "history", scope: "admin" },
   { method: "DELETE", path: "/v1/replays/{id}", function: "history", scope: "admin" },
   { method: "DELETE", path: "/v1/subjects/{subject}", function: "history", scope: "admin" },
-  { method: "GET", path: "/v1/subjects/{subject}/export", function: "history", scope: "history:read" },
+  {
+    method: "GET",
+    path: "/v1/subjects/{subject}/export",
+    function: "history",
+    scope: "history:read",
+  },
   { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
 ];
 
