@@ -88,7 +88,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>["values"];
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
@@ -110,7 +112,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         if (!arg) throw new UsageError('sql needs a query: npm run history -- sql "SELECT ..."');
         return await sql(arg, values, io);
       case "export":
-        return await startAndFollow("exports", rangeBody(values, io, { format: values.format }), values, io);
+        return await startAndFollow(
+          "exports",
+          rangeBody(values, io, { format: values.format }),
+          values,
+          io,
+        );
       case "replay":
         return await startAndFollow(
           "replays",
@@ -124,7 +131,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await show(`/v1/replays/${required(arg, "a replay id")}`, "DELETE", values, io);
       case "erase":
         return await follow(
-          await call(`/v1/subjects/${encodeURIComponent(required(arg, "a subject"))}`, "DELETE", values, io),
+          await call(
+            `/v1/subjects/${encodeURIComponent(required(arg, "a subject"))}`,
+            "DELETE",
+            values,
+            io,
+          ),
           "erasures",
           values,
           io,
@@ -169,10 +181,14 @@ async function sql(query: string, values: Values, io: Io): Promise<number> {
       values.stack,
     );
     const athena = new AthenaClient({ region: stackRegion(outputs, io.env) });
-    result = await queryAthena(athena, {
-      workGroup: outputs.get(STACK_OUTPUT.historyWorkGroup),
-      database: outputs.get(STACK_OUTPUT.historyDatabase),
-    }, query);
+    result = await queryAthena(
+      athena,
+      {
+        workGroup: outputs.get(STACK_OUTPUT.historyWorkGroup),
+        database: outputs.get(STACK_OUTPUT.historyDatabase),
+      },
+      query,
+    );
     athena.destroy();
   } else {
     result = await queryDuckDb(archiveRoot(values, io), query);
@@ -182,11 +198,19 @@ async function sql(query: string, values: Values, io: Io): Promise<number> {
       io.out(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
     }
   } else {
-    table(io, result.columns, result.rows.map((r) => r.map((v) => (v === null ? "" : String(v)))));
+    table(
+      io,
+      result.columns,
+      result.rows.map((r) => r.map((v) => (v === null ? "" : String(v)))),
+    );
   }
   const scanned =
-    result.scannedBytes === undefined ? "" : `, ${(result.scannedBytes / 1e6).toFixed(1)} MB scanned`;
-  io.err(`${result.rows.length} row(s), ${result.engine}, ${Math.round(result.elapsedMs)} ms${scanned}`);
+    result.scannedBytes === undefined
+      ? ""
+      : `, ${(result.scannedBytes / 1e6).toFixed(1)} MB scanned`;
+  io.err(
+    `${result.rows.length} row(s), ${result.engine}, ${Math.round(result.elapsedMs)} ms${scanned}`,
+  );
   return 0;
 }
 
@@ -200,7 +224,11 @@ function archiveRoot(values: Values, io: Io): string {
   );
 }
 
-function rangeBody(values: Values, io: Io, extra: Record<string, unknown>): Record<string, unknown> {
+function rangeBody(
+  values: Values,
+  io: Io,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   const now = io.now();
   const instant = (v: string | undefined) => (v ? relativeToInstant(v, now) : undefined);
   if (!values.from) throw new UsageError("give --from (RFC 3339, or a duration ago such as 7d)");
@@ -230,9 +258,12 @@ interface Target {
 function targetOf(values: Values, io: Io): Target {
   let url = values.url;
   if (!url && values["stack-outputs"]) {
-    url = readStackOutputs(values["stack-outputs"], io.readFile, [STACK_OUTPUT.apiUrl], values.stack).get(
-      STACK_OUTPUT.apiUrl,
-    );
+    url = readStackOutputs(
+      values["stack-outputs"],
+      io.readFile,
+      [STACK_OUTPUT.apiUrl],
+      values.stack,
+    ).get(STACK_OUTPUT.apiUrl);
   }
   url ??= io.env.EVENTFLOW_URL || LOCAL_RUNTIME.defaultUrl;
   const remote = values.url || values["stack-outputs"] || io.env.EVENTFLOW_URL;
@@ -267,7 +298,9 @@ async function call(
   if (!response.ok) {
     const error = json.error as { message?: string; details?: { path: string; message: string }[] };
     const details = (error?.details ?? []).map((d) => `\n  ${d.path}: ${d.message}`).join("");
-    throw new ApiFailure(`${method} ${path}: ${response.status} ${error?.message ?? text}${details}`);
+    throw new ApiFailure(
+      `${method} ${path}: ${response.status} ${error?.message ?? text}${details}`,
+    );
   }
   return json;
 }

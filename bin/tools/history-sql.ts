@@ -39,7 +39,10 @@ const LATEST = (source: string) =>
 
 /** The DuckDB statements that define the views over an archive folder (objects' root). */
 export function duckDbViews(objectsRoot: string, fileGlob = "*.data"): string[] {
-  const glob = `${objectsRoot}/${ARCHIVE.eventsPrefix}tenant=*/day=*/${fileGlob}`.replace(/'/g, "''");
+  const glob = `${objectsRoot}/${ARCHIVE.eventsPrefix}tenant=*/day=*/${fileGlob}`.replace(
+    /'/g,
+    "''",
+  );
   const hasFiles = existsSync(`${objectsRoot}/${ARCHIVE.eventsPrefix}`);
   const source = hasFiles
     ? `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'day': VARCHAR}, union_by_name = true)`

@@ -5,7 +5,6 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -30,11 +29,28 @@ export class DynamoDbJobStore implements JobStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Writes the job's attributes with UpdateItem SET, so an attribute the job does not carry
+   * is left alone: a cancel (requestCancel) that lands while a slice runs survives the slice's
+   * later writes.
+   */
   async put(job: Job): Promise<void> {
+    const plain = JSON.parse(JSON.stringify(job)) as Record<string, unknown>;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    Object.entries(plain).forEach(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:v${i}`] = value;
+      sets.push(`#a${i} = :v${i}`);
+    });
     await this.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...JSON.parse(JSON.stringify(job)), ...key(job.tenant, job.kind, job.id) },
+        Key: key(job.tenant, job.kind, job.id),
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }

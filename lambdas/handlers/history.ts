@@ -119,7 +119,8 @@ export function createHistoryHandler(deps: HistoryDeps) {
 
   const exportView = async (job: Job) => {
     const view = jobView(job);
-    if (job.status !== "succeeded" || !job.result) return view;
+    // An export whose file an erasure deleted says so in `error` and has no download.
+    if (job.status !== "succeeded" || !job.result || job.error) return view;
     return {
       ...view,
       download: {

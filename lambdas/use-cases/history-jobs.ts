@@ -197,6 +197,7 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const budget = rate * (deps.replaySliceSeconds ?? 10);
   const started = Date.now();
+  let checkedAt = started;
   let sent = 0;
   while (cursor.day < days.length && sent < budget) {
     const day = days[cursor.day] as string;
@@ -204,6 +205,14 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
     const events = match ? all.filter(match) : all;
     if (cursor.offset === 0) job.progress.selected += events.length;
     while (cursor.offset < events.length && sent < budget) {
+      // A cancel (DELETE /v1/replays/{id}) lands on the stored item: look at most once a second.
+      if (Date.now() - checkedAt >= 1000) {
+        checkedAt = Date.now();
+        if ((await deps.jobs.get(job.tenant, job.kind, job.id))?.cancelRequested) {
+          await save({ status: "cancelled", cancelRequested: true, cursor });
+          return "finished";
+        }
+      }
       const chunk = events.slice(cursor.offset, cursor.offset + SEND_BATCH);
       const result = await deps.events.enqueue(chunk.map((row) => replayMessage(row, job.id)));
       // The slice runs again from the saved cursor: events sent twice are duplicates.
@@ -338,8 +347,7 @@ async function eraseFromExports(job: Job, subject: string, deps: JobRunDeps): Pr
     await deps.store.delete([exp.result.key]);
     exp.error = "erased: the file held an erased subject's events";
     exp.updatedAt = deps.now().toISOString();
-    const { result: _r, ...rest } = exp;
-    await deps.jobs.put(rest);
+    await deps.jobs.put(exp);
     erased++;
   }
   return erased;
