@@ -326,7 +326,7 @@ describe("cdk-nag", () => {
 });
 
 describe("events queue policy (defense in depth)", () => {
-  it("denies sqs:SendMessage to every principal but the ingest and replay roles", () => {
+  it("denies sqs:SendMessage to every principal but the ingest, replay and jobs roles", () => {
     const queueId = logicalId(stack.storage.queue);
     const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
       JSON.stringify(p.Properties.Queues).includes(queueId),
@@ -336,16 +336,21 @@ describe("events queue policy (defense in depth)", () => {
       string,
       unknown
     >[];
-    const senders = statements.find((s) => s.Sid === "OnlyIngestAndReplaySend");
+    const senders = statements.find((s) => s.Sid === "OnlyIngestReplayAndJobsSend");
     const roleArn = (name: FunctionName) =>
       getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
     expect(senders).toEqual({
-      Sid: "OnlyIngestAndReplaySend",
+      Sid: "OnlyIngestReplayAndJobsSend",
       Effect: "Deny",
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+      // The history jobs function replays archived events (POST /v1/replays).
+      Condition: {
+        ArnNotEquals: {
+          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("jobs")],
+        },
+      },
     });
     // TLS is still enforced beside it.
     expect(

@@ -324,6 +324,10 @@ describe.runIf(localOnly)("erasure", () => {
       (await api.request<{ count: number }>("GET", `/v1/subjects/${gone}/export`)).body.count,
     ).toBe(0);
     const after = await exportLines({ from, type });
-    expect(after.map((e) => (e as { subject?: string }).subject).sort()).toEqual([kept, kept, kept]);
+    expect(after.map((e) => (e as { subject?: string }).subject).sort()).toEqual([
+      kept,
+      kept,
+      kept,
+    ]);
   });
 });
