@@ -14,6 +14,7 @@ import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbJobStore } from "../adapters/dynamodb-job-store.js";
 import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
 import { SqsJobQueue } from "../adapters/sqs-job-queue.js";
+import { compileEventPattern } from "../domain/event-pattern.js";
 import {
   exportRequestSchema,
   isFinished,
@@ -109,6 +110,19 @@ function jsonBody(
 
 const ID_PATTERN = /^[0-9a-f-]{36}$/;
 
+/** A request's event pattern, compiled once here so a bad one is a 400, not a failed job. */
+function patternProblem(pattern: unknown): HttpResponse | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    compileEventPattern(pattern);
+    return undefined;
+  } catch (error) {
+    return httpError(400, "validation_failed", "The event pattern is invalid", {
+      details: [{ path: "pattern", message: (error as Error).message.slice(0, 500) }],
+    });
+  }
+}
+
 export function createHistoryHandler(deps: HistoryDeps) {
   const now = deps.now ?? (() => new Date());
   const api = { jobs: deps.jobs, queue: deps.queue, now, newId: uuidv7 };
@@ -140,6 +154,8 @@ export function createHistoryHandler(deps: HistoryDeps) {
           details: issuesOf(parsed.error),
         });
       }
+      const badPattern = patternProblem(parsed.data.pattern);
+      if (badPattern) return badPattern;
       const job = await startJob(req.tenantId, "export", parsed.data, api);
       logger.info("Export accepted", { tenantId: req.tenantId, exportId: job.id });
       return json(202, jobView(job), { Location: `/v1/exports/${job.id}` });
@@ -162,6 +178,8 @@ export function createHistoryHandler(deps: HistoryDeps) {
           details: [{ path: "rate", message: `must be at most ${deps.replayMaxRate}` }],
         });
       }
+      const badPattern = patternProblem(parsed.data.pattern);
+      if (badPattern) return badPattern;
       const job = await startJob(req.tenantId, "replay", parsed.data, api);
       logger.info("Replay accepted", {
         tenantId: req.tenantId,

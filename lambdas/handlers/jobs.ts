@@ -20,12 +20,11 @@ import { SqsJobQueue } from "../adapters/sqs-job-queue.js";
 import type { JobMessage } from "../domain/history-jobs.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
-import { type JobRunDeps, type PatternCompiler, runJobSlice } from "../use-cases/history-jobs.js";
+import { type JobRunDeps, runJobSlice } from "../use-cases/history-jobs.js";
 
 export function jobsDeps(
   env: EnvRecord,
   clients: { documentClient: DynamoDBDocumentClient; sqs: SQSClient; s3: S3Client },
-  compilePattern?: PatternCompiler,
 ): JobRunDeps {
   const config = parseEnv(
     {
@@ -48,7 +47,6 @@ export function jobsDeps(
       onError: (message, detail) => logger.error(message, detail),
     }),
     encodeParquet: encodeArchiveRows,
-    ...(compilePattern ? { compilePattern } : {}),
     now: () => new Date(),
     replayMaxRate: config[ENV.replayMaxRate],
     erasureSettleSeconds: config[ENV.erasureSettleSeconds],

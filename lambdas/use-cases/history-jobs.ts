@@ -8,6 +8,11 @@ import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/arch
 import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
 import type { QueuedEvent } from "../domain/event.js";
 import {
+  type CompiledEventPattern,
+  compileEventPattern,
+  matchesEventPattern,
+} from "../domain/event-pattern.js";
+import {
   type ExportRequest,
   isFinished,
   type Job,
@@ -19,9 +24,6 @@ import type { ArchiveStore, ParquetEncoder } from "../ports/archive.js";
 import type { EventQueue } from "../ports/event-store.js";
 import type { EventEraser, JobQueue, JobStore } from "../ports/history-jobs.js";
 import { archiveDays, readArchive, readArchiveDay } from "./read-archive.js";
-
-/** Compiles an event pattern into a predicate over the event as the API returns it. */
-export type PatternCompiler = (pattern: unknown) => (event: object) => boolean;
 
 export interface JobApiDeps {
   jobs: JobStore;
@@ -74,7 +76,6 @@ export interface JobRunDeps {
   /** Replays send here: the events queue, as ingest does. */
   events: EventQueue;
   encodeParquet: ParquetEncoder;
-  compilePattern?: PatternCompiler;
   now: () => Date;
   replayMaxRate: number;
   erasureSettleSeconds: number;
@@ -119,19 +120,18 @@ export class JobInputError extends Error {
   override name = "JobInputError";
 }
 
-function matcherOf(
-  request: { pattern?: Record<string, unknown> | undefined },
-  compile: PatternCompiler | undefined,
-): ((event: ArchivedEvent) => boolean) | undefined {
+function matcherOf(request: {
+  pattern?: Record<string, unknown> | undefined;
+}): ((event: ArchivedEvent) => boolean) | undefined {
   if (!request.pattern) return undefined;
-  if (!compile) throw new JobInputError("event patterns are not available in this deployment");
-  let test: (event: object) => boolean;
+  let compiled: CompiledEventPattern;
   try {
-    test = compile(request.pattern);
+    compiled = compileEventPattern(request.pattern);
   } catch (error) {
     throw new JobInputError(`pattern: ${(error as Error).message}`);
   }
-  return (row) => test(storedEventOf(row));
+  // Matched against the event as the API returns it (GET /v1/events/{id}).
+  return (row) => matchesEventPattern(compiled, storedEventOf(row));
 }
 
 type Save = (changes: Partial<Job>) => Promise<void>;
@@ -142,7 +142,7 @@ export const exportKey = (tenant: string, id: string, format: "jsonl" | "parquet
 async function runExport(job: Job, deps: JobRunDeps, save: Save): Promise<void> {
   const request = job.request as unknown as ExportRequest;
   await save({ status: "running" });
-  const match = matcherOf(request, deps.compilePattern);
+  const match = matcherOf(request);
   const selection = {
     from: request.from,
     to: request.to ?? deps.now().toISOString(),
@@ -182,7 +182,7 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
     await save({ status: "cancelled" });
     return "finished";
   }
-  const match = matcherOf(request, deps.compilePattern);
+  const match = matcherOf(request);
   const selection = { from: request.from, to: request.to ?? job.createdAt, type: request.type };
   if (!job.days) {
     await save({

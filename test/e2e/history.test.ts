@@ -164,6 +164,26 @@ describe.runIf(localOnly)("exports", () => {
     const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
     expect(exported.map(strip).sort(byId)).toEqual(listed.body.items.map(strip).sort(byId));
 
+    // An event pattern (EventBridge's language), matched against the event as the API gives it.
+    const matched = await exportLines({
+      from,
+      to,
+      type,
+      pattern: { subject: ["s-1"], data: { n: [{ numeric: [">", 3] }] } },
+    });
+    const expected = listed.body.items.filter(
+      (e) => (e as { subject?: string }).subject === "s-1" && Number(e.data.n) > 3,
+    );
+    expect(matched.map((e) => e.id).sort()).toEqual(expected.map((e) => e.id).sort());
+    expect(matched).toHaveLength(3);
+    const badPattern = await api.request<{ error: { details: { path: string }[] } }>(
+      "POST",
+      "/v1/exports",
+      { from, pattern: { type: "purchase" } },
+    );
+    expect(badPattern.status).toBe(400);
+    expect(badPattern.body.error.details[0]?.path).toBe("pattern");
+
     const parquet = await api.request<Job>("POST", "/v1/exports", {
       from,
       to,
