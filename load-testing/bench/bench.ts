@@ -15,6 +15,7 @@ import { stopBenchAws } from "./bench-aws.js";
 import { benchColdstart, coldstartMethod } from "./coldstart.js";
 import { benchCost, costMethod } from "./cost.js";
 import { benchHandlers, handlersMethod } from "./handlers.js";
+import { archiveCost, archiveLag, duckDbQuery, historyLines, historyMethod } from "./history.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
@@ -25,12 +26,14 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    history: { events: 20_000, lagSeconds: 30, lagRate: 500, duckRows: 10_000_000 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    history: { events: 2000, lagSeconds: 5, lagRate: 500, duckRows: 200_000 },
   },
 } as const;
 
@@ -105,6 +108,19 @@ async function main(): Promise<number> {
       const results = await benchJson(profile.json);
       print(jsonLines(results));
       report.json = { method, results };
+    }
+    if (options.sections.includes("history")) {
+      const method = historyMethod(profile.history);
+      print(
+        heading("5. History: archive cost, local archive lag, DuckDB over the archive", method),
+      );
+      const cost = await archiveCost(profile.history.events);
+      print(historyLines({ cost }));
+      const lag = await archiveLag(profile.history.lagRate, profile.history.lagSeconds);
+      print(historyLines({ cost, lag }).slice(-1));
+      const duck = await duckDbQuery(profile.history.duckRows);
+      print(historyLines({ cost, duck }).slice(-1));
+      report.history = { method, cost, lag, duck };
     }
   } finally {
     await stopBenchAws();
