@@ -110,6 +110,9 @@ function jsonBody(
 
 const ID_PATTERN = /^[0-9a-f-]{36}$/;
 
+/** The newest jobs a list answers (GET /v1/exports, /v1/replays, /v1/erasures). */
+export const JOB_LIST_LIMIT = 25;
+
 /** A request's event pattern, compiled once here so a bad one is a 400, not a failed job. */
 function patternProblem(pattern: unknown): HttpResponse | undefined {
   if (pattern === undefined) return undefined;
@@ -144,7 +147,19 @@ export function createHistoryHandler(deps: HistoryDeps) {
     };
   };
 
+  const list =
+    (kind: JobKind): Action =>
+    async (req) => {
+      const jobs = await deps.jobs.list(req.tenantId, kind, JOB_LIST_LIMIT);
+      return json(200, {
+        items: await Promise.all(jobs.map((j) => (kind === "export" ? exportView(j) : jobView(j)))),
+      });
+    };
+
   const actions: Record<string, Action> = {
+    "GET /v1/exports": list("export"),
+    "GET /v1/replays": list("replay"),
+    "GET /v1/erasures": list("erasure"),
     "POST /v1/exports": async (req) => {
       const body = jsonBody(req);
       if (!body.ok) return body.res;

@@ -22,9 +22,11 @@ import {
   batchUnavailableSchema,
   cloudEventBatchSchema,
   erasureJobSchema,
+  erasureListSchema,
   errorEnvelopeSchema,
   eventPageSchema,
   exportJobSchema,
+  exportListSchema,
   failedPageSchema,
   fieldErrorSchema,
   healthReportSchema,
@@ -34,6 +36,7 @@ import {
   replayAcceptedSchema,
   replayDryRunSchema,
   replayJobSchema,
+  replayListSchema,
   replayUnavailableSchema,
   statsReportSchema,
   storedCloudEventSchema,
@@ -327,6 +330,31 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         content: { "application/json": exportJobSchema },
       },
       "400": error("The body is not JSON or a field is invalid; `details` lists each"),
+    },
+  },
+  "GET /v1/exports": {
+    operationId: "listExports",
+    summary: "The tenant's newest exports (25), newest first",
+    tag: "history",
+    responses: {
+      "200": { description: "Export jobs", content: { "application/json": exportListSchema } },
+    },
+  },
+  "GET /v1/replays": {
+    operationId: "listHistoryReplays",
+    summary: "The tenant's newest replays (25), newest first",
+    tag: "history",
+    responses: {
+      "200": { description: "Replay jobs", content: { "application/json": replayListSchema } },
+    },
+  },
+  "GET /v1/erasures": {
+    operationId: "listErasures",
+    summary: "The tenant's newest erasures (25), newest first",
+    description: "Receipts only: the subjects they erased are not shown.",
+    tag: "history",
+    responses: {
+      "200": { description: "Erasures", content: { "application/json": erasureListSchema } },
     },
   },
   "GET /v1/exports/{id}": {

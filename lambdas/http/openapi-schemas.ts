@@ -321,3 +321,7 @@ export const subjectExportSchema = z.object({
   count: z.int(),
   events: z.array(storedEventSchema),
 });
+
+export const exportListSchema = z.object({ items: z.array(exportJobSchema) });
+export const replayListSchema = z.object({ items: z.array(replayJobSchema) });
+export const erasureListSchema = z.object({ items: z.array(erasureJobSchema) });

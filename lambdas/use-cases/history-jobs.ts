@@ -4,6 +4,7 @@
  * queue the next). Everything reads the archive, never the table: history outlives
  * eventRetentionDays, and the archive is what erasure must clean.
  */
+import { createHash } from "node:crypto";
 import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
 import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
 import type { QueuedEvent } from "../domain/event.js";
@@ -320,7 +321,9 @@ async function runErasureSlice(job: Job, deps: JobRunDeps, save: Save): Promise<
   job.progress = { selected: ids.size, done: ids.size };
   await save({ steps });
   steps.exports = done(await eraseFromExports(job, subject, deps));
-  await save({ status: "succeeded", steps });
+  // The receipt outlives the data: it keeps a hash of the subject, not the subject.
+  const subjectSha256 = createHash("sha256").update(subject).digest("hex");
+  await save({ status: "succeeded", steps, request: { subjectSha256 } });
   return "finished";
 }
 

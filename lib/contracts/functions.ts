@@ -98,8 +98,10 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
   // History (README "History"): exports read the archive; replays and erasure change state.
   { method: "POST", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports", function: "history", scope: "history:read" },
   { method: "GET", path: "/v1/exports/{id}", function: "history", scope: "history:read" },
   { method: "POST", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays", function: "history", scope: "admin" },
   { method: "GET", path: "/v1/replays/{id}", function: "history", scope: "admin" },
   { method: "DELETE", path: "/v1/replays/{id}", function: "history", scope: "admin" },
   { method: "DELETE", path: "/v1/subjects/{subject}", function: "history", scope: "admin" },
@@ -109,6 +111,7 @@ export const ROUTES: readonly Route[] = [
     function: "history",
     scope: "history:read",
   },
+  { method: "GET", path: "/v1/erasures", function: "history", scope: "admin" },
   { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
 ];
 

@@ -216,6 +216,7 @@ describe("history jobs and API", () => {
         "/v1/replays/{id}",
         "/v1/subjects/{subject}",
         "/v1/subjects/{subject}/export",
+        "/v1/erasures",
         "/v1/erasures/{id}",
       ]),
     );

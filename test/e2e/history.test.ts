@@ -184,6 +184,9 @@ describe.runIf(localOnly)("exports", () => {
     expect(badPattern.status).toBe(400);
     expect(badPattern.body.error.details[0]?.path).toBe("pattern");
 
+    const exportsListed = await api.request<{ items: Job[] }>("GET", "/v1/exports");
+    expect(exportsListed.body.items[0]?.kind).toBe("export");
+
     const parquet = await api.request<Job>("POST", "/v1/exports", {
       from,
       to,
@@ -331,6 +334,10 @@ describe.runIf(localOnly)("erasure", () => {
     expect(done.steps?.archive?.count).toBe(4);
     expect(done.steps?.table?.count).toBe(4);
     expect(done.steps?.exports?.count).toBeGreaterThanOrEqual(1);
+    // The receipt keeps no trace of the subject but its hash; it is listed for operators.
+    expect(JSON.stringify(done)).not.toContain(gone);
+    const receipts = await api.request<{ items: Job[] }>("GET", "/v1/erasures");
+    expect(receipts.body.items.map((j) => j.id)).toContain(receipt.body.id);
 
     for (const id of goneIds)
       expect((await api.request("GET", `/v1/events/${id}`)).status).toBe(404);
