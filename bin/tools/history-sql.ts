@@ -34,8 +34,30 @@ const DUCK_TYPE: Record<ArchiveColumnType, string> = {
   json: "VARCHAR",
 };
 
-const LATEST = (source: string) =>
-  `SELECT * EXCLUDE (revision_rank) FROM (SELECT *, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank FROM ${source}) WHERE revision_rank = 1`;
+/**
+ * `events`: one row per event, its latest revision. Compaction leaves one row per event in a
+ * day's `compact-` files, so only the rows of `part-` files (written since the last
+ * compaction) need ranking: the latest of those wins over a compacted row of the same event.
+ * Ranking every row instead costs a sort of the whole archive (8.3 s over 10 M rows here,
+ * against 0.2 s for a plain count: `npm run bench -- --only history`).
+ */
+const COMPACT_FILE = `/${ARCHIVE.compactFilePrefix}`;
+
+function duckDbEventsView(): string {
+  const raw = `${ARCHIVE.glueTable}_files`;
+  return `CREATE OR REPLACE VIEW ${ARCHIVE.eventsView} AS
+    WITH latest_parts AS (
+      SELECT * EXCLUDE (revision_rank) FROM (
+        SELECT *, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank
+        FROM ${raw} WHERE NOT contains(filename, '${COMPACT_FILE}')
+      ) WHERE revision_rank = 1
+    )
+    SELECT * EXCLUDE (filename) FROM ${raw} c
+      WHERE contains(c.filename, '${COMPACT_FILE}')
+        AND NOT EXISTS (SELECT 1 FROM latest_parts p WHERE p.tenant = c.tenant AND p.id = c.id)
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (filename) FROM latest_parts`;
+}
 
 /** The DuckDB statements that define the views over an archive folder (objects' root). */
 export function duckDbViews(objectsRoot: string, fileGlob = "*.data"): string[] {
@@ -45,11 +67,12 @@ export function duckDbViews(objectsRoot: string, fileGlob = "*.data"): string[] 
   );
   const hasFiles = existsSync(`${objectsRoot}/${ARCHIVE.eventsPrefix}`);
   const source = hasFiles
-    ? `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'day': VARCHAR}, union_by_name = true)`
-    : `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.type]}) AS ${c.name}`).join(", ")}, CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS VARCHAR) AS day WHERE false`;
+    ? `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'day': VARCHAR}, union_by_name = true, filename = true)`
+    : `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.type]}) AS ${c.name}`).join(", ")}, CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS VARCHAR) AS day, CAST(NULL AS VARCHAR) AS filename WHERE false`;
   return [
-    `CREATE OR REPLACE VIEW ${ARCHIVE.glueTable} AS ${source}`,
-    `CREATE OR REPLACE VIEW ${ARCHIVE.eventsView} AS ${LATEST(ARCHIVE.glueTable)}`,
+    `CREATE OR REPLACE VIEW ${ARCHIVE.glueTable}_files AS ${source}`,
+    `CREATE OR REPLACE VIEW ${ARCHIVE.glueTable} AS SELECT * EXCLUDE (filename) FROM ${ARCHIVE.glueTable}_files`,
+    duckDbEventsView(),
   ];
 }
 
@@ -78,9 +101,12 @@ export async function queryDuckDb(objectsRoot: string, sql: string): Promise<Que
   }
 }
 
-/** The user's SQL with `events` defined in front of it (Athena has no views from the stack). */
+/** The user's SQL with `events` defined in front of it (the same rule as duckDbEventsView). */
 export function withEventsView(sql: string): string {
-  const view = `${ARCHIVE.eventsView} AS (SELECT * FROM (SELECT a.*, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank FROM ${ARCHIVE.glueTable} a) WHERE revision_rank = 1)`;
+  const columns = [...ARCHIVE_COLUMNS.map((c) => c.name), "tenant", "day"].join(", ");
+  const table = ARCHIVE.glueTable;
+  const compact = `'%${COMPACT_FILE}%'`;
+  const view = `latest_parts AS (SELECT ${columns} FROM (SELECT a.*, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank FROM ${table} a WHERE "$path" NOT LIKE ${compact}) WHERE revision_rank = 1), ${ARCHIVE.eventsView} AS (SELECT ${columns} FROM ${table} c WHERE "$path" LIKE ${compact} AND NOT EXISTS (SELECT 1 FROM latest_parts p WHERE p.tenant = c.tenant AND p.id = c.id) UNION ALL SELECT ${columns} FROM latest_parts)`;
   const trimmed = sql.trim();
   return /^with\s/i.test(trimmed)
     ? `WITH ${view}, ${trimmed.replace(/^with\s+/i, "")}`
