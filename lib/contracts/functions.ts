@@ -10,7 +10,6 @@ import {
 } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
-import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =
@@ -183,7 +182,7 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "process":
       return {
@@ -195,8 +194,7 @@ export function functionEnvironment(
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "dlq":
       return {
@@ -205,15 +203,14 @@ export function functionEnvironment(
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
         ...api,
         [ENV.queueUrl]: refs.queueUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "archive":
@@ -249,6 +246,15 @@ function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<
 /** History jobs: one slice per invocation, a few at once (exports and erasures are heavy). */
 export const JOBS_BATCH_SIZE = 1;
 export const JOBS_MAX_CONCURRENCY = 2;
+
+/** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
+function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
+  return {
+    [ENV.timeShards]: String(settings.timeShards),
+    [ENV.typeShards]: String(settings.typeShards),
+    [ENV.statsShards]: String(settings.statsShards),
+  };
+}
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
 export const DLQ_MAX_CONCURRENCY = 2;
