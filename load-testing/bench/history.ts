@@ -374,13 +374,13 @@ export async function duckDbQuery(rows: number): Promise<DuckQuery> {
   };
 }
 
-/** queryDuckDb over files named *.parquet (the generated ones) rather than the emulator's *.data. */
+/** queryDuckDb over files named .parquet (the generated ones) rather than the emulator's .parquet.data. */
 async function queryDuckDbGlob(root: string, sql: string) {
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   try {
     const started = performance.now();
-    for (const statement of duckDbViews(root, "*.parquet")) await c.run(statement);
+    for (const statement of duckDbViews(root, ".parquet")) await c.run(statement);
     await c.runAndReadAll(sql);
     return { elapsedMs: performance.now() - started };
   } finally {
