@@ -110,6 +110,10 @@ function jsonBody(
 
 const ID_PATTERN = /^[0-9a-f-]{36}$/;
 
+const invalidSubject = httpError(400, "validation_failed", "The subject is invalid", {
+  details: [{ path: "subject", message: "must be 1-1024 characters" }],
+});
+
 /** The newest jobs a list answers (GET /v1/exports, /v1/replays, /v1/erasures). */
 export const JOB_LIST_LIMIT = 25;
 
@@ -218,11 +222,7 @@ export function createHistoryHandler(deps: HistoryDeps) {
     },
     "DELETE /v1/subjects/{subject}": async (req, { subject }) => {
       const parsed = subjectSchema.safeParse(subject);
-      if (!parsed.success) {
-        return httpError(400, "validation_failed", "The subject is invalid", {
-          details: [{ path: "subject", message: "must be 1-1024 characters" }],
-        });
-      }
+      if (!parsed.success) return invalidSubject;
       const job = await startJob(req.tenantId, "erasure", { subject: parsed.data }, api);
       // The audit line names who asked, never the subject (it is the personal data).
       logger.info("Erasure accepted", {
@@ -238,11 +238,7 @@ export function createHistoryHandler(deps: HistoryDeps) {
     },
     "GET /v1/subjects/{subject}/export": async (req, { subject }) => {
       const parsed = subjectSchema.safeParse(subject);
-      if (!parsed.success) {
-        return httpError(400, "validation_failed", "The subject is invalid", {
-          details: [{ path: "subject", message: "must be 1-1024 characters" }],
-        });
-      }
+      if (!parsed.success) return invalidSubject;
       const events = await subjectEvents(deps.store, req.tenantId, parsed.data);
       return json(200, { subject: parsed.data, count: events.length, events });
     },

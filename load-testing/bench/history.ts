@@ -15,13 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { duckDbViews, queryDuckDb } from "../../bin/tools/history-sql.js";
-import { decodeArchiveRows, encodeArchiveRows } from "../../lambdas/adapters/parquet-archive.js";
-import type { ArchiveRow } from "../../lambdas/domain/archive.js";
-import type { ArchiveObject, ArchiveStore } from "../../lambdas/ports/archive.js";
 import { archiveChanges, compactArchive } from "../../lambdas/use-cases/archive-events.js";
 import { resolveSettings } from "../../lib/config.js";
 import { ARCHIVE } from "../../lib/contracts/archive.js";
 import { startRuntime } from "../../local/runtime.js";
+import { MemoryArchiveStore as MemoryStore } from "../../test/support/memory-archive.js";
 import { PRICES } from "../prices.js";
 import { eventSource } from "./fixtures.js";
 import type { Method } from "./handlers.js";
@@ -62,46 +60,6 @@ export function historyMethod(o: HistoryOptions): Method {
       "DuckDB: `events` keeps each event's latest revision (a window over tenant, id); `events_archive` is every row",
     ],
   };
-}
-
-class MemoryStore implements ArchiveStore {
-  readonly files = new Map<string, Uint8Array>();
-  puts = 0;
-  gets = 0;
-  async writeEvents(key: string, rows: readonly ArchiveRow[]) {
-    this.puts++;
-    this.files.set(key, encodeArchiveRows(rows));
-  }
-  async readEvents(key: string, columns?: readonly (keyof ArchiveRow)[]) {
-    this.gets++;
-    const bytes = this.files.get(key);
-    return bytes ? decodeArchiveRows(bytes, columns) : [];
-  }
-  async readFile(key: string) {
-    return this.files.get(key);
-  }
-  async list(prefix: string): Promise<ArchiveObject[]> {
-    return [...this.files.keys()]
-      .filter((k) => k.startsWith(prefix))
-      .map((key) => ({ key, size: this.files.get(key)?.byteLength ?? 0 }));
-  }
-  async listPrefixes(prefix: string) {
-    const out = new Set<string>();
-    for (const k of this.files.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      if (slash > 0) out.add(prefix + rest.slice(0, slash + 1));
-    }
-    return [...out];
-  }
-  async delete(keys: readonly string[]) {
-    for (const k of keys) this.files.delete(k);
-  }
-  async putFile() {}
-  async downloadUrl(key: string) {
-    return { url: key };
-  }
 }
 
 export interface ArchiveCost {

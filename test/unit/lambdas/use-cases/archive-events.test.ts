@@ -17,45 +17,7 @@ import {
   type TableChange,
 } from "../../../../lambdas/use-cases/archive-events.js";
 import { readArchive } from "../../../../lambdas/use-cases/read-archive.js";
-
-class MemoryStore implements ArchiveStore {
-  readonly files = new Map<string, Uint8Array>();
-  async writeEvents(key: string, rows: readonly ArchiveRow[]) {
-    this.files.set(key, encodeArchiveRows(rows));
-  }
-  async readEvents(key: string, columns?: readonly (keyof ArchiveRow)[]) {
-    const bytes = this.files.get(key);
-    return bytes ? decodeArchiveRows(bytes, columns) : [];
-  }
-  async readFile(key: string) {
-    return this.files.get(key);
-  }
-  async list(prefix: string): Promise<ArchiveObject[]> {
-    return [...this.files.keys()]
-      .filter((k) => k.startsWith(prefix))
-      .sort()
-      .map((key) => ({ key, size: this.files.get(key)?.byteLength ?? 0 }));
-  }
-  async listPrefixes(prefix: string) {
-    const out = new Set<string>();
-    for (const k of this.files.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      if (slash > 0) out.add(prefix + rest.slice(0, slash + 1));
-    }
-    return [...out].sort();
-  }
-  async delete(keys: readonly string[]) {
-    for (const k of keys) this.files.delete(k);
-  }
-  async putFile(key: string, body: Uint8Array | string) {
-    this.files.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body);
-  }
-  async downloadUrl(key: string) {
-    return { url: `memory://${key}` };
-  }
-}
+import { MemoryArchiveStore as MemoryStore } from "../../../support/memory-archive.js";
 
 let seq = 0;
 const change = (item: Record<string, unknown>, at = Date.now()): TableChange => ({
