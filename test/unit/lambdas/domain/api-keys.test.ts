@@ -118,6 +118,19 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      // History (README "History"): reading the archive needs history:read; replays and
+      // erasure change state: admin.
+      "POST /v1/exports": "history:read",
+      "GET /v1/exports": "history:read",
+      "GET /v1/exports/{id}": "history:read",
+      "GET /v1/subjects/{subject}/export": "history:read",
+      "POST /v1/replays": "admin",
+      "GET /v1/replays": "admin",
+      "GET /v1/replays/{id}": "admin",
+      "DELETE /v1/replays/{id}": "admin",
+      "DELETE /v1/subjects/{subject}": "admin",
+      "GET /v1/erasures": "admin",
+      "GET /v1/erasures/{id}": "admin",
     });
   });
 });
@@ -149,7 +162,7 @@ describe("access policy", () => {
     expect(read).toContain(`${api}/GET/v1/events/*`);
     expect(read).toContain(`${api}/GET/v1/failed`);
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
-    const all = accessPolicy(arn, ["events:write", "events:read", "admin"]);
+    const all = accessPolicy(arn, ["events:write", "events:read", "history:read", "admin"]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 
