@@ -24,9 +24,11 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "other" | "revoked",
+  "full" | "read" | "write" | "readWrite" | "admin" | "history" | "other" | "revoked",
   string
 >;
+/** Tenant A's history jobs (README "History"): no other tenant may see or cancel them. */
+const jobsA = {} as Record<"export" | "replay" | "erasure", string>;
 /** Tenant A's data, which no other credential may see, count or replay. */
 let typeA: string;
 let processedId: string;
@@ -37,12 +39,13 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     platform = await startPlatform();
     base = new Api(platform.url, null);
     const make = (t: string, scopes: string) => createKey(platform, t, scopes).then((k) => k.key);
-    keys.full = await make(A, "events:write,events:read,admin");
+    keys.full = await make(A, "events:write,events:read,history:read,admin");
     keys.read = await make(A, "events:read");
     keys.write = await make(A, "events:write");
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
-    keys.other = await make(B, "events:write,events:read,admin");
+    keys.history = await make(A, "history:read");
+    keys.other = await make(B, "events:write,events:read,history:read,admin");
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
@@ -56,6 +59,12 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     const [processed, failed] = await a.settledAll([processedId, failedId]);
     expect(processed?.status).toBe("processed");
     expect(failed?.status).toBe("failed");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const job = async (method: string, path: string, body?: unknown) =>
+      ((await a.request<{ id: string }>(method, path, body)).body as { id: string }).id;
+    jobsA.export = await job("POST", "/v1/exports", { from: since, type: typeA });
+    jobsA.replay = await job("POST", "/v1/replays", { from: since, type: typeA, rate: 1 });
+    jobsA.erasure = await job("DELETE", `/v1/subjects/${uniqueId("subject")}`);
   });
 
   afterAll(async () => {
@@ -93,6 +102,23 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/failed/replay",
       body: { ids: [failedId], dryRun: true },
     }),
+    "POST /v1/exports": () => ({
+      path: "/v1/exports",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("x") },
+    }),
+    "GET /v1/exports": () => ({ path: "/v1/exports" }),
+    "GET /v1/exports/{id}": () => ({ path: `/v1/exports/${jobsA.export}` }),
+    "GET /v1/subjects/{subject}/export": () => ({ path: `/v1/subjects/${uniqueId("s")}/export` }),
+    "POST /v1/replays": () => ({
+      path: "/v1/replays",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("r") },
+    }),
+    "GET /v1/replays": () => ({ path: "/v1/replays" }),
+    "GET /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/subjects/{subject}": () => ({ path: `/v1/subjects/${uniqueId("s")}` }),
+    "GET /v1/erasures": () => ({ path: "/v1/erasures" }),
+    "GET /v1/erasures/{id}": () => ({ path: `/v1/erasures/${jobsA.erasure}` }),
   };
 
   /** The least-scoped key of tenant A that may call the route, and one that may not. */
@@ -103,13 +129,15 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.read
         : route.scope === "admin"
           ? keys.admin
-          : keys.write;
+          : route.scope === "history:read"
+            ? keys.history
+            : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
-        : route.scope === "admin"
+        : route.scope === "admin" || route.scope === "history:read"
           ? keys.readWrite
           : undefined;
 
@@ -184,6 +212,14 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/events": 202,
           "GET /v1/events/{id}": 404,
           "POST /v1/failed/replay": 200,
+          // History: B starts its own jobs; A's job ids are unknown to it.
+          "POST /v1/exports": 202,
+          "POST /v1/replays": 202,
+          "DELETE /v1/subjects/{subject}": 202,
+          "GET /v1/exports/{id}": 404,
+          "GET /v1/replays/{id}": 404,
+          "DELETE /v1/replays/{id}": 404,
+          "GET /v1/erasures/{id}": 404,
         };
         expect(answer.status).toBe(expected[`${route.method} ${route.path}`] ?? 200);
         // A replay echoes the ids it was asked for (skipped, as for an id nobody has:
@@ -194,9 +230,10 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
 
       it("the right key (least scope that opens it): served", async () => {
         const answer = (await call(route, "right key")) as Answer;
-        expect(answer.status).toBe(
-          route.method === "POST" && route.function === "ingest" ? 202 : 200,
-        );
+        const accepted =
+          (route.method === "POST" && route.function !== "query" && route.function !== "replay") ||
+          route.method === "DELETE";
+        expect(answer.status).toBe(accepted ? 202 : 200);
       });
     });
   }
