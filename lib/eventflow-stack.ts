@@ -106,6 +106,7 @@ export class EventFlowStack extends Stack {
       archive: this.history.archiveFunction,
       history: this.api.historyFunction,
       jobs: this.history.jobsFunction,
+      rules: this.api.rulesFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

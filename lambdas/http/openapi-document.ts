@@ -103,7 +103,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, rules:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -156,6 +156,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "failed", description: "Failed events and replay" },
       { name: "history", description: "The archive: exports, replays, erasure (README History)" },
       { name: "operations", description: "Health and this description" },
+      {
+        name: "rules",
+        description:
+          "A tenant's rules: EventBridge event patterns that reject, enrich (JSONata) and route events, versioned",
+      },
     ],
     security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),
     paths,

@@ -123,6 +123,18 @@ export const storedEventSchema = z.object({
     .string()
     .optional()
     .meta({ description: "The history replay (POST /v1/replays) that brought the event back" }),
+  rulesetVersion: z.int().optional().meta({
+    description:
+      "The version of the tenant's rules that processed the event (0: the built-in defaults)",
+  }),
+  routes: z
+    .array(z.object({ rule: z.string(), destinationId: z.string(), deliveryId: z.string() }))
+    .optional()
+    .meta({ description: "Deliveries the rules' route actions asked for" }),
+  ruleErrors: z
+    .array(z.object({ rule: z.string(), at: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: "Rule expressions that failed on this event (stored all the same)" }),
 });
 
 /** Set when a page was cut at the per-request read bound (adapters/dynamodb-event-reader.ts). */

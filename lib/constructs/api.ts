@@ -42,6 +42,7 @@ import {
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
 } from "../contracts/gateway.js";
+import { TABLE } from "../contracts/tables.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -191,6 +192,8 @@ export class EventApi extends Construct {
   public readonly replayFunction: EventFlowFunction;
   /** The history API: exports, replays and erasures (jobs run by the jobs function). */
   public readonly historyFunction: EventFlowFunction;
+  /** /v1/rules: a tenant's rules (configuration table) and their dry runs. */
+  public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
@@ -253,6 +256,17 @@ export class EventApi extends Construct {
       ["s3:GetObject"],
       [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
+
+    this.rulesFunction = new EventFlowFunction(this, "Rules", {
+      name: "rules",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.rulesFunction.bindRules(storage.configTable, "write");
+    // Dry runs on the newest stored events of a type: the byType index, then the items.
+    this.rulesFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.rulesFunction.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -368,6 +382,7 @@ export class EventApi extends Construct {
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
       history: this.historyFunction.function,
+      rules: this.rulesFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

@@ -45,6 +45,7 @@ export const RUNBOOK = {
   statsWriteFailed: "runbook-stats-write-failed",
   archiveBehind: "runbook-archive-behind",
   historyJobs: "runbook-history-jobs",
+  ruleErrors: "runbook-rule-errors",
 } as const;
 
 /**
@@ -172,6 +173,15 @@ export class EventMonitoring extends Construct {
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
     });
+    // A tenant's expression failing on its events (stored without that result): worth a
+    // look, not a page per event, hence a threshold over 5 minutes.
+    this.addAlarm("RuleErrors", {
+      metric: appMetric(METRIC.ruleErrors, Stats.SUM, FIVE_MINUTES),
+      threshold: settings.alarmRuleErrors,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      summary: `Rule expressions failed at run time at least ${settings.alarmRuleErrors} times in 5 minutes: those events were stored without the failed enrichment or route.`,
+      runbook: RUNBOOK.ruleErrors,
+    });
     this.addAlarm("QueueAge", {
       metric: queue.metricApproximateAgeOfOldestMessage({
         statistic: Stats.MAXIMUM,
@@ -291,6 +301,9 @@ export class EventMonitoring extends Construct {
           METRIC.eventsReplayed,
           METRIC.eventsArchived,
           METRIC.historyJobsFailed,
+          METRIC.eventsRejectedByRule,
+          METRIC.ruleErrors,
+          METRIC.rulesChanged,
         ].map((name) => appMetric(name, Stats.SUM)),
         8,
       ),

@@ -33,6 +33,7 @@ export class EventProcessing extends Construct {
       projectRoot,
     });
     this.processFunction.bindTable(storage.table, "write");
+    this.processFunction.bindRules(storage.configTable, "read");
     // The event source grants receive/delete/ChangeMessageVisibility on the queue; the
     // handler uses ChangeMessageVisibility itself to back off a transient failure.
     this.processFunction.function.addEventSource(

@@ -21,7 +21,8 @@ export type FunctionName =
   | "authorizer"
   | "archive"
   | "history"
-  | "jobs";
+  | "jobs"
+  | "rules";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -49,6 +50,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   history: "lambdas/entry/history.ts",
   // Runs the history jobs from their queue, a bounded slice per message.
   jobs: "lambdas/entry/jobs.ts",
+  // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
+  rules: "lambdas/entry/rules.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -62,7 +65,13 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "history:read", "admin"] as const;
+export const SCOPES = [
+  "events:write",
+  "events:read",
+  "history:read",
+  "admin",
+  "rules:write",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -112,6 +121,12 @@ export const ROUTES: readonly Route[] = [
   },
   { method: "GET", path: "/v1/erasures", function: "history", scope: "admin" },
   { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
+  // Rules: read (and dry runs, which store and send nothing) with events:read; changes
+  // with rules:write.
+  { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
+  { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -187,6 +202,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // Reads the tenant's rules (RULE# items), cached rulesCacheSeconds.
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.rulesCacheSeconds]: String(settings.rulesCacheSeconds),
         // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
         // does not give the URL of an emulator or LocalStack queue.
         [ENV.queueUrl]: refs.queueUrl,
@@ -204,6 +222,15 @@ export function functionEnvironment(
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+      };
+    case "rules":
+      // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
+      // through the events reader, whose page cursors it signs).
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
@@ -283,6 +310,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "query":
     case "replay":
     case "history":
+    case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":

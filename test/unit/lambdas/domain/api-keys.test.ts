@@ -28,7 +28,7 @@ import {
   revokeKey,
   rotateKey,
 } from "../../../../lambdas/use-cases/manage-keys.js";
-import { ROUTES } from "../../../../lib/contracts/functions.js";
+import { ROUTES, SCOPES } from "../../../../lib/contracts/functions.js";
 import { localUsagePlans } from "../../../../local/keys.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 
@@ -131,6 +131,11 @@ describe("scopes", () => {
       "DELETE /v1/subjects/{subject}": "admin",
       "GET /v1/erasures": "admin",
       "GET /v1/erasures/{id}": "admin",
+      // Rules: reading and dry runs need events:read, changes rules:write.
+      "GET /v1/rules": "events:read",
+      "PUT /v1/rules": "rules:write",
+      "DELETE /v1/rules": "rules:write",
+      "POST /v1/rules/test": "events:read",
     });
   });
 });
@@ -162,7 +167,9 @@ describe("access policy", () => {
     expect(read).toContain(`${api}/GET/v1/events/*`);
     expect(read).toContain(`${api}/GET/v1/failed`);
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
-    const all = accessPolicy(arn, ["events:write", "events:read", "history:read", "admin"]);
+    expect(read).toContain(`${api}/GET/v1/rules`);
+    expect(read).not.toContain(`${api}/PUT/v1/rules`);
+    const all = accessPolicy(arn, [...SCOPES]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 

@@ -5,12 +5,7 @@
  * merges finished days only and loses nothing.
  */
 import { describe, expect, it } from "vitest";
-import {
-  decodeArchiveRows,
-  encodeArchiveRows,
-} from "../../../../lambdas/adapters/parquet-archive.js";
-import type { ArchiveRow } from "../../../../lambdas/domain/archive.js";
-import type { ArchiveObject, ArchiveStore } from "../../../../lambdas/ports/archive.js";
+import type { ArchiveStore } from "../../../../lambdas/ports/archive.js";
 import {
   archiveChanges,
   compactArchive,
