@@ -23,6 +23,9 @@ export interface ArchiveRow {
   failure_kind: string | null;
   failure_reason: string | null;
   replay_id: string | null;
+  ruleset_version: number | null;
+  routes: string | null;
+  rule_errors: string | null;
   data: string;
   enrichment: string | null;
   cloud_event: string | null;
@@ -79,6 +82,9 @@ export function archiveRowOf(
     failure_kind: text(failure?.kind),
     failure_reason: text(failure?.reason),
     replay_id: text(item.replayId),
+    ruleset_version: typeof item.rulesetVersion === "number" ? item.rulesetVersion : null,
+    routes: Array.isArray(item.routes) ? JSON.stringify(item.routes) : null,
+    rule_errors: Array.isArray(item.ruleErrors) ? JSON.stringify(item.ruleErrors) : null,
     data: JSON.stringify(item.data ?? {}),
     enrichment: jsonOf(item.enrichment),
     cloud_event: jsonOf(item.cloudEvent),
@@ -117,6 +123,11 @@ export function storedEventOf(row: ArchivedEvent): StoredEvent & { replayId?: st
   const cloudEvent = parse(row.cloud_event);
   if (cloudEvent) event.cloudEvent = cloudEvent as unknown as StoredEvent["cloudEvent"];
   if (row.replay_id) event.replayId = row.replay_id;
+  if (row.ruleset_version !== null && row.ruleset_version !== undefined) {
+    event.rulesetVersion = Number(row.ruleset_version);
+  }
+  if (row.routes) event.routes = JSON.parse(row.routes) as StoredEvent["routes"];
+  if (row.rule_errors) event.ruleErrors = JSON.parse(row.rule_errors) as StoredEvent["ruleErrors"];
   return event;
 }
 
