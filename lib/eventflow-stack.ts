@@ -19,6 +19,7 @@ import { EventHistory } from "./constructs/history.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
+import { EventWindows } from "./constructs/windows.js";
 import type { FunctionName, ResourceRefs } from "./contracts/functions.js";
 import { STACK_OUTPUT } from "./contracts/stack-outputs.js";
 
@@ -47,6 +48,8 @@ export class EventFlowStack extends Stack {
   public readonly monitoring: EventMonitoring;
   /** Archive, compaction, history jobs, Glue table and Athena workgroup (README "History"). */
   public readonly history: EventHistory;
+  /** Windows and patterns: the windows API function and the scheduled sweep. */
+  public readonly windows: EventWindows;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
   /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
   public readonly canary?: EventCanary;
@@ -71,12 +74,19 @@ export class EventFlowStack extends Stack {
       archiveBucketName: this.storage.archiveBucket.bucketName,
       jobsQueueUrl: this.storage.jobsQueue.queueUrl,
     };
+    this.windows = new EventWindows(this, "Windows", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
     this.api = new EventApi(this, "Api", {
       settings,
       storage: this.storage,
       refs,
       projectRoot,
       stageName: apiStageName,
+      windows: this.windows,
     });
     this.processing = new EventProcessing(this, "Processing", {
       settings,
@@ -91,9 +101,12 @@ export class EventFlowStack extends Stack {
       projectRoot,
     });
     // The only senders to the events queue: a message's tenantId is trusted downstream.
+    // The sweep sends derived events (window.closed, pattern.matched) under their tenant; the
+    // jobs function replays archived events.
     this.storage.restrictQueueSenders([
       this.api.ingestFunction.role,
       this.api.replayFunction.role,
+      this.windows.sweepFunction.role,
       this.history.jobsFunction.role,
     ]);
     this.functions = {
@@ -107,6 +120,8 @@ export class EventFlowStack extends Stack {
       history: this.api.historyFunction,
       jobs: this.history.jobsFunction,
       rules: this.api.rulesFunction,
+      windows: this.windows.windowsFunction,
+      sweep: this.windows.sweepFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

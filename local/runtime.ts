@@ -64,6 +64,7 @@ import { MetricsAggregator } from "./metrics.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
+import { startSweepSchedule } from "./schedules.js";
 import { ensureCursorKey, localSecrets } from "./secrets.js";
 
 export { RuntimeStartError } from "./errors.js";
@@ -310,6 +311,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       invokeJobs: (event) => invoke("jobs", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
+    // Schedules: the windows and patterns sweep.
+    const sweep = startSweepSchedule({
+      intervalSeconds: settings.windowSweepSeconds,
+      invoke: (event) => invoke("sweep", event),
+      logger: log.child("sweep"),
+    });
+    cleanups.push(() => sweep.stop());
 
     // The API.
     const gateway = stackApi({

@@ -52,6 +52,12 @@ export const envVars = {
   [ENV.exportUrlSeconds]: positiveInt.min(1),
   [ENV.replayMaxRate]: positiveInt.min(1),
   [ENV.erasureSettleSeconds]: positiveInt,
+  [ENV.windowShards]: positiveInt.min(1),
+  [ENV.windowSweepSeconds]: positiveInt.min(1),
+  [ENV.windowFenceSeconds]: positiveInt,
+  [ENV.windowConfigCacheSeconds]: positiveInt,
+  [ENV.windowRetentionDays]: positiveInt.min(1),
+  [ENV.windowMaxReadItems]: positiveInt.min(1),
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),
 } as const;

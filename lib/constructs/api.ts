@@ -181,6 +181,8 @@ export interface EventApiProps {
   projectRoot?: string;
   /** @default DEFAULT_STAGE_NAME */
   stageName?: string;
+  /** Windows and patterns: the API's windows function, and the sweep may send derived events. */
+  windows: { windowsFunction: EventFlowFunction; sweepFunction: EventFlowFunction };
 }
 
 export class EventApi extends Construct {
@@ -247,7 +249,7 @@ export class EventApi extends Construct {
       refs,
       projectRoot,
     });
-    this.historyFunction.bindConfigTable(storage.configTable, "write");
+    this.historyFunction.bindConfigTable(storage.configTable, "jobs");
     this.historyFunction.bindQueue(storage.jobsQueue, "send");
     // A subject's data and export downloads: read the archive and exports (presigned URLs
     // are signed with this role, so it needs GetObject on exports); it writes no object.
@@ -383,6 +385,7 @@ export class EventApi extends Construct {
       replay: this.replayFunction.function,
       history: this.historyFunction.function,
       rules: this.rulesFunction.function,
+      windows: props.windows.windowsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

@@ -63,6 +63,22 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   write: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 };
 
+/**
+ * What a function may do with the tenant configuration table (CONFIG_TABLE).
+ * - read: a tenant's declarations (Query on its partition);
+ * - manage: read + PutItem/DeleteItem (the declaring API);
+ * - sweep: every tenant's declarations (Scan) and GetItem.
+ */
+export type ConfigAccess = "read" | "manage" | "sweep" | "jobs";
+
+const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
+  read: ["dynamodb:Query"],
+  manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+  sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
+  // History jobs (exports, replays, erasures) are items there: written with UpdateItem.
+  jobs: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+};
+
 /** What a function may do with a queue; consuming is granted by the event source mapping. */
 export type QueueAccess = "send" | "inspect";
 
@@ -226,20 +242,6 @@ export class EventFlowFunction extends Construct {
   }
 
   /**
-   * The tenant configuration table (CONFIG_TABLE): `read` = GetItem and Query; `write` also
-   * PutItem and UpdateItem (history jobs are items there). No deletes, no scans.
-   */
-  public bindConfigTable(configTable: ITable, access: "read" | "write"): void {
-    const read = ["dynamodb:GetItem", "dynamodb:Query"];
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: access === "read" ? read : [...read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        resources: [configTable.tableArn],
-      }),
-    );
-  }
-
-  /**
    * S3 access to objects under the archive bucket's prefixes (events/, exports/): object ARNs
    * end in `<prefix>*`, the only way to grant a prefix, which cdk-nag reports as a wildcard.
    */
@@ -268,6 +270,13 @@ export class EventFlowFunction extends Construct {
         reason: `S3 grants a key prefix only as an object ARN ending in '*': this role may touch the archive bucket's ${prefix} objects and no other`,
       });
     }
+  }
+
+  /** The configuration table: its name in the environment is set by functionEnvironment. */
+  public bindConfigTable(table: ITable, access: ConfigAccess): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...CONFIG_ACTIONS[access]], resources: [table.tableArn] }),
+    );
   }
 
   public bindQueue(queue: IQueue, access: QueueAccess): void {

@@ -122,7 +122,7 @@ export class EventHistory extends Construct {
       ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
       [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
-    jobs.bindConfigTable(storage.configTable, "write");
+    jobs.bindConfigTable(storage.configTable, "jobs");
     // Erasure deletes events by key; nothing else of the table.
     jobs.role.addToPrincipalPolicy(
       new PolicyStatement({

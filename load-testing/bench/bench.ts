@@ -21,6 +21,7 @@ import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 import { benchRules, rulesLines, rulesMethod } from "./rules.js";
 import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
+import { benchWindows, windowsLines, windowsMethod } from "./windows.js";
 
 const PROFILES = {
   full: {
@@ -29,6 +30,7 @@ const PROFILES = {
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
     rules: { rounds: 5, warmupSeconds: 1.5, seconds: 2, batch: 10 },
+    windows: { rounds: 3, warmupSeconds: 1.5, seconds: 3 },
     sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
     history: { events: 20_000, lagSeconds: 30, lagRate: 500, duckRows: 10_000_000 },
   },
@@ -38,6 +40,7 @@ const PROFILES = {
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
     rules: { rounds: 1, warmupSeconds: 0.3, seconds: 0.5, batch: 10 },
+    windows: { rounds: 1, warmupSeconds: 0.3, seconds: 0.8 },
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
     history: { events: 2000, lagSeconds: 5, lagRate: 500, duckRows: 200_000 },
   },
@@ -129,10 +132,18 @@ async function main(): Promise<number> {
       print(sdkLines(result));
       report.sdk = { method, ...result };
     }
+    if (options.sections.includes("windows")) {
+      const o = { ...profile.windows, batch: 10 };
+      const method = windowsMethod(o);
+      print(heading("6. Windows and patterns: process CPU per event", method));
+      const results = await benchWindows(o);
+      print(windowsLines(results));
+      report.windows = { method, results };
+    }
     if (options.sections.includes("history")) {
       const method = historyMethod(profile.history);
       print(
-        heading("7. History: archive cost, local archive lag, DuckDB over the archive", method),
+        heading("8. History: archive cost, local archive lag, DuckDB over the archive", method),
       );
       const cost = await archiveCost(profile.history.events);
       print(historyLines({ cost }));

@@ -8,6 +8,7 @@ export const SECTIONS = [
   "json",
   "rules",
   "sdk",
+  "windows",
   "history",
 ] as const;
 export type Section = (typeof SECTIONS)[number];

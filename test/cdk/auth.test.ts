@@ -290,11 +290,14 @@ describe("least privilege: each role's actions", () => {
     const { table, queue, dlq } = ids();
     const own = name === "process" ? queue : dlq;
     const g = grants(name);
+    const config = getAtt(logicalId(stack.storage.configTable));
     expect(g).toMatchObject({
+      // The configuration table: a tenant's rules and its window and pattern declarations.
       "dynamodb:GetItem": [table],
       "dynamodb:PutItem": [table],
       "dynamodb:UpdateItem": [table],
     });
+    expect(new Set(g["dynamodb:Query"])).toEqual(new Set([config]));
     for (const [action, resources] of Object.entries(g)) {
       if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
     }
@@ -345,10 +348,16 @@ describe("events queue policy (defense in depth)", () => {
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      // The history jobs function replays archived events (POST /v1/replays).
+      // The sweep sends derived events (window.closed, pattern.matched) under their tenant;
+      // the history jobs function replays archived events (POST /v1/replays).
       Condition: {
         ArnNotEquals: {
-          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("jobs")],
+          "aws:PrincipalArn": [
+            roleArn("ingest"),
+            roleArn("replay"),
+            roleArn("sweep"),
+            roleArn("jobs"),
+          ],
         },
       },
     });

@@ -136,6 +136,15 @@ describe("scopes", () => {
       "PUT /v1/rules": "rules:write",
       "DELETE /v1/rules": "rules:write",
       "POST /v1/rules/test": "events:read",
+      "GET /v1/aggregations": "events:read",
+      "PUT /v1/aggregations/{name}": "admin",
+      "GET /v1/aggregations/{name}": "events:read",
+      "DELETE /v1/aggregations/{name}": "admin",
+      "POST /v1/aggregations/{name}/backfill": "admin",
+      "GET /v1/patterns": "events:read",
+      "PUT /v1/patterns/{name}": "admin",
+      "GET /v1/patterns/{name}": "events:read",
+      "DELETE /v1/patterns/{name}": "admin",
     });
   });
 });
