@@ -119,6 +119,7 @@ export class EventFlowStack extends Stack {
       archive: this.history.archiveFunction,
       history: this.api.historyFunction,
       jobs: this.history.jobsFunction,
+      schemas: this.api.schemasFunction,
       rules: this.api.rulesFunction,
       windows: this.windows.windowsFunction,
       sweep: this.windows.sweepFunction,
@@ -164,6 +165,11 @@ export class EventFlowStack extends Stack {
     new CfnOutput(this, STACK_OUTPUT.keysTableName, {
       description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
       value: this.storage.keysTable.tableName,
+    });
+    // What `npm run schemas -- --stack-outputs <file>` needs: the schemas live in it.
+    new CfnOutput(this, STACK_OUTPUT.configTableName, {
+      description: "Tenant configuration (event schemas): npm run schemas",
+      value: this.storage.configTable.tableName,
     });
     new CfnOutput(this, STACK_OUTPUT.usagePlanId, {
       description: "The default per-tenant usage plan each tenant's API Gateway API key joins",

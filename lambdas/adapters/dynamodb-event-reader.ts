@@ -101,6 +101,7 @@ const STORED_EVENT_FIELDS = [
   "failure",
   "history",
   "replayId",
+  "schemaVersion",
   "rulesetVersion",
   "routes",
   "ruleErrors",

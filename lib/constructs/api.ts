@@ -198,6 +198,8 @@ export class EventApi extends Construct {
   public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
+  /** The schema registry's API (/v1/schemas...). */
+  public readonly schemasFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
   /**
    * The default per-tenant limits: each tenant's API Gateway API key (created by
@@ -220,6 +222,8 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.ingestFunction.bindQueue(storage.queue, "send");
+    // Schema enforcement: each type's schema item, by key.
+    this.ingestFunction.bindConfigTable(storage.configTable, "lookup");
 
     this.queryFunction = new EventFlowFunction(this, "Query", {
       name: "query",
@@ -232,6 +236,8 @@ export class EventApi extends Construct {
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
     storage.cursorKey.grantRead(this.queryFunction.function);
+    // GET /v1/openapi.json?include=schemas: the tenant's registered types.
+    this.queryFunction.bindConfigTable(storage.configTable, "read");
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",
@@ -241,6 +247,8 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    // A replayed event is validated again against its type's schema as it is now.
+    this.replayFunction.bindConfigTable(storage.configTable, "lookup");
     storage.cursorKey.grantRead(this.replayFunction.function);
 
     this.historyFunction = new EventFlowFunction(this, "History", {
@@ -277,6 +285,17 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.authorizerFunction.bindKeyLookup(storage.keysTable);
+
+    this.schemasFunction = new EventFlowFunction(this, "Schemas", {
+      name: "schemas",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.schemasFunction.bindConfigTable(storage.configTable, "registry");
+    // Inferring a schema reads a type's recent events (the byType index, then the items).
+    this.schemasFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.schemasFunction.function);
 
     this.ingestAlias = this.provisionIngest(settings);
 
@@ -384,6 +403,7 @@ export class EventApi extends Construct {
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
       history: this.historyFunction.function,
+      schemas: this.schemasFunction.function,
       rules: this.rulesFunction.function,
       windows: props.windows.windowsFunction.function,
     };

@@ -22,6 +22,7 @@ export type FunctionName =
   | "archive"
   | "history"
   | "jobs"
+  | "schemas"
   | "rules"
   | "windows"
   | "sweep";
@@ -52,6 +53,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   history: "lambdas/entry/history.ts",
   // Runs the history jobs from their queue, a bounded slice per message.
   jobs: "lambdas/entry/jobs.ts",
+  // The schema registry's API (lambdas/handlers/schemas.ts).
+  schemas: "lambdas/entry/schemas.ts",
   // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
   rules: "lambdas/entry/rules.ts",
   // Windows and patterns: declarations and results over the API...
@@ -76,6 +79,7 @@ export const SCOPES = [
   "events:read",
   "history:read",
   "admin",
+  "schemas:write",
   "rules:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -127,6 +131,21 @@ export const ROUTES: readonly Route[] = [
   },
   { method: "GET", path: "/v1/erasures", function: "history", scope: "admin" },
   { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
+  // The schema registry: reading needs events:read, changing schemas:write.
+  { method: "GET", path: "/v1/schemas", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  { method: "DELETE", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  {
+    method: "GET",
+    path: "/v1/schemas/{type}/versions/{version}",
+    function: "schemas",
+    scope: "events:read",
+  },
+  { method: "POST", path: "/v1/schemas/{type}/check", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
   // Rules: read (and dry runs, which store and send nothing) with events:read; changes
   // with rules:write.
   { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
@@ -210,15 +229,22 @@ export function functionEnvironment(
     settings.corsOrigins.length > 0
       ? { ...common, [ENV.corsOrigins]: settings.corsOrigins.join(",") }
       : common;
+  // Ingest and replay enforce schemas: they read the registry, cached this long.
+  const schemas = {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.schemaCacheSeconds]: String(settings.schemaCacheSeconds),
+  };
   switch (name) {
     case "ingest":
-      return { ...api, [ENV.queueUrl]: refs.queueUrl };
+      return { ...api, ...schemas, [ENV.queueUrl]: refs.queueUrl };
     case "query":
       return {
         ...api,
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
+        // GET /v1/openapi.json?include=schemas lists the tenant's registered types.
+        [ENV.configTableName]: refs.configTableName,
         ...shardEnvironment(settings),
       };
     case "process":
@@ -273,6 +299,7 @@ export function functionEnvironment(
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
         ...api,
+        ...schemas,
         [ENV.queueUrl]: refs.queueUrl,
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
@@ -293,6 +320,14 @@ export function functionEnvironment(
         // Replays send to the events queue like ingest does.
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+      };
+    case "schemas":
+      // The registry (configuration table), and the events of a type to infer a schema from.
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
   }
 }
@@ -370,6 +405,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "query":
     case "replay":
     case "history":
+    case "schemas":
     case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":

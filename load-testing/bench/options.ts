@@ -9,6 +9,7 @@ export const SECTIONS = [
   "rules",
   "sdk",
   "windows",
+  "schemas",
   "history",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -29,6 +30,8 @@ a body holding one long number literal against a string body of the same size. T
 rules section measures the process function's CPU per event with 0, 1, 5 and 10 rules.
 sdk section starts a local runtime and compares one producer SDK instance with raw
 autocannon requests of the same batch size, and measures the SDK's CPU per event. The
+schemas section times ingest with a 20-property schema in enforce against no schema, and
+the time from registering a version to its enforcement. The
 history section prices the archive per million events, measures the local archive's lag
 (stored -> queryable) at 500 events/s and DuckDB over 10 million archived events.
 

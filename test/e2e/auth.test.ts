@@ -25,7 +25,16 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "history" | "rules" | "other" | "revoked",
+  | "full"
+  | "read"
+  | "write"
+  | "readWrite"
+  | "admin"
+  | "history"
+  | "rules"
+  | "schemas"
+  | "other"
+  | "revoked",
   string
 >;
 /** Tenant A's history jobs (README "History"): no other tenant may see or cancel them. */
@@ -34,6 +43,9 @@ const jobsA = {} as Record<"export" | "replay" | "erasure", string>;
 let typeA: string;
 let processedId: string;
 let failedId: string;
+/** A type tenant A registered a schema for. */
+let schemaType: string;
+const schemaBody = { schema: { type: "object", properties: { n: { type: "integer" } } } };
 
 describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
   beforeAll(async () => {
@@ -47,12 +59,21 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     keys.admin = await make(A, "admin");
     keys.history = await make(A, "history:read");
     keys.rules = await make(A, "rules:write");
-    keys.other = await make(B, "events:write,events:read,history:read,admin,rules:write");
+    keys.schemas = await make(A, "schemas:write");
+    keys.other = await make(
+      B,
+      "events:write,events:read,history:read,admin,rules:write,schemas:write",
+    );
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
 
     const a = base.withKey(keys.full);
+    schemaType = uniqueType("schemas-a");
+    const registered = await base
+      .withKey(keys.schemas)
+      .request("PUT", `/v1/schemas/${schemaType}`, schemaBody);
+    expect(registered.status).toBe(201);
     typeA = uniqueType("tenant-a");
     processedId = uniqueId("a-processed");
     failedId = uniqueId("a-failed");
@@ -155,6 +176,25 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     "PUT /v1/rules": () => ({ path: "/v1/rules", body: { rules: DEFAULT_RULES } }),
     "DELETE /v1/rules": () => ({ path: "/v1/rules" }),
     "POST /v1/rules/test": () => ({ path: "/v1/rules/test", body: { type: "purchase", last: 5 } }),
+    "GET /v1/schemas": () => ({ path: "/v1/schemas" }),
+    "GET /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}` }),
+    // Identical to tenant A's version 1: 200 for A; another tenant registers its own (201).
+    "PUT /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}`, body: schemaBody }),
+    "DELETE /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}` }),
+    "GET /v1/schemas/{type}/versions/{version}": () => ({
+      path: `/v1/schemas/${schemaType}/versions/1`,
+    }),
+    "POST /v1/schemas/{type}/check": () => ({
+      path: `/v1/schemas/${schemaType}/check`,
+      body: { event: { data: { n: 1 } } },
+    }),
+    // Tenant A's stored events of typeA (another tenant has none: 404).
+    "GET /v1/schemas/{type}/inferred": () => ({ path: `/v1/schemas/${typeA}/inferred` }),
+    "GET /v1/schema-settings": () => ({ path: "/v1/schema-settings" }),
+    "PUT /v1/schema-settings": () => ({
+      path: "/v1/schema-settings",
+      body: { unregistered: "allow" },
+    }),
     // Tenant A declared shared-* and doomed-* (beforeAll); another tenant has none until
     // its own PUT (which runs before its GET of the same name).
     "GET /v1/aggregations": () => ({ path: "/v1/aggregations" }),
@@ -189,13 +229,18 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
             ? keys.history
             : route.scope === "rules:write"
               ? keys.rules
-              : keys.write;
+              : route.scope === "schemas:write"
+                ? keys.schemas
+                : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
-        : route.scope === "admin" || route.scope === "history:read" || route.scope === "rules:write"
+        : route.scope === "admin" ||
+            route.scope === "history:read" ||
+            route.scope === "rules:write" ||
+            route.scope === "schemas:write"
           ? keys.readWrite
           : undefined;
 
@@ -278,6 +323,10 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "GET /v1/replays/{id}": 404,
           "DELETE /v1/replays/{id}": 404,
           "GET /v1/erasures/{id}": 404,
+          // Tenant A's schema is not another tenant's: absent, or registered afresh as its own.
+          "GET /v1/schemas/{type}": 404,
+          "PUT /v1/schemas/{type}": 201,
+          "GET /v1/schemas/{type}/inferred": 404,
           // Its own first declaration of the name; nothing of tenant A's to delete.
           "PUT /v1/aggregations/{name}": 201,
           "DELETE /v1/aggregations/{name}": 404,
