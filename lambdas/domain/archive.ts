@@ -23,6 +23,7 @@ export interface ArchiveRow {
   failure_kind: string | null;
   failure_reason: string | null;
   replay_id: string | null;
+  schema_version: number | null;
   ruleset_version: number | null;
   routes: string | null;
   rule_errors: string | null;
@@ -82,6 +83,7 @@ export function archiveRowOf(
     failure_kind: text(failure?.kind),
     failure_reason: text(failure?.reason),
     replay_id: text(item.replayId),
+    schema_version: typeof item.schemaVersion === "number" ? item.schemaVersion : null,
     ruleset_version: typeof item.rulesetVersion === "number" ? item.rulesetVersion : null,
     routes: Array.isArray(item.routes) ? JSON.stringify(item.routes) : null,
     rule_errors: Array.isArray(item.ruleErrors) ? JSON.stringify(item.ruleErrors) : null,
@@ -123,6 +125,9 @@ export function storedEventOf(row: ArchivedEvent): StoredEvent & { replayId?: st
   const cloudEvent = parse(row.cloud_event);
   if (cloudEvent) event.cloudEvent = cloudEvent as unknown as StoredEvent["cloudEvent"];
   if (row.replay_id) event.replayId = row.replay_id;
+  if (row.schema_version !== null && row.schema_version !== undefined) {
+    event.schemaVersion = Number(row.schema_version);
+  }
   if (row.ruleset_version !== null && row.ruleset_version !== undefined) {
     event.rulesetVersion = Number(row.ruleset_version);
   }

@@ -57,6 +57,7 @@ export const ARCHIVE_COLUMNS: readonly { name: string; type: ArchiveColumnType }
   { name: "failure_kind", type: "string" },
   { name: "failure_reason", type: "string" },
   { name: "replay_id", type: "string" },
+  { name: "schema_version", type: "int" },
   { name: "ruleset_version", type: "int" },
   { name: "routes", type: "json" },
   { name: "rule_errors", type: "json" },

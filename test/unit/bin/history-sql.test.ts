@@ -33,6 +33,7 @@ const row = (
   failure_kind: null,
   failure_reason: null,
   replay_id: null,
+  schema_version: null,
   ruleset_version: null,
   routes: null,
   rule_errors: null,
