@@ -1,7 +1,8 @@
 /**
- * The stack's two SQS event source mappings, locally: the events queue to the process
- * function (batch size, batching window, MaximumConcurrency from the settings) and the
- * DLQ to the dlq function. Each mapping is an SqsPoller (local/sqs-poller.ts).
+ * The stack's SQS event source mappings, locally: the events queue to the process
+ * function (batch size, batching window, MaximumConcurrency from the settings), the
+ * DLQ to the dlq function, and the two delivery queues (standard and FIFO) to the deliver
+ * function. Each mapping is an SqsPoller (local/sqs-poller.ts).
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
@@ -19,12 +20,15 @@ export interface EventSourceOptions {
   region: string;
   invokeProcess: (event: SQSEvent) => Promise<InvokeOutcome>;
   invokeDlq: (event: SQSEvent) => Promise<InvokeOutcome>;
+  invokeDeliver: (event: SQSEvent) => Promise<InvokeOutcome>;
   logger: RuntimeLogger;
 }
 
 export interface EventSources {
   process: SqsPoller;
   dlq: SqsPoller;
+  deliveries: SqsPoller;
+  orderedDeliveries: SqsPoller;
   idle(): boolean;
   /**
    * Stops polling and waits for the batches in flight, until `deadline` at the latest
@@ -60,18 +64,43 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     logger,
     invoke: options.invokeDlq,
   });
-  processPoller.start();
-  dlqPoller.start();
+  const deliveryPoller = (name: string, queueUrl: string, queueArn: string) =>
+    new SqsPoller({
+      name,
+      sqs,
+      queueUrl,
+      queueArn,
+      region,
+      batchSize: settings.deliverBatchSize,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: settings.deliverMaxConcurrency,
+      logger,
+      invoke: options.invokeDeliver,
+    });
+  const deliveries = deliveryPoller(
+    "deliver",
+    resources.deliveryQueueUrl,
+    resources.deliveryQueueArn,
+  );
+  const orderedDeliveries = deliveryPoller(
+    "deliver-ordered",
+    resources.deliveryFifoQueueUrl,
+    resources.deliveryFifoQueueArn,
+  );
+  const all = [processPoller, dlqPoller, deliveries, orderedDeliveries];
+  for (const poller of all) poller.start();
   return {
     process: processPoller,
     dlq: dlqPoller,
-    idle: () => processPoller.idle && dlqPoller.idle,
+    deliveries,
+    orderedDeliveries,
+    idle: () => all.every((p) => p.idle),
     stop: async (deadline) => {
       // In-flight batches end by their function timeout at the latest.
       const grace = Math.max(1_000, deadline - Date.now());
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.all([processPoller.stop(), dlqPoller.stop()]),
+        Promise.all(all.map((p) => p.stop())),
         new Promise((r) => {
           timer = setTimeout(r, grace);
         }),

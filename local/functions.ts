@@ -6,6 +6,9 @@
  * from or written to process.env.
  */
 import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -47,6 +50,10 @@ export interface HandlerClients {
   /** Where query and replay read the cursors' key (local/secrets.ts locally). */
   secrets: SecretReader;
   apigateway?: APIGatewayClient;
+  /** The deliver function's targets: SNS on fauxqs; SES and EventBridge the local outbox. */
+  sns?: Pick<SNSClient, "send">;
+  eventBridge?: Pick<EventBridgeClient, "send">;
+  ses?: Pick<SESv2Client, "send">;
 }
 
 /** What a handler is built from: the function's environment record and the clients. */
@@ -88,6 +95,18 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
     authorizer: async (env, c) => {
       const m = await import("../lambdas/handlers/authorizer.js");
       return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;
+    },
+    destinations: async (env, c) => {
+      const m = await import("../lambdas/handlers/destinations.js");
+      return m.createDestinationsHandler(m.destinationsDeps(env, c)) as AnyHandler;
+    },
+    deliver: async (env, c) => {
+      const { sns, eventBridge, ses } = c;
+      if (!sns || !eventBridge || !ses) throw new Error("the deliver function needs SNS, EventBridge and SES clients");
+      const m = await import("../lambdas/handlers/deliver.js");
+      return m.createDeliverHandler(
+        m.deliverDeps(env, { ...c, sns, eventBridge, ses }),
+      ) as AnyHandler;
     },
     canary: async (env, c) => {
       if (!c.apigateway) throw new Error("the canary needs an API Gateway client");

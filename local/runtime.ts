@@ -59,7 +59,9 @@ import { MetricsAggregator } from "./metrics.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
-import { ensureCursorKey, localSecrets } from "./secrets.js";
+import { LocalOutbox } from "./outbox.js";
+import { ensureCursorKey, ensureDestinationKey, localSecrets } from "./secrets.js";
+import { createSnsClient } from "../lambdas/shared/delivery-clients.js";
 
 export { RuntimeStartError } from "./errors.js";
 export type { ShutdownReport } from "./lifecycle.js";
@@ -125,7 +127,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const logLevel = options.logLevel ?? "info";
   const log =
     options.logger ?? createLogger({ json, level: logLevel, color: options.color ?? false });
-  const settings = resolveSettings(options.settings ?? {});
+  // Webhooks to loopback (a receiver on this machine) are on locally unless set otherwise;
+  // a deployed stack refuses them (lib/eventflow-stack.ts).
+  const settings = resolveSettings({ deliveryAllowLoopback: true, ...(options.settings ?? {}) });
   const lifecycle = new Lifecycle(log);
   const cleanups = lifecycle.cleanups;
 
@@ -207,11 +211,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
 
     const faults = new Faults();
+    const outbox = new LocalOutbox();
     // The functions' own clients (not the pollers'), with the DynamoDB faults on them.
     const handlerClients: HandlerClients = {
       ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
       sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
-      secrets: localSecrets({ [resources.cursorSecretId]: ensureCursorKey(dataDir) }),
+      secrets: localSecrets({
+        [resources.cursorSecretId]: ensureCursorKey(dataDir),
+        [resources.destinationSecretId]: ensureDestinationKey(dataDir),
+      }),
+      // SNS on fauxqs; SES and EventBridge (no emulator here) write to the local outbox.
+      sns: createSnsClient({ endpoint: endpoints.sqs, region, credentials }),
+      eventBridge: outbox.eventBridge,
+      ses: outbox.ses,
     };
     faults.install(handlerClients.dynamodb);
     cleanups.push(() => {
@@ -259,6 +271,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger: log.child("sqs"),
       invokeProcess: (event) => invoke("process", event),
       invokeDlq: (event) => invoke("dlq", event),
+      invokeDeliver: (event) => invoke("deliver", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
 
@@ -276,6 +289,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const admin = new LocalAdmin({
       faults,
+      outbox,
       metrics,
       devKey: devKey.key,
       host: options.host,
@@ -288,8 +302,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         queues: {
           queue: await queueDepth(sqs, resources.queueUrl),
           dlq: await queueDepth(sqs, resources.dlqUrl),
+          deliveries: await queueDepth(sqs, resources.deliveryQueueUrl),
+          orderedDeliveries: await queueDepth(sqs, resources.deliveryFifoQueueUrl),
+          deliveryDlq: await queueDepth(sqs, resources.deliveryDlqUrl),
         },
-        pollers: { process: eventSources.process.stats, dlq: eventSources.dlq.stats },
+        pollers: {
+          process: eventSources.process.stats,
+          dlq: eventSources.dlq.stats,
+          deliver: eventSources.deliveries.stats,
+          deliverOrdered: eventSources.orderedDeliveries.stats,
+        },
         faults: faults.snapshot(),
         // Anything added to a built-in prototype since start-up (prototype pollution).
         prototypeAdditions: prototypeAdditions(),

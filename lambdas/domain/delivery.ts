@@ -114,3 +114,13 @@ export function messageGroupOf(
   if (key.length <= 128 && /^[\x21-\x7e]+$/.test(key)) return key;
   return `${message.destinationId}/${createHash("sha256").update(key).digest("base64url")}`;
 }
+
+/** A delivery's body: the rule's transformed payload, or the event in Standard Webhooks' envelope. */
+export function deliveryBody(message: DeliveryMessage): unknown {
+  if (message.payload !== undefined) return message.payload;
+  return {
+    type: message.event.type,
+    timestamp: message.event.time ?? message.event.receivedAt,
+    data: message.event,
+  };
+}

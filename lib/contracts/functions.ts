@@ -9,7 +9,15 @@ import { OBSERVABILITY } from "./observability.js";
 import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
-export type FunctionName = "ingest" | "query" | "process" | "dlq" | "replay" | "authorizer";
+export type FunctionName =
+  | "ingest"
+  | "query"
+  | "process"
+  | "dlq"
+  | "replay"
+  | "authorizer"
+  | "destinations"
+  | "deliver";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -30,6 +38,10 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // The destinations and deliveries API (destinations, the delivery log, retry, replay).
+  destinations: "lambdas/entry/destinations.ts",
+  // Consumes the delivery queues: webhooks, Slack, email, SQS, SNS, EventBridge.
+  deliver: "lambdas/entry/deliver.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -40,10 +52,10 @@ export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
 export const entryOf = (name: AnyFunctionName): string =>
   name === "canary" ? OPTIONAL_FUNCTION_ENTRIES[name] : FUNCTION_ENTRIES[name];
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin"] as const;
+export const SCOPES = ["events:write", "events:read", "admin", "destinations:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -76,6 +88,20 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // Destinations: creating, changing, retrying and replaying send the tenant's events out of
+  // the platform (and mint signing secrets): destinations:write. Reading them (secrets never
+  // included, header values masked) and the delivery log is what a read-only key watches:
+  // events:read.
+  { method: "POST", path: "/v1/destinations", function: "destinations", scope: "destinations:write" },
+  { method: "GET", path: "/v1/destinations", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/destinations/{id}", function: "destinations", scope: "events:read" },
+  { method: "PATCH", path: "/v1/destinations/{id}", function: "destinations", scope: "destinations:write" },
+  { method: "DELETE", path: "/v1/destinations/{id}", function: "destinations", scope: "destinations:write" },
+  { method: "POST", path: "/v1/destinations/{id}/rotate-secret", function: "destinations", scope: "destinations:write" },
+  { method: "POST", path: "/v1/destinations/{id}/replay", function: "destinations", scope: "destinations:write" },
+  { method: "GET", path: "/v1/deliveries", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/deliveries/{id}", function: "destinations", scope: "events:read" },
+  { method: "POST", path: "/v1/deliveries/{id}/retry", function: "destinations", scope: "destinations:write" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -95,6 +121,14 @@ export interface ResourceRefs {
    * the local runtime's own key (kept in its data folder).
    */
   cursorSecretId: string;
+  /** The delivery queues: standard (unordered destinations), FIFO (ordered), and their DLQ. */
+  deliveryQueueUrl: string;
+  deliveryFifoQueueUrl: string;
+  deliveryDlqUrl: string;
+  /** The deliveries log (DELIVERIES_TABLE). */
+  deliveriesTableName: string;
+  /** The key that encrypts destinations' signing secrets at rest (a Secrets Manager ARN). */
+  destinationSecretId: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -170,7 +204,49 @@ export function functionEnvironment(
         [ENV.timeShards]: String(TIME_SHARDS),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "destinations":
+      // Destinations (config table), the deliveries log, replay (reads events, enqueues).
+      return {
+        ...api,
+        ...deliveryQueues(refs),
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+        [ENV.timeShards]: String(TIME_SHARDS),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+      };
+    case "deliver":
+      return {
+        ...base,
+        ...deliveryQueues(refs),
+        // The routable eventflow.destination.disabled event goes to the events queue.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.deliveryRetrySchedule]: settings.deliveryRetrySchedule,
+        [ENV.deliveryConnectTimeoutMs]: String(settings.deliveryConnectTimeoutMs),
+        [ENV.deliveryResponseTimeoutMs]: String(settings.deliveryResponseTimeoutMs),
+        [ENV.deliveryDisableAfterMinutes]: String(settings.deliveryDisableAfterMinutes),
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.destinationMaxConcurrency]: String(settings.destinationMaxConcurrency),
+        [ENV.deliveryEmailFrom]: settings.deliveryEmailFrom,
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+      };
   }
+}
+
+/** Where deliveries are queued (DeliveryQueue): the process, deliver and destinations functions. */
+export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
+    [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
+    [ENV.deliveryDlqUrl]: refs.deliveryDlqUrl,
+  };
 }
 
 /** The DLQ trickles; two concurrent consumers (the AWS minimum) are plenty. */
@@ -199,10 +275,13 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "destinations":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
+    case "deliver":
+      return { memoryMb: s.deliverMemoryMb, timeoutSeconds: s.deliverTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
   }

@@ -33,6 +33,21 @@ export const METRIC = {
   statsWriteFailed: "StatsWriteFailed",
   // replay
   eventsReplayed: "EventsReplayed",
+  // deliver
+  /** Deliveries that reached their destination (2xx, or the AWS service accepted them). */
+  deliveriesSucceeded: "DeliveriesSucceeded",
+  /** Attempts that failed and will be retried (5xx, 408, 429, timeouts, connection errors). */
+  deliveriesRetried: "DeliveriesRetried",
+  /** Deliveries that failed for good (other 4xx, retries exhausted): each goes to the delivery DLQ. */
+  deliveriesFailed: "DeliveriesFailed",
+  /** Deliveries held back without an attempt (circuit open, destination at its limits). */
+  deliveriesDeferred: "DeliveriesDeferred",
+  /** Event receipt to delivered (ms): what a receiver waits. */
+  deliveryLatency: "DeliveryLatency",
+  /** One attempt's call (ms). */
+  deliveryAttemptLatency: "DeliveryAttemptLatency",
+  /** Destinations disabled after failing continuously for deliveryDisableAfterMinutes. */
+  destinationsDisabled: "DestinationsDisabled",
   // authorizer
   /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
   keysRejected: "ApiKeysRejected",
