@@ -14,6 +14,7 @@ import {
 } from "./config.js";
 import { EventApi } from "./constructs/api.js";
 import { EventCanary } from "./constructs/canary.js";
+import { EventDelivery } from "./constructs/delivery.js";
 import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
@@ -43,6 +44,7 @@ export class EventFlowStack extends Stack {
   public readonly storage: EventStorage;
   public readonly api: EventApi;
   public readonly processing: EventProcessing;
+  public readonly delivery: EventDelivery;
   public readonly monitoring: EventMonitoring;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
   /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
@@ -56,6 +58,11 @@ export class EventFlowStack extends Stack {
     });
     this.settings = settings;
     Tags.of(this).add("project", "eventflow");
+    if (settings.deliveryAllowLoopback) {
+      throw new SettingsError(
+        "Invalid EventFlow settings: deliveryAllowLoopback is for the local runtime only; a deployed stack never lets webhooks reach loopback",
+      );
+    }
 
     this.storage = new EventStorage(this, "Storage", { settings });
     const refs: ResourceRefs = {
@@ -65,6 +72,11 @@ export class EventFlowStack extends Stack {
       keysTableName: this.storage.keysTable.tableName,
       configTableName: this.storage.configTable.tableName,
       cursorSecretId: this.storage.cursorKey.secretArn,
+      deliveryQueueUrl: this.storage.deliveryQueue.queueUrl,
+      deliveryFifoQueueUrl: this.storage.deliveryFifoQueue.queueUrl,
+      deliveryDlqUrl: this.storage.deliveryDeadLetterQueue.queueUrl,
+      deliveriesTableName: this.storage.deliveriesTable.tableName,
+      destinationSecretId: this.storage.destinationKey.secretArn,
     };
     this.api = new EventApi(this, "Api", {
       settings,
@@ -79,6 +91,25 @@ export class EventFlowStack extends Stack {
       refs,
       projectRoot,
     });
+    this.delivery = new EventDelivery(this, "Delivery", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
+    // The only senders to the events queue: a message's tenantId is trusted downstream
+    // (the deliver function emits eventflow.destination.disabled there).
+    this.storage.restrictQueueSenders([
+      this.api.ingestFunction.role,
+      this.api.replayFunction.role,
+      this.delivery.deliverFunction.role,
+    ]);
+    // Deliveries carry their tenant too: enqueued by the process function (a rule's
+    // route) and the destinations API (retry, replay) only.
+    this.storage.restrictDeliverySenders([
+      this.processing.processFunction.role,
+      this.api.destinationsFunction.role,
+    ]);
     this.functions = {
       ingest: this.api.ingestFunction,
       query: this.api.queryFunction,
@@ -86,6 +117,8 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      destinations: this.api.destinationsFunction,
+      deliver: this.delivery.deliverFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

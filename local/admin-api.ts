@@ -180,7 +180,9 @@ export class LocalAdmin {
         this.deps.metrics.reset();
         return json(this.deps.metrics.snapshot());
       case "GET /_local/outbox":
-        return json({ items: this.deps.outbox?.list() ?? [] }, 200, { "cache-control": "no-store" });
+        return json({ items: this.deps.outbox?.list() ?? [] }, 200, {
+          "cache-control": "no-store",
+        });
       case "GET /_local/status":
         return json(await this.deps.status());
       default:

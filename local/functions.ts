@@ -6,10 +6,10 @@
  * from or written to process.env.
  */
 import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SecretReader } from "../lambdas/ports/secrets.js";
@@ -102,7 +102,8 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
     },
     deliver: async (env, c) => {
       const { sns, eventBridge, ses } = c;
-      if (!sns || !eventBridge || !ses) throw new Error("the deliver function needs SNS, EventBridge and SES clients");
+      if (!sns || !eventBridge || !ses)
+        throw new Error("the deliver function needs SNS, EventBridge and SES clients");
       const m = await import("../lambdas/handlers/deliver.js");
       return m.createDeliverHandler(
         m.deliverDeps(env, { ...c, sns, eventBridge, ses }),

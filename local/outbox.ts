@@ -25,8 +25,16 @@ export class LocalOutbox {
     return [...this.items].reverse();
   }
 
-  private record(service: OutboxEntry["service"], command: { constructor: { name: string }; input: unknown }) {
-    this.items.push({ at: new Date().toISOString(), service, command: command.constructor.name, input: command.input });
+  private record(
+    service: OutboxEntry["service"],
+    command: { constructor: { name: string }; input: unknown },
+  ) {
+    this.items.push({
+      at: new Date().toISOString(),
+      service,
+      command: command.constructor.name,
+      input: command.input,
+    });
     if (this.items.length > OUTBOX_SIZE) this.items.splice(0, this.items.length - OUTBOX_SIZE);
   }
 
@@ -44,7 +52,9 @@ export class LocalOutbox {
       this.record("eventbridge", command);
       return {
         FailedEntryCount: 0,
-        Entries: (command.input.Entries ?? []).map((_, i) => ({ EventId: `local-${this.items.length}-${i}` })),
+        Entries: (command.input.Entries ?? []).map((_, i) => ({
+          EventId: `local-${this.items.length}-${i}`,
+        })),
         $metadata: {},
       };
     }) as unknown as EventBridgeClient["send"],

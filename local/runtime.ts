@@ -18,6 +18,7 @@ import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
 import { createDynamoDbClients } from "../lambdas/shared/clients.js";
+import { createSnsClient } from "../lambdas/shared/delivery-clients.js";
 import { logger } from "../lambdas/shared/powertools.js";
 import { createSqsClient } from "../lambdas/shared/sqs-client.js";
 import {
@@ -56,12 +57,11 @@ import {
 } from "./listen.js";
 import { createLogger, type LogLevel, type RuntimeLogger } from "./log.js";
 import { MetricsAggregator } from "./metrics.js";
+import { LocalOutbox } from "./outbox.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
-import { LocalOutbox } from "./outbox.js";
 import { ensureCursorKey, ensureDestinationKey, localSecrets } from "./secrets.js";
-import { createSnsClient } from "../lambdas/shared/delivery-clients.js";
 
 export { RuntimeStartError } from "./errors.js";
 export type { ShutdownReport } from "./lifecycle.js";

@@ -207,7 +207,7 @@ const actionsOf = (deps: DestinationsDeps): Record<string, Action> => ({
   }),
   "DELETE /v1/destinations/{id}": withDestination(async (req, id) => {
     const r = await deleteDestination(req.tenantId, id, deps);
-    return r.kind === "ok" ? { statusCode: 204, body: "" } : answer(r, 204, "destination");
+    return r.kind === "ok" ? json(200, { id, deleted: true }) : answer(r, 200, "destination");
   }),
   "POST /v1/destinations/{id}/rotate-secret": withDestination(async (req, id) => {
     const body = jsonBody(req, true);

@@ -15,6 +15,7 @@ import { listSchema as failedListSchema } from "../use-cases/failed-events.js";
 import { listSchema, statsSchema } from "../use-cases/query-events.js";
 import { bodySchema as replayBodySchema } from "../use-cases/replay-failed.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
+import { DELIVERY_OPERATIONS } from "./openapi-delivery.js";
 import {
   batchReceiptSchema,
   batchResultSchema,
@@ -45,7 +46,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "operations";
+  tag: "events" | "failed" | "operations" | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -303,6 +304,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       },
     },
   },
+  ...(DELIVERY_OPERATIONS as Record<string, OperationSpec>),
 };
 
 /** Every operation can also get these (API Gateway's and the handlers' own answers). */
@@ -324,7 +326,8 @@ export const COMMON_RESPONSES: Record<string, ResponseSpec> = {
 
 export const PATH_PARAMETERS: Record<string, { description: string; schema: z.ZodType }> = {
   id: {
-    description: "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events)",
+    description:
+      "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events); under /v1/destinations a destination id (`dst_...`), under /v1/deliveries a delivery id (`dlv_...`)",
     schema: z.string().regex(EVENT_ID_PATTERN),
   },
 };

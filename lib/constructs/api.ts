@@ -190,6 +190,8 @@ export class EventApi extends Construct {
   public readonly replayFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
+  /** /v1/destinations and /v1/deliveries. */
+  public readonly destinationsFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
   /**
    * The default per-tenant limits: each tenant's API Gateway API key (created by
@@ -234,8 +236,22 @@ export class EventApi extends Construct {
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
     storage.cursorKey.grantRead(this.replayFunction.function);
-    // The only senders: a message's tenantId is trusted downstream.
-    storage.restrictQueueSenders([this.ingestFunction.role, this.replayFunction.role]);
+
+    this.destinationsFunction = new EventFlowFunction(this, "Destinations", {
+      name: "destinations",
+      settings,
+      refs,
+      projectRoot,
+    });
+    const destinations = this.destinationsFunction;
+    destinations.bindDestinations(storage.configTable, "manage");
+    destinations.bindDeliveriesLog(storage.deliveriesTable, "read", storage.deliveriesIndexNames);
+    // Replay to a destination lists stored events by time.
+    destinations.bindTable(storage.table, "read", storage.indexNames);
+    destinations.bindQueue(storage.deliveryQueue, "send");
+    destinations.bindQueue(storage.deliveryFifoQueue, "send");
+    storage.destinationKey.grantRead(destinations.function);
+    storage.cursorKey.grantRead(destinations.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -350,6 +366,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      destinations: this.destinationsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

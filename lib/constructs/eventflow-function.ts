@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { IApiKey } from "aws-cdk-lib/aws-apigateway";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -208,6 +208,99 @@ export class EventFlowFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["apigateway:GET"], resources: [apiKey.keyArn] }),
     );
+  }
+
+  /**
+   * The configuration table's destination items: `manage` (the destinations API: create,
+   * read, change, delete, list a tenant's) or `health` (the deliver function: read one,
+   * update its health or disable it). No scans, no other table.
+   */
+  public bindDestinations(configTable: ITable, access: "manage" | "health"): void {
+    const actions =
+      access === "manage"
+        ? [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+          ]
+        : ["dynamodb:GetItem", "dynamodb:UpdateItem"];
+    this.function.addEnvironment(ENV.configTableName, configTable.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [configTable.tableArn] }),
+    );
+  }
+
+  /**
+   * The deliveries log: `write` (the deliver function: claim and record, GetItem and
+   * UpdateItem) or `read` (the destinations API: also Query its indexes, and UpdateItem to
+   * re-arm a retry). No PutItem, delete or scan.
+   */
+  public bindDeliveriesLog(
+    table: ITable,
+    access: "read" | "write",
+    indexNames: readonly string[],
+  ): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        resources: [table.tableArn],
+      }),
+    );
+    if (access === "read") {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: indexNames.map((i) => `${table.tableArn}/index/${i}`),
+        }),
+      );
+    }
+  }
+
+  /**
+   * Where deliveries may go on AWS: SQS queues, SNS topics and EventBridge buses of this
+   * account and region named with `prefix` (deliveryTargetPrefix; the API refuses others),
+   * and SES from one identity (deliveryEmailFrom) when set. The platform's own queues never
+   * carry the prefix, so no destination can write into them.
+   */
+  public bindDeliveryTargets(prefix: string, emailFrom: string): void {
+    const { account, region, partition } = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["sqs:SendMessage"],
+        resources: [`arn:${partition}:sqs:${region}:${account}:${prefix}*`],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["sns:Publish"],
+        resources: [`arn:${partition}:sns:${region}:${account}:${prefix}*`],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["events:PutEvents"],
+        resources: [`arn:${partition}:events:${region}:${account}:event-bus/${prefix}*`],
+      }),
+    );
+    if (emailFrom) {
+      const domain = emailFrom.split("@").pop() ?? emailFrom;
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["ses:SendEmail"],
+          resources: [
+            `arn:${partition}:ses:${region}:${account}:identity/${emailFrom}`,
+            `arn:${partition}:ses:${region}:${account}:identity/${domain}`,
+          ],
+        }),
+      );
+    }
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      reason:
+        "destinations are tenants' own queues, created after deploy: the prefix (deliveryTargetPrefix) bounds them",
+    });
   }
 
   public bindQueue(queue: IQueue, access: QueueAccess): void {

@@ -92,16 +92,46 @@ export const ROUTES: readonly Route[] = [
   // the platform (and mint signing secrets): destinations:write. Reading them (secrets never
   // included, header values masked) and the delivery log is what a read-only key watches:
   // events:read.
-  { method: "POST", path: "/v1/destinations", function: "destinations", scope: "destinations:write" },
+  {
+    method: "POST",
+    path: "/v1/destinations",
+    function: "destinations",
+    scope: "destinations:write",
+  },
   { method: "GET", path: "/v1/destinations", function: "destinations", scope: "events:read" },
   { method: "GET", path: "/v1/destinations/{id}", function: "destinations", scope: "events:read" },
-  { method: "PATCH", path: "/v1/destinations/{id}", function: "destinations", scope: "destinations:write" },
-  { method: "DELETE", path: "/v1/destinations/{id}", function: "destinations", scope: "destinations:write" },
-  { method: "POST", path: "/v1/destinations/{id}/rotate-secret", function: "destinations", scope: "destinations:write" },
-  { method: "POST", path: "/v1/destinations/{id}/replay", function: "destinations", scope: "destinations:write" },
+  {
+    method: "PATCH",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "DELETE",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/rotate-secret",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/replay",
+    function: "destinations",
+    scope: "destinations:write",
+  },
   { method: "GET", path: "/v1/deliveries", function: "destinations", scope: "events:read" },
   { method: "GET", path: "/v1/deliveries/{id}", function: "destinations", scope: "events:read" },
-  { method: "POST", path: "/v1/deliveries/{id}/retry", function: "destinations", scope: "destinations:write" },
+  {
+    method: "POST",
+    path: "/v1/deliveries/{id}/retry",
+    function: "destinations",
+    scope: "destinations:write",
+  },
 ];
 
 /** Whether a key with these scopes may call a route. */

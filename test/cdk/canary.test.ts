@@ -158,6 +158,11 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       keysTableName: "k",
       configTableName: "cfg",
       cursorSecretId: "c",
+      deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
+      deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
+      deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",
+      deliveriesTableName: "d",
+      destinationSecretId: "k",
     };
     const base = functionEnvironment("canary", settings, refs);
     expect(Object.keys(vars).sort()).toEqual(

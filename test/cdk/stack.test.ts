@@ -333,6 +333,11 @@ describe("EventFlow stack with default settings", () => {
           keysTableName: "k",
           configTableName: "cfg",
           cursorSecretId: "c",
+          deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
+          deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
+          deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",
+          deliveriesTableName: "d",
+          destinationSecretId: "k",
         };
         const expected = functionEnvironment(name, DEFAULTS, refs);
         const actual = props?.Environment.Variables as Record<string, unknown>;
