@@ -116,7 +116,7 @@ export const settingsSchema = z
      * A destination failing without a single success for this long is disabled (an alarm and
      * an `eventflow.destination.disabled` event); 0 never disables.
      */
-    deliveryDisableAfterMinutes: intFrom(0, 43_200).default(1_440),
+    deliveryDisableAfterSeconds: intFrom(0, 2_592_000).default(86_400),
     /** Days a delivery and its attempts stay in the log (DynamoDB TTL). */
     deliveryRetentionDays: intFrom(1, 3650).default(30),
     /**

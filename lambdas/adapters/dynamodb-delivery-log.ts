@@ -258,7 +258,8 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       : query.destinationId
         ? [DELIVERIES_TABLE.byDestinationIndex, `${tenantId}#${query.destinationId}`]
         : [DELIVERIES_TABLE.byTimeIndex, tenantId];
-    const names: Record<string, string> = { "#pk": index.partitionKey, "#sk": index.sortKey };
+    const names: Record<string, string> = { "#pk": index.partitionKey };
+    if (query.from || query.to) names["#sk"] = index.sortKey;
     const values: Record<string, unknown> = { ":pk": pkValue };
     let condition = "#pk = :pk";
     if (query.from && query.to) {

@@ -59,7 +59,7 @@ export function deliverDeps(env: EnvRecord, clients: DeliverClients): DeliverDep
       [ENV.deliveryRetrySchedule]: z.string().transform((v) => parseRetrySchedule(v)),
       [ENV.deliveryConnectTimeoutMs]: count,
       [ENV.deliveryResponseTimeoutMs]: count,
-      [ENV.deliveryDisableAfterMinutes]: count,
+      [ENV.deliveryDisableAfterSeconds]: count,
       [ENV.deliveryRetentionDays]: count.min(1),
       [ENV.deliveryAllowLoopback]: flag,
       [ENV.destinationMaxConcurrency]: count.min(1),
@@ -98,7 +98,7 @@ export function deliverDeps(env: EnvRecord, clients: DeliverClients): DeliverDep
     events: new QueuedPlatformEvents(new SqsEventQueue(clients.sqs, c[ENV.queueUrl])),
     config: {
       schedule: c[ENV.deliveryRetrySchedule],
-      disableAfterMs: c[ENV.deliveryDisableAfterMinutes] * 60_000,
+      disableAfterMs: c[ENV.deliveryDisableAfterSeconds] * 1000,
       // An attempt ends by the response timeout; the lease outlasts it with margin.
       leaseSeconds: Math.ceil(responseTimeoutMs / 1000) + 30,
       maxConcurrency: c[ENV.destinationMaxConcurrency],

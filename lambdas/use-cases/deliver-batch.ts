@@ -11,7 +11,7 @@
  * duplicate, a delivered one, a stale generation), the attempt, its log entry, then:
  * delivered; retry after the schedule's next delay; or failed for good (to the DLQ).
  * The destination's failure streak is kept on the destination, and past
- * deliveryDisableAfterMinutes it is disabled (metric + `eventflow.destination.disabled`).
+ * deliveryDisableAfterSeconds it is disabled (metric + `eventflow.destination.disabled`).
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRIC } from "../../lib/contracts/observability.js";

@@ -34,7 +34,7 @@ export const ENV = {
   deliveryRetrySchedule: "DELIVERY_RETRY_SCHEDULE",
   deliveryConnectTimeoutMs: "DELIVERY_CONNECT_TIMEOUT_MS",
   deliveryResponseTimeoutMs: "DELIVERY_RESPONSE_TIMEOUT_MS",
-  deliveryDisableAfterMinutes: "DELIVERY_DISABLE_AFTER_MINUTES",
+  deliveryDisableAfterSeconds: "DELIVERY_DISABLE_AFTER_SECONDS",
   deliveryRetentionDays: "DELIVERY_RETENTION_DAYS",
   deliveryAllowLoopback: "DELIVERY_ALLOW_LOOPBACK",
   destinationMaxConcurrency: "DESTINATION_MAX_CONCURRENCY",

@@ -260,7 +260,7 @@ export function functionEnvironment(
         [ENV.deliveryRetrySchedule]: settings.deliveryRetrySchedule,
         [ENV.deliveryConnectTimeoutMs]: String(settings.deliveryConnectTimeoutMs),
         [ENV.deliveryResponseTimeoutMs]: String(settings.deliveryResponseTimeoutMs),
-        [ENV.deliveryDisableAfterMinutes]: String(settings.deliveryDisableAfterMinutes),
+        [ENV.deliveryDisableAfterSeconds]: String(settings.deliveryDisableAfterSeconds),
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
         [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
         [ENV.destinationMaxConcurrency]: String(settings.destinationMaxConcurrency),

@@ -46,7 +46,7 @@ export const METRIC = {
   deliveryLatency: "DeliveryLatency",
   /** One attempt's call (ms). */
   deliveryAttemptLatency: "DeliveryAttemptLatency",
-  /** Destinations disabled after failing continuously for deliveryDisableAfterMinutes. */
+  /** Destinations disabled after failing continuously for deliveryDisableAfterSeconds. */
   destinationsDisabled: "DestinationsDisabled",
   // authorizer
   /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
