@@ -296,11 +296,18 @@ export class EventFlowFunction extends Construct {
         }),
       );
     }
-    Validations.of(this.role).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
-      reason:
-        "destinations are tenants' own queues, created after deploy: the prefix (deliveryTargetPrefix) bounds them",
-    });
+    const reason =
+      "destinations are tenants' own queues, topics and buses, created after deploy; the name prefix (deliveryTargetPrefix), which the destinations API enforces, bounds them";
+    Validations.of(this.role).acknowledge(
+      ...[
+        `sqs:<AWS::Region>:<AWS::AccountId>:${prefix}*`,
+        `sns:<AWS::Region>:<AWS::AccountId>:${prefix}*`,
+        `events:<AWS::Region>:<AWS::AccountId>:event-bus/${prefix}*`,
+      ].map((resource) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
+        reason,
+      })),
+    );
   }
 
   public bindQueue(queue: IQueue, access: QueueAccess): void {

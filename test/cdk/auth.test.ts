@@ -326,7 +326,7 @@ describe("cdk-nag", () => {
 });
 
 describe("events queue policy (defense in depth)", () => {
-  it("denies sqs:SendMessage to every principal but the ingest and replay roles", () => {
+  it("denies sqs:SendMessage to every principal but the ingest, replay and deliver roles", () => {
     const queueId = logicalId(stack.storage.queue);
     const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
       JSON.stringify(p.Properties.Queues).includes(queueId),
@@ -345,7 +345,12 @@ describe("events queue policy (defense in depth)", () => {
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay")] } },
+      // deliver emits eventflow.destination.disabled as an event of the tenant.
+      Condition: {
+        ArnNotEquals: {
+          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("deliver")],
+        },
+      },
     });
     // TLS is still enforced beside it.
     expect(

@@ -169,8 +169,8 @@ describe("CORS", () => {
       (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
     );
     const withOrigins = functions.filter((vars) => ENV.corsOrigins in vars);
-    // ingest, query and replay: the functions behind the proxy integrations.
-    expect(withOrigins).toHaveLength(3);
+    // ingest, query, replay and destinations: the functions behind the proxy integrations.
+    expect(withOrigins).toHaveLength(4);
     for (const vars of withOrigins) {
       expect(vars[ENV.corsOrigins]).toBe("https://a.example.com,https://b.example.com");
     }

@@ -166,9 +166,9 @@ describe("EventFlow stack with default settings", () => {
 
   describe("storage", () => {
     it("keeps events in a pay-per-request table with PITR, TTL and AWS-managed encryption", () => {
-      // The events table, the API keys table (test/cdk/auth.test.ts) and the tenant
-      // configuration table.
-      template.resourceCountIs("AWS::DynamoDB::Table", 3);
+      // The events table, the API keys table (test/cdk/auth.test.ts), the tenant
+      // configuration table and the deliveries log (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::DynamoDB::Table", 4);
       template.hasResourceProperties("AWS::DynamoDB::Table", {
         BillingMode: "PAY_PER_REQUEST",
         KeySchema: [
@@ -228,7 +228,8 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("redrives the queue to the DLQ after maxReceiveCount receives", () => {
-      template.resourceCountIs("AWS::SQS::Queue", 2);
+      // + the delivery queues: standard, FIFO and their DLQs (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::SQS::Queue", 6);
       template.hasResourceProperties("AWS::SQS::Queue", {
         RedrivePolicy: {
           deadLetterTargetArn: getAtt(dlqId),
@@ -283,7 +284,8 @@ describe("EventFlow stack with default settings", () => {
 
   describe("processing", () => {
     it("drains the queue in partial batches with bounded concurrency", () => {
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+      // + the deliver function's two (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 4);
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         EventSourceArn: getAtt(queueId),
         FunctionName: { Ref: fnId(s.stack, "process") },
@@ -473,22 +475,18 @@ describe("EventFlow stack with default settings", () => {
       },
     );
 
-    it("lets only query and replay read the cursors' key, a secret generated at deploy", () => {
+    it("lets only query, replay and destinations read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
       });
       for (const name of FUNCTION_NAMES) {
         const st = statementsOf(template, s.stack, name);
-        const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
-        if (name === "query" || name === "replay") {
-          expect(
-            reads.map((x) => x.resource),
-            name,
-          ).toEqual([{ Ref: secretId }]);
-        } else {
-          expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
-        }
+        const reads = st
+          .filter((x) => x.actions.includes("secretsmanager:GetSecretValue"))
+          .filter((x) => JSON.stringify(x.resource) === JSON.stringify({ Ref: secretId }));
+        // destinations lists events for replay-to-destination (cursor-signed pages).
+        expect(reads.length, name).toBe(["query", "replay", "destinations"].includes(name) ? 1 : 0);
       }
       for (const name of ["query", "replay"] as const) {
         const fn =
@@ -718,7 +716,8 @@ describe("EventFlow stack with default settings", () => {
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
       // 5XX rate, API p99, end-to-end p99, 2 per function.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 8 + 2 * FUNCTION_NAMES.length);
+      // + DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 11 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
@@ -953,6 +952,10 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      // The deliver role may send to tenants' own targets named with deliveryTargetPrefix.
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
       // The cursors' key has no rotation function: rotating only invalidates open cursors.
       "AwsSolutions-SMG4",
     ]);
