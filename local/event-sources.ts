@@ -15,6 +15,12 @@ import { SqsPoller } from "./sqs-poller.js";
 
 export interface EventSourceOptions {
   sqs: SQSClient;
+  /**
+   * The delivery pollers' own client: their long polls (deliverMaxConcurrency each) would
+   * otherwise take the sockets the other pollers and /_local/status need (the SDK's
+   * default agent has 50).
+   */
+  deliverySqs?: SQSClient;
   resources: LocalResources;
   settings: EventFlowSettings;
   region: string;
@@ -67,7 +73,7 @@ export function startEventSources(options: EventSourceOptions): EventSources {
   const deliveryPoller = (name: string, queueUrl: string, queueArn: string) =>
     new SqsPoller({
       name,
-      sqs,
+      sqs: options.deliverySqs ?? sqs,
       queueUrl,
       queueArn,
       region,

@@ -129,7 +129,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.logger ?? createLogger({ json, level: logLevel, color: options.color ?? false });
   // Webhooks to loopback (a receiver on this machine) are on locally unless set otherwise;
   // a deployed stack refuses them (lib/eventflow-stack.ts).
-  const settings = resolveSettings({ deliveryAllowLoopback: true, ...(options.settings ?? {}) });
+  const settings = resolveSettings({
+    deliveryAllowLoopback: true,
+    deliveryEmailFrom: "eventflow@localhost",
+    ...(options.settings ?? {}),
+  });
   const lifecycle = new Lifecycle(log);
   const cleanups = lifecycle.cleanups;
 
@@ -180,9 +184,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         : { accessKeyId: "local", secretAccessKey: "local" };
     const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials });
     const sqs = createSqsClient({ endpoint: endpoints.sqs, region, credentials });
+    const deliverySqs = createSqsClient({ endpoint: endpoints.sqs, region, credentials });
     cleanups.push(() => {
       dynamodb.destroy();
       sqs.destroy();
+      deliverySqs.destroy();
     });
     const resources = await ensureResources({ dynamodb, sqs }, settings, DEFAULT_RESOURCE_NAMES);
     // Every route needs a key, on a clean clone too: one for tenant `local` from the start.
@@ -265,6 +271,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Event sources.
     const eventSources = startEventSources({
       sqs,
+      deliverySqs,
       resources,
       settings,
       region,

@@ -342,3 +342,101 @@ async function dlqDepth(): Promise<number> {
   );
   return status.body.queues.deliveryDlq.visible;
 }
+
+describe.runIf(localOnly)("every destination kind against the embedded emulators", () => {
+  it("delivers to an SQS queue, an SNS topic, Slack, email (outbox) and EventBridge (outbox)", async () => {
+    const { SQSClient, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } =
+      await import("@aws-sdk/client-sqs");
+    const { SNSClient, CreateTopicCommand, SubscribeCommand } = await import("@aws-sdk/client-sns");
+    const endpoint = platform.local?.sqsEndpoint ?? "";
+    const config = {
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "l", secretAccessKey: "l" },
+    };
+    const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+    const sns = new SNSClient(config);
+    try {
+      const queueUrl =
+        (await sqs.send(new CreateQueueCommand({ QueueName: "eventflow-dest-e2e" }))).QueueUrl ??
+        "";
+      const topicArn =
+        (await sns.send(new CreateTopicCommand({ Name: "eventflow-dest-e2e" }))).TopicArn ?? "";
+      const subUrl =
+        (await sqs.send(new CreateQueueCommand({ QueueName: "eventflow-dest-e2e-sub" })))
+          .QueueUrl ?? "";
+      const subArn = (
+        await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: subUrl, AttributeNames: ["QueueArn"] }),
+        )
+      ).Attributes?.QueueArn;
+      await sns.send(
+        new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: subArn }),
+      );
+
+      const create = async (body: Record<string, unknown>) => {
+        const answer = await api.request<{ id: string }>("POST", "/v1/destinations", {
+          name: String(body.kind),
+          ...body,
+        });
+        expect(answer.status, answer.text).toBe(201);
+        return answer.body.id;
+      };
+      const ids = [
+        await create({ kind: "sqs", queueUrl }),
+        await create({ kind: "sns", topicArn }),
+        await create({
+          kind: "slack",
+          url: `${receiver.url}/slack`,
+          template: "{{type}} for {{subject}}",
+        }),
+        await create({ kind: "email", to: ["ops@example.com"], subject: "{{type}}" }),
+        await create({
+          kind: "eventbridge",
+          eventBusArn: "arn:aws:events:us-east-1:000000000000:event-bus/eventflow-dest-bus",
+        }),
+      ];
+      // A queue not named with the prefix is refused: the deliver role could not send there.
+      const refused = await api.request("POST", "/v1/destinations", {
+        kind: "sqs",
+        name: "x",
+        queueUrl: `${endpoint}/000000000000/eventflow-events`,
+      });
+      expect(refused.status).toBe(400);
+
+      const range = await storeEvents("kinds", 1);
+      for (const id of ids) await replay(id, range);
+      for (const id of ids) {
+        const [d] = await settledDeliveries(id, 1);
+        expect(d?.status, id).toBe("delivered");
+      }
+      const receive = async (url: string) =>
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: url,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 1,
+            }),
+          )
+        ).Messages ?? [];
+      expect((await receive(queueUrl))[0]?.Body).toContain(range.type);
+      expect((await receive(subUrl))[0]?.Body).toContain(range.type);
+      const slack = receiver.received.find((r) => r.path === "/slack");
+      expect(slack?.body).toEqual({ text: `${range.type} for s0` });
+      const outbox = await api.request<{
+        items: { service: string; input: Record<string, unknown> }[];
+      }>("GET", "/_local/outbox");
+      const email = outbox.body.items.find((i) => i.service === "ses");
+      expect(email?.input).toMatchObject({
+        Destination: { ToAddresses: ["ops@example.com"] },
+        Content: { Simple: { Subject: { Data: range.type } } },
+      });
+      const bus = outbox.body.items.find((i) => i.service === "eventbridge");
+      expect(JSON.stringify(bus?.input)).toContain(range.type);
+    } finally {
+      sqs.destroy();
+      sns.destroy();
+    }
+  });
+});

@@ -118,6 +118,18 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      // Destinations send the tenant's events out and mint secrets: their own scope;
+      // reading them (no secrets) and the delivery log is events:read.
+      "POST /v1/destinations": "destinations:write",
+      "GET /v1/destinations": "events:read",
+      "GET /v1/destinations/{id}": "events:read",
+      "PATCH /v1/destinations/{id}": "destinations:write",
+      "DELETE /v1/destinations/{id}": "destinations:write",
+      "POST /v1/destinations/{id}/rotate-secret": "destinations:write",
+      "POST /v1/destinations/{id}/replay": "destinations:write",
+      "GET /v1/deliveries": "events:read",
+      "GET /v1/deliveries/{id}": "events:read",
+      "POST /v1/deliveries/{id}/retry": "destinations:write",
     });
   });
 });
@@ -149,7 +161,7 @@ describe("access policy", () => {
     expect(read).toContain(`${api}/GET/v1/events/*`);
     expect(read).toContain(`${api}/GET/v1/failed`);
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
-    const all = accessPolicy(arn, ["events:write", "events:read", "admin"]);
+    const all = accessPolicy(arn, ["events:write", "events:read", "admin", "destinations:write"]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 
