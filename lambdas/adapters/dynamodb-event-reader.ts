@@ -2,8 +2,8 @@
  * EventReader on DynamoDB. Lists read a secondary index (keys plus status/type), pick the
  * page there, then fetch the full items with BatchGetItem in page order.
  *
- * A list reads one or more "lanes" (index partitions): one for byType and failed,
- * TIME_SHARDS for byTime. Lanes are merged newest first; a page is cut after `limit`
+ * A list reads one or more "lanes" (index partitions): one for failed, typeShards for
+ * byType, timeShards for byTime (write sharding: dynamodb-keys.ts). Lanes are merged newest first; a page is cut after `limit`
  * items and the cursor records, per lane, the sort key of the last item *returned* from
  * it (not DynamoDB's LastEvaluatedKey, which may lie past items fetched but not yet
  * returned), so pages never skip or repeat. Status filters run as FilterExpressions,
@@ -36,7 +36,13 @@ import { decodeCursor, encodeCursor, type LanePosition } from "../domain/cursor.
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
-import { eventKey, hourOf, parseStatsCounter, statsPartition } from "./dynamodb-keys.js";
+import {
+  eventKey,
+  hourOf,
+  parseStatsCounter,
+  type ShardCounts,
+  statsPartition,
+} from "./dynamodb-keys.js";
 import {
   type Filter,
   head,
@@ -49,9 +55,8 @@ import {
   TOP,
 } from "./dynamodb-read-plan.js";
 
-export interface DynamoDbEventReaderOptions {
+export interface DynamoDbEventReaderOptions extends ShardCounts {
   tableName: string;
-  timeShards: number;
   /** The page cursors' HMAC key (the deployment's secret), read when a page needs it. */
   cursorKey: () => Promise<string>;
   /** Index reads per list request before a short page is returned. */
@@ -136,7 +141,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
 
   /** Throws InvalidCursorError for a cursor that is not valid for this query. */
   async list(query: ListQuery): Promise<ListPage> {
-    return this.readPage(plan(query, this.options.timeShards), query);
+    return this.readPage(plan(query, this.options), query);
   }
 
   /** Failed events, newest failure first; throws InvalidCursorError like list(). */
@@ -152,7 +157,9 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
       ? decodeCursor(query.cursor, scope, specs.length, await this.options.cursorKey())
       : specs.map((): LanePosition => ({ kind: "start" }));
     const lanes = specs.map((spec, i) => openLane(spec, positions[i], query.tenantId));
-    const fetchSize = filter ? (this.options.filteredReadSize ?? 200) : query.limit + 1;
+    const fetchSize = filter
+      ? (this.options.filteredReadSize ?? 200)
+      : unfilteredReadSize(query.limit, lanes.length);
     const budget: Budget = { readBytes: 0, maxBytes: this.maxReadBytes };
     const page: Row[] = [];
     let more = false;
@@ -287,8 +294,19 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
     });
   }
 
+  /** Sums every statistics partition of the tenant (statsShards Queries, in parallel). */
   async stats(tenantId: string, from: string, to: string): Promise<TypeStats[]> {
     const byType = new Map<string, TypeStats>();
+    const shards = Array.from({ length: this.options.statsShards }, (_, shard) => shard);
+    const pages = await Promise.all(
+      shards.map((shard) => this.statsItems(tenantId, shard, from, to)),
+    );
+    for (const items of pages) for (const item of items) addStatsItem(byType, item);
+    return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  }
+
+  private async statsItems(tenantId: string, shard: number, from: string, to: string) {
+    const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const page = await this.doc.send(
@@ -297,17 +315,17 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
           KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
           ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
           ExpressionAttributeValues: {
-            ":pk": statsPartition(tenantId),
+            ":pk": statsPartition(tenantId, shard),
             ":lo": hourOf(from),
             ":hi": `${hourOf(to)}#${TOP}`,
           },
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const item of page.Items ?? []) addStatsItem(byType, item);
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return [...byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    return items;
   }
 
   async ping(signal?: AbortSignal): Promise<void> {
@@ -320,6 +338,17 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
       throw new Error(`table status is ${status ?? "unknown"}`);
     }
   }
+}
+
+/**
+ * Index rows per lane read when nothing is filtered: one lane reads a page and one more (to
+ * know whether there is a next page); n write-sharded lanes (ids hash evenly over them)
+ * each read about twice their share, and a lane that runs dry is read again, so the page
+ * stays exact and the rows read stay near 2 x limit instead of n x limit.
+ */
+export function unfilteredReadSize(limit: number, lanes: number): number {
+  if (lanes <= 1) return limit + 1;
+  return Math.min(limit + 1, Math.ceil((2 * (limit + 1)) / lanes) + 2);
 }
 
 function addStatsItem(byType: Map<string, TypeStats>, item: Item): void {

@@ -40,7 +40,11 @@ export interface DynamoDbEventWriterOptions {
   tableName: string;
   /** 0 keeps items forever (no expiresAt attribute). */
   eventRetentionDays: number;
+  /** Partitions of the byTime index per tenant (dynamodb-keys.ts: write sharding). */
   timeShards: number;
+  /** Partitions of the byType index per tenant and type. */
+  typeShards: number;
+  /** Partitions of a tenant's statistics (one item per hour in each). */
   statsShards: number;
   /** Picks the stats shard; injectable so a test can pin it. */
   random?: () => number;
@@ -73,7 +77,7 @@ export class DynamoDbEventWriter implements EventWriter {
       ...event,
       digest: eventDigest(event),
       ...(expiresAt === undefined ? {} : { [TABLE.ttlAttribute]: expiresAt }),
-      ...byTypeKeys(tenantId, type, receivedAt, id),
+      ...byTypeKeys(tenantId, type, shardOf(id, this.options.typeShards), receivedAt, id),
       ...byTimeKeys(tenantId, shardOf(id, this.options.timeShards), receivedAt, id),
       ...(event.status === "failed" && event.failedAt
         ? failedKeys(tenantId, event.failedAt, id)

@@ -2,13 +2,23 @@
  * The table's item layout, in one place. Every key starts with the tenant, so no
  * query can cross tenants by construction.
  *
- *   event   pk = T#<tenant>#E#<id>        sk = EVENT
- *   stats   pk = T#<tenant>#STATS         sk = <hour>#<shard>
+ *   event   pk = T#<tenant>#E#<id>                sk = EVENT
+ *   stats   pk = T#<tenant>#STATS[#<shard>]       sk = <hour>#<shard>
  *           one counter per type and outcome, `<outcome>#<type>` (processed#purchase,
  *           duplicate#page_view...), all of a batch's types in one ADD
- *   byType  gsi1pk = <tenant>#<type>      gsi1sk = <receivedAt>#<id>
- *   failed  gsi2pk = <tenant>#FAILED      gsi2sk = <failedAt>#<id>     (sparse)
- *   byTime  gsi3pk = <tenant>#<shard>     gsi3sk = <receivedAt>#<id>
+ *   byType  gsi1pk = <tenant>#<type>[#<shard>]    gsi1sk = <receivedAt>#<id>
+ *   failed  gsi2pk = <tenant>#FAILED              gsi2sk = <failedAt>#<id>     (sparse)
+ *   byTime  gsi3pk = <tenant>#<shard>             gsi3sk = <receivedAt>#<id>
+ *
+ * Write sharding (issue 20): no partition key may take more than a share of DynamoDB's
+ * per-partition limits (1,000 write / 3,000 read units a second), so an event's byType and
+ * byTime entries go to one of `typeShards` / `timeShards` partitions (stable per id, so a
+ * redelivery writes the same keys) and a batch's statistics to one of `statsShards`
+ * partitions (random); readers merge every shard (dynamodb-read-plan.ts). Shard 0 keeps
+ * the unsharded key of the layout before sharding (`<tenant>#<type>`, `T#<tenant>#STATS`),
+ * and byTime's key never changed, so items written before are read as shard 0's (or their
+ * old shard's) lane: raising a shard count needs no migration. Lowering one would hide the
+ * higher shards' items from reads: never lower a shard count on a deployed table.
  *
  * A failed event being replayed also carries `replayToken` (the replay's request id),
  * which its consumer checks and its new outcome drops (domain/replay.ts).
@@ -25,8 +35,18 @@ export const eventKey = (tenantId: string, id: string) => ({
   sk: EVENT_SK,
 });
 
-export const byTypeKeys = (tenantId: string, type: string, receivedAt: string, id: string) => ({
-  gsi1pk: `${tenantId}#${type}`,
+/** A byType partition; types never contain `#` (EVENT_TYPE_PATTERN), so keys cannot collide. */
+export const byTypePartition = (tenantId: string, type: string, shard: number) =>
+  shard === 0 ? `${tenantId}#${type}` : `${tenantId}#${type}#${shard}`;
+
+export const byTypeKeys = (
+  tenantId: string,
+  type: string,
+  shard: number,
+  receivedAt: string,
+  id: string,
+) => ({
+  gsi1pk: byTypePartition(tenantId, type, shard),
   gsi1sk: `${receivedAt}#${id}`,
 });
 
@@ -35,17 +55,31 @@ export const failedKeys = (tenantId: string, failedAt: string, id: string) => ({
   gsi2sk: `${failedAt}#${id}`,
 });
 
+export const byTimePartition = (tenantId: string, shard: number) => `${tenantId}#${shard}`;
+
 export const byTimeKeys = (tenantId: string, shard: number, receivedAt: string, id: string) => ({
-  gsi3pk: `${tenantId}#${shard}`,
+  gsi3pk: byTimePartition(tenantId, shard),
   gsi3sk: `${receivedAt}#${id}`,
 });
 
-export const statsPartition = (tenantId: string) => `T#${tenantId}#STATS`;
+/** A statistics partition: shard 0 is the one partition of the layout before sharding. */
+export const statsPartition = (tenantId: string, shard: number) =>
+  shard === 0 ? `T#${tenantId}#STATS` : `T#${tenantId}#STATS#${shard}`;
 
 export const statsKey = (tenantId: string, hour: string, shard: number) => ({
-  pk: statsPartition(tenantId),
+  pk: statsPartition(tenantId, shard),
   sk: `${hour}#${shard}`,
 });
+
+/** How many partitions each sharded key family spreads over (from lib/config.ts). */
+export interface ShardCounts {
+  /** byTime partitions per tenant. */
+  timeShards: number;
+  /** byType partitions per tenant and type. */
+  typeShards: number;
+  /** Statistics partitions per tenant (each holds one item per hour). */
+  statsShards: number;
+}
 
 export const STATS_OUTCOMES = ["processed", "failed", "duplicate"] as const;
 export type StatsOutcome = (typeof STATS_OUTCOMES)[number];

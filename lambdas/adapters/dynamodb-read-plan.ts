@@ -9,7 +9,7 @@ import { TABLE } from "../../lib/contracts/tables.js";
 import { InvalidCursorError, type LanePosition } from "../domain/cursor.js";
 import type { ListQuery } from "../ports/event-store.js";
 import type { FailedQuery } from "../ports/failed-events.js";
-import { eventKey } from "./dynamodb-keys.js";
+import { byTimePartition, byTypePartition, eventKey, type ShardCounts } from "./dynamodb-keys.js";
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -128,7 +128,10 @@ export function planFailed(query: FailedQuery): Plan {
 }
 
 /** Which index and lanes a query reads, its filter, and the scope its cursor is bound to. */
-export function plan(query: ListQuery, timeShards: number): Plan {
+export function plan(
+  query: ListQuery,
+  shards: Pick<ShardCounts, "timeShards" | "typeShards">,
+): Plan {
   const { tenantId, type, status, from, to } = query;
   const lo = from ?? "0";
   const hi = to ? `${to}#${TOP}` : TOP;
@@ -140,17 +143,16 @@ export function plan(query: ListQuery, timeShards: number): Plan {
   let specs: LaneSpec[];
   let filter: Filter | undefined;
   if (type) {
+    // Write-sharded: every shard is a lane, merged newest first like byTime's.
     const { name, partitionKey, sortKey } = TABLE.byTypeIndex;
-    specs = [
-      {
-        index: name,
-        pkAttr: partitionKey,
-        pkValue: `${tenantId}#${type}`,
-        skAttr: sortKey,
-        lo,
-        hi,
-      },
-    ];
+    specs = Array.from({ length: shards.typeShards }, (_, shard) => ({
+      index: name,
+      pkAttr: partitionKey,
+      pkValue: byTypePartition(tenantId, type, shard),
+      skAttr: sortKey,
+      lo,
+      hi,
+    }));
     filter = status ? statusFilter(status) : undefined;
   } else if (status === "failed") {
     // Keyed by failedAt; from/to still mean receivedAt, so they filter. failedAt never
@@ -179,10 +181,10 @@ export function plan(query: ListQuery, timeShards: number): Plan {
       : base;
   } else {
     const { name, partitionKey, sortKey } = TABLE.byTimeIndex;
-    specs = Array.from({ length: timeShards }, (_, shard) => ({
+    specs = Array.from({ length: shards.timeShards }, (_, shard) => ({
       index: name,
       pkAttr: partitionKey,
-      pkValue: `${tenantId}#${shard}`,
+      pkValue: byTimePartition(tenantId, shard),
       skAttr: sortKey,
       lo,
       hi,

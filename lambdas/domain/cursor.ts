@@ -4,8 +4,9 @@
  *   <base64url(JSON {v:1, q:<query fingerprint>, p:[<lane position>...]})>.<tag>
  *
  * - `p` holds one position per lane (one lane per index partition a list reads: 1 for
- *   byType/failed, TIME_SHARDS for byTime): 0 = not started, 1 = exhausted, or the
- *   sort key of the last item returned from that lane.
+ *   failed, typeShards for byType, timeShards for byTime): 0 = not started, 1 = exhausted,
+ *   or the sort key of the last item returned from that lane. With 32 lanes and 128-character
+ *   ids a cursor reaches about 6.7 KB: MAX_CURSOR_LENGTH allows 8 KB.
  * - `q` fingerprints the query (tenant, index, filters, range): a cursor replayed with
  *   other filters, or by another tenant, is refused instead of paging the wrong set.
  * - `tag` is an HMAC-SHA256 over the payload with the deployment's own key (a Secrets
@@ -23,7 +24,7 @@ export class InvalidCursorError extends Error {
 
 export type LanePosition = { kind: "start" } | { kind: "after"; key: string } | { kind: "done" };
 
-const MAX_CURSOR_LENGTH = 4096;
+export const MAX_CURSOR_LENGTH = 8192;
 /** A key shorter than this is refused (the stack generates 64 characters). */
 const MIN_KEY_LENGTH = 32;
 
@@ -31,7 +32,7 @@ const payloadSchema = z
   .object({
     v: z.literal(1),
     q: z.string(),
-    p: z.array(z.union([z.literal(0), z.literal(1), z.string().min(1).max(400)])),
+    p: z.array(z.union([z.literal(0), z.literal(1), z.string().min(1).max(400)])).max(64),
   })
   .strict();
 

@@ -11,8 +11,26 @@ import {
   type DynamoDbEventReaderOptions,
 } from "../adapters/dynamodb-event-reader.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
+import type { ShardCounts } from "../adapters/dynamodb-keys.js";
 import type { SecretReader } from "../ports/secrets.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+
+/** Writers and readers read the same shard counts (dynamodb-keys.ts: write sharding). */
+const shardVars = {
+  [ENV.timeShards]: envVars[ENV.timeShards],
+  [ENV.typeShards]: envVars[ENV.typeShards],
+  [ENV.statsShards]: envVars[ENV.statsShards],
+};
+
+const shardCounts = (config: {
+  [ENV.timeShards]: number;
+  [ENV.typeShards]: number;
+  [ENV.statsShards]: number;
+}): ShardCounts => ({
+  timeShards: config[ENV.timeShards],
+  typeShards: config[ENV.typeShards],
+  statsShards: config[ENV.statsShards],
+});
 
 export function eventWriterFrom(
   env: EnvRecord,
@@ -22,16 +40,14 @@ export function eventWriterFrom(
     {
       [ENV.tableName]: envVars[ENV.tableName],
       [ENV.eventRetentionDays]: envVars[ENV.eventRetentionDays],
-      [ENV.statsShards]: envVars[ENV.statsShards],
-      [ENV.timeShards]: envVars[ENV.timeShards],
+      ...shardVars,
     },
     env,
   );
   return new DynamoDbEventWriter(documentClient, {
     tableName: config[ENV.tableName],
     eventRetentionDays: config[ENV.eventRetentionDays],
-    timeShards: config[ENV.timeShards],
-    statsShards: config[ENV.statsShards],
+    ...shardCounts(config),
   });
 }
 
@@ -48,14 +64,14 @@ export function eventReaderFrom(
   const config = parseEnv(
     {
       [ENV.tableName]: envVars[ENV.tableName],
-      [ENV.timeShards]: envVars[ENV.timeShards],
+      ...shardVars,
       [ENV.cursorSecretId]: envVars[ENV.cursorSecretId],
     },
     env,
   );
   return new DynamoDbEventReader(clients.documentClient, clients.dynamodb, {
     tableName: config[ENV.tableName],
-    timeShards: config[ENV.timeShards],
+    ...shardCounts(config),
     cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
     ...budget,
   });

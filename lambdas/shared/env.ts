@@ -41,6 +41,7 @@ export const envVars = {
   [ENV.eventRetentionDays]: positiveInt,
   [ENV.statsShards]: positiveInt.min(1),
   [ENV.timeShards]: positiveInt.min(1),
+  [ENV.typeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
   [ENV.cursorSecretId]: z.string().min(1),
   /** Absent or empty: CORS off. */

@@ -12,7 +12,7 @@
  * 512 KiB of the failed index per request (DEFAULT_MAX_READ_BYTES).
  */
 import { z } from "zod";
-import { InvalidCursorError } from "../domain/cursor.js";
+import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import {
   type AcceptedEvent,
   EVENT_TYPE_PATTERN,
@@ -76,7 +76,7 @@ export const listSchema = (now: Date) =>
     from: instantAt(now).optional(),
     to: instantAt(now).optional(),
     limit: pageLimit.optional(),
-    cursor: z.string().min(1).max(4096).optional(),
+    cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
   });
 
 export async function listFailedEvents(

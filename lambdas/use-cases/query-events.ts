@@ -4,7 +4,7 @@
  * as `stauts=failed` does not silently list everything).
  */
 import { z } from "zod";
-import { InvalidCursorError } from "../domain/cursor.js";
+import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, type StoredEvent } from "../domain/event.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
 import type { EventReader, ListPage, TypeStats } from "../ports/event-store.js";
@@ -63,7 +63,7 @@ export const listSchema = z.object({
   from: instant.optional(),
   to: instant.optional(),
   limit: pageLimit.optional(),
-  cursor: z.string().min(1).max(4096).optional(),
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
 
 /** Query parameters of GET /v1/stats (also the OpenAPI description's). */

@@ -21,7 +21,7 @@
  * newer failedAt, outside the rest of the walk.
  */
 import { z } from "zod";
-import { InvalidCursorError } from "../domain/cursor.js";
+import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import {
   EVENT_ID_PATTERN,
   type FailureKind,
@@ -122,7 +122,7 @@ export const bodySchema = (now: Date) =>
         .min(1, "must be at least 1")
         .max(REPLAY_LIMIT.max, `must be at most ${REPLAY_LIMIT.max}`)
         .optional(),
-      cursor: z.string().min(1).max(4096).optional(),
+      cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
     })
     .strict();
 

@@ -352,7 +352,9 @@ export class EventMonitoring extends Construct {
           deliveryQueue.metricApproximateNumberOfMessagesVisible({ label: "unordered visible" }),
           deliveryQueue.metricApproximateNumberOfMessagesNotVisible({ label: "unordered waiting" }),
           deliveryFifoQueue.metricApproximateNumberOfMessagesVisible({ label: "ordered visible" }),
-          deliveryFifoQueue.metricApproximateNumberOfMessagesNotVisible({ label: "ordered waiting" }),
+          deliveryFifoQueue.metricApproximateNumberOfMessagesNotVisible({
+            label: "ordered waiting",
+          }),
         ],
         [deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         8,

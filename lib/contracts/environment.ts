@@ -14,6 +14,7 @@ export const ENV = {
   eventRetentionDays: "EVENT_RETENTION_DAYS",
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
+  typeShards: "TYPE_SHARDS",
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",

@@ -6,7 +6,6 @@
 import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
-import { TIME_SHARDS } from "./tables.js";
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =
@@ -201,7 +200,7 @@ export function functionEnvironment(
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "process":
       return {
@@ -213,8 +212,7 @@ export function functionEnvironment(
         [ENV.retryBaseDelaySeconds]: String(settings.retryBaseDelaySeconds),
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "dlq":
       return {
@@ -223,15 +221,14 @@ export function functionEnvironment(
         [ENV.dlqUrl]: refs.dlqUrl,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
-        [ENV.statsShards]: String(settings.statsShards),
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
         ...api,
         [ENV.queueUrl]: refs.queueUrl,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "destinations":
@@ -243,7 +240,7 @@ export function functionEnvironment(
         [ENV.deliveriesTableName]: refs.deliveriesTableName,
         [ENV.destinationSecretId]: refs.destinationSecretId,
         [ENV.cursorSecretId]: refs.cursorSecretId,
-        [ENV.timeShards]: String(TIME_SHARDS),
+        ...shardEnvironment(settings),
         [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
         [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
         [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
@@ -276,6 +273,15 @@ export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
     [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
     [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
     [ENV.deliveryDlqUrl]: refs.deliveryDlqUrl,
+  };
+}
+
+/** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
+function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
+  return {
+    [ENV.timeShards]: String(settings.timeShards),
+    [ENV.typeShards]: String(settings.typeShards),
+    [ENV.statsShards]: String(settings.statsShards),
   };
 }
 

@@ -9,7 +9,10 @@ export const TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "expiresAt",
-  /** Events of one tenant and type by time: gsi1pk = `<tenant>#<type>`, gsi1sk = `<receivedAt>#<id>`. */
+  /**
+   * Events of one tenant and type by time, write-sharded (settings typeShards):
+   * gsi1pk = `<tenant>#<type>` (shard 0) or `<tenant>#<type>#<shard>`, gsi1sk = `<receivedAt>#<id>`.
+   */
   byTypeIndex: {
     name: "byType",
     partitionKey: "gsi1pk",
@@ -23,7 +26,7 @@ export const TABLE = {
     sortKey: "gsi2sk",
     projection: { type: "ALL", attributes: [] },
   },
-  /** All events of a tenant by time, sharded: gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
+  /** All events of a tenant by time, sharded (settings timeShards): gsi3pk = `<tenant>#<shard>`, gsi3sk = `<receivedAt>#<id>`. */
   byTimeIndex: {
     name: "byTime",
     partitionKey: "gsi3pk",
@@ -100,6 +103,3 @@ export const DELIVERIES_TABLE = {
   byDestinationIndex: { name: "byDestination", partitionKey: "destKey", sortKey: "createdSk" },
   byEventIndex: { name: "byEvent", partitionKey: "eventKey", sortKey: "createdSk" },
 } as const;
-
-/** Shards of the byTime index partition (bounded so a list merges few queries). */
-export const TIME_SHARDS = 4;

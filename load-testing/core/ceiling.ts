@@ -59,6 +59,12 @@ export function pipelineRate(processed: readonly TimeBucket[]): PipelineRate {
   };
 }
 
+const shardCountsOf = (s: { timeShards: number; typeShards: number; statsShards: number }) => ({
+  timeShards: s.timeShards,
+  typeShards: s.typeShards,
+  statsShards: s.statsShards,
+});
+
 export async function measureCeiling(options: CeilingOptions): Promise<CeilingResult> {
   // Loaded here, not with the load generator: only a ceiling run needs an emulator.
   const [{ CreateTableCommand, DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
@@ -66,13 +72,13 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingRe
     import("@aws-sdk/lib-dynamodb"),
   ]);
   const [
-    { TIME_SHARDS },
+    { resolveSettings },
     { DynamoDbEventWriter },
     { DOCUMENT_CLIENT_OPTIONS, withoutSdkLogging },
     { startEmulators },
     { tableDefinition },
   ] = await Promise.all([
-    import("../../lib/contracts/tables.js"),
+    import("../../lib/config.js"),
     import("../../lambdas/adapters/dynamodb-event-writer.js"),
     import("../../lambdas/shared/sdk-options.js"),
     import("../../local/emulators.js"),
@@ -94,8 +100,8 @@ export async function measureCeiling(options: CeilingOptions): Promise<CeilingRe
     const writer = new DynamoDbEventWriter(documentClient, {
       tableName,
       eventRetentionDays: 90,
-      timeShards: TIME_SHARDS,
-      statsShards: 4,
+      // The process function's shard counts at the default settings.
+      ...shardCountsOf(resolveSettings()),
     });
     const padding = "x".repeat(Math.max(0, options.sizeBytes - 200));
     const types = ["purchase", "page_view", "user_signup"];

@@ -49,6 +49,7 @@ it("serves SQS and DynamoDB from the thread, with the conditional write the hand
       tableName: "events",
       eventRetentionDays: 0,
       timeShards: 4,
+      typeShards: 4,
       statsShards: 4,
     });
     const event = {

@@ -17,9 +17,12 @@ import {
 import { DynamoDbEventWriter } from "../../../../lambdas/adapters/dynamodb-event-writer.js";
 import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { FailedQuery } from "../../../../lambdas/ports/failed-events.js";
-import { TIME_SHARDS } from "../../../../lib/contracts/tables.js";
+import { resolveSettings } from "../../../../lib/config.js";
 import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
+
+/** The shard counts the handlers read (lib/config.ts defaults). */
+const { timeShards: TIME_SHARDS, typeShards: TYPE_SHARDS } = resolveSettings();
 
 const TENANT = "bulk";
 const COUNT = 160;
@@ -66,6 +69,7 @@ beforeAll(async () => {
     tableName: aws.resources.tableName,
     eventRetentionDays: 90,
     timeShards: TIME_SHARDS,
+    typeShards: TYPE_SHARDS,
     statsShards: 4,
   });
   for (const e of events) expect(await writer.putIfAbsent(e)).toEqual({ kind: "written" });
@@ -79,6 +83,8 @@ beforeAll(async () => {
   reader = new DynamoDbEventReader(counting, aws.dynamodb, {
     tableName: aws.resources.tableName,
     timeShards: TIME_SHARDS,
+    typeShards: TYPE_SHARDS,
+    statsShards: 1,
     cursorKey: async () => TEST_CURSOR_KEY,
   });
   handler = await aws.handler("query");

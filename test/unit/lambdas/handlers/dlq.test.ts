@@ -15,6 +15,7 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
+import { byTypePartition, shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 import {
   deliver,
@@ -85,7 +86,7 @@ describe("dlq handler", () => {
       history: [{ action: "failed", detail: reason }],
       gsi2pk: `${tenantId}#FAILED`,
       gsi2sk: `${item?.failedAt}#${m.event.id}`,
-      gsi1pk: `${tenantId}#purchase`,
+      gsi1pk: byTypePartition(tenantId, "purchase", shardOf(m.event.id, aws.settings.typeShards)),
     });
     expect(typeof item?.digest).toBe("string");
     expect(metricTotal(addMetric, "EventsDeadLettered")).toBe(1);

@@ -15,6 +15,7 @@ import {
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import type { MockInstance } from "vitest";
+import { statsPartition } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import type { QueuedEvent } from "../../../../lambdas/domain/event.js";
 import type { TestAws } from "../../../support/aws.js";
 
@@ -182,16 +183,22 @@ export async function getEventItem(
 }
 
 /** All stats items of a tenant (raw, one per hour and shard). */
+/** Every statistics item of a tenant, across its statsShards partitions. */
 export async function statsItems(aws: TestAws, tenantId: string) {
-  const { Items = [] } = await aws.documentClient.send(
-    new QueryCommand({
-      TableName: aws.resources.tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": `T#${tenantId}#STATS` },
-      ConsistentRead: true,
-    }),
+  const shards = Array.from({ length: aws.settings.statsShards }, (_, shard) => shard);
+  const pages = await Promise.all(
+    shards.map((shard) =>
+      aws.documentClient.send(
+        new QueryCommand({
+          TableName: aws.resources.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": statsPartition(tenantId, shard) },
+          ConsistentRead: true,
+        }),
+      ),
+    ),
   );
-  return Items;
+  return pages.flatMap((p) => p.Items ?? []);
 }
 
 /** Sums the stats of a tenant per type across hours and shards (`<outcome>#<type>`). */

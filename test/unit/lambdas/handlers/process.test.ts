@@ -15,7 +15,7 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
+import { byTypePartition, shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import type { QueuedEvent } from "../../../../lambdas/domain/event.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 import {
@@ -87,9 +87,9 @@ describe("process handler", () => {
     expect(item).toEqual({
       pk: `T#acme#E#${id}`,
       sk: "EVENT",
-      gsi1pk: "acme#purchase",
+      gsi1pk: byTypePartition("acme", "purchase", shardOf(id, aws.settings.typeShards)),
       gsi1sk: `${m.receivedAt}#${id}`,
-      gsi3pk: `acme#${shardOf(id, 4)}`,
+      gsi3pk: `acme#${shardOf(id, aws.settings.timeShards)}`,
       gsi3sk: `${m.receivedAt}#${id}`,
       id,
       tenantId: "acme",
@@ -195,7 +195,7 @@ describe("process handler", () => {
       failure: { kind: "business_rule", reason: "purchase: data.amount must be greater than 0" },
       gsi2pk: "acme#FAILED",
       gsi2sk: `${item?.failedAt}#${m.event.id}`,
-      gsi1pk: "acme#purchase",
+      gsi1pk: byTypePartition("acme", "purchase", shardOf(m.event.id, aws.settings.typeShards)),
       history: [
         {
           at: item?.failedAt,
@@ -348,6 +348,7 @@ describe("process handler", () => {
       tableName: aws.resources.tableName,
       eventRetentionDays: 0,
       timeShards: 4,
+      typeShards: 4,
       statsShards: 1,
     });
     const m = queued({ type: "thing" });

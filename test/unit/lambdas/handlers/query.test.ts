@@ -12,9 +12,12 @@ import {
 import { encodeCursor } from "../../../../lambdas/domain/cursor.js";
 import type { StoredEvent } from "../../../../lambdas/domain/event.js";
 import type { ListQuery } from "../../../../lambdas/ports/event-store.js";
-import { TIME_SHARDS } from "../../../../lib/contracts/tables.js";
+import { resolveSettings } from "../../../../lib/config.js";
 import { type ApiEventInput, apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
+
+/** The shard counts the handlers read (lib/config.ts defaults). */
+const { timeShards: TIME_SHARDS, typeShards: TYPE_SHARDS } = resolveSettings();
 
 let aws: TestAws;
 let handler: (
@@ -66,6 +69,7 @@ beforeAll(async () => {
     tableName: aws.resources.tableName,
     eventRetentionDays: 90,
     timeShards: TIME_SHARDS,
+    typeShards: TYPE_SHARDS,
     statsShards: 4,
   });
   for (const e of [...events, otherTenant]) {
@@ -302,6 +306,8 @@ describe("reader under a read budget", () => {
     const reader = new DynamoDbEventReader(aws.documentClient, aws.dynamodb, {
       tableName: aws.resources.tableName,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
+      statsShards: 1,
       maxRounds: 1,
       filteredReadSize: 2,
       cursorKey: async () => TEST_CURSOR_KEY,
@@ -337,6 +343,7 @@ describe("GET /v1/stats", () => {
       tableName: aws.resources.tableName,
       eventRetentionDays: 0,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
       statsShards: 4,
       random: () => (shard++ % 4) / 4,
     });
@@ -379,6 +386,7 @@ describe("GET /v1/stats", () => {
       tableName: aws.resources.tableName,
       eventRetentionDays: 90,
       timeShards: TIME_SHARDS,
+      typeShards: TYPE_SHARDS,
       statsShards: 1,
     });
     const types = Array.from({ length: 2 * MAX_COUNTERS_PER_UPDATE + 5 }, (_, i) => `t${i}`);

@@ -1,0 +1,235 @@
+/**
+ * `npm run scale`: the partition-level scale model (model.ts) for the issue's two mixes, or
+ * one given on the command line, before and after write sharding, plus the AWS quotas each
+ * mix meets (quotas.ts). Exit 1 when a partition of the current layout passes 70% of its
+ * limit.
+ */
+import { parseArgs } from "node:util";
+import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
+import { MIXES, type Mix } from "./mix.js";
+import {
+  type Assumptions,
+  DEFAULT_ASSUMPTIONS,
+  type ModelResult,
+  PARTITION_LIMITS,
+  runModel,
+} from "./model.js";
+import { fmt, quotaRows } from "./quotas.js";
+import { BEFORE } from "./shards.js";
+
+const HELP = `Usage: npm run scale -- [options]
+
+Drives the real item and key functions (DynamoDbEventWriter.toItem, BatchTally, addStats)
+with a synthetic mix and prints, per table, index and counter family, the write and read
+units a second of its hottest partition key against DynamoDB's per-partition limits
+(1,000 WCU, 3,000 RCU; the design keeps each at or below 70%), then every AWS quota the
+mix meets and the rate at which it binds.
+
+  --mix NAME          zipf | single | all (default all: the issue's two mixes)
+  --rate N            events/s (a custom mix, starting from --mix's)
+  --tenants N --types N --skew S --ingest-batch N --failed SHARE --duplicates SHARE
+  --set KEY=VALUE     a setting of lib/config.ts (repeatable), e.g. --set typeShards=16
+  --layout L          before | current | both (default both; before = typeShards 1,
+                      timeShards 4, statsShards 1: the keys as they were before sharding)
+  --process-ms N --ingest-ms N --list-pages N --config-cache-seconds N   assumptions
+  --json              JSON instead of tables
+`;
+
+interface Options {
+  mixes: Mix[];
+  settings: EventFlowSettings;
+  layouts: ("before" | "current")[];
+  assumptions: Assumptions;
+  json: boolean;
+}
+
+function parse(argv: string[]): Options | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      mix: { type: "string", default: "all" },
+      rate: { type: "string" },
+      tenants: { type: "string" },
+      types: { type: "string" },
+      skew: { type: "string" },
+      "ingest-batch": { type: "string" },
+      failed: { type: "string" },
+      duplicates: { type: "string" },
+      set: { type: "string", multiple: true },
+      layout: { type: "string", default: "both" },
+      "process-ms": { type: "string" },
+      "ingest-ms": { type: "string" },
+      "list-pages": { type: "string" },
+      "config-cache-seconds": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const num = (v: string | undefined, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0`);
+    return n;
+  };
+  const base =
+    values.mix === "all"
+      ? Object.values(MIXES)
+      : [MIXES[values.mix]].filter((m) => m !== undefined);
+  if (base.length === 0) throw new Error(`--mix must be zipf, single or all`);
+  const custom: Partial<Mix> = {};
+  const set = <K extends keyof Mix>(key: K, v: Mix[K] | undefined) => {
+    if (v !== undefined) custom[key] = v;
+  };
+  set("rate", num(values.rate, "rate"));
+  set("tenants", num(values.tenants, "tenants"));
+  set("types", num(values.types, "types"));
+  set("skew", num(values.skew, "skew"));
+  set("ingestBatch", num(values["ingest-batch"], "ingest-batch"));
+  set("failedShare", num(values.failed, "failed"));
+  set("duplicateShare", num(values.duplicates, "duplicates"));
+  const mixes =
+    Object.keys(custom).length > 0
+      ? base.slice(0, 1).map((m) => ({ ...m, ...custom, name: `custom (from ${m.name})` }))
+      : base;
+  const input: Record<string, string> = {};
+  for (const pair of values.set ?? []) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--set takes KEY=VALUE, got ${pair}`);
+    input[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const layout = values.layout;
+  const layouts: ("before" | "current")[] | undefined =
+    layout === "both"
+      ? ["before", "current"]
+      : layout === "before" || layout === "current"
+        ? [layout]
+        : undefined;
+  if (!layouts) throw new Error("--layout must be before, current or both");
+  const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
+  assumptions.processMs = num(values["process-ms"], "process-ms") ?? assumptions.processMs;
+  assumptions.ingestMs = num(values["ingest-ms"], "ingest-ms") ?? assumptions.ingestMs;
+  assumptions.listPagesPerSecond =
+    num(values["list-pages"], "list-pages") ?? assumptions.listPagesPerSecond;
+  assumptions.configCacheSeconds =
+    num(values["config-cache-seconds"], "config-cache-seconds") ?? assumptions.configCacheSeconds;
+  return {
+    mixes,
+    settings: resolveSettings(input),
+    layouts,
+    assumptions,
+    json: values.json,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function printModel(r: ModelResult, label: string): void {
+  const s = r.shards;
+  console.log(
+    `\n  ${label}: typeShards ${s.typeShards}, timeShards ${s.timeShards}, statsShards ${s.statsShards}, processBatchSize ${r.processBatchSize}`,
+  );
+  console.log(
+    `  hottest tenant ${fmt(r.hottestTenantRate)} events/s, its hottest type ${fmt(r.hottestTypeRate)} events/s; ${fmt(r.statsUpdates)} statistics updates/s; items: event ${r.sizes.eventItem} B, byType entry ${r.sizes.byTypeEntry} B, stats item ${r.sizes.statsItem} B`,
+  );
+  const rows = r.families.map((f) => [
+    f.family,
+    f.key.length > 34 ? `${f.key.slice(0, 31)}...` : f.key,
+    fmt(f.partitions),
+    fmt(f.writes),
+    fmt(f.wcu),
+    pct(f.wcu / PARTITION_LIMITS.wcu),
+    fmt(f.rcu),
+    pct(f.rcu / PARTITION_LIMITS.rcu),
+    f.use <= PARTITION_LIMITS.target ? "ok" : f.use <= 1 ? "OVER 70%" : "THROTTLES",
+  ]);
+  table(
+    [
+      "family",
+      "hottest partition key",
+      "keys",
+      "writes/s",
+      "WCU/s",
+      "of 1,000",
+      "RCU/s",
+      "of 3,000",
+      "",
+    ],
+    rows,
+  );
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ")}`;
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+async function main(): Promise<number> {
+  let options: Options | "help";
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const { settings, assumptions } = options;
+  const out: unknown[] = [];
+  let over = false;
+  for (const mix of options.mixes) {
+    if (!options.json) {
+      console.log(
+        `\n${mix.name} (${mix.ingestBatch} events/request, ${mix.failedShare * 100}% failed, ${mix.duplicateShare * 100}% duplicates, ${mix.dataBytes} B data)`,
+      );
+    }
+    let current: ModelResult | undefined;
+    for (const layout of options.layouts) {
+      const s = layout === "before" ? { ...settings, ...BEFORE } : settings;
+      const result = await runModel(mix, s, assumptions);
+      if (layout === "current") {
+        current = result;
+        over ||= result.families.some((f) => f.use > PARTITION_LIMITS.target);
+      }
+      out.push({ layout, ...result });
+      if (!options.json) {
+        printModel(result, layout === "before" ? "before sharding" : "current settings");
+      }
+    }
+    if (current && !options.json) {
+      console.log("\n  AWS quotas at this mix (current settings):");
+      table(
+        ["quota", "limit", "this mix", "use", "binds at events/s", "raisable", "what to do"],
+        quotaRows(current, settings, assumptions).map((q) => [
+          q.name,
+          q.limit,
+          q.demand,
+          q.use > 0 ? pct(q.use) : "-",
+          fmt(q.bindsAt),
+          q.raisable,
+          q.action,
+        ]),
+      );
+    }
+  }
+  if (options.json) console.log(JSON.stringify({ assumptions, results: out }, null, 2));
+  else {
+    console.log(
+      `\nAssumptions (not measurable here): ingest ${assumptions.ingestMs} ms/request, process ${assumptions.processMs} ms/batch, ${assumptions.listPagesPerSecond} list pages/s and ${assumptions.statsReadsPerSecond} stats read/s on the hottest tenant, config cached ${assumptions.configCacheSeconds} s (${assumptions.configBytes} B per read).`,
+    );
+    console.log(
+      over
+        ? "RESULT: a partition of the current layout passes 70% of its limit."
+        : "RESULT: every partition of the current layout at or below 70% of its limits.",
+    );
+  }
+  return over ? 1 : 0;
+}
+
+process.exitCode = await main();
