@@ -8,7 +8,10 @@
  * as the event's receipt. Reports deliveries/s, delivery latency p50/p99 from that instant
  * to the receiver's first 2xx, lost (never answered 2xx) and duplicated (2xx twice for one
  * webhook-id). Scenarios: a healthy receiver; one failing 20% of requests (500); one down
- * (connections refused) for 30 s in the middle of the run.
+ * (connections refused) for 30 s in the middle of the run; "noisy": the same receiver
+ * beside a second destination whose receiver accepts connections and never answers (every
+ * call runs into deliveryResponseTimeoutMs), half the deliveries each: the healthy
+ * destination's figures are reported, to compare with "healthy".
  */
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
@@ -48,7 +51,9 @@ function percentile(sorted: number[], p: number): number {
   );
 }
 
-async function scenario(name: "healthy" | "failing" | "down") {
+type Scenario = "healthy" | "failing" | "down" | "noisy";
+
+async function scenario(name: Scenario) {
   const runtime = await startLocalRuntime({
     settings: { deliveryRetrySchedule: values.schedule, deliverMaxConcurrency: 20 },
     logLevel: "error",
@@ -111,6 +116,27 @@ async function scenario(name: "healthy" | "failing" | "down") {
     });
     const destination = (await created.json()) as { id: string; secret: string };
     secret = destination.secret;
+    // The noisy neighbour: a receiver that takes connections and never answers.
+    let hung: Server | undefined;
+    let noisyId: string | undefined;
+    let noisyRequests = 0;
+    if (name === "noisy") {
+      hung = createServer(() => {
+        noisyRequests++;
+      });
+      hung.listen(0, "127.0.0.1");
+      await once(hung, "listening");
+      const noisy = await fetch(`${runtime.url}/v1/destinations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${runtime.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          kind: "webhook",
+          name: "load-noisy",
+          url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/hook`,
+        }),
+      });
+      noisyId = ((await noisy.json()) as { id: string }).id;
+    }
     const base = runtime.sqsEndpoint.replace(/\/+$/, "");
     const queue = new SqsDeliveryQueue(sqs, {
       queueUrl: `${base}/000000000000/${LOCAL_DELIVERY_RESOURCES.queueName}`,
@@ -141,9 +167,10 @@ async function scenario(name: "healthy" | "failing" | "down") {
       const batch: DeliveryRequest[] = [];
       for (let i = 0; i < Math.min(due, 50); i++) {
         const n = sent + i;
+        const toNoisy = noisyId !== undefined && n % 2 === 1;
         batch.push({
           tenantId: "local",
-          destinationId: destination.id,
+          destinationId: toNoisy ? (noisyId as string) : destination.id,
           event: {
             id: `load-${name}-${started}-${n}`,
             type: "load.test",
@@ -155,10 +182,11 @@ async function scenario(name: "healthy" | "failing" | "down") {
       }
       const at = Date.now();
       const results = await queue.enqueue(batch);
-      for (const r of results) {
-        if (r.ok) enqueuedAt.set(r.id, at);
-        else failedEnqueue++;
-      }
+      results.forEach((r, i) => {
+        if (!r.ok) failedEnqueue++;
+        // Only the healthy destination's deliveries are accounted (the noisy one never answers).
+        else if (batch[i]?.destinationId === destination.id) enqueuedAt.set(r.id, at);
+      });
       sent += batch.length;
     }
     const sendSeconds = (Date.now() - started) / 1000;
@@ -185,8 +213,11 @@ async function scenario(name: "healthy" | "failing" | "down") {
     const lost = [...enqueuedAt.keys()].filter((id) => !receipts.get(id)?.firstOkAt).length;
     const duplicated = [...receipts.values()].filter((r) => r.oks > 1).length;
     const requests = [...receipts.values()].reduce((a, r) => a + r.requests, 0);
+    hung?.closeAllConnections();
+    hung?.close();
     return {
       scenario: name,
+      ...(name === "noisy" ? { noisyDestinationRequests: noisyRequests } : {}),
       rate,
       durationSeconds: duration,
       enqueued: enqueuedAt.size,
@@ -222,7 +253,7 @@ for (const s of scenarios) {
   results.push(r);
   if (!values.json) {
     process.stdout.write(
-      `${r.scenario.padEnd(8)} enqueued ${r.enqueued} delivered ${r.delivered} (${r.deliveriesPerSecond}/s) latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms max ${r.latencyMs.max} ms; requests ${r.requests}; lost ${r.lost}; duplicated ${r.duplicated}; bad signatures ${r.signaturesInvalid}\n`,
+      `${r.scenario.padEnd(8)} enqueued ${r.enqueued} delivered ${r.delivered} (${r.deliveriesPerSecond}/s) latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms max ${r.latencyMs.max} ms; requests ${r.requests}; lost ${r.lost}; duplicated ${r.duplicated}; bad signatures ${r.signaturesInvalid}${"noisyDestinationRequests" in r ? `; calls to the hung neighbour ${r.noisyDestinationRequests}` : ""}\n`,
     );
   }
 }

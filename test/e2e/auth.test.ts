@@ -13,7 +13,7 @@ import { generateApiKey } from "../../lambdas/domain/api-keys.js";
 import { ROUTES, type Route } from "../../lib/contracts/functions.js";
 import { canManageKeys, createKey, revokeKey } from "../support/keys.js";
 import { type Platform, startPlatform } from "../support/runtime.js";
-import { type Answer, Api, uniqueId, uniqueType } from "./client.js";
+import { type Answer, Api, uniqueId, uniqueType, waitFor } from "./client.js";
 
 const tenant = (name: string) => `e2e-${name}-${randomBytes(4).toString("hex")}`;
 
@@ -24,9 +24,13 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "other" | "revoked",
+  "full" | "read" | "write" | "readWrite" | "admin" | "dest" | "other" | "revoked",
   string
 >;
+/** Tenant A's destinations (one the DELETE route removes) and a delivery of its. */
+let destinationA: string;
+let doomedDestinationA: string;
+let deliveryA: string;
 /** Tenant A's data, which no other credential may see, count or replay. */
 let typeA: string;
 let processedId: string;
@@ -42,7 +46,8 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     keys.write = await make(A, "events:write");
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
-    keys.other = await make(B, "events:write,events:read,admin");
+    keys.dest = await make(A, "destinations:write");
+    keys.other = await make(B, "events:write,events:read,admin,destinations:write");
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
@@ -56,6 +61,38 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     const [processed, failed] = await a.settledAll([processedId, failedId]);
     expect(processed?.status).toBe("processed");
     expect(failed?.status).toBe("failed");
+    // A destination of tenant A and one delivery to it (to a port nobody listens on).
+    const d = base.withKey(keys.dest);
+    const destination = (name: string) =>
+      d
+        .request<{ id: string }>("POST", "/v1/destinations", {
+          kind: "webhook",
+          name,
+          url: "http://127.0.0.1:9/hook",
+        })
+        .then((r) => r.body.id);
+    destinationA = await destination("tenant-a");
+    doomedDestinationA = await destination("tenant-a-doomed");
+    const replayed = await d.request("POST", `/v1/destinations/${destinationA}/replay`, {
+      from: new Date(Date.now() - 600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+      pattern: { type: [typeA] },
+    });
+    expect(replayed.status).toBe(202);
+    const page = await waitFor(
+      async () => {
+        const r = await base
+          .withKey(keys.read)
+          .request<{ items: { id: string }[] }>(
+            "GET",
+            `/v1/deliveries?destination=${destinationA}`,
+          );
+        return r.body.items[0];
+      },
+      30_000,
+      "tenant A's delivery",
+    );
+    deliveryA = page.id;
   });
 
   afterAll(async () => {
@@ -93,6 +130,28 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/failed/replay",
       body: { ids: [failedId], dryRun: true },
     }),
+    "POST /v1/destinations": () => ({
+      path: "/v1/destinations",
+      body: { kind: "webhook", name: "n", url: "http://127.0.0.1:9/x" },
+    }),
+    "GET /v1/destinations": () => ({ path: "/v1/destinations" }),
+    "GET /v1/destinations/{id}": () => ({ path: `/v1/destinations/${destinationA}` }),
+    "PATCH /v1/destinations/{id}": () => ({
+      path: `/v1/destinations/${destinationA}`,
+      body: { name: "renamed" },
+    }),
+    "DELETE /v1/destinations/{id}": () => ({ path: `/v1/destinations/${doomedDestinationA}` }),
+    "POST /v1/destinations/{id}/rotate-secret": () => ({
+      path: `/v1/destinations/${destinationA}/rotate-secret`,
+      body: {},
+    }),
+    "POST /v1/destinations/{id}/replay": () => ({
+      path: `/v1/destinations/${destinationA}/replay`,
+      body: { from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z", dryRun: true },
+    }),
+    "GET /v1/deliveries": () => ({ path: `/v1/deliveries?destination=${destinationA}` }),
+    "GET /v1/deliveries/{id}": () => ({ path: `/v1/deliveries/${deliveryA}` }),
+    "POST /v1/deliveries/{id}/retry": () => ({ path: `/v1/deliveries/${deliveryA}/retry` }),
   };
 
   /** The least-scoped key of tenant A that may call the route, and one that may not. */
@@ -103,13 +162,15 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.read
         : route.scope === "admin"
           ? keys.admin
-          : keys.write;
+          : route.scope === "destinations:write"
+            ? keys.dest
+            : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
-        : route.scope === "admin"
+        : route.scope === "admin" || route.scope === "destinations:write"
           ? keys.readWrite
           : undefined;
 
@@ -184,6 +245,15 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/events": 202,
           "GET /v1/events/{id}": 404,
           "POST /v1/failed/replay": 200,
+          // Tenant A's destination and delivery ids are unknown to tenant B.
+          "POST /v1/destinations": 201,
+          "GET /v1/destinations/{id}": 404,
+          "PATCH /v1/destinations/{id}": 404,
+          "DELETE /v1/destinations/{id}": 404,
+          "POST /v1/destinations/{id}/rotate-secret": 404,
+          "POST /v1/destinations/{id}/replay": 404,
+          "GET /v1/deliveries/{id}": 404,
+          "POST /v1/deliveries/{id}/retry": 404,
         };
         expect(answer.status).toBe(expected[`${route.method} ${route.path}`] ?? 200);
         // A replay echoes the ids it was asked for (skipped, as for an id nobody has:
@@ -194,9 +264,12 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
 
       it("the right key (least scope that opens it): served", async () => {
         const answer = (await call(route, "right key")) as Answer;
-        expect(answer.status).toBe(
-          route.method === "POST" && route.function === "ingest" ? 202 : 200,
-        );
+        const created: Record<string, number> = {
+          "POST /v1/events": 202,
+          "POST /v1/destinations": 201,
+          "POST /v1/deliveries/{id}/retry": 202,
+        };
+        expect(answer.status, answer.text).toBe(created[`${route.method} ${route.path}`] ?? 200);
       });
     });
   }
