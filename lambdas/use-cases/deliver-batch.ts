@@ -85,11 +85,42 @@ export function circuitSeconds(consecutiveFailures: number): number {
   return Math.min(CIRCUIT_MAX_SECONDS, 5 * 2 ** (consecutiveFailures - CIRCUIT_THRESHOLD));
 }
 
+/** How long a record waits in the instance for its destination's slot before it is deferred. */
+export const SLOT_WAIT_MS = 3_000;
+
 /** Per-instance state: cached destinations, calls in flight and a token bucket per destination. */
 export class DeliverState {
   readonly cache = new Map<string, { destination: Destination | undefined; at: number }>();
   readonly inFlight = new Map<string, number>();
   readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly waiters = new Map<string, (() => void)[]>();
+
+  /**
+   * A slot of the destination's concurrency (and a rate token), waiting up to `waitMs` for
+   * one to free up in this instance: deferring at once would make a busy destination's
+   * deliveries churn through the queue (a visibility change and a receive each time).
+   */
+  async acquireWithin(d: Destination, defaultMax: number, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    const key = `${d.tenantId}/${d.id}`;
+    for (;;) {
+      if (this.acquire(d, defaultMax, Date.now())) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          resolve,
+          Math.min(left, d.rateLimitPerSecond ? 1000 / d.rateLimitPerSecond : left),
+        );
+        const list = this.waiters.get(key) ?? [];
+        list.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.waiters.set(key, list);
+      });
+    }
+  }
 
   acquire(d: Destination, defaultMax: number, nowMs: number): boolean {
     const key = `${d.tenantId}/${d.id}`;
@@ -114,6 +145,8 @@ export class DeliverState {
     const current = (this.inFlight.get(key) ?? 1) - 1;
     if (current <= 0) this.inFlight.delete(key);
     else this.inFlight.set(key, current);
+    const next = this.waiters.get(key)?.shift();
+    if (next) next();
   }
 }
 
@@ -213,7 +246,10 @@ export class DeliverBatch {
       return this.later(record, wait, "circuit open");
     }
     const gated = destination?.enabled === true;
-    if (gated && !this.deps.state.acquire(destination, config.maxConcurrency, now.getTime())) {
+    if (
+      gated &&
+      !(await this.deps.state.acquireWithin(destination, config.maxConcurrency, SLOT_WAIT_MS))
+    ) {
       metrics.addMetric(METRIC.deliveriesDeferred, MetricUnit.Count, 1);
       return this.later(record, 1 + Math.round(this.random() * 2), "destination at its limit");
     }
