@@ -76,13 +76,20 @@ export class DeliverLater extends Error {
   }
 }
 
-/** Circuit: consecutive failures before deliveries wait instead of calling, and the longest wait. */
+/**
+ * Circuit: a destination that has failed every call for CIRCUIT_AFTER_MS (and at least
+ * CIRCUIT_THRESHOLD in a row) gets no calls for a quarter of the time it has been failing
+ * (5 s to 5 min), then one probe. A receiver failing some requests keeps succeeding in
+ * between and never opens it; one that was down 30 s waits ~8 s more, one down for an
+ * hour is probed every 5 minutes instead of being called for every delivery.
+ */
 export const CIRCUIT_THRESHOLD = 3;
+export const CIRCUIT_AFTER_MS = 10_000;
 export const CIRCUIT_MAX_SECONDS = 300;
 
-export function circuitSeconds(consecutiveFailures: number): number {
-  if (consecutiveFailures < CIRCUIT_THRESHOLD) return 0;
-  return Math.min(CIRCUIT_MAX_SECONDS, 5 * 2 ** (consecutiveFailures - CIRCUIT_THRESHOLD));
+export function circuitSeconds(consecutiveFailures: number, failingForMs: number): number {
+  if (consecutiveFailures < CIRCUIT_THRESHOLD || failingForMs < CIRCUIT_AFTER_MS) return 0;
+  return Math.min(CIRCUIT_MAX_SECONDS, Math.max(5, Math.round(failingForMs / 4000)));
 }
 
 /** How long a record waits in the instance for its destination's slot before it is deferred. */
@@ -344,7 +351,12 @@ export class DeliverBatch {
 
   private async destinationFailed(destination: Destination, at: Date): Promise<void> {
     const consecutive = (destination.consecutiveFailures ?? 0) + 1;
-    const openUntil = new Date(at.getTime() + circuitSeconds(consecutive) * 1000).toISOString();
+    const failingFor = destination.failingSince
+      ? at.getTime() - Date.parse(destination.failingSince)
+      : 0;
+    const openUntil = new Date(
+      at.getTime() + circuitSeconds(consecutive, failingFor) * 1000,
+    ).toISOString();
     const updated = await this.deps.destinations.recordFailure(
       destination.tenantId,
       destination.id,
