@@ -193,6 +193,26 @@ module.exports = {
       to: { path: "^local/" },
     },
     {
+      name: "sdk-stands-alone",
+      severity: "error",
+      comment:
+        "The producer SDK (sdk/src/**) imports a file outside sdk/src or a package. It is " +
+        "published on its own (@eventflow/sdk) and runs in Node 20+, browsers and Lambda with " +
+        "no runtime dependencies: only what those platforms all have (fetch, Web Crypto).",
+      from: { path: "^sdk/src/" },
+      to: { pathNot: "^sdk/src/" },
+    },
+    {
+      name: "product-no-sdk-internals",
+      severity: "error",
+      comment:
+        "Project code imports the SDK by a path inside it. Import its entry point " +
+        "(@eventflow/sdk, or sdk/src/index.ts), as a producer would, so its public surface is " +
+        "what the repository depends on.",
+      from: { path: "^(bin|lib|lambdas|local|load-testing)/" },
+      to: { path: "^sdk/src/", pathNot: "^sdk/src/index\\.ts$" },
+    },
+    {
       name: "product-no-test-code",
       severity: "error",
       comment:

@@ -1,6 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The SDK's package name, as its examples import it (tsconfig.json "paths" says the same).
+  resolve: {
+    alias: { "@eventflow/sdk": fileURLToPath(new URL("./sdk/src/index.ts", import.meta.url)) },
+  },
   test: {
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },

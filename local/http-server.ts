@@ -1,6 +1,7 @@
 /**
  * The runtime's one HTTP server: `/_local/*` to the admin API (local/admin-api.ts), the
- * console's pages (local/console-server.ts), everything else to the gateway
+ * console's pages (local/console-server.ts), the SDK's browser example
+ * (local/sdk-example.ts), everything else to the gateway
  * (local/gateway/). While draining, every request is answered 503.
  */
 import { randomUUID } from "node:crypto";
@@ -11,6 +12,7 @@ import { gatewayAnswers, writeAnswer } from "./gateway/answers.js";
 import type { ApiGateway } from "./gateway/api-gateway.js";
 import type { State } from "./lifecycle.js";
 import type { RuntimeLogger } from "./log.js";
+import { isSdkExamplePath, sdkExampleAnswer } from "./sdk-example.js";
 
 export interface RuntimeServerOptions {
   admin: LocalAdmin;
@@ -35,7 +37,9 @@ export function createRuntimeServer(options: RuntimeServerOptions): RuntimeServe
       ? await admin.handle(req, path)
       : isConsolePath(path)
         ? await consoleAnswer(req, path)
-        : await gateway.handle(req, options.port());
+        : isSdkExamplePath(path)
+          ? await sdkExampleAnswer(req, path)
+          : await gateway.handle(req, options.port());
     writeAnswer(res, answer);
   };
   const server = createServer((req, res) => {

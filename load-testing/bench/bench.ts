@@ -18,6 +18,7 @@ import { benchHandlers, handlersMethod } from "./handlers.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
 
 const PROFILES = {
   full: {
@@ -25,12 +26,14 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
   },
 } as const;
 
@@ -105,6 +108,13 @@ async function main(): Promise<number> {
       const results = await benchJson(profile.json);
       print(jsonLines(results));
       report.json = { method, results };
+    }
+    if (options.sections.includes("sdk")) {
+      const method = sdkMethod(profile.sdk);
+      print(heading("5. Producer SDK: throughput vs raw requests, CPU per event", method));
+      const result = await benchSdk(profile.sdk);
+      print(sdkLines(result));
+      report.sdk = { method, ...result };
     }
   } finally {
     await stopBenchAws();

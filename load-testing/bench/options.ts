@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`, parsed without side effects. */
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["handlers", "coldstart", "cost", "json"] as const;
+export const SECTIONS = ["handlers", "coldstart", "cost", "json", "sdk"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -16,7 +16,9 @@ export const HELP = `Usage: npm run bench -- [options]
 Measures the handlers' CPU cost in-process, the functions' bundle sizes and cold-start
 init times, and the cost per million events. Prints every figure with how it was
 measured and writes them all to reports/bench-<timestamp>.json. The json section times
-a body holding one long number literal against a string body of the same size.
+a body holding one long number literal against a string body of the same size. The
+sdk section starts a local runtime and compares one producer SDK instance with raw
+autocannon requests of the same batch size, and measures the SDK's CPU per event.
 
   --only LIST   sections to run, comma-separated: ${SECTIONS.join(", ")} (default: all)
   --quick       fewer iterations and shorter runs: a smoke test, not a measurement

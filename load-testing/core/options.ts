@@ -27,6 +27,8 @@ export interface LoadOptions {
   json: boolean;
   /** With --rate: "burst" sends each second's requests at its start (autocannon), "even" spreads them. */
   pacing: "burst" | "even";
+  /** raw: autocannon, the gateway's ceiling; sdk: the producer SDK (sdk/), what producers see. */
+  client: "raw" | "sdk";
   /** After the run, measure the emulator's ceiling (core/ceiling.ts) at this concurrency (0: the runtime's). */
   ceiling?: { concurrency: number };
 }
@@ -44,6 +46,10 @@ Load
   --pacing MODE          with --rate: burst sends each second's requests at its start
                          (autocannon's rate limit, default); even spaces the connections'
                          requests evenly over the second (steady load, for latency targets)
+  --client MODE          raw: requests built and sent by autocannon, one per connection in
+                         flight: the gateway's own ceiling (default); sdk: one producer SDK
+                         client (sdk/, --batch events per request, --connections requests in
+                         flight, its retries): latency per event from hand-over to receipt
   --batch N              events per request, 1-${LIMITS.maxBatchEvents} (default 25; 1 sends the single-event form)
   --duration S           seconds of sending (default 10), or
   --count N              events to send (original events; duplicates come on top)
@@ -126,6 +132,7 @@ export function parseOptions(
         out: { type: "string" },
         json: { type: "boolean" },
         pacing: { type: "string" },
+        client: { type: "string" },
         ceiling: { type: "boolean" },
         "ceiling-concurrency": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -175,6 +182,8 @@ export function parseOptions(
   const out = s("out");
   const pacing = s("pacing") ?? "burst";
   if (pacing !== "burst" && pacing !== "even") throw new UsageError("--pacing is burst or even");
+  const client = s("client") ?? "raw";
+  if (client !== "raw" && client !== "sdk") throw new UsageError("--client is raw or sdk");
   const ceilingConcurrency = num("ceiling-concurrency", s("ceiling-concurrency"), {
     min: 1,
     max: 10_000,
@@ -202,6 +211,7 @@ export function parseOptions(
     ...(out ? { out } : {}),
     json: values.json === true,
     pacing,
+    client,
     ...(values.ceiling || ceilingConcurrency !== undefined
       ? { ceiling: { concurrency: ceilingConcurrency ?? 0 } }
       : {}),

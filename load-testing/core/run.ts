@@ -8,6 +8,7 @@ import { EventFactory, newRunId, seededRandom } from "./events.js";
 import { formatMix } from "./mix.js";
 import { type LoadOptions, planRate } from "./options.js";
 import { type LoadResult, renderHtml } from "./report.js";
+import { sendWithSdk } from "./sdk-sender.js";
 import { type Progress, send } from "./sender.js";
 import { histogram, summarize, TimeSeries } from "./stats.js";
 import { collect, drain, fetchStats } from "./verify.js";
@@ -68,9 +69,10 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
     if (!statsBefore) notes.push("GET /v1/stats unavailable: drain and stats checks skipped");
 
     hooks.status(
-      `run ${runId}: ${options.durationSeconds ? `${options.durationSeconds} s` : `${options.count} events`} to ${options.url.href}, ${plan.connections} connections, batch ${plan.batch}, ${plan.eventsPerSecond ? `${plan.eventsPerSecond} events/s` : "max rate"}, mix ${formatMix(options.mix)}`,
+      `run ${runId}: ${options.durationSeconds ? `${options.durationSeconds} s` : `${options.count} events`} to ${options.url.href} (${options.client === "sdk" ? "SDK" : "raw"}), ${plan.connections} connections, batch ${plan.batch}, ${plan.eventsPerSecond ? `${plan.eventsPerSecond} events/s` : "max rate"}, mix ${formatMix(options.mix)}`,
     );
-    const phase = await send(
+    const sender = options.client === "sdk" ? sendWithSdk : send;
+    const phase = await sender(
       {
         url: options.url,
         ...(options.apiKey ? { apiKey: options.apiKey } : {}),
@@ -79,6 +81,7 @@ export async function runLoad(options: LoadOptions, hooks: RunHooks): Promise<Ru
         ...(plan.requestsPerSecond
           ? { requestsPerSecond: plan.requestsPerSecond, pacing: options.pacing }
           : {}),
+        ...(plan.eventsPerSecond ? { eventsPerSecond: plan.eventsPerSecond } : {}),
         ...(options.durationSeconds !== undefined
           ? { durationSeconds: options.durationSeconds }
           : {}),

@@ -20,7 +20,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
 /** What `npm run deps` cruises: every folder of TypeScript in the repository. */
-const TARGETS = ["bin", "lib", "lambdas", "local", "load-testing", "test", "vitest.config.ts"];
+const TARGETS = [
+  "bin",
+  "lib",
+  "lambdas",
+  "local",
+  "load-testing",
+  "sdk",
+  "test",
+  "vitest.config.ts",
+];
 
 async function cruiseTree(baseDir: string, targets: string[], extra: Partial<ICruiseOptions> = {}) {
   const options = await extractDepcruiseOptions(CONFIG);
@@ -78,6 +87,10 @@ const WRONG: [from: string, to: string, rule: string][] = [
   ["lambdas/handlers/wrong-entry.ts", "../entry/ingest.js", "entry-modules-are-leaves"],
   ["bin/wrong-local.ts", "../local/runtime.js", "tools-no-local-runtime"],
   ["local/wrong-test.ts", "../test/support/helper.js", "product-no-test-code"],
+  ["sdk/src/wrong-project.ts", "../../lambdas/domain/event.js", "sdk-stands-alone"],
+  ["sdk/src/wrong-package.ts", "zod", "sdk-stands-alone"],
+  ["bin/wrong-sdk.ts", "../sdk/src/client.js", "product-no-sdk-internals"],
+  ["load-testing/wrong-sdk.ts", "../sdk/src/retry.js", "product-no-sdk-internals"],
   ["local/cycle-a.ts", "./cycle-b.js", "no-circular"],
 ];
 
@@ -111,6 +124,10 @@ const ALLOWED: [from: string, to: string][] = [
   ["load-testing/bench/cold.ts", "../../test/support/helper.js"],
   ["test/support/helper.ts", "../../local/runtime.js"],
   ["test/unit/ingest.test.ts", "../../lambdas/entry/ingest.js"],
+  ["sdk/src/index.ts", "./client.js"],
+  ["bin/send.ts", "../sdk/src/index.js"],
+  ["load-testing/core/sdk-sender.ts", "../../sdk/src/index.js"],
+  ["test/unit/sdk/client.test.ts", "../../../sdk/src/limits.js"],
 ];
 
 /** Writes a tree whose files import what `imports` says; every imported project file exists. */
