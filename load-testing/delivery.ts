@@ -243,10 +243,10 @@ async function scenario(name: Scenario) {
   }
 }
 
-const scenarios =
+const scenarios: readonly Scenario[] =
   values.scenario === "all"
-    ? (["healthy", "failing", "down"] as const)
-    : [values.scenario as "healthy"];
+    ? ["healthy", "failing", "down", "noisy"]
+    : [values.scenario as Scenario];
 const results = [];
 for (const s of scenarios) {
   const r = await scenario(s);
