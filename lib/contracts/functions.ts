@@ -213,6 +213,10 @@ export function functionEnvironment(
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+        // A rule's route enqueues deliveries (DeliveryQueue, adapters/sqs-delivery-queue.ts);
+        // the destinations' `ordered` setting is read from the configuration table.
+        ...deliveryQueues(refs),
+        [ENV.configTableName]: refs.configTableName,
       };
     case "dlq":
       return {
