@@ -15,14 +15,12 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { apiKeyOf, baseUrl, DEFAULT_URL } from "./tools/api-target.js";
 import { relativeToInstant } from "./tools/durations.js";
-import { readDevKey } from "./tools/local-runtime.js";
-import { readStackOutputs } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
-export const DEFAULT_URL = LOCAL_RUNTIME.defaultUrl;
+export { DEFAULT_URL };
+
 /** The API's cap on events per replay call. */
 const MAX_CHUNK = 1000;
 /** The API's cap on a list page. */
@@ -193,39 +191,6 @@ function positiveInt(flag: string, value: string): number {
     throw new UsageError(`${flag} must be a positive integer, not "${value}"`);
   }
   return Number(value);
-}
-
-/** The key: the flag, EVENTFLOW_API_KEY, or (for the default local URL) the dev key file. */
-function apiKeyOf(
-  flag: string | undefined,
-  target: string | undefined,
-  io: Io,
-): { apiKey?: string } {
-  const given = flag || io.env.EVENTFLOW_API_KEY;
-  if (given) return { apiKey: given };
-  if (target || io.env.EVENTFLOW_URL) return {};
-  const key = readDevKey(io.readFile);
-  return key ? { apiKey: key } : {};
-}
-
-function baseUrl(
-  url: string | undefined,
-  outputsFile: string | undefined,
-  stack: string | undefined,
-  io: Io,
-): string {
-  let chosen = url;
-  if (!chosen && outputsFile) {
-    chosen = readStackOutputs(outputsFile, io.readFile, [STACK_OUTPUT.apiUrl], stack).get(
-      STACK_OUTPUT.apiUrl,
-    );
-  }
-  chosen ??= io.env.EVENTFLOW_URL || DEFAULT_URL;
-  try {
-    return new URL(chosen).toString().replace(/\/+$/, "");
-  } catch {
-    throw new UsageError(`not a URL: ${chosen}`);
-  }
 }
 
 interface ApiError {

@@ -94,6 +94,13 @@ export const settingsSchema = z
     /** Provisioned concurrency with target tracking on the ingest alias (costs money while idle). */
     ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
     ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
+    /**
+     * Seconds the process function caches a tenant's rules: a change (PUT/DELETE /v1/rules)
+     * applies to every event received this long after it (0: read on every event).
+     */
+    rulesCacheSeconds: intFrom(0, 300).default(5),
+    /** Alarm: rule expressions that failed at run time (RuleErrors) in 5 minutes. */
+    alarmRuleErrors: intFrom(1, 1_000_000).default(10),
     /** Alarm thresholds. */
     alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),

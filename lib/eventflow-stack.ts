@@ -119,6 +119,7 @@ export class EventFlowStack extends Stack {
       authorizer: this.api.authorizerFunction,
       destinations: this.api.destinationsFunction,
       deliver: this.delivery.deliverFunction,
+      rules: this.api.rulesFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

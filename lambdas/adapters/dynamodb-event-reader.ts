@@ -100,6 +100,9 @@ const STORED_EVENT_FIELDS = [
   "failedAt",
   "failure",
   "history",
+  "rulesetVersion",
+  "routes",
+  "ruleErrors",
 ] as const satisfies readonly (keyof StoredEvent)[];
 // Fails to compile when StoredEvent gains a field that is not listed above.
 type Unlisted = Exclude<keyof StoredEvent, (typeof STORED_EVENT_FIELDS)[number]>;

@@ -2,11 +2,14 @@
  * From a queued event to the record the table stores. Pure: time and attempts are
  * passed in, so a test pins them.
  */
-import type { FailureKind, QueuedEvent, StoredEvent } from "./event.js";
+import type {
+  FailureKind,
+  QueuedEvent,
+  RouteRecord,
+  RuleErrorRecord,
+  StoredEvent,
+} from "./event.js";
 import type { SalvagedEvent } from "./message.js";
-
-/** Purchases above this amount are "high_value". */
-export const HIGH_VALUE_AMOUNT = 1000;
 
 export interface Attempt {
   /** When the record is written (processedAt or failedAt). */
@@ -47,15 +50,29 @@ const coreOf = (message: QueuedEvent): EventCore => ({
 const latency = (receivedAt: string, at: Date) =>
   Math.max(0, at.getTime() - Date.parse(receivedAt));
 
-export function category(event: Pick<StoredEvent, "type" | "data">): string | undefined {
-  if (event.type !== "purchase") return undefined;
-  const amount = event.data.amount;
-  return typeof amount === "number" && amount > HIGH_VALUE_AMOUNT ? "high_value" : "standard";
+/** What the tenant's rules made of an event that passed them (domain/rules.ts). */
+export interface RulesResult {
+  rulesetVersion: number;
+  enrichment?: Record<string, unknown>;
+  routes?: RouteRecord[];
+  errors?: RuleErrorRecord[];
 }
 
-export function enrich(message: QueuedEvent, attempt: Attempt): StoredEvent {
+/** Rule fields on a stored record; empty lists and objects are left out. */
+const rulesFields = (rules: RulesResult | undefined): Partial<StoredEvent> =>
+  rules
+    ? {
+        rulesetVersion: rules.rulesetVersion,
+        ...(rules.enrichment && Object.keys(rules.enrichment).length > 0
+          ? { enrichment: rules.enrichment }
+          : {}),
+        ...(rules.routes?.length ? { routes: rules.routes } : {}),
+        ...(rules.errors?.length ? { ruleErrors: rules.errors } : {}),
+      }
+    : {};
+
+export function enrich(message: QueuedEvent, attempt: Attempt, rules?: RulesResult): StoredEvent {
   const core = coreOf(message);
-  const cat = category(core);
   const processedAt = attempt.at.toISOString();
   return {
     ...core,
@@ -63,13 +80,15 @@ export function enrich(message: QueuedEvent, attempt: Attempt): StoredEvent {
     attempts: attempt.attempts,
     processedAt,
     latencyMs: latency(core.receivedAt, attempt.at),
-    ...(cat ? { enrichment: { category: cat } } : {}),
+    ...rulesFields(rules),
   };
 }
 
 export interface Failure extends Attempt {
   kind: FailureKind;
   reason: string;
+  /** A rule's reject: the version that rejected it (and errors of rules before it). */
+  rules?: RulesResult;
 }
 
 function failedFrom(core: EventCore, failure: Failure): StoredEvent {
@@ -82,6 +101,9 @@ function failedFrom(core: EventCore, failure: Failure): StoredEvent {
     latencyMs: latency(core.receivedAt, failure.at),
     failure: { kind: failure.kind, reason: failure.reason },
     history: [{ at: failedAt, action: "failed", detail: failure.reason }],
+    ...(failure.rules
+      ? rulesFields({ rulesetVersion: failure.rules.rulesetVersion, errors: failure.rules.errors })
+      : {}),
   };
 }
 

@@ -142,4 +142,25 @@ export interface StoredEvent {
   failedAt?: string;
   failure?: { kind: FailureKind; reason: string };
   history?: HistoryEntry[];
+  /** The version of the tenant's rules that processed it (GET /v1/rules; 0: the defaults). */
+  rulesetVersion?: number;
+  /** Deliveries its rules' route actions asked for (enqueued after the event was stored). */
+  routes?: RouteRecord[];
+  /** Rule expressions that failed on this event; it was stored all the same. */
+  ruleErrors?: RuleErrorRecord[];
+}
+
+/** One route decision: which rule sent the event to which destination, under which id. */
+export interface RouteRecord {
+  rule: string;
+  destinationId: string;
+  /** Stable per (tenant, event, destination): the delivery's id and webhook-id. */
+  deliveryId: string;
+}
+
+export interface RuleErrorRecord {
+  rule: string;
+  /** Where in the rule: `actions[0].set.category`, `actions[1].transform`. */
+  at: string;
+  message: string;
 }

@@ -19,18 +19,27 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
+import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
+import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";
+import { SqsDeliveryQueue } from "../adapters/sqs-delivery-queue.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
+import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
+import { CachedRules, type RulesProvider } from "../use-cases/tenant-rules.js";
 import { toQueueMessage } from "./sqs-record.js";
 import { eventWriterFrom } from "./store-wiring.js";
 
 export interface ProcessDeps {
   writer: EventWriter;
+  rules?: RulesProvider;
+  /** A rule's route: deliveries enqueued after the event's conditional write. */
+  deliveries?: DeliveryQueue;
   retries: RetryScheduler;
   config: ProcessBatchConfig;
 }
@@ -45,11 +54,35 @@ export function processDeps(
       [ENV.maxReceiveCount]: envVars[ENV.maxReceiveCount],
       [ENV.retryBaseDelaySeconds]: envVars[ENV.retryBaseDelaySeconds],
       [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
+      [ENV.configTableName]: envVars[ENV.configTableName],
+      [ENV.rulesCacheSeconds]: envVars[ENV.rulesCacheSeconds],
+      [ENV.deliveryQueueUrl]: z.url().optional(),
+      [ENV.deliveryFifoQueueUrl]: z.url().optional(),
     },
     env,
   );
+  const deliveryQueueUrl = config[ENV.deliveryQueueUrl];
+  const fifoQueueUrl = config[ENV.deliveryFifoQueueUrl];
   return {
     writer: eventWriterFrom(env, clients.documentClient),
+    // Eventually consistent reads: the cache bound (rulesCacheSeconds) dwarfs DynamoDB's lag.
+    rules: new CachedRules(
+      new DynamoDbRuleStore(clients.documentClient, { tableName: config[ENV.configTableName] }),
+      config[ENV.rulesCacheSeconds] * 1000,
+    ),
+    ...(deliveryQueueUrl && fifoQueueUrl
+      ? {
+          deliveries: new SqsDeliveryQueue(clients.sqs, {
+            queueUrl: deliveryQueueUrl,
+            fifoQueueUrl,
+            // A route names destination ids only: their `ordered` setting picks the queue.
+            ordering: new DynamoDbDestinationOrdering(
+              clients.documentClient,
+              config[ENV.configTableName],
+            ),
+          }),
+        }
+      : {}),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

@@ -103,7 +103,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, destinations:write).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, rules:write, destinations:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -155,6 +155,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
       { name: "operations", description: "Health and this description" },
+      {
+        name: "rules",
+        description:
+          "A tenant's rules: EventBridge event patterns that reject, enrich (JSONata) and route events, versioned",
+      },
       {
         name: "destinations",
         description:

@@ -11,9 +11,11 @@ import {
   cloudEventSchema,
 } from "../domain/cloudevents.js";
 import { EVENT_ID_PATTERN, incomingEventSchema, LIMITS } from "../domain/event.js";
+import { rulesInputSchema } from "../domain/rules.js";
 import { listSchema as failedListSchema } from "../use-cases/failed-events.js";
 import { listSchema, statsSchema } from "../use-cases/query-events.js";
 import { bodySchema as replayBodySchema } from "../use-cases/replay-failed.js";
+import { rulesetSchema, testReportSchema, testRequestSchema } from "../use-cases/tenant-rules.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import { DELIVERY_OPERATIONS } from "./openapi-delivery.js";
 import {
@@ -46,7 +48,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "operations" | "destinations";
+  tag: "events" | "failed" | "operations" | "rules" | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -62,6 +64,8 @@ export interface OperationSpec {
 // Schemas the description names (components/schemas): requests are converted as inputs,
 // answers as outputs (a transform's input and output differ).
 export const REQUEST_SCHEMAS: [z.ZodType, string][] = [
+  [rulesInputSchema, "RulesInput"],
+  [testRequestSchema, "RulesTestRequest"],
   [incomingEventSchema, "NativeEvent"],
   [nativeBatchSchema, "NativeEventBatch"],
   [cloudEventSchema, "CloudEvent"],
@@ -84,6 +88,8 @@ export const RESPONSE_SCHEMAS: [z.ZodType, string][] = [
   [replayAcceptedSchema, "ReplayAccepted"],
   [replayUnavailableSchema, "ReplayUnavailable"],
   [openApiDocumentSchema, "OpenApiDocument"],
+  [rulesetSchema, "Ruleset"],
+  [testReportSchema, "RulesTestReport"],
 ];
 
 export const error = (description: string): ResponseSpec => ({
@@ -114,6 +120,15 @@ Stored \`data\` is always a JSON object; a CloudEvent's other payloads sit in \`
 EventFlow limits on CloudEvents beyond the specification: \`type\` is 1-128 characters of A-Z a-z 0-9 . _ : / -; \`source\` and \`subject\` at most 1024 characters; extension names 1-20 characters of a-z 0-9, not starting with \`eventflow\`; extension values a string, a 32-bit integer or a boolean.
 
 Limits: ${LIMITS.maxEventBytes} bytes per event serialized as JSON (binary data counted base64-encoded), ${LIMITS.maxBodyBytes} bytes per request, ${LIMITS.maxBatchEvents} events per batch. A whole request is refused (400, 413, 415) when it cannot be read or a single event is invalid; in a batch each event stands alone: an invalid one is rejected in its own result and the others are queued (202).`;
+
+const RULES_DESCRIPTION = `Replaces the whole ordered list of rules; the tenant's next version (versions only grow; each stored event records the one that processed it as \`rulesetVersion\`). The process function applies a change within \`rulesCacheSeconds\` (5 s by default).
+
+A rule: \`name\`, \`match\` (an EventBridge event pattern on the event as GET /v1/events/{id} returns it: exact values, prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard, cidr, $or), optional \`condition\` (JSONata, applies when \`true\`), \`enabled\` (default true) and \`actions\`, run in order:
+- \`{"type": "reject", "message": "..."}\`: stored \`failed\` (kind \`business_rule\`) with the message; nothing after it runs;
+- \`{"type": "enrich", "set": {"field": "<JSONata>"}}\`: sets \`enrichment.field\`;
+- \`{"type": "route", "destinations": ["dst_..."], "transform"?: "<JSONata>"}\`: one delivery per destination after the event is stored.
+
+JSONata expressions are bounded per evaluation (100 ms, 200 nested steps, 10,000 items per sequence, 64 KiB per string and per result; 250 ms for all of one event's; regular expressions in RE2 syntax, no \`$eval\`). An expression that fails at run time leaves its field unset and is listed on the event (\`ruleErrors\`).`;
 
 export const OPERATIONS: Record<string, OperationSpec> = {
   "POST /v1/events": {
@@ -302,6 +317,63 @@ export const OPERATIONS: Record<string, OperationSpec> = {
           "Nothing could be queued (with what was skipped), or the local runtime is shutting down (code shutting_down): retry",
         content: { "application/json": z.union([replayUnavailableSchema, errorEnvelopeSchema]) },
       },
+    },
+  },
+  "GET /v1/rules": {
+    operationId: "getRules",
+    summary: "The tenant's current rules",
+    description:
+      'The current version of the tenant\'s rules, in order. Until the tenant saves its own, version 0: the built-in default rules (`source: default`), which it can change (PUT) or turn off (PUT with `{"rules": []}`).',
+    tag: "rules",
+    query: { schema: z.object({}).strict() },
+    responses: {
+      "200": { description: "The current rules", content: { "application/json": rulesetSchema } },
+      "400": error("A query parameter was given (this operation takes none)"),
+    },
+  },
+  "PUT /v1/rules": {
+    operationId: "putRules",
+    summary: "Replace the tenant's rules (a new version)",
+    description: RULES_DESCRIPTION,
+    tag: "rules",
+    query: { schema: z.object({}).strict() },
+    body: { required: true, content: { "application/json": rulesInputSchema } },
+    responses: {
+      "200": { description: "The new version", content: { "application/json": rulesetSchema } },
+      "400": error(
+        "The body is not JSON, or a rule is invalid: each problem with its path (a pattern's JSON path, a JSONata error's code and character position)",
+      ),
+      "409": error("`expectedVersion` is not the current version, or another change won a race"),
+    },
+  },
+  "DELETE /v1/rules": {
+    operationId: "resetRules",
+    summary: "Go back to the built-in default rules (a new version)",
+    tag: "rules",
+    query: { schema: z.object({}).strict() },
+    responses: {
+      "200": {
+        description: "The new version, with the default rules",
+        content: { "application/json": rulesetSchema },
+      },
+      "400": error("A query parameter was given (this operation takes none)"),
+      "409": error("Another change won a race: retry"),
+    },
+  },
+  "POST /v1/rules/test": {
+    operationId: "testRules",
+    summary: "Dry-run rules on an event or the newest stored events of a type",
+    description:
+      "Runs the current rules (or a draft given as `rules`) on `event` (as POST /v1/events takes it), or on the newest `last` (1-20, default 5) stored events of `type`. Answers, per event, which rules matched, whether one rejected it, the enrichment, and what each destination would receive (`body`: the transform's result, or the event). Nothing is stored, enqueued or sent.",
+    tag: "rules",
+    query: { schema: z.object({}).strict() },
+    body: { required: true, content: { "application/json": testRequestSchema } },
+    responses: {
+      "200": {
+        description: "Per event, what the rules did",
+        content: { "application/json": testReportSchema },
+      },
+      "400": error("The body is not JSON, or the request or a draft rule is invalid"),
     },
   },
   ...(DELIVERY_OPERATIONS as Record<string, OperationSpec>),

@@ -119,6 +119,18 @@ export const storedEventSchema = z.object({
   failedAt: z.string().optional(),
   failure: z.object({ kind: failureKindSchema, reason: z.string() }).optional(),
   history: z.array(historyEntrySchema).optional(),
+  rulesetVersion: z.int().optional().meta({
+    description:
+      "The version of the tenant's rules that processed the event (0: the built-in defaults)",
+  }),
+  routes: z
+    .array(z.object({ rule: z.string(), destinationId: z.string(), deliveryId: z.string() }))
+    .optional()
+    .meta({ description: "Deliveries the rules' route actions asked for" }),
+  ruleErrors: z
+    .array(z.object({ rule: z.string(), at: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: "Rule expressions that failed on this event (stored all the same)" }),
 });
 
 /** Set when a page was cut at the per-request read bound (adapters/dynamodb-event-reader.ts). */

@@ -43,6 +43,8 @@ export const envVars = {
   [ENV.timeShards]: positiveInt.min(1),
   [ENV.typeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
+  [ENV.configTableName]: z.string().min(1),
+  [ENV.rulesCacheSeconds]: positiveInt,
   [ENV.cursorSecretId]: z.string().min(1),
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),

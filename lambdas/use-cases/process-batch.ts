@@ -14,11 +14,13 @@ import {
   transientCause,
 } from "../domain/errors.js";
 import { parseQueuedMessage, truncateBody } from "../domain/message.js";
+import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
 import { type RetryScheduler, retryDelaySeconds } from "../ports/retry-scheduler.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
+import type { RulesProvider } from "./tenant-rules.js";
 
 /** An SQS message as the use case needs it (the handler maps Lambda's record). */
 export interface QueueMessage {
@@ -39,6 +41,10 @@ export interface ProcessBatchConfig {
 
 export interface ProcessBatchDeps {
   writer: EventWriter;
+  /** The tenants' rules (cached); without, the built-in defaults. */
+  rules?: RulesProvider;
+  /** Route actions' deliveries; without, routes are only recorded on the stored event. */
+  deliveries?: DeliveryQueue;
   retries: RetryScheduler;
   config: ProcessBatchConfig;
   now?: () => Date;
@@ -95,6 +101,8 @@ export class ProcessBatch {
       return processEvent(parsed.message, message.receiveCount, {
         writer: this.deps.writer,
         now: this.now,
+        ...(this.deps.rules ? { rules: this.deps.rules } : {}),
+        ...(this.deps.deliveries ? { deliveries: this.deps.deliveries } : {}),
       });
     }
     if (parsed.salvaged) {
@@ -132,8 +140,21 @@ export class ProcessBatch {
       }
       return;
     }
+    if (record.ruleErrors?.length) {
+      metrics.addMetric(METRIC.ruleErrors, MetricUnit.Count, record.ruleErrors.length);
+      logger.warn("Rule expressions failed on an event; stored without their result", {
+        ...keys,
+        rulesetVersion: record.rulesetVersion,
+        ruleErrors: record.ruleErrors,
+      });
+    }
     if (outcome.kind === "failed") {
-      logger.info("Event failed its business rules", { ...keys, failure: record.failure });
+      metrics.addMetric(METRIC.eventsRejectedByRule, MetricUnit.Count, 1);
+      logger.info("Event rejected by a rule", {
+        ...keys,
+        failure: record.failure,
+        rulesetVersion: record.rulesetVersion,
+      });
     }
     // A replay's receivedAt is the original acceptance, hours or days ago: its latency
     // says how long the event sat failed, not how fast the pipeline is.

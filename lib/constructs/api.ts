@@ -41,6 +41,7 @@ import {
   THROTTLED_RETRY_AFTER_SECONDS,
   WWW_AUTHENTICATE,
 } from "../contracts/gateway.js";
+import { TABLE } from "../contracts/tables.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -188,6 +189,8 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** /v1/rules: a tenant's rules (configuration table) and their dry runs. */
+  public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
   /** /v1/destinations and /v1/deliveries. */
@@ -252,6 +255,17 @@ export class EventApi extends Construct {
     destinations.bindQueue(storage.deliveryFifoQueue, "send");
     storage.destinationKey.grantRead(destinations.function);
     storage.cursorKey.grantRead(destinations.function);
+
+    this.rulesFunction = new EventFlowFunction(this, "Rules", {
+      name: "rules",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.rulesFunction.bindRules(storage.configTable, "write");
+    // Dry runs on the newest stored events of a type: the byType index, then the items.
+    this.rulesFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.rulesFunction.function);
 
     this.authorizerFunction = new EventFlowFunction(this, "Authorizer", {
       name: "authorizer",
@@ -367,6 +381,7 @@ export class EventApi extends Construct {
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
       destinations: this.destinationsFunction.function,
+      rules: this.rulesFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

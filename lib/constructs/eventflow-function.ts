@@ -169,6 +169,20 @@ export class EventFlowFunction extends Construct {
     );
   }
 
+  /**
+   * Tenant rules on the configuration table: `read` (the process function) may only Query
+   * (the newest RULE#V# item of a tenant); `write` (the rules function) may also PutItem a
+   * new version (conditional, never an overwrite). No update, delete, scan or index.
+   */
+  public bindRules(configTable: ITable, access: "read" | "write"): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: access === "read" ? ["dynamodb:Query"] : ["dynamodb:Query", "dynamodb:PutItem"],
+        resources: [configTable.tableArn],
+      }),
+    );
+  }
+
   /** The authorizer: GetItem of one key by its hash, on the keys table only (no index). */
   public bindKeyLookup(keysTable: ITable): void {
     this.role.addToPrincipalPolicy(

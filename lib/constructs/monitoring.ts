@@ -45,6 +45,7 @@ export const RUNBOOK = {
   deliveryDlq: "runbook-delivery-dlq",
   deliveriesFailed: "runbook-deliveries-failed",
   destinationDisabled: "runbook-destination-disabled",
+  ruleErrors: "runbook-rule-errors",
 } as const;
 
 /**
@@ -169,6 +170,15 @@ export class EventMonitoring extends Construct {
       threshold: 0,
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
+    });
+    // A tenant's expression failing on its events (stored without that result): worth a
+    // look, not a page per event, hence a threshold over 5 minutes.
+    this.addAlarm("RuleErrors", {
+      metric: appMetric(METRIC.ruleErrors, Stats.SUM, FIVE_MINUTES),
+      threshold: settings.alarmRuleErrors,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      summary: `Rule expressions failed at run time at least ${settings.alarmRuleErrors} times in 5 minutes: those events were stored without the failed enrichment or route.`,
+      runbook: RUNBOOK.ruleErrors,
     });
     this.addAlarm("QueueAge", {
       metric: queue.metricApproximateAgeOfOldestMessage({
@@ -304,9 +314,14 @@ export class EventMonitoring extends Construct {
           METRIC.deadLettered,
         ].map((name) => appMetric(name, Stats.SUM)),
         // Trouble signals (each behind an alarm) and operator replays, on their own axis.
-        [METRIC.messagesMalformed, METRIC.statsWriteFailed, METRIC.eventsReplayed].map((name) =>
-          appMetric(name, Stats.SUM),
-        ),
+        [
+          METRIC.messagesMalformed,
+          METRIC.statsWriteFailed,
+          METRIC.eventsReplayed,
+          METRIC.eventsRejectedByRule,
+          METRIC.ruleErrors,
+          METRIC.rulesChanged,
+        ].map((name) => appMetric(name, Stats.SUM)),
         8,
       ),
       graph(

@@ -38,6 +38,7 @@ export class EventProcessing extends Construct {
     // rules engine's own grant covers.
     this.processFunction.bindQueue(storage.deliveryQueue, "send");
     this.processFunction.bindQueue(storage.deliveryFifoQueue, "send");
+    this.processFunction.bindRules(storage.configTable, "read");
     // The event source grants receive/delete/ChangeMessageVisibility on the queue; the
     // handler uses ChangeMessageVisibility itself to back off a transient failure.
     this.processFunction.function.addEventSource(

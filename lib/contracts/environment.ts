@@ -18,6 +18,8 @@ export const ENV = {
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",
+  /** The process function: seconds a tenant's rules are cached (`rulesCacheSeconds`). */
+  rulesCacheSeconds: "RULES_CACHE_SECONDS",
   /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
   cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */

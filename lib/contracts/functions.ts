@@ -15,6 +15,7 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
+  | "rules"
   | "destinations"
   | "deliver";
 
@@ -41,6 +42,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   destinations: "lambdas/entry/destinations.ts",
   // Consumes the delivery queues: webhooks, Slack, email, SQS, SNS, EventBridge.
   deliver: "lambdas/entry/deliver.ts",
+  // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
+  rules: "lambdas/entry/rules.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -54,7 +57,13 @@ export const entryOf = (name: AnyFunctionName): string =>
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
-export const SCOPES = ["events:write", "events:read", "admin", "destinations:write"] as const;
+export const SCOPES = [
+  "events:write",
+  "events:read",
+  "admin",
+  "rules:write",
+  "destinations:write",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
@@ -131,6 +140,12 @@ export const ROUTES: readonly Route[] = [
     function: "destinations",
     scope: "destinations:write",
   },
+  // Rules: read (and dry runs, which store and send nothing) with events:read; changes
+  // with rules:write.
+  { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
+  { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
+  { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -205,6 +220,9 @@ export function functionEnvironment(
     case "process":
       return {
         ...common,
+        // Reads the tenant's rules (RULE# items), cached rulesCacheSeconds.
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.rulesCacheSeconds]: String(settings.rulesCacheSeconds),
         // ChangeMessageVisibility (retry backoff) needs the queue URL; the record's ARN
         // does not give the URL of an emulator or LocalStack queue.
         [ENV.queueUrl]: refs.queueUrl,
@@ -214,9 +232,8 @@ export function functionEnvironment(
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
         // A rule's route enqueues deliveries (DeliveryQueue, adapters/sqs-delivery-queue.ts);
-        // the destinations' `ordered` setting is read from the configuration table.
+        // the destinations' `ordered` setting is read from the configuration table too.
         ...deliveryQueues(refs),
-        [ENV.configTableName]: refs.configTableName,
       };
     case "dlq":
       return {
@@ -226,6 +243,15 @@ export function functionEnvironment(
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+      };
+    case "rules":
+      // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
+      // through the events reader, whose page cursors it signs).
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
       };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
@@ -316,6 +342,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "query":
     case "replay":
     case "destinations":
+    case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":

@@ -31,6 +31,10 @@ export const METRIC = {
   messagesMalformed: "MessagesMalformed",
   /** Batches whose statistics update failed (the events themselves were stored). */
   statsWriteFailed: "StatsWriteFailed",
+  /** Rule expressions that failed at run time (the event is stored all the same). */
+  ruleErrors: "RuleErrors",
+  /** Events a rule rejected (also counted in EventsFailed). */
+  eventsRejectedByRule: "EventsRejectedByRule",
   // replay
   eventsReplayed: "EventsReplayed",
   // deliver
@@ -48,6 +52,9 @@ export const METRIC = {
   deliveryAttemptLatency: "DeliveryAttemptLatency",
   /** Destinations disabled after failing continuously for deliveryDisableAfterSeconds. */
   destinationsDisabled: "DestinationsDisabled",
+  // rules
+  /** Changes of a tenant's rules (PUT or DELETE /v1/rules). */
+  rulesChanged: "RulesChanged",
   // authorizer
   /** Authorizer calls refused (401): no, malformed, unknown, revoked or expired key. */
   keysRejected: "ApiKeysRejected",

@@ -18,6 +18,7 @@ import { benchHandlers, handlersMethod } from "./handlers.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
+import { benchRules, rulesLines, rulesMethod } from "./rules.js";
 import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
 
 const PROFILES = {
@@ -26,6 +27,7 @@ const PROFILES = {
     coldstartRuns: 21,
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
+    rules: { rounds: 5, warmupSeconds: 1.5, seconds: 2, batch: 10 },
     sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
   },
   quick: {
@@ -33,6 +35,7 @@ const PROFILES = {
     coldstartRuns: 5,
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
+    rules: { rounds: 1, warmupSeconds: 0.3, seconds: 0.5, batch: 10 },
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
   },
 } as const;
@@ -109,9 +112,16 @@ async function main(): Promise<number> {
       print(jsonLines(results));
       report.json = { method, results };
     }
+    if (options.sections.includes("rules")) {
+      const method = rulesMethod(profile.rules);
+      print(heading("5. Tenant rules in the process function (CPU per event)", method));
+      const results = await benchRules(profile.rules);
+      print(rulesLines(results));
+      report.rules = { method, results };
+    }
     if (options.sections.includes("sdk")) {
       const method = sdkMethod(profile.sdk);
-      print(heading("5. Producer SDK: throughput vs raw requests, CPU per event", method));
+      print(heading("6. Producer SDK: throughput vs raw requests, CPU per event", method));
       const result = await benchSdk(profile.sdk);
       print(sdkLines(result));
       report.sdk = { method, ...result };

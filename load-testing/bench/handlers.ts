@@ -92,7 +92,7 @@ export function handlersMethod(o: HandlerOptions): Method {
   };
 }
 
-type Driver<T> = {
+export type Driver<T> = {
   prepare(): T;
   /** Runs one invocation; resolves to the events it handled. */
   invoke(input: T): Promise<number>;
@@ -194,7 +194,7 @@ export async function benchHandlers(options: HandlerOptions): Promise<HandlerRes
   return results;
 }
 
-async function measure(
+export async function measure(
   driver: Driver<unknown>,
   warmupSeconds: number,
   seconds: number,

@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`, parsed without side effects. */
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["handlers", "coldstart", "cost", "json", "sdk"] as const;
+export const SECTIONS = ["handlers", "coldstart", "cost", "json", "rules", "sdk"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -17,6 +17,7 @@ Measures the handlers' CPU cost in-process, the functions' bundle sizes and cold
 init times, and the cost per million events. Prints every figure with how it was
 measured and writes them all to reports/bench-<timestamp>.json. The json section times
 a body holding one long number literal against a string body of the same size. The
+rules section measures the process function's CPU per event with 0, 1, 5 and 10 rules.
 sdk section starts a local runtime and compares one producer SDK instance with raw
 autocannon requests of the same batch size, and measures the SDK's CPU per event.
 

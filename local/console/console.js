@@ -609,6 +609,69 @@ async function pollTypes() {
   $("#types").replaceChildren(...types.map((t) => el("option", { value: t })));
 }
 
+// ---------------------------------------------------------------- rules
+
+/** One action in a line: `reject: "message"`, `enrich: category = <expr>`, `route: dst_… (transform)`. */
+function describeAction(a) {
+  if (a.type === "reject") return `reject: ${a.message}`;
+  if (a.type === "enrich") {
+    return `enrich: ${Object.entries(a.set ?? {})
+      .map(([field, expr]) => `${field} = ${expr}`)
+      .join("; ")}`;
+  }
+  if (a.type === "route") {
+    return `route: ${(a.destinations ?? []).join(", ")}${a.transform ? ` (transform ${a.transform})` : ""}`;
+  }
+  return JSON.stringify(a);
+}
+
+async function pollRules() {
+  const answer = await api("GET", "/v1/rules");
+  const body = $("#rules-table tbody");
+  if (answer.status !== 200) {
+    $("#rules-version").textContent = "";
+    body.replaceChildren(
+      el("tr", {}, el("td", { colspan: 4, class: "bad" }, `GET /v1/rules: ${problem(answer)}`)),
+    );
+    return;
+  }
+  const r = answer.body;
+  const when = r.updatedAt ? `, changed ${fmtTime(r.updatedAt)}` : "";
+  $("#rules-version").textContent =
+    `version ${r.version} (${r.source === "default" ? "built-in defaults" : "the tenant's own"}${when})`;
+  const list = r.rules ?? [];
+  if (list.length === 0) {
+    body.replaceChildren(
+      el(
+        "tr",
+        {},
+        el("td", { colspan: 4, class: "muted" }, "No rules: events are stored as sent."),
+      ),
+    );
+    return;
+  }
+  body.replaceChildren(
+    ...list.map((rule, i) =>
+      el(
+        "tr",
+        { "data-rule": rule.name, class: rule.enabled === false ? "muted" : "" },
+        el("td", { class: "num" }, String(i + 1)),
+        el(
+          "td",
+          { title: rule.description ?? "" },
+          rule.enabled === false ? `${rule.name} (off)` : rule.name,
+        ),
+        el(
+          "td",
+          { class: "code" },
+          JSON.stringify(rule.match) + (rule.condition ? ` and ${rule.condition}` : ""),
+        ),
+        el("td", {}, rule.actions.map(describeAction).join(" · ")),
+      ),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------- failed + replay
 
 let failedRows = [];
@@ -735,6 +798,7 @@ function closeReplay() {
 const live = poller(pollLive, 1_000);
 const events = poller(pollEvents, 2_000);
 const failed = poller(pollFailed, 2_000);
+const rules = poller(pollRules, 5_000);
 const types = poller(pollTypes, 15_000);
 const destinations = poller(() => pollDestinations(), 3_000);
 const deliveries = poller(() => pollDeliveries(), 2_000);
@@ -933,6 +997,7 @@ async function main() {
     void events.now();
     void failed.now();
     void types.now();
+    void rules.now();
   });
   const windowSelect = $("#window");
   windowSelect.value = String(state.windowSeconds);
@@ -969,6 +1034,7 @@ async function main() {
   void events.start();
   void failed.start();
   void types.start();
+  void rules.start();
   void destinations.start();
   void deliveries.start();
   void outbox.start();

@@ -287,6 +287,38 @@ describe("local console in Chromium", () => {
     await page.fill("#filter-type", "");
   });
 
+  it("shows the tenant's rules in order, and a change within its refresh", async () => {
+    const rows = page.locator("#rules-table tbody tr[data-rule]");
+    await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    const before = await api.request<{ version: number; rules: { name: string }[] }>(
+      "GET",
+      "/v1/rules",
+    );
+    expect(
+      await page.locator("#rules-table tbody tr[data-rule] td:nth-child(2)").allTextContents(),
+    ).toEqual(before.body.rules.map((r) => r.name));
+    // One more rule at the end (the defaults kept): the panel shows it with its action.
+    const put = await api.request<{ version: number }>("PUT", "/v1/rules", {
+      rules: [
+        ...before.body.rules,
+        {
+          name: "console-test-rule",
+          match: { type: [{ prefix: "console." }] },
+          actions: [{ type: "enrich", set: { seen: "true" } }],
+        },
+      ],
+    });
+    expect(put.status).toBe(200);
+    const added = page.locator('#rules-table tbody tr[data-rule="console-test-rule"]');
+    await added.waitFor({ timeout: UI_TIMEOUT });
+    expect(await added.textContent()).toContain("enrich: seen = true");
+    await expect
+      .poll(() => page.locator("#rules-version").textContent(), { timeout: UI_TIMEOUT })
+      .toContain(`version ${put.body.version}`);
+    await shot("rules");
+    expect((await api.request("DELETE", "/v1/rules")).status).toBe(200);
+  });
+
   it("lists a poison event as failed, replays it after a dry run, and it ends processed", async () => {
     const type = uniqueType("poison");
     const id = uniqueId("poison");

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { CONTEXT_PREFIX } from "../../lib/config.js";
 import { CDK_DEFAULT_ALLOW_HEADERS } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
 import {
   AUTH_ANSWERS,
   type AuthAnswer,
@@ -169,8 +170,8 @@ describe("CORS", () => {
       (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
     );
     const withOrigins = functions.filter((vars) => ENV.corsOrigins in vars);
-    // ingest, query, replay and destinations: the functions behind the proxy integrations.
-    expect(withOrigins).toHaveLength(4);
+    // The functions behind the proxy integrations (ingest, query, replay, rules...).
+    expect(withOrigins).toHaveLength(new Set(ROUTES.map((r) => r.function)).size);
     for (const vars of withOrigins) {
       expect(vars[ENV.corsOrigins]).toBe("https://a.example.com,https://b.example.com");
     }

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { isDeepStrictEqual as equal } from "node:util";
 import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
@@ -464,7 +465,10 @@ describe("EventFlow stack with default settings", () => {
       "lets %s write events (Put/Update/Get) on the table only, no deletes, scans or index reads",
       (name) => {
         const st = statementsOf(template, s.stack, name);
-        expect(actionsOn(st, "dynamodb").sort()).toEqual([
+        const onEvents = st.filter((x) =>
+          equal(x.resource, getAtt(logicalId(s.stack.storage.table))),
+        );
+        expect(actionsOn(onEvents, "dynamodb").sort()).toEqual([
           "dynamodb:GetItem",
           "dynamodb:PutItem",
           "dynamodb:UpdateItem",
@@ -475,7 +479,37 @@ describe("EventFlow stack with default settings", () => {
       },
     );
 
-    it("lets only query, replay and destinations read the cursors' key, a secret generated at deploy", () => {
+    it("lets process only Query the configuration table (its tenants' rules), dlq not at all", () => {
+      const configId = logicalId(s.stack.storage.configTable);
+      const onConfig = (name: FunctionName) =>
+        statementsOf(template, s.stack, name).filter((x) => equal(x.resource, getAtt(configId)));
+      expect(onConfig("process").flatMap((x) => x.actions)).toEqual(["dynamodb:Query"]);
+      expect(onConfig("dlq")).toEqual([]);
+      for (const name of ["ingest", "query", "replay", "authorizer"] as const) {
+        expect(onConfig(name), name).toEqual([]);
+      }
+    });
+
+    it("lets rules Query and PutItem rule versions, and read events only through byType", () => {
+      const st = statementsOf(template, s.stack, "rules");
+      const configId = logicalId(s.stack.storage.configTable);
+      const tableId = logicalId(s.stack.storage.table);
+      const config = st.filter((x) => equal(x.resource, getAtt(configId)));
+      expect(config.flatMap((x) => x.actions).sort()).toEqual([
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+      ]);
+      const events = st.find((x) => x.actions.includes("dynamodb:BatchGetItem"));
+      expect(events?.resource).toEqual([
+        getAtt(tableId),
+        { "Fn::Join": ["", [getAtt(tableId), `/index/${TABLE.byTypeIndex.name}`]] },
+      ]);
+      expect(actionsOn(st, "dynamodb")).not.toContain("dynamodb:UpdateItem");
+      expect(actionsOn(st, "dynamodb")).not.toContain("dynamodb:DeleteItem");
+      expect(actionsOn(st, "sqs")).toEqual([]);
+    });
+
+    it("lets only query, replay, rules and destinations read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
@@ -486,9 +520,11 @@ describe("EventFlow stack with default settings", () => {
           .filter((x) => x.actions.includes("secretsmanager:GetSecretValue"))
           .filter((x) => JSON.stringify(x.resource) === JSON.stringify({ Ref: secretId }));
         // destinations lists events for replay-to-destination (cursor-signed pages).
-        expect(reads.length, name).toBe(["query", "replay", "destinations"].includes(name) ? 1 : 0);
+        expect(reads.length, name).toBe(
+          ["query", "replay", "rules", "destinations"].includes(name) ? 1 : 0,
+        );
       }
-      for (const name of ["query", "replay"] as const) {
+      for (const name of ["query", "replay", "rules"] as const) {
         const fn =
           template.findResources("AWS::Lambda::Function")[
             logicalId(s.stack.functions[name].function)
@@ -673,6 +709,18 @@ describe("EventFlow stack with default settings", () => {
       });
     });
 
+    it("alarms on rule expressions failing (alarmRuleErrors in 5 minutes)", () => {
+      alarm({
+        Namespace: "EventFlow",
+        MetricName: METRIC.ruleErrors,
+        Dimensions: serviceDimension,
+        Statistic: "Sum",
+        Period: 300,
+        Threshold: DEFAULTS.alarmRuleErrors,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+    });
+
     it("alarms when the oldest queued message is older than alarmQueueAgeSeconds", () => {
       alarm({
         Namespace: "AWS/SQS",
@@ -724,10 +772,10 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
-      // DLQ depth, dead-lettered, malformed messages, stats write failures, queue age,
-      // 5XX rate, API p99, end-to-end p99, 2 per function.
+      // DLQ depth, dead-lettered, malformed messages, stats write failures, rule errors,
+      // queue age, 5XX rate, API p99, end-to-end p99, 2 per function.
       // + DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 11 + 2 * FUNCTION_NAMES.length);
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 12 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lambdas/domain/api-keys.js";
+import { DEFAULT_RULES } from "../../lambdas/domain/rules.js";
 import { ROUTES, type Route } from "../../lib/contracts/functions.js";
 import { canManageKeys, createKey, revokeKey } from "../support/keys.js";
 import { type Platform, startPlatform } from "../support/runtime.js";
@@ -24,7 +25,7 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "dest" | "other" | "revoked",
+  "full" | "read" | "write" | "readWrite" | "admin" | "rules" | "dest" | "other" | "revoked",
   string
 >;
 /** Tenant A's destinations (one the DELETE route removes) and a delivery of its. */
@@ -46,8 +47,9 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     keys.write = await make(A, "events:write");
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
+    keys.rules = await make(A, "rules:write");
     keys.dest = await make(A, "destinations:write");
-    keys.other = await make(B, "events:write,events:read,admin,destinations:write");
+    keys.other = await make(B, "events:write,events:read,admin,rules:write,destinations:write");
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
@@ -130,6 +132,11 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/failed/replay",
       body: { ids: [failedId], dryRun: true },
     }),
+    "GET /v1/rules": () => ({ path: "/v1/rules" }),
+    // The defaults again: a new version, the same verdicts for the rest of this file.
+    "PUT /v1/rules": () => ({ path: "/v1/rules", body: { rules: DEFAULT_RULES } }),
+    "DELETE /v1/rules": () => ({ path: "/v1/rules" }),
+    "POST /v1/rules/test": () => ({ path: "/v1/rules/test", body: { type: "purchase", last: 5 } }),
     "POST /v1/destinations": () => ({
       path: "/v1/destinations",
       body: { kind: "webhook", name: "n", url: "http://127.0.0.1:9/x" },
@@ -162,15 +169,19 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.read
         : route.scope === "admin"
           ? keys.admin
-          : route.scope === "destinations:write"
-            ? keys.dest
-            : keys.write;
+          : route.scope === "rules:write"
+            ? keys.rules
+            : route.scope === "destinations:write"
+              ? keys.dest
+              : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
-        : route.scope === "admin" || route.scope === "destinations:write"
+        : route.scope === "admin" ||
+            route.scope === "rules:write" ||
+            route.scope === "destinations:write"
           ? keys.readWrite
           : undefined;
 

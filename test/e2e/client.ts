@@ -40,8 +40,11 @@ export interface StoredEvent {
   attempts: number;
   receivedAt: string;
   data: Record<string, unknown>;
-  enrichment?: { category?: string };
+  processedAt?: string;
+  enrichment?: { category?: string; [field: string]: unknown };
   failure?: { kind: string; reason: string };
+  /** The version of the tenant's rules that processed it. */
+  rulesetVersion?: number;
 }
 
 export interface ListPage {

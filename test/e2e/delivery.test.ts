@@ -100,6 +100,8 @@ beforeAll(async () => {
       deliveryRetrySchedule: "1s,1s,1s",
       deliveryDisableAfterSeconds: DISABLE_AFTER_SECONDS,
       deliveryResponseTimeoutMs: 2000,
+      // A rule change applies to the next event.
+      rulesCacheSeconds: 0,
     },
   });
   api = new Api(platform.url);
@@ -342,6 +344,46 @@ async function dlqDepth(): Promise<number> {
   );
   return status.body.queues.deliveryDlq.visible;
 }
+
+describe.runIf(localOnly)("a rule's route action", () => {
+  it("routes a matching event to a webhook, once, even when the event is sent twice", async () => {
+    const dest = await createWebhook("routed");
+    const type = uniqueType("routed");
+    const put = await api.request("PUT", "/v1/rules", {
+      rules: [
+        {
+          name: "to-webhook",
+          match: { type: [type] },
+          actions: [
+            {
+              type: "route",
+              destinations: [dest.id],
+              transform: '{"order": id, "total": data.amount}',
+            },
+          ],
+        },
+      ],
+    });
+    expect(put.status, put.text).toBe(200);
+    const id = await api.send({
+      id: `routed-${Date.now()}`,
+      type,
+      subject: "u1",
+      data: { amount: 42 },
+    });
+    await api.send({ id, type, subject: "u1", data: { amount: 42 } });
+    await api.send({ type: uniqueType("not-routed"), data: {} });
+    const [delivery] = await settledDeliveries(dest.id, 1);
+    expect(delivery).toMatchObject({ status: "delivered", eventId: id });
+    await sleep(1500);
+    const got = receiver.received.filter((r) => r.path === "/routed");
+    expect(got).toHaveLength(1);
+    expect(got[0]?.verified).toBe(true);
+    expect(got[0]?.id).toBe(delivery?.id);
+    expect(got[0]?.body).toEqual({ order: id, total: 42 });
+    await api.request("DELETE", "/v1/rules");
+  });
+});
 
 describe.runIf(localOnly)("every destination kind against the embedded emulators", () => {
   it("delivers to an SQS queue, an SNS topic, Slack, email (outbox) and EventBridge (outbox)", async () => {

@@ -38,7 +38,8 @@ import {
   incomingEventSchema,
 } from "../../lambdas/domain/event.js";
 import { joinPath, MAX_NUMBER_LITERAL_CHARS } from "../../lambdas/domain/json.js";
-import { checkBusinessRules } from "../../lambdas/domain/rules.js";
+import { applyRules } from "../../lambdas/domain/rules.js";
+import { defaultCompiledRuleset, ruleInputOf } from "../../lambdas/use-cases/tenant-rules.js";
 import { Api, waitFor } from "../e2e/client.js";
 import { progress } from "../e2e/reliability.js";
 import { localOnly, type Platform, startPlatform } from "../support/runtime.js";
@@ -816,13 +817,18 @@ describe.skipIf(!localOnly)("fuzzing POST /v1/events", () => {
           ).toContain(stored);
           const first = candidates[0];
           if (candidates.length === 1 && first && EVENT_ID_PATTERN.test(id)) {
-            const verdict = checkBusinessRules({
-              id,
-              type: first.type,
-              data: first.data as Record<string, unknown>,
-              ...(typeof first.subject === "string" ? { subject: first.subject } : {}),
-            });
-            expect(answer.body.status, id).toBe(verdict.ok ? "processed" : "failed");
+            // The oracle: the built-in default rules on the event as sent.
+            const verdict = await applyRules(
+              defaultCompiledRuleset(),
+              ruleInputOf({
+                id,
+                type: first.type,
+                data: JSON.parse(jsonText(first.data)) as Record<string, unknown>,
+                receivedAt: new Date().toISOString(),
+                ...(typeof first.subject === "string" ? { subject: first.subject } : {}),
+              }),
+            );
+            expect(answer.body.status, id).toBe(verdict.rejected ? "failed" : "processed");
           }
         }
       }

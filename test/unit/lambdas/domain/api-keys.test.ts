@@ -118,6 +118,11 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      // Rules: reading and dry runs need events:read, changes rules:write.
+      "GET /v1/rules": "events:read",
+      "PUT /v1/rules": "rules:write",
+      "DELETE /v1/rules": "rules:write",
+      "POST /v1/rules/test": "events:read",
       // Destinations send the tenant's events out and mint secrets: their own scope;
       // reading them (no secrets) and the delivery log is events:read.
       "POST /v1/destinations": "destinations:write",
@@ -161,7 +166,15 @@ describe("access policy", () => {
     expect(read).toContain(`${api}/GET/v1/events/*`);
     expect(read).toContain(`${api}/GET/v1/failed`);
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
-    const all = accessPolicy(arn, ["events:write", "events:read", "admin", "destinations:write"]);
+    expect(read).toContain(`${api}/GET/v1/rules`);
+    expect(read).not.toContain(`${api}/PUT/v1/rules`);
+    const all = accessPolicy(arn, [
+      "events:write",
+      "events:read",
+      "admin",
+      "rules:write",
+      "destinations:write",
+    ]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 

@@ -69,13 +69,19 @@ describe("enrich", () => {
     });
   });
 
-  it.each([
-    [1000.01, "high_value"],
-    [1000, "standard"],
-    [5, "standard"],
-  ])("categorises a purchase of %s as %s", (amount, category) => {
-    const record = enrich(message({ type: "purchase", data: { amount } }), { at, attempts: 1 });
-    expect(record.enrichment).toEqual({ category });
+  it("records what the rules made of the event (categories: the default rules, rules.test.ts)", () => {
+    const route = { rule: "r", destinationId: "dst_x", deliveryId: "dlv_y" };
+    const record = enrich(
+      message({ type: "purchase", data: { amount: 1200 } }),
+      { at, attempts: 1 },
+      { rulesetVersion: 4, enrichment: { category: "high_value" }, routes: [route], errors: [] },
+    );
+    expect(record).toMatchObject({
+      rulesetVersion: 4,
+      enrichment: { category: "high_value" },
+      routes: [route],
+    });
+    expect(record.ruleErrors).toBeUndefined();
   });
 
   it("does not report a negative latency when clocks disagree", () => {

@@ -105,6 +105,8 @@ describe("process handler", () => {
       processedAt: expect.any(String),
       latencyMs: expect.any(Number),
       enrichment: { category: "high_value" },
+      // No rules saved for acme: the built-in defaults, version 0.
+      rulesetVersion: 0,
       digest,
       expiresAt: Math.floor(Date.parse(m.receivedAt) / 1000) + 90 * 86_400,
     });

@@ -1,0 +1,229 @@
+/**
+ * JSONata expressions (https://docs.jsonata.org), the language of rule enrichments and
+ * route transformations, evaluated with bounds, because tenants write them and the process
+ * function runs them on every matching event:
+ *
+ * - time: jsonata's own guardrail (`timeout`), checked on every evaluation step (the
+ *   "timeboxExpression" technique of jsonata's tests, built into jsonata 2.x as options);
+ * - depth: `stack`, the nesting of evaluation steps (deep or runaway recursion);
+ * - memory: `sequence` bounds every sequence jsonata builds, the range operator is capped
+ *   by jsonata at 1e7, and an exit hook refuses any intermediate string or array above
+ *   EXPRESSION_LIMITS (so `$join`/`$pad`/`&` cannot grow a result past it and keep going);
+ *   `$pad` is replaced by a version that refuses widths above the string bound before
+ *   allocating; the final result must serialize within maxResultBytes;
+ * - regular expressions run on RE2 (re2js: linear time, no backtracking), so a tenant's
+ *   `/(a+)+$/` cannot stall the function; a pattern RE2 does not support (backreferences,
+ *   lookahead) is refused when the rule is saved, with its position;
+ * - `$eval` (an expression built from data at run time) is not available.
+ *
+ * Errors at rule creation carry the JSONata error code, message and character position.
+ * Codes of the bounds above (jsonata's own codes are S0xxx syntax, Txxxx type, Dxxxx
+ * dynamic; D1011 depth, D1012 time, D2014/D2015 sequence size): EF01 a string, array or
+ * result over its bound, EF02 $eval, EF03 a regular expression RE2 cannot run.
+ */
+import jsonata from "jsonata";
+import { RE2JS } from "re2js";
+
+export const EXPRESSION_LIMITS = {
+  /** Source text of one expression. */
+  maxChars: 4096,
+  /**
+   * Wall time of one evaluation. Far above what a rule needs (microseconds), so a busy
+   * machine's scheduling does not trip it; the rules of one event share a budget too
+   * (RULE_LIMITS.maxEventEvaluationMs).
+   */
+  timeoutMs: 100,
+  /** Nested evaluation steps. */
+  maxDepth: 200,
+  /** Items in any sequence or array built while evaluating. */
+  maxSequence: 10_000,
+  /** Characters of any string built while evaluating. */
+  maxStringChars: 64 * 1024,
+  /** The result, serialized as JSON. */
+  maxResultBytes: 64 * 1024,
+} as const;
+
+export class ExpressionError extends Error {
+  override name = "ExpressionError";
+  constructor(
+    message: string,
+    /** JSONata's error code (S0201, D1012, ...) when it has one. */
+    readonly code?: string,
+    /** Character offset in the expression (1-based as jsonata counts), when known. */
+    readonly position?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface JsonataErrorLike {
+  code?: string;
+  message?: string;
+  position?: number;
+  token?: string;
+}
+
+const asJsonataError = (error: unknown): JsonataErrorLike =>
+  typeof error === "object" && error !== null ? (error as JsonataErrorLike) : {};
+
+function toExpressionError(error: unknown): ExpressionError {
+  if (error instanceof ExpressionError) return error;
+  const e = asJsonataError(error);
+  const message = typeof e.message === "string" ? e.message : String(error);
+  return new ExpressionError(message.slice(0, 300), e.code, e.position);
+}
+
+/** RegExp stand-in jsonata constructs for each regex literal: RE2 semantics, linear time. */
+class Re2Engine {
+  lastIndex = 0;
+  private readonly re: RE2JS;
+  constructor(source: RegExp) {
+    let flags = 0;
+    if (source.flags.includes("i")) flags |= RE2JS.CASE_INSENSITIVE;
+    if (source.flags.includes("m")) flags |= RE2JS.MULTILINE;
+    this.re = RE2JS.compile(source.source, flags);
+  }
+  exec(input: string): (string[] & { index: number }) | null {
+    const m = this.re.matcher(input);
+    if (this.lastIndex > input.length || !m.find(this.lastIndex)) return null;
+    const groups: string[] = [];
+    for (let i = 0; i <= m.groupCount(); i++) groups.push(m.group(i) ?? "");
+    const start = m.start();
+    const end = m.end();
+    // A zero-length match advances by one, as RegExp's global exec does.
+    this.lastIndex = end === start ? end + 1 : end;
+    return Object.assign(groups, { index: start });
+  }
+}
+
+interface AstNode {
+  type?: string;
+  value?: unknown;
+  position?: number;
+  [key: string]: unknown;
+}
+
+/** Every regex literal must compile under RE2: refused at creation otherwise. */
+function checkRegexes(node: unknown, seen = new Set<unknown>()): void {
+  if (typeof node !== "object" || node === null || seen.has(node)) return;
+  seen.add(node);
+  const n = node as AstNode;
+  if (n.type === "regex" && n.value instanceof RegExp) {
+    try {
+      new Re2Engine(n.value);
+    } catch (error) {
+      throw new ExpressionError(
+        `regular expression /${n.value.source}/ is not supported (RE2 syntax only: no backreferences or lookahead): ${asJsonataError(error).message ?? error}`,
+        "EF03",
+        n.position,
+      );
+    }
+  }
+  for (const value of Object.values(n)) {
+    if (Array.isArray(value)) for (const v of value) checkRegexes(v, seen);
+    else checkRegexes(value, seen);
+  }
+}
+
+export interface CompiledExpression {
+  readonly source: string;
+  evaluate(input: unknown): Promise<unknown>;
+}
+
+const refuseEval = () => {
+  throw new ExpressionError("$eval is not available in rule expressions", "EF02");
+};
+
+function boundedPad(str: unknown, width: unknown, char?: unknown): unknown {
+  if (typeof width === "number" && Math.abs(width) > EXPRESSION_LIMITS.maxStringChars) {
+    throw new ExpressionError(
+      `$pad width ${width} is above the string bound ${EXPRESSION_LIMITS.maxStringChars}`,
+      "EF01",
+    );
+  }
+  if (str === undefined) return undefined;
+  const s = String(str);
+  const w = typeof width === "number" ? Math.trunc(width) : 0;
+  const c = typeof char === "string" && char.length > 0 ? char : " ";
+  const fill = (n: number) => c.repeat(Math.ceil(n / c.length)).slice(0, n);
+  const length = [...s].length;
+  if (Math.abs(w) <= length) return s;
+  return w > 0 ? s + fill(w - length) : fill(-w - length) + s;
+}
+
+/** Refuses oversized intermediate results as each evaluation step ends. */
+function checkStep(_expr: unknown, _input: unknown, _env: unknown, result: unknown): void {
+  if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxStringChars) {
+    throw new ExpressionError(
+      `a string of ${result.length} characters is above the bound ${EXPRESSION_LIMITS.maxStringChars}`,
+      "EF01",
+    );
+  }
+  if (Array.isArray(result) && result.length > EXPRESSION_LIMITS.maxSequence) {
+    throw new ExpressionError(
+      `an array of ${result.length} items is above the bound ${EXPRESSION_LIMITS.maxSequence}`,
+      "EF01",
+    );
+  }
+}
+
+/** Parses and checks an expression; throws ExpressionError (with position) when invalid. */
+export function compileExpression(source: string): CompiledExpression {
+  if (source.length > EXPRESSION_LIMITS.maxChars) {
+    throw new ExpressionError(
+      `the expression is ${source.length} characters; the limit is ${EXPRESSION_LIMITS.maxChars}`,
+    );
+  }
+  let expr: jsonata.Expression;
+  try {
+    expr = jsonata(source, {
+      timeout: EXPRESSION_LIMITS.timeoutMs,
+      stack: EXPRESSION_LIMITS.maxDepth,
+      sequence: EXPRESSION_LIMITS.maxSequence,
+      RegexEngine: Re2Engine,
+    } as unknown as Parameters<typeof jsonata>[1]);
+  } catch (error) {
+    throw toExpressionError(error);
+  }
+  checkRegexes(expr.ast());
+  expr.assign("eval", refuseEval);
+  expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
+  expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
+  return {
+    source,
+    async evaluate(input: unknown): Promise<unknown> {
+      let result: unknown;
+      try {
+        result = await expr.evaluate(input);
+      } catch (error) {
+        throw toExpressionError(error);
+      }
+      // Plain JSON out (jsonata's results can carry sequence flags and functions), its size
+      // checked on the way.
+      if (result === undefined || typeof result === "function") return undefined;
+      if (typeof result !== "object" || result === null) {
+        if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxResultBytes) {
+          throw new ExpressionError(
+            `the result is ${result.length} characters; the limit is ${EXPRESSION_LIMITS.maxResultBytes} bytes`,
+          );
+        }
+        return typeof result === "number" && !Number.isFinite(result) ? undefined : result;
+      }
+      const text = JSON.stringify(result) ?? "null";
+      const size = Buffer.byteLength(text);
+      if (size > EXPRESSION_LIMITS.maxResultBytes) {
+        throw new ExpressionError(
+          `the result is ${size} bytes serialized; the limit is ${EXPRESSION_LIMITS.maxResultBytes}`,
+        );
+      }
+      return JSON.parse(text) as unknown;
+    },
+  };
+}
+
+/** A creation-time error as one line: `S0202 at 12: Expected ")", got "]"`. */
+export function describeExpressionError(error: ExpressionError): string {
+  const where = error.position !== undefined ? ` at character ${error.position}` : "";
+  const code = error.code ? `${error.code}${where}: ` : where ? `${where.trim()}: ` : "";
+  return `${code}${error.message}`;
+}
