@@ -296,7 +296,13 @@ describe("least privilege: each role's actions", () => {
       "dynamodb:UpdateItem": [table],
     });
     for (const [action, resources] of Object.entries(g)) {
-      if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
+      // process also sends deliveries (a rule's route) to the two delivery queues.
+      if (action === "sqs:SendMessage" && name === "process") {
+        expect(resources, action).toEqual([
+          getAtt(logicalId(stack.storage.deliveryQueue)),
+          getAtt(logicalId(stack.storage.deliveryFifoQueue)),
+        ]);
+      } else if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
     }
     expect(g["sqs:ChangeMessageVisibility"]).toEqual([own]);
   });
