@@ -3,8 +3,12 @@
  * route transformations, evaluated with bounds, because tenants write them and the process
  * function runs them on every matching event:
  *
- * - time: jsonata's own guardrail (`timeout`), checked on every evaluation step (the
- *   "timeboxExpression" technique of jsonata's tests, built into jsonata 2.x as options);
+ * - work: an entry hook counts the evaluation steps (the "timeboxExpression" technique of
+ *   jsonata's tests: hooks on evaluate entry/exit in the expression's environment) and
+ *   stops at maxSteps: deterministic, whatever the machine's load;
+ * - time: jsonata's own guardrail (`timeout`), checked on every step, as a backstop set
+ *   far above what maxSteps allows, so a starved CPU (a throttled Lambda, a busy host)
+ *   does not fail a legitimate expression;
  * - depth: `stack`, the nesting of evaluation steps (deep or runaway recursion);
  * - memory: `sequence` bounds every sequence jsonata builds, the range operator is capped
  *   by jsonata at 1e7, and an exit hook refuses any intermediate string or array above
@@ -19,7 +23,8 @@
  * Errors at rule creation carry the JSONata error code, message and character position.
  * Codes of the bounds above (jsonata's own codes are S0xxx syntax, Txxxx type, Dxxxx
  * dynamic; D1011 depth, D1012 time, D2014/D2015 sequence size): EF01 a string, array or
- * result over its bound, EF02 $eval, EF03 a regular expression RE2 cannot run.
+ * result over its bound, EF02 $eval, EF03 a regular expression RE2 cannot run, EF04 more
+ * than maxSteps evaluation steps.
  */
 import jsonata from "jsonata";
 import { RE2JS } from "re2js";
@@ -27,12 +32,14 @@ import { RE2JS } from "re2js";
 export const EXPRESSION_LIMITS = {
   /** Source text of one expression. */
   maxChars: 4096,
+  /** Evaluation steps of one evaluation (a rule's expression takes tens). */
+  maxSteps: 10_000,
   /**
-   * Wall time of one evaluation. Far above what a rule needs (microseconds), so a busy
-   * machine's scheduling does not trip it; the rules of one event share a budget too
+   * Wall time of one evaluation: a backstop far above what maxSteps allows, so CPU
+   * starvation does not trip it; the rules of one event share a budget too
    * (RULE_LIMITS.maxEventEvaluationMs).
    */
-  timeoutMs: 100,
+  timeoutMs: 1000,
   /** Nested evaluation steps. */
   maxDepth: 200,
   /** Items in any sequence or array built while evaluating. */
@@ -151,6 +158,23 @@ function boundedPad(str: unknown, width: unknown, char?: unknown): unknown {
   return w > 0 ? s + fill(w - length) : fill(-w - length) + s;
 }
 
+interface EvaluationFrame {
+  base?: { eventflowSteps?: number };
+}
+
+/** Counts the steps of the evaluation this frame belongs to (its base is per evaluation). */
+function countStep(_expr: unknown, _input: unknown, env: EvaluationFrame): void {
+  const base = env.base;
+  if (!base) return;
+  base.eventflowSteps = (base.eventflowSteps ?? 0) + 1;
+  if (base.eventflowSteps > EXPRESSION_LIMITS.maxSteps) {
+    throw new ExpressionError(
+      `the expression took more than ${EXPRESSION_LIMITS.maxSteps} evaluation steps`,
+      "EF04",
+    );
+  }
+}
+
 /** Refuses oversized intermediate results as each evaluation step ends. */
 function checkStep(_expr: unknown, _input: unknown, _env: unknown, result: unknown): void {
   if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxStringChars) {
@@ -185,9 +209,21 @@ export function compileExpression(source: string): CompiledExpression {
   } catch (error) {
     throw toExpressionError(error);
   }
-  checkRegexes(expr.ast());
+  const ast = expr.ast() as AstNode;
+  checkRegexes(ast);
+  // A literal ('eu', 42, true, null) needs no evaluation: rules use them often, and each
+  // evaluation costs a frame, a timestamp and a promise per step.
+  if (
+    (ast.type === "string" || ast.type === "number" || ast.type === "value") &&
+    !("predicate" in ast) &&
+    !("group" in ast)
+  ) {
+    const value = ast.value;
+    return { source, evaluate: async () => value };
+  }
   expr.assign("eval", refuseEval);
   expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
+  expr.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep);
   expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
   return {
     source,

@@ -128,7 +128,7 @@ A rule: \`name\`, \`match\` (an EventBridge event pattern on the event as GET /v
 - \`{"type": "enrich", "set": {"field": "<JSONata>"}}\`: sets \`enrichment.field\`;
 - \`{"type": "route", "destinations": ["dst_..."], "transform"?: "<JSONata>"}\`: one delivery per destination after the event is stored.
 
-JSONata expressions are bounded per evaluation (100 ms, 200 nested steps, 10,000 items per sequence, 64 KiB per string and per result; 250 ms for all of one event's; regular expressions in RE2 syntax, no \`$eval\`). An expression that fails at run time leaves its field unset and is listed on the event (\`ruleErrors\`).`;
+JSONata expressions are bounded per evaluation (10,000 evaluation steps, 200 nested steps, 10,000 items per sequence, 64 KiB per string and per result, 1 s; 1 s for all of one event's; regular expressions in RE2 syntax, no \`$eval\`). An expression that fails at run time leaves its field unset and is listed on the event (\`ruleErrors\`).`;
 
 export const OPERATIONS: Record<string, OperationSpec> = {
   "POST /v1/events": {
