@@ -13,7 +13,7 @@ let platform: Platform;
 let api: Api;
 let receiver: WebhookReceiver;
 
-const DISABLE_AFTER_SECONDS = 4;
+const DISABLE_AFTER_SECONDS = 2;
 
 interface Created {
   id: string;
