@@ -101,10 +101,34 @@ export const settingsSchema = z
     rulesCacheSeconds: intFrom(0, 300).default(5),
     /** Alarm: rule expressions that failed at run time (RuleErrors) in 5 minutes. */
     alarmRuleErrors: intFrom(1, 1_000_000).default(10),
+    /**
+     * Windows and patterns (issue 18). Partitions each declaration's contributions are spread
+     * over (by event id): peak events/s into one declaration / windowShards must stay under
+     * DynamoDB's 1,000 WCU per partition key (16: 10,000 events/s at 625 WCU a key). Read
+     * cost grows with it (a read queries every shard). Fixed per declaration version.
+     */
+    windowShards: intFrom(1, 256).default(16),
+    /** Seconds between sweeps (window.closed and pattern.matched emission, absence timers). */
+    windowSweepSeconds: intFrom(1, 60).default(10),
+    /**
+     * Seconds the sweep waits past a close time before reading: covers contribution writes
+     * whose clock was read before the close and which land after it (DynamoDB write latency,
+     * bounded by the SDK's timeouts). Emission lag = allowed lateness + fence + <= one sweep.
+     */
+    windowFenceSeconds: intFrom(0, 300).default(5),
+    /** Seconds the process function caches a tenant's declarations (a change applies within it). */
+    windowConfigCacheSeconds: intFrom(0, 3600).default(10),
+    /** Days contributions are kept after their event time (TTL); results older than this go. */
+    windowRetentionDays: intFrom(1, 3650).default(7),
+    /** Contributions one results request or sweep pass may read for one declaration. */
+    windowMaxReadItems: intFrom(100, 10_000_000).default(200_000),
+    windowsMemoryMb: intFrom(128, 10_240).default(1024),
     /** Alarm thresholds. */
     alarmQueueAgeSeconds: intFrom(1, 1_209_600).default(300),
     alarmApiLatencyP99Ms: intFrom(1, 29_000).default(1000),
     alarmEndToEndP99Ms: intFrom(1, 3_600_000).default(5000),
+    /** Windows and patterns: p99 lag of derived events behind their deadline (seconds). */
+    alarmWindowLagSeconds: intFrom(1, 86_400).default(300),
     alarmApi5xxRatePercent: z.coerce.number().min(0).max(100).default(1),
     /**
      * Synthetic canary (lib/constructs/canary.ts): minutes between runs, each sending one

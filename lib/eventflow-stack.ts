@@ -19,6 +19,7 @@ import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
+import { EventWindows } from "./constructs/windows.js";
 import type { FunctionName, ResourceRefs } from "./contracts/functions.js";
 import { STACK_OUTPUT } from "./contracts/stack-outputs.js";
 
@@ -46,6 +47,8 @@ export class EventFlowStack extends Stack {
   public readonly processing: EventProcessing;
   public readonly delivery: EventDelivery;
   public readonly monitoring: EventMonitoring;
+  /** Windows and patterns: the windows API function and the scheduled sweep. */
+  public readonly windows: EventWindows;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
   /** The synthetic canary, deployed when canaryIntervalMinutes > 0. */
   public readonly canary?: EventCanary;
@@ -78,12 +81,19 @@ export class EventFlowStack extends Stack {
       deliveriesTableName: this.storage.deliveriesTable.tableName,
       destinationSecretId: this.storage.destinationKey.secretArn,
     };
+    this.windows = new EventWindows(this, "Windows", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
     this.api = new EventApi(this, "Api", {
       settings,
       storage: this.storage,
       refs,
       projectRoot,
       stageName: apiStageName,
+      windows: this.windows,
     });
     this.processing = new EventProcessing(this, "Processing", {
       settings,
@@ -98,10 +108,11 @@ export class EventFlowStack extends Stack {
       projectRoot,
     });
     // The only senders to the events queue: a message's tenantId is trusted downstream
-    // (the deliver function emits eventflow.destination.disabled there).
+    // (the sweep sends derived events, the deliver function eventflow.destination.disabled).
     this.storage.restrictQueueSenders([
       this.api.ingestFunction.role,
       this.api.replayFunction.role,
+      this.windows.sweepFunction.role,
       this.delivery.deliverFunction.role,
     ]);
     // Deliveries carry their tenant too: enqueued by the process function (a rule's
@@ -120,6 +131,8 @@ export class EventFlowStack extends Stack {
       destinations: this.api.destinationsFunction,
       deliver: this.delivery.deliverFunction,
       rules: this.api.rulesFunction,
+      windows: this.windows.windowsFunction,
+      sweep: this.windows.sweepFunction,
     };
     if (settings.canaryIntervalMinutes > 0) {
       this.canary = new EventCanary(this, "Canary", {

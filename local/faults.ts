@@ -15,6 +15,10 @@
  *   DynamoDB's 500 InternalServerError, every time (the SDK retries it, the handler
  *   sees a transient failure), until the queue moves the message to the DLQ.
  * - Slow table: every DynamoDB request takes N ms longer (a latency spike).
+ * - Contribution writes fail: a share of the process and dlq functions' writes of window
+ *   and pattern contributions get DynamoDB's 500 (after the event itself was stored): the
+ *   message comes back and finds its event already stored, as after a crash between the
+ *   event write and the aggregate write.
  * - Queue visibility: the main queue's VisibilityTimeout is set to N seconds, as a
  *   misconfigured queue would have it. Below the time a batch takes, a message becomes
  *   visible again while its first consumer still works on it and a second consumer
@@ -38,6 +42,8 @@ export const faultInputSchema = z
     dynamodbLatencyMs: z.number().int().min(0).max(60_000).optional(),
     /** The main queue's visibility timeout in seconds; null restores the stack's value. */
     queueVisibilityTimeoutSeconds: z.number().int().min(0).max(43_200).nullable().optional(),
+    /** Share (0–1) of window/pattern contribution writes answered with a 500. */
+    contributionWriteFailRate: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -50,6 +56,7 @@ export interface FaultState {
   poisonType: string | null;
   dynamodbLatencyMs: number;
   queueVisibilityTimeoutSeconds: number | null;
+  contributionWriteFailRate: number;
 }
 
 export interface FaultCounts {
@@ -58,6 +65,7 @@ export interface FaultCounts {
   crashes: number;
   poisoned: number;
   dynamodbDelayed: number;
+  contributionWritesFailed: number;
 }
 
 const OFF: FaultState = {
@@ -67,6 +75,7 @@ const OFF: FaultState = {
   poisonType: null,
   dynamodbLatencyMs: 0,
   queueVisibilityTimeoutSeconds: null,
+  contributionWriteFailRate: 0,
 };
 
 /** The error a crash injection reports in place of the handler's answer. */
@@ -96,6 +105,7 @@ export class Faults {
     crashes: 0,
     poisoned: 0,
     dynamodbDelayed: 0,
+    contributionWritesFailed: 0,
   };
 
   /** Sets the main queue's visibility timeout (null: the stack's value); see bindQueue. */
@@ -140,6 +150,9 @@ export class Faults {
     if (patch.dynamodbLatencyMs !== undefined) {
       this.state.dynamodbLatencyMs = patch.dynamodbLatencyMs;
     }
+    if (patch.contributionWriteFailRate !== undefined) {
+      this.state.contributionWriteFailRate = patch.contributionWriteFailRate;
+    }
     if (patch.queueVisibilityTimeoutSeconds !== undefined) {
       this.state.queueVisibilityTimeoutSeconds = patch.queueVisibilityTimeoutSeconds;
       this.setVisibility(patch.queueVisibilityTimeoutSeconds);
@@ -172,6 +185,7 @@ export class Faults {
       s.crashAfterWriteRate > 0 ||
       s.poisonType !== null ||
       s.dynamodbLatencyMs > 0 ||
+      s.contributionWriteFailRate > 0 ||
       s.queueVisibilityTimeoutSeconds !== null
     );
   }
@@ -230,6 +244,9 @@ export class Faults {
         if (this.isPoisonWrite(operation, input)) {
           this.counts.poisoned++;
           response = errorResponse(500, "InternalServerError", "Internal server error");
+        } else if (this.isFailedContributionWrite(operation, input)) {
+          this.counts.contributionWritesFailed++;
+          response = errorResponse(500, "InternalServerError", "Internal server error");
         } else if (
           this.state.dynamodbThrottleRate > 0 &&
           this.random() < this.state.dynamodbThrottleRate
@@ -244,6 +261,18 @@ export class Faults {
       },
       { step: "deserialize", priority: "low", name: FAULT_MIDDLEWARE },
     );
+  }
+
+  /** A contribution write by process or dlq, drawn at contributionWriteFailRate. */
+  private isFailedContributionWrite(operation: string, input: Record<string, unknown>): boolean {
+    const rate = this.state.contributionWriteFailRate;
+    if (rate <= 0 || operation !== "PutItem") return false;
+    const fn = currentInvocation.getStore()?.function;
+    if (fn !== "process" && fn !== "dlq") return false;
+    const pk = (input.Item as { pk?: unknown } | undefined)?.pk;
+    const key = typeof pk === "string" ? pk : (pk as { S?: unknown } | undefined)?.S;
+    if (typeof key !== "string" || !/#W#[AP]#/.test(key)) return false;
+    return this.random() < rate;
   }
 
   /** A write, by the process function, of an item (or stats key) of the poison type. */

@@ -113,6 +113,14 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
         m.deliverDeps(env, { ...c, sns, eventBridge, ses }),
       ) as AnyHandler;
     },
+    windows: async (env, c) => {
+      const m = await import("../lambdas/handlers/windows.js");
+      return m.createWindowsHandler(m.windowsDeps(env, c)) as AnyHandler;
+    },
+    sweep: async (env, c) => {
+      const m = await import("../lambdas/handlers/sweep.js");
+      return m.createSweepHandler(m.sweepDeps(env, c)) as AnyHandler;
+    },
     canary: async (env, c) => {
       if (!c.apigateway) throw new Error("the canary needs an API Gateway client");
       const m = await import("../lambdas/handlers/canary.js");

@@ -61,6 +61,7 @@ import { LocalOutbox } from "./outbox.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
+import { startSweepSchedule } from "./schedules.js";
 import { ensureCursorKey, ensureDestinationKey, localSecrets } from "./secrets.js";
 
 export { RuntimeStartError } from "./errors.js";
@@ -281,6 +282,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       invokeDeliver: (event) => invoke("deliver", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
+    // Schedules: the windows and patterns sweep.
+    const sweep = startSweepSchedule({
+      intervalSeconds: settings.windowSweepSeconds,
+      invoke: (event) => invoke("sweep", event),
+      logger: log.child("sweep"),
+    });
+    cleanups.push(() => sweep.stop());
 
     // The API.
     const gateway = stackApi({

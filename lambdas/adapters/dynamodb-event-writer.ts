@@ -161,6 +161,20 @@ export class DynamoDbEventWriter implements EventWriter {
     }
   }
 
+  /** When the stored copy of an event was received (windows: a duplicate's event time). */
+  async receivedAtOf(tenantId: string, id: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: eventKey(tenantId, id),
+        ConsistentRead: true,
+        ProjectionExpression: "#r",
+        ExpressionAttributeNames: { "#r": "receivedAt" },
+      }),
+    );
+    return typeof Item?.receivedAt === "string" ? Item.receivedAt : undefined;
+  }
+
   private async readExisting(
     tenantId: string,
     id: string,

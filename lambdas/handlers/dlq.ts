@@ -17,12 +17,14 @@ import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
+import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { DeadLetterBatch } from "../use-cases/record-dead-event.js";
 import { toQueueMessage } from "./sqs-record.js";
-import { eventWriterFrom } from "./store-wiring.js";
+import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
 export interface DlqDeps {
   writer: EventWriter;
+  windows?: WindowApplier;
   retries: RetryScheduler;
   maxReceiveCount: number;
 }
@@ -38,8 +40,10 @@ export function dlqDeps(
     },
     env,
   );
+  const writer = eventWriterFrom(env, clients.documentClient);
   return {
-    writer: eventWriterFrom(env, clients.documentClient),
+    writer,
+    windows: windowApplierFrom(env, clients.documentClient, writer),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.dlqUrl]),
     maxReceiveCount: config[ENV.maxReceiveCount],
   };

@@ -30,13 +30,16 @@ import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
+import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
 import { CachedRules, type RulesProvider } from "../use-cases/tenant-rules.js";
 import { toQueueMessage } from "./sqs-record.js";
-import { eventWriterFrom } from "./store-wiring.js";
+import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
 export interface ProcessDeps {
   writer: EventWriter;
+  /** Windows and patterns: contributions of each stored event (absent: none declared anywhere). */
+  windows?: WindowApplier;
   rules?: RulesProvider;
   /** A rule's route: deliveries enqueued after the event's conditional write. */
   deliveries?: DeliveryQueue;
@@ -61,10 +64,12 @@ export function processDeps(
     },
     env,
   );
+  const writer = eventWriterFrom(env, clients.documentClient);
   const deliveryQueueUrl = config[ENV.deliveryQueueUrl];
   const fifoQueueUrl = config[ENV.deliveryFifoQueueUrl];
   return {
-    writer: eventWriterFrom(env, clients.documentClient),
+    writer,
+    windows: windowApplierFrom(env, clients.documentClient, writer),
     // Eventually consistent reads: the cache bound (rulesCacheSeconds) dwarfs DynamoDB's lag.
     rules: new CachedRules(
       new DynamoDbRuleStore(clients.documentClient, { tableName: config[ENV.configTableName] }),

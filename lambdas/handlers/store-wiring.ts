@@ -12,8 +12,13 @@ import {
 } from "../adapters/dynamodb-event-reader.js";
 import { DynamoDbEventWriter } from "../adapters/dynamodb-event-writer.js";
 import type { ShardCounts } from "../adapters/dynamodb-keys.js";
+import {
+  DynamoDbContributionStore,
+  DynamoDbDeclarationStore,
+} from "../adapters/dynamodb-window-store.js";
 import type { SecretReader } from "../ports/secrets.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+import { WindowApplier } from "../use-cases/apply-windows.js";
 
 /** Writers and readers read the same shard counts (dynamodb-keys.ts: write sharding). */
 const shardVars = {
@@ -74,5 +79,50 @@ export function eventReaderFrom(
     ...shardCounts(config),
     cursorKey: () => clients.secrets.get(config[ENV.cursorSecretId]),
     ...budget,
+  });
+}
+
+/** Declarations (config table) and contributions (events table) of windows and patterns. */
+export function windowStoresFrom(env: EnvRecord, documentClient: DynamoDBDocumentClient) {
+  const config = parseEnv(
+    {
+      [ENV.tableName]: envVars[ENV.tableName],
+      [ENV.configTableName]: envVars[ENV.configTableName],
+      [ENV.windowShards]: envVars[ENV.windowShards],
+      [ENV.windowFenceSeconds]: envVars[ENV.windowFenceSeconds],
+      [ENV.windowConfigCacheSeconds]: envVars[ENV.windowConfigCacheSeconds],
+      [ENV.windowRetentionDays]: envVars[ENV.windowRetentionDays],
+      [ENV.windowMaxReadItems]: envVars[ENV.windowMaxReadItems],
+      [ENV.windowSweepSeconds]: envVars[ENV.windowSweepSeconds],
+    },
+    env,
+  );
+  return {
+    declarations: new DynamoDbDeclarationStore(documentClient, config[ENV.configTableName]),
+    contributions: new DynamoDbContributionStore(documentClient, {
+      tableName: config[ENV.tableName],
+      maxReadItems: config[ENV.windowMaxReadItems],
+    }),
+    shards: config[ENV.windowShards],
+    fenceMs: config[ENV.windowFenceSeconds] * 1000,
+    sweepSeconds: config[ENV.windowSweepSeconds],
+    cacheSeconds: config[ENV.windowConfigCacheSeconds],
+    retentionDays: config[ENV.windowRetentionDays],
+  };
+}
+
+/** The process and dlq functions' step that writes each stored event's contributions. */
+export function windowApplierFrom(
+  env: EnvRecord,
+  documentClient: DynamoDBDocumentClient,
+  writer: DynamoDbEventWriter,
+): WindowApplier {
+  const stores = windowStoresFrom(env, documentClient);
+  return new WindowApplier({
+    declarations: stores.declarations,
+    contributions: stores.contributions,
+    cacheSeconds: stores.cacheSeconds,
+    retentionDays: stores.retentionDays,
+    storedReceivedAt: (tenantId, id) => writer.receivedAtOf(tenantId, id),
   });
 }

@@ -18,6 +18,7 @@ import {
   RESPONSE_SCHEMAS,
   type ResponseSpec,
 } from "./openapi-operations.js";
+import { WINDOWS_OPERATIONS } from "./openapi-windows.js";
 
 export const OPENAPI_VERSION = "3.1.0";
 export const API_VERSION = "1.0.0";
@@ -120,16 +121,19 @@ const scopeNote = (route: Route) =>
 
 export const routeKey = (route: Pick<Route, "method" | "path">) => `${route.method} ${route.path}`;
 
+/** Every operation: the events API's and windows and patterns' (openapi-windows.ts). */
+const ALL_OPERATIONS = { ...OPERATIONS, ...WINDOWS_OPERATIONS };
+
 /** Whether a route has prose and schemas in OPERATIONS (the unit test checks every route). */
 export const isDocumented = (route: Pick<Route, "method" | "path">) =>
-  Object.hasOwn(OPERATIONS, routeKey(route));
+  Object.hasOwn(ALL_OPERATIONS, routeKey(route));
 
 export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApiDocument {
   const requests = components(REQUEST_SCHEMAS, "input");
   const responses = components(RESPONSE_SCHEMAS, "output");
   const paths: OpenApiDocument["paths"] = {};
   for (const route of routes) {
-    const spec = OPERATIONS[routeKey(route)];
+    const spec = ALL_OPERATIONS[routeKey(route)];
     const operation = spec
       ? operationOf(route, spec, requests, responses)
       : undocumented(route, responses);
@@ -154,6 +158,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
     tags: [
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
+      { name: "windows", description: "Windows and patterns: aggregations and complex events" },
       { name: "operations", description: "Health and this description" },
       {
         name: "rules",

@@ -48,7 +48,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "operations" | "rules" | "destinations";
+  tag: "events" | "failed" | "windows" | "operations" | "rules" | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];

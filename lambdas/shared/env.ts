@@ -46,6 +46,12 @@ export const envVars = {
   [ENV.configTableName]: z.string().min(1),
   [ENV.rulesCacheSeconds]: positiveInt,
   [ENV.cursorSecretId]: z.string().min(1),
+  [ENV.windowShards]: positiveInt.min(1),
+  [ENV.windowSweepSeconds]: positiveInt.min(1),
+  [ENV.windowFenceSeconds]: positiveInt,
+  [ENV.windowConfigCacheSeconds]: positiveInt,
+  [ENV.windowRetentionDays]: positiveInt.min(1),
+  [ENV.windowMaxReadItems]: positiveInt.min(1),
   /** Absent or empty: CORS off. */
   [ENV.corsOrigins]: z.string().optional().transform(parseCorsOrigins),
 } as const;

@@ -18,6 +18,7 @@ import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
 import { type RetryScheduler, retryDelaySeconds } from "../ports/retry-scheduler.js";
 import { logger, metrics } from "../shared/powertools.js";
+import { WindowApplier } from "./apply-windows.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
 import type { RulesProvider } from "./tenant-rules.js";
@@ -41,6 +42,8 @@ export interface ProcessBatchConfig {
 
 export interface ProcessBatchDeps {
   writer: EventWriter;
+  /** Windows and patterns: each stored event's contributions (use-cases/apply-windows.ts). */
+  windows?: WindowApplier;
   /** The tenants' rules (cached); without, the built-in defaults. */
   rules?: RulesProvider;
   /** Route actions' deliveries; without, routes are only recorded on the stored event. */
@@ -70,6 +73,12 @@ export class ProcessBatch {
     try {
       const outcome = await this.process(message, keys);
       this.count(outcome, keys);
+      // After the event is stored (or found stored by an earlier delivery): its
+      // contributions, written once each. A failure throws, so the message comes back and
+      // this runs again; the event write is then a duplicate, counted as one.
+      if (this.deps.windows && WindowApplier.applies(outcome)) {
+        await this.deps.windows.apply(outcome.record, outcome.kind === "processed");
+      }
       metrics.addMetric(
         METRIC.processingLatency,
         MetricUnit.Milliseconds,

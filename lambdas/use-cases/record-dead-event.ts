@@ -8,19 +8,25 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRIC } from "../../lib/contracts/observability.js";
-import { failedEvent } from "../domain/enrich.js";
+import { enrich, failedEvent } from "../domain/enrich.js";
 import { asError, describeError, MalformedMessageError } from "../domain/errors.js";
 import type { QueuedEvent } from "../domain/event.js";
 import { parseQueuedMessage, truncateBody } from "../domain/message.js";
 import type { EventWriter } from "../ports/event-store.js";
 import { MAX_VISIBILITY_SECONDS, type RetryScheduler } from "../ports/retry-scheduler.js";
 import { logger, metrics } from "../shared/powertools.js";
+import type { WindowApplier } from "./apply-windows.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import type { QueueMessage } from "./process-batch.js";
 import { type ProcessOutcome, recordMalformed, store } from "./process-event.js";
 
 export interface DeadLetterDeps {
   writer: EventWriter;
+  /**
+   * A message dead-lettered AFTER its event was stored processed (every attempt failed
+   * between the event write and the contributions) still contributes, here.
+   */
+  windows?: WindowApplier;
   /** Schedules on the DLQ itself (parks messages that cannot be recorded). */
   retries: RetryScheduler;
   maxReceiveCount: number;
@@ -84,6 +90,18 @@ export class DeadLetterBatch {
         });
       }
       throw asError(error);
+    }
+    if (
+      this.deps.windows &&
+      parsed.ok &&
+      outcome.kind === "duplicate" &&
+      !outcome.conflict &&
+      outcome.existingStatus === "processed"
+    ) {
+      await this.deps.windows.apply(
+        enrich(parsed.message, { at: this.now(), attempts: this.deps.maxReceiveCount }),
+        false,
+      );
     }
     if (outcome.kind === "duplicate") {
       // Not a client duplicate, so not in the statistics: only the metric.

@@ -180,6 +180,8 @@ export interface EventApiProps {
   projectRoot?: string;
   /** @default DEFAULT_STAGE_NAME */
   stageName?: string;
+  /** Windows and patterns: the API's windows function, and the sweep may send derived events. */
+  windows: { windowsFunction: EventFlowFunction; sweepFunction: EventFlowFunction };
 }
 
 export class EventApi extends Construct {
@@ -382,6 +384,7 @@ export class EventApi extends Construct {
       replay: this.replayFunction.function,
       destinations: this.destinationsFunction.function,
       rules: this.rulesFunction.function,
+      windows: props.windows.windowsFunction.function,
     };
     const integrations = new Map<FunctionName, LambdaIntegration>();
     for (const route of ROUTES) {

@@ -62,6 +62,20 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   write: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 };
 
+/**
+ * What a function may do with the tenant configuration table (CONFIG_TABLE).
+ * - read: a tenant's declarations (Query on its partition);
+ * - manage: read + PutItem/DeleteItem (the declaring API);
+ * - sweep: every tenant's declarations (Scan) and GetItem.
+ */
+export type ConfigAccess = "read" | "manage" | "sweep";
+
+const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
+  read: ["dynamodb:Query"],
+  manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+  sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
+};
+
 /** What a function may do with a queue; consuming is granted by the event source mapping. */
 export type QueueAccess = "send" | "inspect";
 
@@ -221,6 +235,13 @@ export class EventFlowFunction extends Construct {
     this.function.addEnvironment(ENV.canaryUsageKeyId, apiKey.keyId);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["apigateway:GET"], resources: [apiKey.keyArn] }),
+    );
+  }
+
+  /** The configuration table: its name in the environment is set by functionEnvironment. */
+  public bindConfigTable(table: ITable, access: ConfigAccess): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...CONFIG_ACTIONS[access]], resources: [table.tableArn] }),
     );
   }
 

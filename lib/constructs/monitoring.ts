@@ -45,6 +45,7 @@ export const RUNBOOK = {
   deliveryDlq: "runbook-delivery-dlq",
   deliveriesFailed: "runbook-deliveries-failed",
   destinationDisabled: "runbook-destination-disabled",
+  sweep: "runbook-sweep",
   ruleErrors: "runbook-rule-errors",
 } as const;
 
@@ -170,6 +171,20 @@ export class EventMonitoring extends Construct {
       threshold: 0,
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
+    });
+    // Windows and patterns: the sweep failing, or emitting too late (each derived event's lag
+    // behind its deadline includes the declaration's allowed lateness + windowFenceSeconds).
+    this.addAlarm("SweepFailed", {
+      metric: appMetric(METRIC.sweepFailed, Stats.SUM),
+      threshold: 0,
+      summary: "A windows/patterns sweep pass failed or hit its read bound: emission waits.",
+      runbook: RUNBOOK.sweep,
+    });
+    this.addAlarm("DerivedEventLag", {
+      metric: appMetric(METRIC.derivedEventLag, Stats.p(99), FIVE_MINUTES),
+      threshold: settings.alarmWindowLagSeconds * 1000,
+      summary: "window.closed / pattern.matched events are emitted late (p99 lag behind deadline).",
+      runbook: RUNBOOK.sweep,
     });
     // A tenant's expression failing on its events (stored without that result): worth a
     // look, not a page per event, hence a threshold over 5 minutes.
@@ -373,6 +388,23 @@ export class EventMonitoring extends Construct {
         ],
         [deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         8,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        "Windows and patterns: derived events",
+        [appMetric(METRIC.derivedEventsEmitted, Stats.SUM)],
+        [appMetric(METRIC.sweepFailed, Stats.SUM)],
+        12,
+      ),
+      graph(
+        "Windows and patterns: lag behind deadline (ms)",
+        [
+          appMetric(METRIC.derivedEventLag, Stats.p(50)).with({ label: "p50" }),
+          appMetric(METRIC.derivedEventLag, Stats.p(99)).with({ label: "p99" }),
+        ],
+        [],
+        12,
       ),
     );
     this.dashboard.addWidgets(

@@ -39,6 +39,8 @@ export class EventProcessing extends Construct {
     this.processFunction.bindQueue(storage.deliveryQueue, "send");
     this.processFunction.bindQueue(storage.deliveryFifoQueue, "send");
     this.processFunction.bindRules(storage.configTable, "read");
+    // Windows and patterns: a tenant's declarations (cached windowConfigCacheSeconds).
+    this.processFunction.bindConfigTable(storage.configTable, "read");
     // The event source grants receive/delete/ChangeMessageVisibility on the queue; the
     // handler uses ChangeMessageVisibility itself to back off a transient failure.
     this.processFunction.function.addEventSource(
@@ -60,6 +62,7 @@ export class EventProcessing extends Construct {
       projectRoot,
     });
     this.dlqFunction.bindTable(storage.table, "write");
+    this.dlqFunction.bindConfigTable(storage.configTable, "read");
     this.dlqFunction.function.addEventSource(
       new SqsEventSource(storage.deadLetterQueue, {
         batchSize: settings.dlqBatchSize,

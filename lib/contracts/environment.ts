@@ -20,6 +20,13 @@ export const ENV = {
   configTableName: "CONFIG_TABLE_NAME",
   /** The process function: seconds a tenant's rules are cached (`rulesCacheSeconds`). */
   rulesCacheSeconds: "RULES_CACHE_SECONDS",
+  /** Windows and patterns: settings of the same names in lib/config.ts. */
+  windowShards: "WINDOW_SHARDS",
+  windowSweepSeconds: "WINDOW_SWEEP_SECONDS",
+  windowFenceSeconds: "WINDOW_FENCE_SECONDS",
+  windowConfigCacheSeconds: "WINDOW_CONFIG_CACHE_SECONDS",
+  windowRetentionDays: "WINDOW_RETENTION_DAYS",
+  windowMaxReadItems: "WINDOW_MAX_READ_ITEMS",
   /** The query and replay functions: the id (ARN) of the page cursors' signing key. */
   cursorSecretId: "CURSOR_SECRET_ID",
   /** The API functions: `corsOrigins`, comma-separated; empty: no CORS headers. */

@@ -17,7 +17,9 @@ export type FunctionName =
   | "authorizer"
   | "rules"
   | "destinations"
-  | "deliver";
+  | "deliver"
+  | "windows"
+  | "sweep";
 
 /**
  * Functions a setting turns on, deployed only then; the local runtime does not run them.
@@ -44,6 +46,10 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   deliver: "lambdas/entry/deliver.ts",
   // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
   rules: "lambdas/entry/rules.ts",
+  // Windows and patterns: declarations and results over the API...
+  windows: "lambdas/entry/windows.ts",
+  // ...and the scheduled sweep that closes windows, fires absence timers and emits.
+  sweep: "lambdas/entry/sweep.ts",
 };
 
 export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
@@ -146,6 +152,22 @@ export const ROUTES: readonly Route[] = [
   { method: "PUT", path: "/v1/rules", function: "rules", scope: "rules:write" },
   { method: "DELETE", path: "/v1/rules", function: "rules", scope: "rules:write" },
   { method: "POST", path: "/v1/rules/test", function: "rules", scope: "events:read" },
+  // Windows and patterns: declaring is admin (it changes what every event costs), reading
+  // results is events:read.
+  { method: "GET", path: "/v1/aggregations", function: "windows", scope: "events:read" },
+  { method: "PUT", path: "/v1/aggregations/{name}", function: "windows", scope: "admin" },
+  { method: "GET", path: "/v1/aggregations/{name}", function: "windows", scope: "events:read" },
+  { method: "DELETE", path: "/v1/aggregations/{name}", function: "windows", scope: "admin" },
+  {
+    method: "POST",
+    path: "/v1/aggregations/{name}/backfill",
+    function: "windows",
+    scope: "admin",
+  },
+  { method: "GET", path: "/v1/patterns", function: "windows", scope: "events:read" },
+  { method: "PUT", path: "/v1/patterns/{name}", function: "windows", scope: "admin" },
+  { method: "GET", path: "/v1/patterns/{name}", function: "windows", scope: "events:read" },
+  { method: "DELETE", path: "/v1/patterns/{name}", function: "windows", scope: "admin" },
 ];
 
 /** Whether a key with these scopes may call a route. */
@@ -234,6 +256,7 @@ export function functionEnvironment(
         // A rule's route enqueues deliveries (DeliveryQueue, adapters/sqs-delivery-queue.ts);
         // the destinations' `ordered` setting is read from the configuration table too.
         ...deliveryQueues(refs),
+        ...windowEnvironment(settings, refs),
       };
     case "dlq":
       return {
@@ -243,6 +266,8 @@ export function functionEnvironment(
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+        // A dead-lettered message whose event was stored processed still contributes.
+        ...windowEnvironment(settings, refs),
       };
     case "rules":
       // Reads and writes the tenant's rules; reads recent events for dry runs (by type,
@@ -253,6 +278,18 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "windows":
+      // Declarations (config table), results (contributions in the events table), backfill
+      // (reads stored events, writes contributions).
+      return {
+        ...api,
+        ...windowEnvironment(settings, refs),
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+      };
+    case "sweep":
+      // Reads declarations and contributions, emits derived events into the events queue.
+      return { ...common, ...windowEnvironment(settings, refs), [ENV.queueUrl]: refs.queueUrl };
     case "replay":
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
@@ -306,6 +343,30 @@ export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
   };
 }
 
+/** What every function that touches windows and patterns reads. */
+function windowEnvironment(
+  settings: EventFlowSettings,
+  refs: ResourceRefs,
+): Record<string, string> {
+  return {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.windowShards]: String(settings.windowShards),
+    [ENV.windowSweepSeconds]: String(settings.windowSweepSeconds),
+    [ENV.windowFenceSeconds]: String(settings.windowFenceSeconds),
+    [ENV.windowConfigCacheSeconds]: String(settings.windowConfigCacheSeconds),
+    [ENV.windowRetentionDays]: String(settings.windowRetentionDays),
+    [ENV.windowMaxReadItems]: String(settings.windowMaxReadItems),
+  };
+}
+
+/**
+ * The sweep runs once a minute on AWS (an EventBridge rule: rate(1 minute) is the finest
+ * schedule) and makes passes every windowSweepSeconds inside that minute.
+ */
+export const SWEEP_SCHEDULE_MINUTES = 1;
+export const sweepTimeoutSeconds = (_s: EventFlowSettings): number =>
+  SWEEP_SCHEDULE_MINUTES * 60 + 30;
+
 /** The write-sharding counts (dynamodb-keys.ts): writers and readers must agree on them. */
 function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
   return {
@@ -351,5 +412,10 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
       return { memoryMb: s.deliverMemoryMb, timeoutSeconds: s.deliverTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
+    // An API function (API Gateway's 29 s); results merge many contributions in memory.
+    case "windows":
+      return { memoryMb: s.windowsMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
+    case "sweep":
+      return { memoryMb: s.windowsMemoryMb, timeoutSeconds: sweepTimeoutSeconds(s) };
   }
 }

@@ -35,6 +35,13 @@ export const METRIC = {
   ruleErrors: "RuleErrors",
   /** Events a rule rejected (also counted in EventsFailed). */
   eventsRejectedByRule: "EventsRejectedByRule",
+  // windows and patterns (the sweep)
+  /** eventflow.window.closed and eventflow.pattern.matched events queued. */
+  derivedEventsEmitted: "DerivedEventsEmitted",
+  /** Lag of a derived event behind its deadline (window end, match's last event), ms. */
+  derivedEventLag: "DerivedEventLag",
+  /** Declarations whose sweep failed or hit the read bound (retried next pass). */
+  sweepFailed: "SweepFailed",
   // replay
   eventsReplayed: "EventsReplayed",
   // deliver

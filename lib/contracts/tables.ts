@@ -103,3 +103,29 @@ export const DELIVERIES_TABLE = {
   byDestinationIndex: { name: "byDestination", partitionKey: "destKey", sortKey: "createdSk" },
   byEventIndex: { name: "byEvent", partitionKey: "eventKey", sortKey: "createdSk" },
 } as const;
+
+/**
+ * Windows and patterns (issue 18): items in the events table, written by the process and
+ * dlq functions and the sweep, read by the windows function and the sweep.
+ *   contribution  pk = T#<tenant>#W#<A|P>#<name>#<version>#<shard>   sk = <event time ms, 13 digits>#<event id>
+ *                 one per (declaration version, event), written with attribute_not_exists:
+ *                 the first write wins, so a redelivered or replayed event changes nothing
+ *   watermark     pk = T#<tenant>#W#STATE                            sk = <A|P>#<name>#<version>
+ *                 how far the sweep has emitted window.closed / pattern.matched events
+ * Hot keys: one contribution item is < 1 KB (1 WCU); a declaration's writes spread over
+ * `windowShards` partitions by a hash of the event id, so one group (or one pattern key)
+ * at R events/s puts R / windowShards WCU on each key (10,000/s over 16 shards: 625 WCU,
+ * under DynamoDB's 1,000 WCU per partition key). Reads merge the shards.
+ */
+export const WINDOW_KEYS = {
+  /** After `T#<tenant>`: a contribution's partition continues with this. */
+  contributionInfix: "#W#",
+  aggregation: "A",
+  pattern: "P",
+  /** After `T#<tenant>`: the sweep's watermarks. */
+  statePartitionSuffix: "#W#STATE",
+  /** Digits of the event-time part of a contribution's sort key (epoch ms). */
+  timeDigits: 13,
+  /** Bytes of one contribution item at most (declarations bound what it holds): 1 WCU. */
+  maxContributionBytes: 1024,
+} as const;

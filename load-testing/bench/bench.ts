@@ -20,6 +20,7 @@ import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 import { benchRules, rulesLines, rulesMethod } from "./rules.js";
 import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
+import { benchWindows, windowsLines, windowsMethod } from "./windows.js";
 
 const PROFILES = {
   full: {
@@ -28,6 +29,7 @@ const PROFILES = {
     cost: { defaultEvents: 5000, naiveEvents: 1000 },
     json: { sizes: [20_000, 60_000, 200_000, 1_000_000], runs: 5 },
     rules: { rounds: 5, warmupSeconds: 1.5, seconds: 2, batch: 10 },
+    windows: { rounds: 3, warmupSeconds: 1.5, seconds: 3 },
     sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
   },
   quick: {
@@ -36,6 +38,7 @@ const PROFILES = {
     cost: { defaultEvents: 1000, naiveEvents: 200 },
     json: { sizes: [60_000], runs: 1 },
     rules: { rounds: 1, warmupSeconds: 0.3, seconds: 0.5, batch: 10 },
+    windows: { rounds: 1, warmupSeconds: 0.3, seconds: 0.8 },
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
   },
 } as const;
@@ -125,6 +128,14 @@ async function main(): Promise<number> {
       const result = await benchSdk(profile.sdk);
       print(sdkLines(result));
       report.sdk = { method, ...result };
+    }
+    if (options.sections.includes("windows")) {
+      const o = { ...profile.windows, batch: 10 };
+      const method = windowsMethod(o);
+      print(heading("6. Windows and patterns: process CPU per event", method));
+      const results = await benchWindows(o);
+      print(windowsLines(results));
+      report.windows = { method, results };
     }
   } finally {
     await stopBenchAws();

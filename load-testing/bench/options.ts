@@ -1,7 +1,15 @@
 /** Command-line options of `npm run bench`, parsed without side effects. */
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["handlers", "coldstart", "cost", "json", "rules", "sdk"] as const;
+export const SECTIONS = [
+  "handlers",
+  "coldstart",
+  "cost",
+  "json",
+  "rules",
+  "sdk",
+  "windows",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -672,6 +672,77 @@ async function pollRules() {
   );
 }
 
+// ---------------------------------------------------------------- aggregates
+
+/** Aggregations shown at most (each is one results request per poll). */
+const AGGREGATES_SHOWN = 5;
+
+async function pollAggregates() {
+  const note = $("#aggregates-note");
+  const body = $("#aggregates-table tbody");
+  const list = await api("GET", "/v1/aggregations");
+  if (list.status !== 200) {
+    note.textContent = `GET /v1/aggregations: ${problem(list)}`;
+    note.className = "note bad";
+    body.replaceChildren();
+    return;
+  }
+  const names = (list.body.items ?? []).map((a) => a.name).slice(0, AGGREGATES_SHOWN);
+  note.className = "note muted";
+  note.textContent =
+    names.length === 0
+      ? "No aggregation declared (PUT /v1/aggregations/{name}, or npm run windows)."
+      : (list.body.items ?? []).length > AGGREGATES_SHOWN
+        ? `The first ${AGGREGATES_SHOWN} aggregations.`
+        : "";
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const results = await Promise.all(
+    names.map((name) =>
+      api("GET", `/v1/aggregations/${encodeURIComponent(name)}?from=${encodeURIComponent(from)}`),
+    ),
+  );
+  const out = [];
+  results.forEach((answer, i) => {
+    if (answer.status !== 200) return;
+    // Newest windows first, at most 20 per aggregation.
+    const windows = [...(answer.body.windows ?? [])].reverse().slice(0, 20);
+    for (const w of windows) {
+      const group = Object.values(w.group ?? {})
+        .map((v) => JSON.stringify(v))
+        .join(", ");
+      const measures = Object.entries(w.measures ?? {})
+        .map(([k, v]) => `${k}=${v === null ? "–" : fmt(v)}`)
+        .join(" ");
+      out.push(
+        el(
+          "tr",
+          {},
+          el("td", {}, names[i]),
+          el("td", {}, group || "(all)"),
+          el(
+            "td",
+            { title: `${w.start} .. ${w.end}` },
+            `${w.start.slice(11, 19)}–${w.end.slice(11, 19)}`,
+          ),
+          el(
+            "td",
+            {},
+            el(
+              "span",
+              { class: `badge ${w.closed ? "processed" : "open"}` },
+              w.closed ? "closed" : "open",
+            ),
+          ),
+          el("td", { class: "num" }, String(w.count)),
+          el("td", {}, measures),
+          el("td", { class: "num" }, String(w.late)),
+        ),
+      );
+    }
+  });
+  body.replaceChildren(...out);
+}
+
 // ---------------------------------------------------------------- failed + replay
 
 let failedRows = [];
@@ -803,6 +874,7 @@ const types = poller(pollTypes, 15_000);
 const destinations = poller(() => pollDestinations(), 3_000);
 const deliveries = poller(() => pollDeliveries(), 2_000);
 const outbox = poller(() => pollOutbox(), 3_000);
+const aggregates = poller(pollAggregates, 3_000);
 
 function debounce(fn, ms) {
   let timer;
@@ -998,6 +1070,7 @@ async function main() {
     void failed.now();
     void types.now();
     void rules.now();
+    void aggregates.now();
   });
   const windowSelect = $("#window");
   windowSelect.value = String(state.windowSeconds);
@@ -1025,7 +1098,7 @@ async function main() {
     debounce(() => state.series && void live.now(), 150),
   );
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden) for (const p of [live, events, failed]) void p.now();
+    if (!document.hidden) for (const p of [live, events, failed, aggregates]) void p.now();
   });
 
   // A key typed in wins; otherwise the local runtime's dev key, where it has one.
@@ -1039,6 +1112,7 @@ async function main() {
   void deliveries.start();
   void outbox.start();
   $("#filter-delivery-status").addEventListener("input", () => void deliveries.now());
+  void aggregates.start();
 }
 
 void main();

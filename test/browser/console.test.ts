@@ -145,7 +145,13 @@ describe("local console in Chromium", () => {
     // Small retry delays and a 1 s function timeout: a poison event reaches the DLQ (five
     // receives) in seconds instead of minutes.
     runtime = await startLocalRuntime({
-      settings: { processTimeoutSeconds: 1, retryBaseDelaySeconds: 1, retryMaxDelaySeconds: 1 },
+      settings: {
+        processTimeoutSeconds: 1,
+        retryBaseDelaySeconds: 1,
+        retryMaxDelaySeconds: 1,
+        // A declaration applies to the next events at once (the aggregates test).
+        windowConfigCacheSeconds: 0,
+      },
     });
     const offered = await fetch(`${runtime.url}/_local/dev-key`);
     devKey = offered.ok ? ((await offered.json()) as { key: string }).key : undefined;
@@ -285,6 +291,34 @@ describe("local console in Chromium", () => {
     await row.locator("button.link").click();
     await page.fill("#search-id", "");
     await page.fill("#filter-type", "");
+  });
+
+  it("shows an aggregation's windows live, open, with the events counted once", async () => {
+    const type = uniqueType("agg");
+    const name = `console-${type.slice(-8)}`;
+    const declared = await api.request("PUT", `/v1/aggregations/${name}`, {
+      match: { type: [type] },
+      groupBy: ["subject"],
+      measures: [
+        { name: "n", op: "count" },
+        { name: "total", op: "sum", path: "data.amount" },
+      ],
+      window: { kind: "tumbling", size: "1h" },
+    });
+    expect(declared.status).toBe(201);
+    const id = uniqueId("agg");
+    await api.send({ id, type, subject: "buyer-1", data: { amount: 30 } });
+    await api.send({ id, type, subject: "buyer-1", data: { amount: 30 } });
+    await api.send({ type, subject: "buyer-1", data: { amount: 12 } });
+    const row = page.locator("#aggregates-table tbody tr", { hasText: name });
+    await expect
+      .poll(async () => ((await row.count()) > 0 ? await row.first().textContent() : ""), {
+        timeout: UI_TIMEOUT,
+      })
+      .toMatch(/n=2 total=42/);
+    expect(await row.first().textContent()).toContain('"buyer-1"');
+    expect(await row.first().locator(".badge").textContent()).toBe("open");
+    await shot("aggregates");
   });
 
   it("shows the tenant's rules in order, and a change within its refresh", async () => {

@@ -290,11 +290,14 @@ describe("least privilege: each role's actions", () => {
     const { table, queue, dlq } = ids();
     const own = name === "process" ? queue : dlq;
     const g = grants(name);
+    const config = getAtt(logicalId(stack.storage.configTable));
     expect(g).toMatchObject({
+      // The configuration table: a tenant's rules and its window and pattern declarations.
       "dynamodb:GetItem": [table],
       "dynamodb:PutItem": [table],
       "dynamodb:UpdateItem": [table],
     });
+    expect(new Set(g["dynamodb:Query"])).toEqual(new Set([config]));
     for (const [action, resources] of Object.entries(g)) {
       // process also sends deliveries (a rule's route) to the two delivery queues.
       if (action === "sqs:SendMessage" && name === "process") {
@@ -351,10 +354,16 @@ describe("events queue policy (defense in depth)", () => {
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      // deliver emits eventflow.destination.disabled as an event of the tenant.
+      // deliver emits eventflow.destination.disabled, the sweep derived events (window.closed,
+      // pattern.matched), each as events of their tenant.
       Condition: {
         ArnNotEquals: {
-          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("deliver")],
+          "aws:PrincipalArn": [
+            roleArn("ingest"),
+            roleArn("replay"),
+            roleArn("sweep"),
+            roleArn("deliver"),
+          ],
         },
       },
     });

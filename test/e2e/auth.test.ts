@@ -95,6 +95,21 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       "tenant A's delivery",
     );
     deliveryA = page.id;
+    // Windows and patterns: tenant A's declarations (over its own type).
+    for (const name of ["shared-agg", "doomed-agg"]) {
+      const put = await a.request("PUT", `/v1/aggregations/${name}`, aggregationBody(typeA));
+      expect(put.status).toBe(201);
+    }
+    for (const name of ["shared-pattern", "doomed-pattern"]) {
+      const put = await a.request("PUT", `/v1/patterns/${name}`, patternBody(typeA));
+      expect(put.status).toBe(201);
+    }
+    const backfill = await a.request<{ contributed: number }>(
+      "POST",
+      "/v1/aggregations/shared-agg/backfill",
+      { from: "1h" },
+    );
+    expect(backfill.body.contributed).toBe(1);
   });
 
   afterAll(async () => {
@@ -118,6 +133,20 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     `Token ${generateApiKey().key}`,
     `Bearer ${generateApiKey().key.slice(0, -3)}`,
   ];
+
+  const aggregationBody = (type: string) => ({
+    match: { type: [type] },
+    groupBy: ["type"],
+    measures: [{ name: "n", op: "count" }],
+    window: { kind: "tumbling", size: "1h" },
+  });
+  const patternBody = (type: string) => ({
+    kind: "threshold",
+    key: "type",
+    within: "1m",
+    count: 2,
+    steps: [{ match: { type: [type] } }],
+  });
 
   /** The request each route gets; a route missing here fails the test. */
   const REQUESTS: Record<string, () => { path: string; body?: unknown }> = {
@@ -159,6 +188,26 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     "GET /v1/deliveries": () => ({ path: `/v1/deliveries?destination=${destinationA}` }),
     "GET /v1/deliveries/{id}": () => ({ path: `/v1/deliveries/${deliveryA}` }),
     "POST /v1/deliveries/{id}/retry": () => ({ path: `/v1/deliveries/${deliveryA}/retry` }),
+    // Tenant A declared shared-* and doomed-* (beforeAll); another tenant has none until
+    // its own PUT (which runs before its GET of the same name).
+    "GET /v1/aggregations": () => ({ path: "/v1/aggregations" }),
+    "PUT /v1/aggregations/{name}": () => ({
+      path: "/v1/aggregations/shared-agg",
+      body: aggregationBody("purchase"),
+    }),
+    "GET /v1/aggregations/{name}": () => ({ path: "/v1/aggregations/shared-agg" }),
+    "DELETE /v1/aggregations/{name}": () => ({ path: "/v1/aggregations/doomed-agg" }),
+    "POST /v1/aggregations/{name}/backfill": () => ({
+      path: "/v1/aggregations/shared-agg/backfill",
+      body: { from: "1h" },
+    }),
+    "GET /v1/patterns": () => ({ path: "/v1/patterns" }),
+    "PUT /v1/patterns/{name}": () => ({
+      path: "/v1/patterns/shared-pattern",
+      body: patternBody("purchase"),
+    }),
+    "GET /v1/patterns/{name}": () => ({ path: "/v1/patterns/shared-pattern" }),
+    "DELETE /v1/patterns/{name}": () => ({ path: "/v1/patterns/doomed-pattern" }),
   };
 
   /** The least-scoped key of tenant A that may call the route, and one that may not. */
@@ -265,6 +314,11 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/destinations/{id}/replay": 404,
           "GET /v1/deliveries/{id}": 404,
           "POST /v1/deliveries/{id}/retry": 404,
+          // Its own first declaration of the name; nothing of tenant A's to delete.
+          "PUT /v1/aggregations/{name}": 201,
+          "DELETE /v1/aggregations/{name}": 404,
+          "PUT /v1/patterns/{name}": 201,
+          "DELETE /v1/patterns/{name}": 404,
         };
         expect(answer.status).toBe(expected[`${route.method} ${route.path}`] ?? 200);
         // A replay echoes the ids it was asked for (skipped, as for an id nobody has:

@@ -28,6 +28,8 @@ export interface OracleWindow {
   max: number | null;
   distinct: number;
   late: number;
+  /** Count windows with fewer than N events (cut by their bucket's end). */
+  partial?: true;
 }
 
 function measure(events: OracleEvent[]): Omit<OracleWindow, "group" | "start" | "end" | "late"> {
@@ -130,7 +132,14 @@ export function oracleCountWindows(
         const late = events.filter(
           (e) => e.key === group && e.late && e.t >= start && e.t < end,
         ).length;
-        out.push({ group, start, end, ...measure(chunk), late });
+        out.push({
+          group,
+          start,
+          end,
+          ...measure(chunk),
+          late,
+          ...(full ? {} : { partial: true as const }),
+        });
       }
     }
   }

@@ -135,6 +135,15 @@ describe("scopes", () => {
       "GET /v1/deliveries": "events:read",
       "GET /v1/deliveries/{id}": "events:read",
       "POST /v1/deliveries/{id}/retry": "destinations:write",
+      "GET /v1/aggregations": "events:read",
+      "PUT /v1/aggregations/{name}": "admin",
+      "GET /v1/aggregations/{name}": "events:read",
+      "DELETE /v1/aggregations/{name}": "admin",
+      "POST /v1/aggregations/{name}/backfill": "admin",
+      "GET /v1/patterns": "events:read",
+      "PUT /v1/patterns/{name}": "admin",
+      "GET /v1/patterns/{name}": "events:read",
+      "DELETE /v1/patterns/{name}": "admin",
     });
   });
 });

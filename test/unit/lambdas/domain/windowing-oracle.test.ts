@@ -118,6 +118,7 @@ function engineWindows(window: unknown, events: OracleEvent[], deliveries: numbe
     max: w.measures.high,
     distinct: w.measures.users,
     late: w.late,
+    ...(w.partial ? { partial: true as const } : {}),
   }));
 }
 
