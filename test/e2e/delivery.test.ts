@@ -13,7 +13,7 @@ let platform: Platform;
 let api: Api;
 let receiver: WebhookReceiver;
 
-const DISABLE_AFTER_SECONDS = 2;
+const DISABLE_AFTER_SECONDS = 8;
 
 interface Created {
   id: string;
@@ -196,18 +196,21 @@ describe.runIf(localOnly)("webhook destinations", () => {
   it("disables a destination failing for longer than deliveryDisableAfterSeconds, and says so as an event", async () => {
     const dest = await createWebhook("dead");
     receiver.script = ({ path }) => (path === "/dead" ? 500 : 200);
-    const range = await storeEvents("dead", 3);
-    await replay(dest.id, range);
+    // A fresh event every second keeps the failure streak going past the threshold (one
+    // event's retries alone end sooner: 3 retries 1 s apart).
     const state = await waitFor(
       async () => {
         const d = await api.request<{ enabled: boolean; disabledReason?: string }>(
           "GET",
           `/v1/destinations/${dest.id}`,
         );
-        return d.body.enabled === false ? d.body : undefined;
+        if (d.body.enabled === false) return d.body;
+        await replay(dest.id, await storeEvents("dead", 1));
+        return undefined;
       },
-      60_000,
+      90_000,
       "the destination to be disabled",
+      1000,
     );
     expect(state.disabledReason).toContain("failing continuously");
     const notice = await waitFor(
