@@ -95,6 +95,13 @@ export const settingsSchema = z
     ingestProvisionedConcurrency: intFrom(0, 1000).default(0),
     ingestProvisionedConcurrencyMax: intFrom(1, 1000).default(10),
     /**
+     * Seconds ingest and replay trust what they read of a type's schema (its enforcement
+     * mode and latest version) before reading it again: the bound on how long a newly
+     * registered version, a changed mode or a deleted type takes to apply, the same locally
+     * and on AWS. 0 reads the registry on every request.
+     */
+    schemaCacheSeconds: intFrom(0, 3600).default(10),
+    /**
      * Seconds the process function caches a tenant's rules: a change (PUT/DELETE /v1/rules)
      * applies to every event received this long after it (0: read on every event).
      */

@@ -128,6 +128,7 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      schemas: this.api.schemasFunction,
       destinations: this.api.destinationsFunction,
       deliver: this.delivery.deliverFunction,
       rules: this.api.rulesFunction,
@@ -174,6 +175,11 @@ export class EventFlowStack extends Stack {
     new CfnOutput(this, STACK_OUTPUT.keysTableName, {
       description: "API keys (hashes) and tenants' usage plan keys: npm run keys",
       value: this.storage.keysTable.tableName,
+    });
+    // What `npm run schemas -- --stack-outputs <file>` needs: the schemas live in it.
+    new CfnOutput(this, STACK_OUTPUT.configTableName, {
+      description: "Tenant configuration (event schemas): npm run schemas",
+      value: this.storage.configTable.tableName,
     });
     new CfnOutput(this, STACK_OUTPUT.usagePlanId, {
       description: "The default per-tenant usage plan each tenant's API Gateway API key joins",

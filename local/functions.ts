@@ -92,6 +92,10 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
       const m = await import("../lambdas/handlers/replay.js");
       return m.createReplayHandler(m.replayDeps(env, c)) as AnyHandler;
     },
+    schemas: async (env, c) => {
+      const m = await import("../lambdas/handlers/schemas.js");
+      return m.createSchemasHandler(m.schemasDeps(env, c)) as AnyHandler;
+    },
     rules: async (env, c) => {
       const m = await import("../lambdas/handlers/rules.js");
       return m.createRulesHandler(m.rulesDeps(env, c)) as AnyHandler;

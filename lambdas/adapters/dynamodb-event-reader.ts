@@ -100,6 +100,7 @@ const STORED_EVENT_FIELDS = [
   "failedAt",
   "failure",
   "history",
+  "schemaVersion",
   "rulesetVersion",
   "routes",
   "ruleErrors",

@@ -9,6 +9,7 @@ import type {
   RuleErrorRecord,
   StoredEvent,
 } from "./event.js";
+import type { FieldError } from "./json.js";
 import type { SalvagedEvent } from "./message.js";
 
 export interface Attempt {
@@ -31,6 +32,7 @@ type EventCore = Pick<
   | "receivedAt"
   | "correlationId"
   | "cloudEvent"
+  | "schemaVersion"
 >;
 
 const coreOf = (message: QueuedEvent): EventCore => ({
@@ -44,6 +46,7 @@ const coreOf = (message: QueuedEvent): EventCore => ({
   receivedAt: message.receivedAt,
   correlationId: message.correlationId,
   ...(message.event.cloudEvent ? { cloudEvent: message.event.cloudEvent } : {}),
+  ...(message.schema ? { schemaVersion: message.schema.version } : {}),
 });
 
 // Clocks of two functions may disagree by a few ms; a negative latency would only mislead.
@@ -87,6 +90,8 @@ export function enrich(message: QueuedEvent, attempt: Attempt, rules?: RulesResu
 export interface Failure extends Attempt {
   kind: FailureKind;
   reason: string;
+  /** A schema violation's field errors. */
+  errors?: FieldError[];
   /** A rule's reject: the version that rejected it (and errors of rules before it). */
   rules?: RulesResult;
 }
@@ -99,7 +104,11 @@ function failedFrom(core: EventCore, failure: Failure): StoredEvent {
     attempts: failure.attempts,
     failedAt,
     latencyMs: latency(core.receivedAt, failure.at),
-    failure: { kind: failure.kind, reason: failure.reason },
+    failure: {
+      kind: failure.kind,
+      reason: failure.reason,
+      ...(failure.errors ? { errors: failure.errors } : {}),
+    },
     history: [{ at: failedAt, action: "failed", detail: failure.reason }],
     ...(failure.rules
       ? rulesFields({ rulesetVersion: failure.rules.rulesetVersion, errors: failure.rules.errors })
@@ -109,6 +118,27 @@ function failedFrom(core: EventCore, failure: Failure): StoredEvent {
 
 export const failedEvent = (message: QueuedEvent, failure: Failure): StoredEvent =>
   failedFrom(coreOf(message), failure);
+
+/**
+ * An event accepted in `quarantine` mode that does not match its schema: failed at once
+ * (never retried: the same data fails the same schema), with the errors, replayable once
+ * the schema is fixed (the replay validates it again).
+ */
+export function failedSchemaViolation(
+  message: QueuedEvent,
+  attempt: Attempt,
+): StoredEvent | undefined {
+  const violations = message.schema?.violations;
+  if (!violations || violations.length === 0 || !message.schema) return undefined;
+  const [first] = violations;
+  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
+  return failedEvent(message, {
+    ...attempt,
+    kind: "schema_violation",
+    reason: `does not match version ${message.schema.version} of the ${message.event.type} schema: ${first?.path} ${first?.message}${more}`,
+    errors: violations,
+  });
+}
 
 /** A salvaged malformed message; what it lacks comes from the SQS message. */
 export function failedMalformed(

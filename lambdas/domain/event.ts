@@ -3,6 +3,7 @@
  * source, subject, time, data) so a CloudEvents mode maps onto it one to one.
  */
 import { z } from "zod";
+import type { FieldError } from "./json.js";
 
 export const LIMITS = {
   /** One event, serialized as JSON (UTF-8 bytes). */
@@ -82,7 +83,31 @@ export interface QueuedEvent {
   event: AcceptedEvent;
   /** Set when an operator replayed a failed event (POST /v1/failed/replay). */
   replay?: ReplayMarker;
+  /**
+   * The schema registry's verdict (use-cases/schema-gate.ts): the version the event was
+   * validated against, and in `quarantine` mode what it violated (stored as failed).
+   */
+  schema?: SchemaStamp;
 }
+
+export const schemaStampSchema = z
+  .object({
+    version: z.int().min(1),
+    violations: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          pointer: z.string().optional(),
+          keyword: z.string().optional(),
+        }),
+      )
+      .max(20)
+      .optional(),
+  })
+  .strict();
+
+export type SchemaStamp = z.output<typeof schemaStampSchema>;
 
 /**
  * Marks a message as the replay of a failed event: the consumers then replace the failed
@@ -106,12 +131,14 @@ export const queuedEventSchema = z.object({
     cloudEvent: cloudEventMetaSchema.optional(),
   }),
   replay: replayMarkerSchema.optional(),
+  schema: schemaStampSchema.optional(),
 });
 
 export type EventStatus = "processed" | "failed";
 
 /** `malformed`: a queue message that is not a valid QueuedEvent but names its tenant and id. */
-export type FailureKind = "business_rule" | "dead_letter" | "malformed";
+/** `schema_violation`: the event did not match its type's schema in `quarantine` mode. */
+export type FailureKind = "business_rule" | "dead_letter" | "malformed" | "schema_violation";
 
 export interface HistoryEntry {
   at: string;
@@ -140,8 +167,11 @@ export interface StoredEvent {
   /** Present when the event arrived as a CloudEvent. */
   cloudEvent?: CloudEventMeta;
   failedAt?: string;
-  failure?: { kind: FailureKind; reason: string };
+  /** `errors`: a schema violation's field errors (JSON pointers into the event). */
+  failure?: { kind: FailureKind; reason: string; errors?: FieldError[] };
   history?: HistoryEntry[];
+  /** The version of the type's schema the event was validated against (schema registry). */
+  schemaVersion?: number;
   /** The version of the tenant's rules that processed it (GET /v1/rules; 0: the defaults). */
   rulesetVersion?: number;
   /** Deliveries its rules' route actions asked for (enqueued after the event was stored). */

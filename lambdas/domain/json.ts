@@ -26,6 +26,10 @@ export interface FieldError {
   /** Where the problem is: `type`, `events[3].data`, `data.items[2]`. */
   path: string;
   message: string;
+  /** Schema violations (schema-validator.ts): RFC 6901 pointer into the event, `/data/amount`. */
+  pointer?: string;
+  /** Schema violations: the JSON Schema keyword that failed (`type`, `required`...). */
+  keyword?: string;
 }
 
 /** Far above any valid body (an event's data may nest LIMITS.maxDataDepth levels). */

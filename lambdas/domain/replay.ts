@@ -22,7 +22,12 @@ import {
   type StoredEvent,
 } from "./event.js";
 
-export const FAILURE_KINDS: readonly FailureKind[] = ["business_rule", "dead_letter", "malformed"];
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  "business_rule",
+  "dead_letter",
+  "malformed",
+  "schema_violation",
+];
 
 /** Entries kept in a record's history: the first (the original failure) and the latest. */
 export const MAX_HISTORY_ENTRIES = 50;

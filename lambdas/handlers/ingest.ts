@@ -6,7 +6,9 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
+import { METRIC } from "../../lib/contracts/observability.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
 import { decodeIngestRequest, rawIngestRequest } from "../http/ingest-request.js";
 import { ingestResponse } from "../http/ingest-response.js";
@@ -15,23 +17,39 @@ import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { type HttpConfig, httpConfig, httpError, httpHandler } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { ingestEvents } from "../use-cases/ingest-events.js";
+import type { SchemaChecker } from "../use-cases/schema-gate.js";
+import { SchemaLookupError } from "../use-cases/schema-gate.js";
+import { schemaGateFrom } from "./schema-wiring.js";
 
 export interface IngestDeps {
   queue: EventQueue;
   http: HttpConfig;
+  /** The schema registry; absent: no schema is enforced (tests of ingest alone). */
+  schemas?: SchemaChecker;
 }
 
-export function ingestDeps(env: EnvRecord, clients: { sqs: SQSClient }): IngestDeps {
+export function ingestDeps(
+  env: EnvRecord,
+  clients: { sqs: SQSClient; documentClient: DynamoDBDocumentClient },
+): IngestDeps {
   const config = parseEnv({ [ENV.queueUrl]: envVars[ENV.queueUrl] }, env);
   return {
     queue: new SqsEventQueue(clients.sqs, config[ENV.queueUrl], {
       onError: (message, detail) => logger.error(message, detail),
     }),
     http: httpConfig(env),
+    // Ingest stays available when the registry is not: uncached types pass unchecked,
+    // counted (SchemaLookupFailed, alarmed) and logged.
+    schemas: schemaGateFrom(env, clients.documentClient, (error) => {
+      logger.error("The schema registry could not be read; events accepted unchecked", {
+        error: error.cause,
+      });
+      metrics.addMetric(METRIC.schemaLookupFailed, MetricUnit.Count, 1);
+    }),
   };
 }
 
-export const createIngestHandler = ({ queue, http }: IngestDeps) =>
+export const createIngestHandler = ({ queue, http, schemas }: IngestDeps) =>
   httpHandler(async ({ event, context, tenantId, correlationId }) => {
     // Like every other operation, an unknown query parameter is refused, not ignored: the
     // event says everything (the tenant comes only from the key).
@@ -41,14 +59,23 @@ export const createIngestHandler = ({ queue, http }: IngestDeps) =>
         details: parameters.map((name) => ({ path: name, message: "is not a known parameter" })),
       });
     }
-    const result = await ingestEvents(
-      {
-        input: decodeIngestRequest(rawIngestRequest(event)),
-        tenantId,
-        correlationId,
-        receivedAt: new Date().toISOString(),
-      },
-      { queue, count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
-    );
-    return ingestResponse(result, context.awsRequestId);
+    const count = (name: string, value: number) => metrics.addMetric(name, MetricUnit.Count, value);
+    try {
+      const result = await ingestEvents(
+        {
+          input: decodeIngestRequest(rawIngestRequest(event)),
+          tenantId,
+          correlationId,
+          receivedAt: new Date().toISOString(),
+        },
+        { queue, count, ...(schemas ? { schemas } : {}) },
+      );
+      return ingestResponse(result, context.awsRequestId);
+    } catch (error) {
+      if (!(error instanceof SchemaLookupError)) throw error;
+      // Never "queued" unchecked: without its schema an event is not accepted.
+      logger.error("The schema registry could not be read", { error: error.cause });
+      count(METRIC.schemaLookupFailed, 1);
+      return httpError(503, "schemas_unavailable", "Event schemas could not be read; retry later");
+    }
   }, http);

@@ -8,12 +8,16 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
+import { DynamoDbSchemaStore } from "../adapters/dynamodb-schema-store.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
 import { CLOUDEVENT_MEDIA_TYPE, toCloudEvent } from "../domain/cloudevents.js";
 import { prefersCloudEvent } from "../http/cloudevents-binding.js";
 import { openApiDocument } from "../http/openapi-document.js";
+import { openApiQuerySchema } from "../http/openapi-operations.js";
+import { withTenantTypes } from "../http/openapi-tenant.js";
 import type { EventReader, QueueProbe } from "../ports/event-store.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
+import type { SchemaStore } from "../ports/schema-store.js";
 import type { SecretReader } from "../ports/secrets.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
@@ -31,7 +35,7 @@ import {
 import { logger } from "../shared/powertools.js";
 import { type CheckResult, checkHealth, type HealthReport } from "../use-cases/check-health.js";
 import { listFailedEvents } from "../use-cases/failed-events.js";
-import { eventStats, getEvent, listEvents } from "../use-cases/query-events.js";
+import { eventStats, getEvent, listEvents, parseParams } from "../use-cases/query-events.js";
 import { eventReaderFrom } from "./store-wiring.js";
 
 export interface QueryDeps {
@@ -39,6 +43,8 @@ export interface QueryDeps {
   queue: QueueProbe;
   dlq: QueueProbe;
   http: HttpConfig;
+  /** The schema registry: GET /v1/openapi.json?include=schemas lists the tenant's types. */
+  schemas?: Pick<SchemaStore, "listSubjects">;
 }
 
 export function queryDeps(
@@ -54,6 +60,7 @@ export function queryDeps(
     {
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.dlqUrl]: envVars[ENV.dlqUrl],
+      [ENV.configTableName]: envVars[ENV.configTableName],
     },
     env,
   );
@@ -62,6 +69,7 @@ export function queryDeps(
     queue: new SqsQueueProbe(clients.sqs, config[ENV.queueUrl]),
     dlq: new SqsQueueProbe(clients.sqs, config[ENV.dlqUrl]),
     http: httpConfig(env),
+    schemas: new DynamoDbSchemaStore(clients.documentClient, config[ENV.configTableName]),
   };
 }
 
@@ -72,7 +80,7 @@ type Action = (req: HttpRequest, params: Record<string, string>) => Promise<Http
 const invalid = (r: { message: string; details: { path: string; message: string }[] }) =>
   httpError(400, "validation_failed", r.message, { details: r.details });
 
-const actionsOf = ({ reader, queue, dlq }: QueryDeps): Record<string, Action> => ({
+const actionsOf = ({ reader, queue, dlq, schemas }: QueryDeps): Record<string, Action> => ({
   "/v1/events/{id}": async ({ tenantId, event }, { id }) => {
     const r = await getEvent(tenantId, id, reader);
     if (r.kind === "invalid") return invalid(r);
@@ -85,8 +93,22 @@ const actionsOf = ({ reader, queue, dlq }: QueryDeps): Record<string, Action> =>
         })
       : json(200, r.event, { Vary: "Accept" });
   },
-  "/v1/openapi.json": async () =>
-    json(200, openApiDocument(), { "Cache-Control": "public, max-age=300" }),
+  "/v1/openapi.json": async ({ tenantId, event }) => {
+    const parsed = parseParams(openApiQuerySchema, queryParams(event));
+    if (parsed.kind === "invalid") return invalid(parsed);
+    if (parsed.value.include !== "schemas" || !schemas) {
+      return json(200, openApiDocument(), { "Cache-Control": "public, max-age=300" });
+    }
+    const types = (await schemas.listSubjects(tenantId))
+      .filter((s) => !s.subject.deletedAt)
+      .map((s) => ({
+        type: s.subject.type,
+        version: s.latest.version,
+        schema: s.latest.schema.data,
+      }));
+    // The tenant's own document: never shared by a cache.
+    return json(200, withTenantTypes(openApiDocument(), types));
+  },
   "/v1/events": async ({ tenantId, event }) => {
     const r = await listEvents(tenantId, queryParams(event), reader);
     if (r.kind === "invalid") return invalid(r);

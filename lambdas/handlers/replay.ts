@@ -30,6 +30,8 @@ import {
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
+import { type SchemaChecker, SchemaLookupError } from "../use-cases/schema-gate.js";
+import { schemaGateFrom } from "./schema-wiring.js";
 import { eventReaderFrom } from "./store-wiring.js";
 
 export interface ReplayDeps {
@@ -37,6 +39,8 @@ export interface ReplayDeps {
   recorder: ReplayRecorder;
   queue: EventQueue;
   http: HttpConfig;
+  /** The schema registry: replayed events are validated again. */
+  schemas?: SchemaChecker;
 }
 
 export function replayDeps(
@@ -71,12 +75,13 @@ export function replayDeps(
       onError: (message, detail) => logger.error(message, detail),
     }),
     http: httpConfig(env),
+    schemas: schemaGateFrom(env, clients.documentClient),
   };
 }
 
 const routes = ROUTES.filter((r) => r.function === "replay");
 
-export const createReplayHandler = ({ reader, recorder, queue, http }: ReplayDeps) =>
+export const createReplayHandler = ({ reader, recorder, queue, http, schemas }: ReplayDeps) =>
   httpHandler(async ({ event, context, tenantId, keyId }) => {
     const match = matchRoute(event, routes);
     if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
@@ -97,13 +102,22 @@ export const createReplayHandler = ({ reader, recorder, queue, http }: ReplayDep
     }
     const { request } = parsed;
     const requestId = context.awsRequestId;
-    const result = await replayFailed(tenantId, request, {
-      reader,
-      recorder,
-      queue,
-      requestId,
-      now: () => now,
-    });
+    let result: Awaited<ReturnType<typeof replayFailed>>;
+    try {
+      result = await replayFailed(tenantId, request, {
+        reader,
+        recorder,
+        queue,
+        requestId,
+        now: () => now,
+        ...(schemas ? { schemas } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SchemaLookupError)) throw error;
+      // Replayed events are validated again: without their schemas nothing is replayed.
+      logger.error("The schema registry could not be read", { error: error.cause });
+      return httpError(503, "schemas_unavailable", "Event schemas could not be read; retry later");
+    }
     if (result.kind === "invalid") {
       return httpError(400, "validation_failed", result.message, { details: result.details });
     }

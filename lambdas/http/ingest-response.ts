@@ -13,6 +13,7 @@ const REFUSAL_STATUS = {
   invalid_json: 400,
   payload_too_large: 413,
   validation_failed: 400,
+  schema_violation: 400,
 } as const;
 
 export function ingestResponse(result: IngestResult, requestId: string): HttpResponse {

@@ -10,15 +10,27 @@ import { type HttpMethod, ROUTES, type Route } from "../../lib/contracts/functio
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import {
   COMMON_RESPONSES,
+  OPERATIONS as CORE_OPERATIONS,
+  PATH_PARAMETERS as CORE_PATH_PARAMETERS,
+  REQUEST_SCHEMAS as CORE_REQUEST_SCHEMAS,
+  RESPONSE_SCHEMAS as CORE_RESPONSE_SCHEMAS,
   error,
-  OPERATIONS,
   type OperationSpec,
-  PATH_PARAMETERS,
-  REQUEST_SCHEMAS,
-  RESPONSE_SCHEMAS,
   type ResponseSpec,
 } from "./openapi-operations.js";
+import {
+  SCHEMA_OPERATIONS,
+  SCHEMA_PATH_PARAMETERS,
+  SCHEMA_REQUEST_SCHEMAS,
+  SCHEMA_RESPONSE_SCHEMAS,
+} from "./openapi-schema-operations.js";
 import { WINDOWS_OPERATIONS } from "./openapi-windows.js";
+
+// Each capability's routes are described in a module of its own; one document holds them.
+const OPERATIONS: Record<string, OperationSpec> = { ...CORE_OPERATIONS, ...SCHEMA_OPERATIONS };
+const PATH_PARAMETERS = { ...CORE_PATH_PARAMETERS, ...SCHEMA_PATH_PARAMETERS };
+const REQUEST_SCHEMAS = [...CORE_REQUEST_SCHEMAS, ...SCHEMA_REQUEST_SCHEMAS];
+const RESPONSE_SCHEMAS = [...CORE_RESPONSE_SCHEMAS, ...SCHEMA_RESPONSE_SCHEMAS];
 
 export const OPENAPI_VERSION = "3.1.0";
 export const API_VERSION = "1.0.0";
@@ -104,7 +116,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, rules:write, destinations:write).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write, destinations:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -160,6 +172,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "failed", description: "Failed events and replay" },
       { name: "windows", description: "Windows and patterns: aggregations and complex events" },
       { name: "operations", description: "Health and this description" },
+      {
+        name: "schemas",
+        description:
+          "The schema registry: each event type's JSON Schema, versions, compatibility and enforcement",
+      },
       {
         name: "rules",
         description:

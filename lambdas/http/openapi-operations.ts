@@ -48,7 +48,7 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "windows" | "operations" | "rules" | "destinations";
+  tag: "events" | "failed" | "windows" | "operations" | "schemas" | "rules" | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -63,6 +63,9 @@ export interface OperationSpec {
 
 // Schemas the description names (components/schemas): requests are converted as inputs,
 // answers as outputs (a transform's input and output differ).
+/** GET /v1/openapi.json's query (the query handler parses with it). */
+export const openApiQuerySchema = z.object({ include: z.enum(["schemas"]).optional() });
+
 export const REQUEST_SCHEMAS: [z.ZodType, string][] = [
   [rulesInputSchema, "RulesInput"],
   [testRequestSchema, "RulesTestRequest"],
@@ -264,12 +267,19 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   "GET /v1/openapi.json": {
     operationId: "getOpenApi",
     summary: "This OpenAPI description",
+    description:
+      "With `include=schemas`, also the caller's registered event types: each type's latest `data` schema as a component `EventData_<type>`, `TenantEvent` (their union by `type`), and `x-eventflow-event-types` (type -> component and version).",
     tag: "operations",
+    query: {
+      schema: openApiQuerySchema,
+      descriptions: { include: "`schemas`: add the tenant's registered event types" },
+    },
     responses: {
       "200": {
         description: "The OpenAPI 3.1 document",
         content: { "application/json": openApiDocumentSchema },
       },
+      "400": error("An unknown query parameter, or `include` other than `schemas`"),
     },
   },
   "GET /v1/failed": {
@@ -282,7 +292,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       schema: failedListSchema(new Date(0)),
       descriptions: {
         type: "Only events of this type",
-        kind: "business_rule, dead_letter or malformed",
+        kind: "business_rule, dead_letter, malformed or schema_violation",
         reason: "A case-sensitive substring of the failure reason",
         from: "failedAt at or after: RFC 3339, or a duration back from now (30m, 1h, 7d)",
         to: "failedAt at or before: RFC 3339, or a duration back from now",

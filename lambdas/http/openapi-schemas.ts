@@ -31,6 +31,13 @@ const same = <A, B>(check: Same<A, B>) => check;
 export const fieldErrorSchema = z.object({
   path: z.string().meta({ description: "Where: `type`, `events[3].data`, `[2].source`, `ce-id`" }),
   message: z.string(),
+  pointer: z.string().optional().meta({
+    description:
+      "Schema violations: an RFC 6901 JSON pointer into the event (`/data/amount`); for schema problems in /v1/schemas requests, the pointer into the request body",
+  }),
+  keyword: z.string().optional().meta({
+    description: "Schema violations: the JSON Schema keyword that failed (`type`, `required`, ...)",
+  }),
 });
 
 export const errorEnvelopeSchema = z.object({
@@ -98,7 +105,15 @@ const historyEntrySchema = z.object({
   detail: z.string().optional(),
 });
 
-const failureKindSchema = z.enum(["business_rule", "dead_letter", "malformed"]);
+const failureKindSchema = z.enum(["business_rule", "dead_letter", "malformed", "schema_violation"]);
+
+const failureSchema = z.object({
+  kind: failureKindSchema,
+  reason: z.string(),
+  errors: z.array(fieldErrorSchema).optional().meta({
+    description: "schema_violation: each field that did not match (pointer into the event)",
+  }),
+});
 
 export const storedEventSchema = z.object({
   id: storedId,
@@ -117,8 +132,12 @@ export const storedEventSchema = z.object({
   enrichment: z.object({ category: z.string().optional() }).catchall(z.unknown()).optional(),
   cloudEvent: cloudEventMetaSchema.optional(),
   failedAt: z.string().optional(),
-  failure: z.object({ kind: failureKindSchema, reason: z.string() }).optional(),
+  failure: failureSchema.optional(),
   history: z.array(historyEntrySchema).optional(),
+  schemaVersion: z.int().optional().meta({
+    description:
+      "The version of the type's registered schema the event was validated against (GET /v1/schemas/{type}/versions/{version})",
+  }),
   rulesetVersion: z.int().optional().meta({
     description:
       "The version of the tenant's rules that processed the event (0: the built-in defaults)",
@@ -195,7 +214,7 @@ export const failedPageSchema = z.object({
       event: queuedEventSchema.shape.event.meta({
         description: "The event as it was accepted: what a replay sends again",
       }),
-      failure: z.object({ kind: failureKindSchema, reason: z.string() }),
+      failure: failureSchema,
       attempts: z.int(),
       correlationId: z.string(),
       receivedAt: z.string(),
@@ -209,7 +228,14 @@ export const failedPageSchema = z.object({
 
 const skippedSchema = z.object({
   id: z.string(),
-  reason: z.enum(["not_found", "not_failed", "not_matching", "not_replayable", "enqueue_failed"]),
+  reason: z.enum([
+    "not_found",
+    "not_failed",
+    "not_matching",
+    "not_replayable",
+    "enqueue_failed",
+    "schema_violation",
+  ]),
   detail: z.string().optional(),
 });
 

@@ -44,6 +44,7 @@ export const envVars = {
   [ENV.typeShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
   [ENV.configTableName]: z.string().min(1),
+  [ENV.schemaCacheSeconds]: positiveInt,
   [ENV.rulesCacheSeconds]: positiveInt,
   [ENV.cursorSecretId]: z.string().min(1),
   [ENV.windowShards]: positiveInt.min(1),

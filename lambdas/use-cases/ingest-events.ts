@@ -24,6 +24,7 @@ import type { AcceptedEvent, QueuedEvent } from "../domain/event.js";
 import { uuidv7 } from "../domain/ids.js";
 import type { FieldError } from "../domain/json.js";
 import type { EventQueue } from "../ports/event-store.js";
+import type { SchemaChecker, SchemaVerdict } from "./schema-gate.js";
 
 /** A request the HTTP layer decoded: refused as a whole, one event, or a batch. */
 export type IngestInput =
@@ -41,8 +42,8 @@ export interface IngestRequest {
 
 /** `ceId`: the producer's id of a CloudEvent (`id` is the stored id derived from it). */
 export type EventOutcome =
-  | { index: number; status: "queued"; id: string; ceId?: string }
-  | { index: number; status: "rejected"; errors: FieldError[]; tooLarge: boolean }
+  | { index: number; status: "queued"; id: string; ceId?: string; quarantined?: true }
+  | { index: number; status: "rejected"; errors: FieldError[]; tooLarge: boolean; schema?: true }
   | { index: number; status: "failed"; id: string; ceId?: string; reason: string };
 
 export type RefusalReason =
@@ -50,7 +51,8 @@ export type RefusalReason =
   | "empty_body"
   | "invalid_json"
   | "payload_too_large"
-  | "validation_failed";
+  | "validation_failed"
+  | "schema_violation";
 
 export interface Refusal {
   kind: "refused";
@@ -71,6 +73,15 @@ export interface IngestDeps {
   newId?: () => string;
   /** Adds to a count metric (no dimensions). */
   count?: (metric: MetricName, value: number) => void;
+  /** The schema registry's verdicts (use-cases/schema-gate.ts); absent: nothing checked. */
+  schemas?: SchemaChecker;
+}
+
+/** An event that passed its checks, with what the schema registry stamped on it. */
+interface Admitted {
+  index: number;
+  event: AcceptedEvent;
+  schema?: QueuedEvent["schema"];
 }
 
 export async function ingestEvents(req: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
@@ -83,6 +94,15 @@ export async function ingestEvents(req: IngestRequest, deps: IngestDeps): Promis
   count(METRIC.eventsReceived, received);
   count(METRIC.eventsRejected, result.kind === "refused" ? received : tally("rejected"));
   count(METRIC.eventsQueued, tally("queued"));
+  if (deps.schemas) {
+    const schemaRejected = outcomes.filter((o) => o.status === "rejected" && o.schema).length;
+    const refusedBySchema = result.kind === "refused" && result.reason === "schema_violation";
+    count(METRIC.schemaRejected, refusedBySchema ? 1 : schemaRejected);
+    count(
+      METRIC.schemaQuarantined,
+      outcomes.filter((o) => o.status === "queued" && o.quarantined).length,
+    );
+  }
   count(METRIC.enqueueFailed, tally("failed"));
   return result;
 }
@@ -105,7 +125,13 @@ async function single(checked: Checked, req: IngestRequest, deps: IngestDeps) {
       : refuse("validation_failed", "The event is invalid", checked.errors);
   }
   const event = withId(checked.event, deps.newId ?? uuidv7);
-  const [outcome] = await enqueue([{ index: 0, event }], req, deps);
+  const [verdict] = deps.schemas
+    ? await deps.schemas.check(req.tenantId, [{ event, prefix: "" }])
+    : [undefined];
+  if (verdict?.kind === "reject") {
+    return refuse("schema_violation", "The event does not match its type's schema", verdict.errors);
+  }
+  const [outcome] = await enqueue([{ index: 0, event, ...stamp(verdict) }], req, deps);
   return { kind: "single", outcome: outcome as EventOutcome } as const;
 }
 
@@ -116,10 +142,29 @@ async function batch(
 ): Promise<IngestResult> {
   const newId = deps.newId ?? uuidv7;
   const outcomes: (EventOutcome | undefined)[] = [];
-  const accepted: { index: number; event: AcceptedEvent }[] = [];
+  const valid: { index: number; event: AcceptedEvent }[] = [];
   checked.forEach((c, index) => {
-    if (c.ok) accepted.push({ index, event: withId(c.event, newId) });
+    if (c.ok) valid.push({ index, event: withId(c.event, newId) });
     else outcomes[index] = { index, status: "rejected", ...c };
+  });
+  const verdicts = deps.schemas
+    ? await deps.schemas.check(
+        req.tenantId,
+        valid.map(({ index, event }) => ({ event, prefix: `events[${index}]` })),
+      )
+    : [];
+  const accepted: Admitted[] = [];
+  valid.forEach((item, i) => {
+    const verdict = verdicts[i];
+    if (verdict?.kind === "reject") {
+      outcomes[item.index] = {
+        index: item.index,
+        status: "rejected",
+        errors: verdict.errors,
+        tooLarge: false,
+        schema: true,
+      };
+    } else accepted.push({ ...item, ...stamp(verdict) });
   });
   for (const outcome of await enqueue(accepted, req, deps)) outcomes[outcome.index] = outcome;
   return { kind: "batch", outcomes: outcomes.filter((o) => o !== undefined) };
@@ -141,27 +186,39 @@ const withId = (event: CheckedEvent, newId: () => string): AcceptedEvent => ({
   id: event.id ?? newId(),
 });
 
+/** What a verdict adds to the queued message: the version, and the violations if quarantined. */
+function stamp(verdict: SchemaVerdict | undefined): { schema?: QueuedEvent["schema"] } {
+  if (verdict?.kind === "pass" && verdict.version !== undefined) {
+    return { schema: { version: verdict.version } };
+  }
+  if (verdict?.kind === "quarantine") {
+    return { schema: { version: verdict.version, violations: verdict.violations } };
+  }
+  return {};
+}
+
 async function enqueue(
-  items: { index: number; event: AcceptedEvent }[],
+  items: Admitted[],
   req: IngestRequest,
   deps: IngestDeps,
 ): Promise<EventOutcome[]> {
   if (items.length === 0) return [];
-  const messages: QueuedEvent[] = items.map(({ event }) => ({
+  const messages: QueuedEvent[] = items.map(({ event, schema }) => ({
     v: 1,
     tenantId: req.tenantId,
     receivedAt: req.receivedAt,
     correlationId: req.correlationId,
     event,
+    ...(schema ? { schema } : {}),
   }));
   const { queued, failed } = await deps.queue.enqueue(messages);
   const queuedSet = new Set(queued);
   const reasons = new Map(failed.map((f) => [f.index, f.reason]));
   // Only what the queue confirmed is "queued"; anything it did not account for failed.
-  return items.map(({ index, event }, i): EventOutcome => {
+  return items.map(({ index, event, schema }, i): EventOutcome => {
     const ids = { id: event.id, ...(event.cloudEvent ? { ceId: event.cloudEvent.id } : {}) };
     return queuedSet.has(i) && !reasons.has(i)
-      ? { index, status: "queued", ...ids }
+      ? { index, status: "queued", ...ids, ...(schema?.violations ? { quarantined: true } : {}) }
       : { index, status: "failed", ...ids, reason: reasons.get(i) ?? "not confirmed by the queue" };
   });
 }

@@ -12,7 +12,13 @@
  */
 
 import { type DeliveryRequest, deliveryId } from "../domain/delivery.js";
-import { enrich, failedEvent, failedMalformed, type RulesResult } from "../domain/enrich.js";
+import {
+  enrich,
+  failedEvent,
+  failedMalformed,
+  failedSchemaViolation,
+  type RulesResult,
+} from "../domain/enrich.js";
 import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
 import type { SalvagedEvent } from "../domain/message.js";
 import { applyRules, type RouteDecision } from "../domain/rules.js";
@@ -45,6 +51,9 @@ export async function processEvent(
   attempts: number,
   deps: ProcessEventDeps,
 ): Promise<ProcessOutcome> {
+  // Quarantined at ingest (schema-gate.ts): stored failed with its errors, no rules run.
+  const quarantined = failedSchemaViolation(message, { at: deps.now(), attempts });
+  if (quarantined) return store(quarantined, deps.writer, message.replay);
   const ruleset = deps.rules
     ? await deps.rules.forTenant(message.tenantId)
     : defaultCompiledRuleset();

@@ -42,6 +42,7 @@ import type { EventQueue } from "../ports/event-store.js";
 import type { FailedEventReader, ReplayRecorder } from "../ports/failed-events.js";
 import { instantAt, kindFilter, reasonFilter, typeFilter } from "./failed-events.js";
 import type { Invalid } from "./query-events.js";
+import type { SchemaChecker } from "./schema-gate.js";
 
 export const REPLAY_LIMIT = { default: 1000, max: 1000 } as const;
 export const MAX_REPLAY_IDS = 1000;
@@ -60,7 +61,9 @@ export type SkipReason =
   | "not_failed"
   | "not_matching"
   | "not_replayable"
-  | "enqueue_failed";
+  | "enqueue_failed"
+  /** It still does not match its type's schema (fix the schema, then replay). */
+  | "schema_violation";
 
 export interface Skipped {
   id: string;
@@ -97,6 +100,8 @@ export interface ReplayDeps {
   /** Becomes the replay token and the history entry's detail. */
   requestId: string;
   now: () => Date;
+  /** The schema registry: a replayed event is validated again against today's schema. */
+  schemas?: SchemaChecker;
 }
 
 /** The body of POST /v1/failed/replay (also the OpenAPI description's). */
@@ -229,6 +234,7 @@ export async function replayFailed(
       });
     }
   }
+  if (deps.schemas) await revalidate(tenantId, replayable, deps.schemas, skipped);
   const more = nextCursor ? { nextCursor } : {};
   if (request.dryRun) {
     return { kind: "dry_run", events: replayable.map((r) => candidate(r.event)), skipped, ...more };
@@ -251,6 +257,39 @@ export async function replayFailed(
     }
   }
   return { kind: "replayed", ids, skipped, armed: armed.length, ...more };
+}
+
+/**
+ * A replayed event meets its type's schema as it is now: one that still does not match
+ * (enforce or quarantine) is skipped, since it would only fail again; one that matches is
+ * stamped with the version, like a new event at ingest.
+ */
+async function revalidate(
+  tenantId: string,
+  replayable: { event: StoredEvent; message: QueuedEvent }[],
+  schemas: SchemaChecker,
+  skipped: Skipped[],
+): Promise<void> {
+  const verdicts = await schemas.check(
+    tenantId,
+    replayable.map((r) => ({ event: r.message.event, prefix: "" })),
+  );
+  const kept = replayable.filter((r, i) => {
+    const verdict = verdicts[i];
+    if (verdict?.kind === "pass") {
+      if (verdict.version !== undefined) r.message.schema = { version: verdict.version };
+      return true;
+    }
+    if (!verdict) return true;
+    const [first] = verdict.kind === "reject" ? verdict.errors : verdict.violations;
+    skipped.push({
+      id: r.event.id,
+      reason: "schema_violation",
+      detail: first ? `${first.path}: ${first.message}` : "does not match its type's schema",
+    });
+    return false;
+  });
+  replayable.splice(0, replayable.length, ...kept);
 }
 
 const pick = (f: FailedFilter): FailedFilter => ({

@@ -195,6 +195,8 @@ export class EventApi extends Construct {
   public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
   public readonly authorizerFunction: EventFlowFunction;
+  /** The schema registry's API (/v1/schemas...). */
+  public readonly schemasFunction: EventFlowFunction;
   /** /v1/destinations and /v1/deliveries. */
   public readonly destinationsFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
@@ -219,6 +221,8 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.ingestFunction.bindQueue(storage.queue, "send");
+    // Schema enforcement: each type's schema item, by key.
+    this.ingestFunction.bindConfigTable(storage.configTable, "lookup");
 
     this.queryFunction = new EventFlowFunction(this, "Query", {
       name: "query",
@@ -231,6 +235,8 @@ export class EventApi extends Construct {
     this.queryFunction.bindQueue(storage.queue, "inspect");
     this.queryFunction.bindQueue(storage.deadLetterQueue, "inspect");
     storage.cursorKey.grantRead(this.queryFunction.function);
+    // GET /v1/openapi.json?include=schemas: the tenant's registered types.
+    this.queryFunction.bindConfigTable(storage.configTable, "read");
 
     this.replayFunction = new EventFlowFunction(this, "Replay", {
       name: "replay",
@@ -240,6 +246,8 @@ export class EventApi extends Construct {
     });
     this.replayFunction.bindFailedReplay(storage.table);
     this.replayFunction.bindQueue(storage.queue, "send");
+    // A replayed event is validated again against its type's schema as it is now.
+    this.replayFunction.bindConfigTable(storage.configTable, "lookup");
     storage.cursorKey.grantRead(this.replayFunction.function);
 
     this.destinationsFunction = new EventFlowFunction(this, "Destinations", {
@@ -276,6 +284,17 @@ export class EventApi extends Construct {
       projectRoot,
     });
     this.authorizerFunction.bindKeyLookup(storage.keysTable);
+
+    this.schemasFunction = new EventFlowFunction(this, "Schemas", {
+      name: "schemas",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.schemasFunction.bindConfigTable(storage.configTable, "registry");
+    // Inferring a schema reads a type's recent events (the byType index, then the items).
+    this.schemasFunction.bindTable(storage.table, "read", [TABLE.byTypeIndex.name]);
+    storage.cursorKey.grantRead(this.schemasFunction.function);
 
     this.ingestAlias = this.provisionIngest(settings);
 
@@ -382,6 +401,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      schemas: this.schemasFunction.function,
       destinations: this.destinationsFunction.function,
       rules: this.rulesFunction.function,
       windows: props.windows.windowsFunction.function,

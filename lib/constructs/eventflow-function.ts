@@ -68,10 +68,18 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
  * - manage: read + PutItem/DeleteItem (the declaring API);
  * - sweep: every tenant's declarations (Scan) and GetItem.
  */
-export type ConfigAccess = "read" | "manage" | "sweep";
+/**
+ * What a function may do with the tenant configuration table. DynamoDB has no IAM condition
+ * on sort keys, so none can be narrowed to one kind of item. `lookup`: GetItem only (ingest
+ * and replay read a type's schema item by its key); `registry`: the schemas function (Get,
+ * Query, conditional Put of new versions; soft deletes are puts: no DeleteItem).
+ */
+export type ConfigAccess = "read" | "lookup" | "registry" | "manage" | "sweep";
 
 const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
   read: ["dynamodb:Query"],
+  lookup: ["dynamodb:GetItem"],
+  registry: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
   manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
   sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
 };

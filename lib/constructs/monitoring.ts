@@ -42,6 +42,7 @@ export const RUNBOOK = {
   canary: "runbook-canary",
   malformedMessages: "runbook-malformed-messages",
   statsWriteFailed: "runbook-stats-write-failed",
+  schemaLookupFailed: "runbook-schema-lookup-failed",
   deliveryDlq: "runbook-delivery-dlq",
   deliveriesFailed: "runbook-deliveries-failed",
   destinationDisabled: "runbook-destination-disabled",
@@ -171,6 +172,15 @@ export class EventMonitoring extends Construct {
       threshold: 0,
       summary: "Statistics updates failed: GET /v1/stats undercounts (the events are stored).",
       runbook: RUNBOOK.statsWriteFailed,
+    });
+    // Ingest accepts events unchecked when it cannot read their type's schema and has none
+    // cached (it stays available): schemas are not enforced meanwhile, worth a look.
+    this.addAlarm("SchemaLookupFailed", {
+      metric: appMetric(METRIC.schemaLookupFailed, Stats.SUM),
+      threshold: 0,
+      summary:
+        "Ingest could not read event schemas from the configuration table and accepted events unchecked.",
+      runbook: RUNBOOK.schemaLookupFailed,
     });
     // Windows and patterns: the sweep failing, or emitting too late (each derived event's lag
     // behind its deadline includes the declaration's allowed lateness + windowFenceSeconds).
@@ -307,6 +317,10 @@ export class EventMonitoring extends Construct {
           METRIC.eventsRejected,
           METRIC.enqueueFailed,
         ].map((name) => appMetric(name, Stats.SUM)),
+        // The schema registry at the door: refused (enforce), quarantined, lookups failed.
+        [METRIC.schemaRejected, METRIC.schemaQuarantined, METRIC.schemaLookupFailed].map((name) =>
+          appMetric(name, Stats.SUM),
+        ),
       ),
       graph(
         "Queue",

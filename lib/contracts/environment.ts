@@ -18,6 +18,8 @@ export const ENV = {
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",
+  /** Ingest and replay: seconds a type's schema settings and latest version are cached. */
+  schemaCacheSeconds: "SCHEMA_CACHE_SECONDS",
   /** The process function: seconds a tenant's rules are cached (`rulesCacheSeconds`). */
   rulesCacheSeconds: "RULES_CACHE_SECONDS",
   /** Windows and patterns: settings of the same names in lib/config.ts. */

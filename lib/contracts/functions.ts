@@ -15,6 +15,7 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
+  | "schemas"
   | "rules"
   | "destinations"
   | "deliver"
@@ -40,6 +41,8 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // The schema registry's API (lambdas/handlers/schemas.ts).
+  schemas: "lambdas/entry/schemas.ts",
   // The destinations and deliveries API (destinations, the delivery log, retry, replay).
   destinations: "lambdas/entry/destinations.ts",
   // Consumes the delivery queues: webhooks, Slack, email, SQS, SNS, EventBridge.
@@ -67,6 +70,7 @@ export const SCOPES = [
   "events:write",
   "events:read",
   "admin",
+  "schemas:write",
   "rules:write",
   "destinations:write",
 ] as const;
@@ -102,6 +106,21 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // The schema registry: reading needs events:read, changing schemas:write.
+  { method: "GET", path: "/v1/schemas", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  { method: "DELETE", path: "/v1/schemas/{type}", function: "schemas", scope: "schemas:write" },
+  {
+    method: "GET",
+    path: "/v1/schemas/{type}/versions/{version}",
+    function: "schemas",
+    scope: "events:read",
+  },
+  { method: "POST", path: "/v1/schemas/{type}/check", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
+  { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
+  { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
   // Destinations: creating, changing, retrying and replaying send the tenant's events out of
   // the platform (and mint signing secrets): destinations:write. Reading them (secrets never
   // included, header values masked) and the delivery log is what a read-only key watches:
@@ -228,15 +247,22 @@ export function functionEnvironment(
     settings.corsOrigins.length > 0
       ? { ...common, [ENV.corsOrigins]: settings.corsOrigins.join(",") }
       : common;
+  // Ingest and replay enforce schemas: they read the registry, cached this long.
+  const schemas = {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.schemaCacheSeconds]: String(settings.schemaCacheSeconds),
+  };
   switch (name) {
     case "ingest":
-      return { ...api, [ENV.queueUrl]: refs.queueUrl };
+      return { ...api, ...schemas, [ENV.queueUrl]: refs.queueUrl };
     case "query":
       return {
         ...api,
         [ENV.cursorSecretId]: refs.cursorSecretId,
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.dlqUrl]: refs.dlqUrl,
+        // GET /v1/openapi.json?include=schemas lists the tenant's registered types.
+        [ENV.configTableName]: refs.configTableName,
         ...shardEnvironment(settings),
       };
     case "process":
@@ -294,7 +320,16 @@ export function functionEnvironment(
       // Reads the failed list, arms failed records, sends to the main queue.
       return {
         ...api,
+        ...schemas,
         [ENV.queueUrl]: refs.queueUrl,
+        ...shardEnvironment(settings),
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+      };
+    case "schemas":
+      // The registry (configuration table), and the events of a type to infer a schema from.
+      return {
+        ...api,
+        [ENV.configTableName]: refs.configTableName,
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
@@ -402,6 +437,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "schemas":
     case "destinations":
     case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };

@@ -18,6 +18,12 @@ export const METRIC = {
   eventsRejected: "EventsRejected",
   eventsQueued: "EventsQueued",
   enqueueFailed: "EnqueueFailed",
+  /** Events refused (400) because they do not match their type's schema (enforce). */
+  schemaRejected: "SchemaRejected",
+  /** Events accepted though they do not match their schema (quarantine): stored failed. */
+  schemaQuarantined: "SchemaQuarantined",
+  /** Ingest reads of the schema registry that failed with nothing cached (events accepted unchecked). */
+  schemaLookupFailed: "SchemaLookupFailed",
   // process and dlq
   eventsProcessed: "EventsProcessed",
   eventsDuplicate: "EventsDuplicate",

@@ -13,6 +13,8 @@ export const STACK_OUTPUT = {
   apiStageName: "ApiStageName",
   eventsTableName: "EventsTableName",
   keysTableName: "KeysTableName",
+  /** The tenant configuration table: `npm run schemas -- --stack-outputs F`. */
+  configTableName: "ConfigTableName",
   usagePlanId: "UsagePlanId",
   queueUrl: "QueueUrl",
   dlqUrl: "DlqUrl",

@@ -19,6 +19,7 @@ import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 import { benchRules, rulesLines, rulesMethod } from "./rules.js";
+import { benchSchemas, schemasLines, schemasMethod } from "./schemas.js";
 import { benchSdk, sdkLines, sdkMethod } from "./sdk.js";
 import { benchWindows, windowsLines, windowsMethod } from "./windows.js";
 
@@ -31,6 +32,7 @@ const PROFILES = {
     rules: { rounds: 5, warmupSeconds: 1.5, seconds: 2, batch: 10 },
     windows: { rounds: 3, warmupSeconds: 1.5, seconds: 3 },
     sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
+    schemas: { seconds: 2, rounds: 5, trials: 5 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
@@ -40,6 +42,7 @@ const PROFILES = {
     rules: { rounds: 1, warmupSeconds: 0.3, seconds: 0.5, batch: 10 },
     windows: { rounds: 1, warmupSeconds: 0.3, seconds: 0.8 },
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
+    schemas: { seconds: 0.5, rounds: 1, trials: 1 },
   },
 } as const;
 
@@ -136,6 +139,15 @@ async function main(): Promise<number> {
       const results = await benchWindows(o);
       print(windowsLines(results));
       report.windows = { method, results };
+    }
+    if (options.sections.includes("schemas")) {
+      const method = schemasMethod(profile.schemas);
+      print(
+        heading("8. Schema registry: ingest CPU with enforce, registration to enforcement", method),
+      );
+      const result = await benchSchemas(profile.schemas);
+      print(schemasLines(result));
+      report.schemas = { method, ...result };
     }
   } finally {
     await stopBenchAws();

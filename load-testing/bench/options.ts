@@ -9,6 +9,7 @@ export const SECTIONS = [
   "rules",
   "sdk",
   "windows",
+  "schemas",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -27,7 +28,9 @@ measured and writes them all to reports/bench-<timestamp>.json. The json section
 a body holding one long number literal against a string body of the same size. The
 rules section measures the process function's CPU per event with 0, 1, 5 and 10 rules.
 sdk section starts a local runtime and compares one producer SDK instance with raw
-autocannon requests of the same batch size, and measures the SDK's CPU per event.
+autocannon requests of the same batch size, and measures the SDK's CPU per event. The
+schemas section times ingest with a 20-property schema in enforce against no schema, and
+the time from registering a version to its enforcement.
 
   --only LIST   sections to run, comma-separated: ${SECTIONS.join(", ")} (default: all)
   --quick       fewer iterations and shorter runs: a smoke test, not a measurement

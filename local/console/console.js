@@ -609,6 +609,78 @@ async function pollTypes() {
   $("#types").replaceChildren(...types.map((t) => el("option", { value: t })));
 }
 
+// ---------------------------------------------------------------- schemas
+
+/** Types whose schema is shown. */
+const openSchemas = new Set();
+
+async function pollSchemas() {
+  const answer = await api("GET", "/v1/schemas");
+  const body = $("#schemas-table tbody");
+  if (answer.status !== 200) {
+    body.replaceChildren(
+      el("tr", {}, el("td", { colspan: 5, class: "bad" }, `GET /v1/schemas: ${problem(answer)}`)),
+    );
+    return;
+  }
+  const { types = [], settings } = answer.body;
+  $("#schemas-policy").textContent = settings
+    ? `types without a schema: ${settings.unregistered === "reject" ? "rejected" : "allowed"}`
+    : "";
+  if (types.length === 0) {
+    body.replaceChildren(
+      el(
+        "tr",
+        {},
+        el("td", { colspan: 5, class: "muted" }, "No schemas registered (PUT /v1/schemas/{type})."),
+      ),
+    );
+    return;
+  }
+  const rows = [];
+  for (const t of types) {
+    rows.push(
+      el(
+        "tr",
+        { "data-type": t.type },
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              title: "show the schema",
+              onclick: () => {
+                if (openSchemas.has(t.type)) openSchemas.delete(t.type);
+                else openSchemas.add(t.type);
+                void schemas.now();
+              },
+            },
+            t.type,
+          ),
+        ),
+        el("td", { class: "num" }, fmt(t.version)),
+        el("td", {}, t.compatibility),
+        el("td", {}, el("span", { class: `badge enforcement ${t.enforcement}` }, t.enforcement)),
+        el("td", { title: t.updatedAt }, fmtTime(t.updatedAt)),
+      ),
+    );
+    if (openSchemas.has(t.type)) {
+      const shown = { schema: t.schema, subject: t.subject, source: t.source };
+      rows.push(
+        el(
+          "tr",
+          { class: "detail" },
+          el("td", { colspan: 5 }, el("pre", {}, JSON.stringify(shown, null, 2))),
+        ),
+      );
+    }
+  }
+  body.replaceChildren(...rows);
+}
+
 // ---------------------------------------------------------------- rules
 
 /** One action in a line: `reject: "message"`, `enrich: category = <expr>`, `route: dst_… (transform)`. */
@@ -871,6 +943,7 @@ const events = poller(pollEvents, 2_000);
 const failed = poller(pollFailed, 2_000);
 const rules = poller(pollRules, 5_000);
 const types = poller(pollTypes, 15_000);
+const schemas = poller(pollSchemas, 5_000);
 const destinations = poller(() => pollDestinations(), 3_000);
 const deliveries = poller(() => pollDeliveries(), 2_000);
 const outbox = poller(() => pollOutbox(), 3_000);
@@ -1069,6 +1142,7 @@ async function main() {
     void events.now();
     void failed.now();
     void types.now();
+    void schemas.now();
     void rules.now();
     void aggregates.now();
   });
@@ -1107,6 +1181,7 @@ async function main() {
   void events.start();
   void failed.start();
   void types.start();
+  void schemas.start();
   void rules.start();
   void destinations.start();
   void deliveries.start();

@@ -244,6 +244,7 @@ describe("least privilege: each role's actions", () => {
     queue: getAtt(logicalId(stack.storage.queue)),
     dlq: getAtt(logicalId(stack.storage.deadLetterQueue)),
     cursorKey: { Ref: logicalId(stack.storage.cursorKey) },
+    config: getAtt(logicalId(stack.storage.configTable)),
     index: (name: string) => ({
       "Fn::Join": ["", [getAtt(logicalId(stack.storage.table)), `/index/${name}`]],
     }),
@@ -253,12 +254,30 @@ describe("least privilege: each role's actions", () => {
     expect(grants("authorizer")).toEqual({ "dynamodb:GetItem": [ids().keys] });
   });
 
-  it("ingest: SendMessage on the queue", () => {
-    expect(grants("ingest")).toEqual({ "sqs:SendMessage": [ids().queue] });
+  it("ingest: SendMessage on the queue, GetItem of schemas on the configuration table", () => {
+    expect(grants("ingest")).toEqual({
+      "sqs:SendMessage": [ids().queue],
+      "dynamodb:GetItem": [ids().config],
+    });
+  });
+
+  it("schemas: Get/Query/Put on the configuration table, reads of events by type", () => {
+    const { table, config, index, cursorKey } = ids();
+    const read = [table, index(TABLE.byTypeIndex.name)];
+    expect(grants("schemas")).toEqual({
+      // No DeleteItem: deleting a type is a soft delete (a put); versions are never removed.
+      "dynamodb:GetItem": [config, ...read],
+      "dynamodb:Query": [config, ...read],
+      "dynamodb:PutItem": [config],
+      "dynamodb:BatchGetItem": read,
+      "dynamodb:DescribeTable": read,
+      "secretsmanager:GetSecretValue": [cursorKey],
+      "secretsmanager:DescribeSecret": [cursorKey],
+    });
   });
 
   it("query: reads of the events table and its indexes, queue depths", () => {
-    const { table, queue, dlq, index, cursorKey } = ids();
+    const { table, queue, dlq, index, cursorKey, config } = ids();
     const indexes = [TABLE.byTypeIndex, TABLE.failedIndex, TABLE.byTimeIndex].map((i) =>
       index(i.name),
     );
@@ -266,7 +285,8 @@ describe("least privilege: each role's actions", () => {
     expect(grants("query")).toEqual({
       "dynamodb:GetItem": read,
       "dynamodb:BatchGetItem": read,
-      "dynamodb:Query": read,
+      // And a tenant's schema items, for GET /v1/openapi.json?include=schemas.
+      "dynamodb:Query": [...read, config],
       "dynamodb:DescribeTable": read,
       "sqs:GetQueueAttributes": expect.arrayContaining([queue, dlq]),
       "secretsmanager:GetSecretValue": [cursorKey],
@@ -274,10 +294,10 @@ describe("least privilege: each role's actions", () => {
     });
   });
 
-  it("replay: the failed index, Get/Update of events, SendMessage", () => {
-    const { table, queue, index, cursorKey } = ids();
+  it("replay: the failed index, Get/Update of events, SendMessage, GetItem of schemas", () => {
+    const { table, queue, index, cursorKey, config } = ids();
     expect(grants("replay")).toEqual({
-      "dynamodb:GetItem": [table],
+      "dynamodb:GetItem": [table, config],
       "dynamodb:UpdateItem": [table],
       "dynamodb:Query": [index(TABLE.failedIndex.name)],
       "sqs:SendMessage": [queue],

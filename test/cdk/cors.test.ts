@@ -170,7 +170,7 @@ describe("CORS", () => {
       (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
     );
     const withOrigins = functions.filter((vars) => ENV.corsOrigins in vars);
-    // The functions behind the proxy integrations (ingest, query, replay, rules...).
+    // Every function behind a proxy integration (ingest, query, replay, schemas, rules...).
     expect(withOrigins).toHaveLength(new Set(ROUTES.map((r) => r.function)).size);
     for (const vars of withOrigins) {
       expect(vars[ENV.corsOrigins]).toBe("https://a.example.com,https://b.example.com");

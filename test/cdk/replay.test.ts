@@ -95,7 +95,7 @@ describe("replay function", () => {
     expect(Object.keys(permissions)).toHaveLength(1);
   });
 
-  it("may Query the failed index, Get/Update items and send to the queue: nothing more", () => {
+  it("may Query the failed index, Get/Update items, read schemas and send to the queue: nothing more", () => {
     const st = replayStatements();
     const tableId = logicalId(stack.storage.table);
     const on = (service: string) =>
@@ -108,6 +108,8 @@ describe("replay function", () => {
         actions: ["dynamodb:Query"],
         resource: { "Fn::Join": ["", [getAtt(tableId), `/index/${TABLE.failedIndex.name}`]] },
       },
+      // A replayed event is validated again: GetItem of its type's schema item.
+      { actions: ["dynamodb:GetItem"], resource: getAtt(logicalId(stack.storage.configTable)) },
     ]);
     expect(on("sqs")).toEqual([
       { actions: ["sqs:SendMessage"], resource: getAtt(logicalId(stack.storage.queue)) },

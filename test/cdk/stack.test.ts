@@ -430,9 +430,12 @@ describe("EventFlow stack with default settings", () => {
       }
     });
 
-    it("lets ingest send to the queue and nothing else: no DynamoDB", () => {
+    it("lets ingest send to the queue and read schemas by key: no events table, no writes", () => {
       const st = statementsOf(template, s.stack, "ingest");
-      expect(actionsOn(st, "dynamodb")).toEqual([]);
+      expect(actionsOn(st, "dynamodb")).toEqual(["dynamodb:GetItem"]);
+      expect(st.find((x) => x.actions.includes("dynamodb:GetItem"))?.resource).toEqual(
+        getAtt(logicalId(s.stack.storage.configTable)),
+      );
       expect(actionsOn(st, "sqs")).toEqual(["sqs:SendMessage"]);
       expect(st.find((x) => x.actions.includes("sqs:SendMessage"))?.resource).toEqual(
         getAtt(queueId),
@@ -445,6 +448,8 @@ describe("EventFlow stack with default settings", () => {
         "dynamodb:BatchGetItem",
         "dynamodb:DescribeTable",
         "dynamodb:GetItem",
+        "dynamodb:Query",
+        // The configuration table's schema items (GET /v1/openapi.json?include=schemas).
         "dynamodb:Query",
       ]);
       const tableId = logicalId(s.stack.storage.table);
@@ -487,9 +492,12 @@ describe("EventFlow stack with default settings", () => {
         "dynamodb:Query",
       ]);
       expect(onConfig("dlq").flatMap((x) => x.actions)).toEqual(["dynamodb:Query"]);
-      for (const name of ["ingest", "query", "replay", "authorizer"] as const) {
-        expect(onConfig(name), name).toEqual([]);
-      }
+      // Schemas: ingest and replay GetItem a type's schema, query Queries a tenant's
+      // (GET /v1/openapi.json?include=schemas); the authorizer reads keys only.
+      expect(onConfig("ingest").flatMap((x) => x.actions)).toEqual(["dynamodb:GetItem"]);
+      expect(onConfig("replay").flatMap((x) => x.actions)).toEqual(["dynamodb:GetItem"]);
+      expect(onConfig("query").flatMap((x) => x.actions)).toEqual(["dynamodb:Query"]);
+      expect(onConfig("authorizer")).toEqual([]);
     });
 
     it("lets rules Query and PutItem rule versions, and read events only through byType", () => {
@@ -511,7 +519,7 @@ describe("EventFlow stack with default settings", () => {
       expect(actionsOn(st, "sqs")).toEqual([]);
     });
 
-    it("lets only query, replay, rules, windows (backfill pages) and destinations (replay pages) read the cursors' key, a secret generated at deploy", () => {
+    it("lets only query, replay, schemas, rules, windows (backfill pages) and destinations (replay pages) read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
@@ -522,10 +530,10 @@ describe("EventFlow stack with default settings", () => {
           .filter((x) => x.actions.includes("secretsmanager:GetSecretValue"))
           .filter((x) => JSON.stringify(x.resource) === JSON.stringify({ Ref: secretId }));
         expect(reads.length, name).toBe(
-          ["query", "replay", "rules", "windows", "destinations"].includes(name) ? 1 : 0,
+          ["query", "replay", "schemas", "rules", "windows", "destinations"].includes(name) ? 1 : 0,
         );
       }
-      for (const name of ["query", "replay", "rules", "windows"] as const) {
+      for (const name of ["query", "replay", "schemas", "rules", "windows"] as const) {
         const fn =
           template.findResources("AWS::Lambda::Function")[
             logicalId(s.stack.functions[name].function)
@@ -772,6 +780,14 @@ describe("EventFlow stack with default settings", () => {
         ExtendedStatistic: "p99",
         Threshold: DEFAULTS.alarmApiLatencyP99Ms,
       });
+      // Ingest refused events because it could not read their schemas (a 503 to producers).
+      alarm({
+        Namespace: "EventFlow",
+        MetricName: METRIC.schemaLookupFailed,
+        Dimensions: serviceDimension,
+        Statistic: "Sum",
+        Threshold: 0,
+      });
       alarm({
         Namespace: "EventFlow",
         MetricName: METRIC.endToEndLatency,
@@ -782,10 +798,11 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
-      // DLQ depth, dead-lettered, malformed messages, stats write failures, rule errors,
-      // queue age, 5XX rate, API p99, end-to-end p99, sweep failed, derived-event lag,
-      // 2 per function; + DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 14 + 2 * FUNCTION_NAMES.length);
+      // DLQ depth, dead-lettered, malformed messages, stats write failures, schema lookups
+      // failed, rule errors, queue age, 5XX rate, API p99, end-to-end p99, sweep failed,
+      // derived-event lag, 2 per function; + DeliveryDlqDepth, DeliveriesFailed,
+      // DestinationsDisabled.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 15 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
@@ -819,6 +836,7 @@ describe("EventFlow stack with default settings", () => {
       "ApiUrl",
       "EventsTableName",
       "KeysTableName",
+      "ConfigTableName",
       "UsagePlanId",
       "QueueUrl",
       "DlqUrl",

@@ -25,7 +25,16 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "rules" | "dest" | "other" | "revoked",
+  | "full"
+  | "read"
+  | "write"
+  | "readWrite"
+  | "admin"
+  | "rules"
+  | "schemas"
+  | "dest"
+  | "other"
+  | "revoked",
   string
 >;
 /** Tenant A's destinations (one the DELETE route removes) and a delivery of its. */
@@ -36,6 +45,9 @@ let deliveryA: string;
 let typeA: string;
 let processedId: string;
 let failedId: string;
+/** A type tenant A registered a schema for. */
+let schemaType: string;
+const schemaBody = { schema: { type: "object", properties: { n: { type: "integer" } } } };
 
 describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
   beforeAll(async () => {
@@ -48,13 +60,22 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
     keys.rules = await make(A, "rules:write");
+    keys.schemas = await make(A, "schemas:write");
     keys.dest = await make(A, "destinations:write");
-    keys.other = await make(B, "events:write,events:read,admin,rules:write,destinations:write");
+    keys.other = await make(
+      B,
+      "events:write,events:read,admin,rules:write,schemas:write,destinations:write",
+    );
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
 
     const a = base.withKey(keys.full);
+    schemaType = uniqueType("schemas-a");
+    const registered = await base
+      .withKey(keys.schemas)
+      .request("PUT", `/v1/schemas/${schemaType}`, schemaBody);
+    expect(registered.status).toBe(201);
     typeA = uniqueType("tenant-a");
     processedId = uniqueId("a-processed");
     failedId = uniqueId("a-failed");
@@ -166,6 +187,25 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     "PUT /v1/rules": () => ({ path: "/v1/rules", body: { rules: DEFAULT_RULES } }),
     "DELETE /v1/rules": () => ({ path: "/v1/rules" }),
     "POST /v1/rules/test": () => ({ path: "/v1/rules/test", body: { type: "purchase", last: 5 } }),
+    "GET /v1/schemas": () => ({ path: "/v1/schemas" }),
+    "GET /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}` }),
+    // Identical to tenant A's version 1: 200 for A; another tenant registers its own (201).
+    "PUT /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}`, body: schemaBody }),
+    "DELETE /v1/schemas/{type}": () => ({ path: `/v1/schemas/${schemaType}` }),
+    "GET /v1/schemas/{type}/versions/{version}": () => ({
+      path: `/v1/schemas/${schemaType}/versions/1`,
+    }),
+    "POST /v1/schemas/{type}/check": () => ({
+      path: `/v1/schemas/${schemaType}/check`,
+      body: { event: { data: { n: 1 } } },
+    }),
+    // Tenant A's stored events of typeA (another tenant has none: 404).
+    "GET /v1/schemas/{type}/inferred": () => ({ path: `/v1/schemas/${typeA}/inferred` }),
+    "GET /v1/schema-settings": () => ({ path: "/v1/schema-settings" }),
+    "PUT /v1/schema-settings": () => ({
+      path: "/v1/schema-settings",
+      body: { unregistered: "allow" },
+    }),
     "POST /v1/destinations": () => ({
       path: "/v1/destinations",
       body: { kind: "webhook", name: "n", url: "http://127.0.0.1:9/x" },
@@ -220,9 +260,11 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           ? keys.admin
           : route.scope === "rules:write"
             ? keys.rules
-            : route.scope === "destinations:write"
-              ? keys.dest
-              : keys.write;
+            : route.scope === "schemas:write"
+              ? keys.schemas
+              : route.scope === "destinations:write"
+                ? keys.dest
+                : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
@@ -230,6 +272,7 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.write
         : route.scope === "admin" ||
             route.scope === "rules:write" ||
+            route.scope === "schemas:write" ||
             route.scope === "destinations:write"
           ? keys.readWrite
           : undefined;
@@ -305,6 +348,10 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/events": 202,
           "GET /v1/events/{id}": 404,
           "POST /v1/failed/replay": 200,
+          // Tenant A's schema is not another tenant's: absent, or registered afresh as its own.
+          "GET /v1/schemas/{type}": 404,
+          "PUT /v1/schemas/{type}": 201,
+          "GET /v1/schemas/{type}/inferred": 404,
           // Tenant A's destination and delivery ids are unknown to tenant B.
           "POST /v1/destinations": 201,
           "GET /v1/destinations/{id}": 404,

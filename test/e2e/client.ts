@@ -43,6 +43,9 @@ export interface StoredEvent {
   processedAt?: string;
   enrichment?: { category?: string; [field: string]: unknown };
   failure?: { kind: string; reason: string };
+  subject?: string;
+  /** The version of the type's schema it was validated against. */
+  schemaVersion?: number;
   /** The version of the tenant's rules that processed it. */
   rulesetVersion?: number;
 }

@@ -97,6 +97,7 @@ interface Derived {
   id: string;
   type: string;
   receivedAt: string;
+  enrichment?: { alert?: unknown };
   data: {
     aggregation?: string;
     pattern?: string;
@@ -214,6 +215,20 @@ describe.skipIf(!localOnly)("windows and patterns: exactly once against the orac
     expect(bad.body.error.details.map((d) => d.path)).toEqual(
       expect.arrayContaining(["measures.0.path", "window.size"]),
     );
+    // A rule on the derived events (they go through the pipeline like any event): every
+    // window.closed of the tumbling aggregation gets an alert line (enrich action).
+    const current = await api.request<{ rules: unknown[] }>("GET", "/v1/rules");
+    const ruled = await api.request("PUT", "/v1/rules", {
+      rules: [
+        ...current.body.rules,
+        {
+          name: `alert-${run}`,
+          match: { type: ["eventflow.window.closed"], data: { aggregation: [`tumble-${run}`] } },
+          actions: [{ type: "enrich", set: { alert: "'count ' & $string(data.count)" } }],
+        },
+      ],
+    });
+    expect(ruled.status, ruled.text).toBe(200);
     const listed = await api.request<{ items: { name: string }[] }>("GET", "/v1/aggregations");
     expect(listed.body.items.map((i) => i.name)).toEqual(
       expect.arrayContaining(Object.keys(AGGREGATIONS)),
@@ -399,6 +414,11 @@ describe.skipIf(!localOnly)("windows and patterns: exactly once against the orac
         Date.parse(d.data.window?.end ?? "") + LATENESS_S * S,
       );
     }
+
+    // The rule matched each tumbling window.closed as it was processed.
+    const alerted = closed.filter((d) => d.data.aggregation === `tumble-${run}`);
+    expect(alerted.length).toBeGreaterThan(0);
+    for (const d of alerted) expect(d.enrichment?.alert).toBe(`count ${d.data.count}`);
 
     const matched = (await derived("eventflow.pattern.matched")).filter((d) =>
       d.data.pattern?.endsWith(run),

@@ -28,7 +28,7 @@ import {
   revokeKey,
   rotateKey,
 } from "../../../../lambdas/use-cases/manage-keys.js";
-import { ROUTES } from "../../../../lib/contracts/functions.js";
+import { ROUTES, SCOPES } from "../../../../lib/contracts/functions.js";
 import { localUsagePlans } from "../../../../local/keys.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 
@@ -118,6 +118,15 @@ describe("scopes", () => {
       "GET /v1/openapi.json": "authenticated",
       "GET /v1/failed": "events:read",
       "POST /v1/failed/replay": "admin",
+      "GET /v1/schemas": "events:read",
+      "GET /v1/schemas/{type}": "events:read",
+      "PUT /v1/schemas/{type}": "schemas:write",
+      "DELETE /v1/schemas/{type}": "schemas:write",
+      "GET /v1/schemas/{type}/versions/{version}": "events:read",
+      "POST /v1/schemas/{type}/check": "events:read",
+      "GET /v1/schemas/{type}/inferred": "events:read",
+      "GET /v1/schema-settings": "events:read",
+      "PUT /v1/schema-settings": "schemas:write",
       // Rules: reading and dry runs need events:read, changes rules:write.
       "GET /v1/rules": "events:read",
       "PUT /v1/rules": "rules:write",
@@ -177,13 +186,7 @@ describe("access policy", () => {
     expect(read).not.toContain(`${api}/POST/v1/failed/replay`);
     expect(read).toContain(`${api}/GET/v1/rules`);
     expect(read).not.toContain(`${api}/PUT/v1/rules`);
-    const all = accessPolicy(arn, [
-      "events:write",
-      "events:read",
-      "admin",
-      "rules:write",
-      "destinations:write",
-    ]);
+    const all = accessPolicy(arn, [...SCOPES]);
     expect(all.Statement[0]?.Resource).toHaveLength(ROUTES.length);
   });
 

@@ -279,8 +279,9 @@ describe("POST /v1/failed/replay", () => {
     expect(body.replayed).toBe(3);
     expect(body.ids.sort()).toEqual(paid.map((m) => m.event.id).sort());
     expect(body.skipped).toEqual([]);
-    // Least privilege holds at run time: the failed index projects ALL, no BatchGetItem.
-    expect(new Set(commands)).toEqual(new Set(["QueryCommand", "UpdateCommand"]));
+    // Least privilege holds at run time: the failed index projects ALL, no BatchGetItem;
+    // GetItem only of the types' schema items (the configuration table: schema-gate.ts).
+    expect(new Set(commands)).toEqual(new Set(["QueryCommand", "UpdateCommand", "GetCommand"]));
 
     // Armed, still failed, until the replayed message is processed.
     const armed = await item(tenantId, paid[0]?.event.id as string);

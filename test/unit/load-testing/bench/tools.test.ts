@@ -15,7 +15,7 @@ import { RequestCounter } from "../../../../load-testing/bench/request-counter.j
 describe("bench options", () => {
   it("runs every section by default, in order", () => {
     expect(parseBenchOptions([])).toEqual({
-      sections: ["handlers", "coldstart", "cost", "json", "rules", "sdk", "windows"],
+      sections: ["handlers", "coldstart", "cost", "json", "rules", "sdk", "windows", "schemas"],
       quick: false,
     });
     expect(parseBenchOptions(["--only", "cost, handlers", "--quick"])).toEqual({
