@@ -24,7 +24,9 @@ describe("inferSchema", () => {
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );
-  });
+    // Compiling a validator per run: ~2 s for 200 runs on an idle 2-core machine, past the
+    // default 5 s when the machine is busy (it failed so in parallel work, with no counterexample).
+  }, 120_000);
 
   it("types, required, enums and formats", () => {
     const samples = Array.from({ length: 8 }, (_, i) => ({
