@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { invalidCorsOrigin, parseCorsOrigins } from "./contracts/cors.js";
+import { parseRetrySchedule } from "./contracts/delivery.js";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -173,10 +174,73 @@ export const settingsSchema = z
     erasureSettleSeconds: intFrom(0, 3600).default(60),
     jobsTimeoutSeconds: intFrom(10, 900).default(300),
     jobsMemoryMb: intFrom(128, 10_240).default(1024),
+    /** Deliveries per deliver invocation (each runs in parallel, one per destination slot). */
+    deliverBatchSize: intFrom(1, 10).default(10),
+    /** MaximumConcurrency of each delivery queue's event source (standard and FIFO). */
+    deliverMaxConcurrency: intFrom(2, 1000).default(20),
+    deliverTimeoutSeconds: intFrom(5, 900).default(60),
+    deliverMemoryMb: intFrom(128, 10_240).default(512),
+    /**
+     * Delays before each retry of a failed delivery, comma-separated durations (s, m, h), with
+     * ±20% jitter. The default, 5s,5m,30m,2h,5h,10h,10h (Svix's), spans ~27.6 hours over 8
+     * attempts. Each step is at most 12 h (SQS's longest visibility timeout).
+     */
+    deliveryRetrySchedule: z
+      .string()
+      .default("5s,5m,30m,2h,5h,10h,10h")
+      .superRefine((value, ctx) => {
+        const problem = invalidSchedule(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    /** TCP + TLS connect timeout of a webhook or Slack call. */
+    deliveryConnectTimeoutMs: intFrom(100, 30_000).default(5_000),
+    /** Whole-answer timeout of a webhook or Slack call (after which it counts as failed). */
+    deliveryResponseTimeoutMs: intFrom(100, 120_000).default(15_000),
+    /**
+     * A destination failing without a single success for this long is disabled (an alarm and
+     * an `eventflow.destination.disabled` event); 0 never disables.
+     */
+    deliveryDisableAfterSeconds: intFrom(0, 2_592_000).default(86_400),
+    /** Days a delivery and its attempts stay in the log (DynamoDB TTL). */
+    deliveryRetentionDays: intFrom(1, 3650).default(30),
+    /**
+     * Webhooks may reach loopback addresses (and plain http on loopback). The local runtime
+     * turns it on so users and tests can receive on their machine; a deployed stack refuses it.
+     */
+    deliveryAllowLoopback: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(false),
+    /** Calls in flight to one destination per deliver instance; more wait (visibility). */
+    destinationMaxConcurrency: intFrom(1, 1000).default(10),
+    /** The SES identity email destinations send from (required on AWS for email destinations). */
+    deliveryEmailFrom: z.string().default(""),
+    /**
+     * AWS targets (SQS queues, SNS topics, EventBridge buses) must have names starting with
+     * this: the deliver role may send to those only, never the platform's own queues.
+     */
+    deliveryTargetPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .default("eventflow-dest-"),
+    /** Alarm: deliveries that failed for good (4xx or retries exhausted) within 5 minutes. */
+    alarmDeliveryFailures: intFrom(1, 1_000_000).default(10),
   })
   .strict();
 
 export type EventFlowSettings = z.output<typeof settingsSchema>;
+
+export { parseRetrySchedule };
+
+function invalidSchedule(value: string): string | undefined {
+  try {
+    const steps = parseRetrySchedule(value);
+    if (steps.length > 20) return "at most 20 retries";
+    if (steps.some((s) => s > 43_200)) return "each delay at most 12h (SQS visibility limit)";
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 export type EventFlowSettingsInput = z.input<typeof settingsSchema>;
 
 /** Context keys are namespaced: `eventflow:processBatchSize`. */
@@ -201,6 +265,11 @@ export function resolveSettings(input: Record<string, unknown> = {}): EventFlowS
   if (s.dlqRetentionDays <= s.queueRetentionDays) {
     throw new SettingsError(
       "Invalid EventFlow settings: dlqRetentionDays must exceed queueRetentionDays, or a message could expire in the DLQ before it is inspected",
+    );
+  }
+  if (s.deliveryResponseTimeoutMs >= s.deliverTimeoutSeconds * 1000) {
+    throw new SettingsError(
+      "Invalid EventFlow settings: deliveryResponseTimeoutMs must be below deliverTimeoutSeconds, or a slow destination would time the whole batch out",
     );
   }
   if (s.canaryIntervalMinutes > 0) {
@@ -231,6 +300,25 @@ export function settingsFromContext(tryGetContext: (key: string) => unknown): Ev
 /** AWS recommends a visibility timeout of at least six times the function timeout. */
 export function queueVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.processTimeoutSeconds + s.processMaxBatchingWindowSeconds;
+}
+
+/** The delivery queues: six times the deliver timeout, as for the events queue. */
+export function deliveryVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.deliverTimeoutSeconds;
+}
+
+/**
+ * Receives before SQS moves a delivery to its DLQ: the deliver function ends deliveries
+ * itself (success, final failure, retries exhausted), so this only catches a message that
+ * crashes it again and again; deferrals (a destination at its concurrency limit, a circuit
+ * open) also count as receives, hence SQS's maximum.
+ */
+export const DELIVERY_MAX_RECEIVE_COUNT = 1000;
+
+/** Days the delivery queues keep a message: longer than the whole retry schedule. */
+export function deliveryQueueRetentionDays(s: EventFlowSettings): number {
+  const total = parseRetrySchedule(s.deliveryRetrySchedule).reduce((a, b) => a + b, 0);
+  return Math.min(14, Math.max(4, Math.ceil((total * 1.2) / 86_400) + 2));
 }
 
 /** The DLQ consumer does one small write per record; it shares the process timeout. */

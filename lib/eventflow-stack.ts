@@ -14,6 +14,7 @@ import {
 } from "./config.js";
 import { EventApi } from "./constructs/api.js";
 import { EventCanary } from "./constructs/canary.js";
+import { EventDelivery } from "./constructs/delivery.js";
 import type { EventFlowFunction } from "./constructs/eventflow-function.js";
 import { EventHistory } from "./constructs/history.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
@@ -45,6 +46,7 @@ export class EventFlowStack extends Stack {
   public readonly storage: EventStorage;
   public readonly api: EventApi;
   public readonly processing: EventProcessing;
+  public readonly delivery: EventDelivery;
   public readonly monitoring: EventMonitoring;
   /** Archive, compaction, history jobs, Glue table and Athena workgroup (README "History"). */
   public readonly history: EventHistory;
@@ -62,6 +64,11 @@ export class EventFlowStack extends Stack {
     });
     this.settings = settings;
     Tags.of(this).add("project", "eventflow");
+    if (settings.deliveryAllowLoopback) {
+      throw new SettingsError(
+        "Invalid EventFlow settings: deliveryAllowLoopback is for the local runtime only; a deployed stack never lets webhooks reach loopback",
+      );
+    }
 
     this.storage = new EventStorage(this, "Storage", { settings });
     const refs: ResourceRefs = {
@@ -73,6 +80,11 @@ export class EventFlowStack extends Stack {
       cursorSecretId: this.storage.cursorKey.secretArn,
       archiveBucketName: this.storage.archiveBucket.bucketName,
       jobsQueueUrl: this.storage.jobsQueue.queueUrl,
+      deliveryQueueUrl: this.storage.deliveryQueue.queueUrl,
+      deliveryFifoQueueUrl: this.storage.deliveryFifoQueue.queueUrl,
+      deliveryDlqUrl: this.storage.deliveryDeadLetterQueue.queueUrl,
+      deliveriesTableName: this.storage.deliveriesTable.tableName,
+      destinationSecretId: this.storage.destinationKey.secretArn,
     };
     this.windows = new EventWindows(this, "Windows", {
       settings,
@@ -100,14 +112,27 @@ export class EventFlowStack extends Stack {
       refs,
       projectRoot,
     });
+    this.delivery = new EventDelivery(this, "Delivery", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
     // The only senders to the events queue: a message's tenantId is trusted downstream.
-    // The sweep sends derived events (window.closed, pattern.matched) under their tenant; the
-    // jobs function replays archived events.
+    // The sweep sends derived events (window.closed, pattern.matched) under their tenant, the
+    // jobs function replays archived events, the deliver function eventflow.destination.disabled.
     this.storage.restrictQueueSenders([
       this.api.ingestFunction.role,
       this.api.replayFunction.role,
       this.windows.sweepFunction.role,
       this.history.jobsFunction.role,
+      this.delivery.deliverFunction.role,
+    ]);
+    // Deliveries carry their tenant too: enqueued by the process function (a rule's
+    // route) and the destinations API (retry, replay) only.
+    this.storage.restrictDeliverySenders([
+      this.processing.processFunction.role,
+      this.api.destinationsFunction.role,
     ]);
     this.functions = {
       ingest: this.api.ingestFunction,
@@ -120,6 +145,8 @@ export class EventFlowStack extends Stack {
       history: this.api.historyFunction,
       jobs: this.history.jobsFunction,
       schemas: this.api.schemasFunction,
+      destinations: this.api.destinationsFunction,
+      deliver: this.delivery.deliverFunction,
       rules: this.api.rulesFunction,
       windows: this.windows.windowsFunction,
       sweep: this.windows.sweepFunction,

@@ -22,13 +22,17 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import {
+  DELIVERY_MAX_RECEIVE_COUNT,
+  deliveryQueueRetentionDays,
+  deliveryVisibilityTimeoutSeconds,
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
   jobsVisibilityTimeoutSeconds,
   queueVisibilityTimeoutSeconds,
 } from "../lib/config.js";
+import { LOCAL_DELIVERY_RESOURCES } from "../lib/contracts/delivery.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { CONFIG_TABLE, KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
+import { CONFIG_TABLE, DELIVERIES_TABLE, KEYS_TABLE, TABLE } from "../lib/contracts/tables.js";
 import { LOCAL_CURSOR_SECRET_ID } from "./secrets.js";
 
 export interface ResourceNames {
@@ -43,6 +47,13 @@ export interface ResourceNames {
   archiveBucketName?: string;
   /** @default "eventflow-history-jobs" (and its DLQ, `-dlq`) */
   jobsQueueName?: string;
+  /** @default LOCAL_DELIVERY_RESOURCES (a test's own names keep its queues apart). */
+  delivery?: {
+    queueName: string;
+    fifoQueueName: string;
+    dlqName: string;
+    tableName: string;
+  };
 }
 
 export const DEFAULT_KEYS_TABLE_NAME = LOCAL_RUNTIME.keysTableName;
@@ -74,6 +85,14 @@ export interface LocalResources {
   jobsDlqArn: string;
   /** Where the embedded S3 keeps the archive bucket's objects (absent with an external S3). */
   archiveFileRoot?: string;
+  deliveryQueueUrl: string;
+  deliveryQueueArn: string;
+  deliveryFifoQueueUrl: string;
+  deliveryFifoQueueArn: string;
+  deliveryDlqUrl: string;
+  deliveryDlqArn: string;
+  deliveriesTableName: string;
+  destinationSecretId: string;
 }
 
 const DAY = 86_400;
@@ -117,6 +136,31 @@ export async function ensureResources(
   });
   const archiveBucketName = names.archiveBucketName ?? LOCAL_RUNTIME.archiveBucketName;
   if (clients.s3) await ensureBucket(clients.s3, archiveBucketName);
+  const delivery = names.delivery ?? LOCAL_DELIVERY_RESOURCES;
+  // The delivery queues, as the stack makes them (lib/constructs/storage.ts).
+  const deliveryDlq = await ensureQueue(clients.sqs, delivery.dlqName, {
+    MessageRetentionPeriod: String(14 * DAY),
+  });
+  const deliveryQueueAttributes = {
+    MessageRetentionPeriod: String(deliveryQueueRetentionDays(settings) * DAY),
+    VisibilityTimeout: String(deliveryVisibilityTimeoutSeconds(settings)),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: deliveryDlq.arn,
+      maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT,
+    }),
+  };
+  const deliveryQueue = await ensureQueue(clients.sqs, delivery.queueName, deliveryQueueAttributes);
+  const deliveryFifo = await ensureQueue(
+    clients.sqs,
+    delivery.fifoQueueName,
+    deliveryQueueAttributes,
+    { FifoQueue: "true" },
+  );
+  await ensureTable(
+    clients.dynamodb,
+    delivery.tableName,
+    deliveriesTableDefinition(delivery.tableName),
+  );
   return {
     archiveBucketName,
     jobsQueueUrl: jobsQueue.url,
@@ -124,6 +168,14 @@ export async function ensureResources(
     jobsDlqUrl: jobsDlq.url,
     jobsDlqArn: jobsDlq.arn,
     ...(s3Dir ? { archiveFileRoot: `${s3Dir}/buckets/${archiveBucketName}/objects` } : {}),
+    deliveryQueueUrl: deliveryQueue.url,
+    deliveryQueueArn: deliveryQueue.arn,
+    deliveryFifoQueueUrl: deliveryFifo.url,
+    deliveryFifoQueueArn: deliveryFifo.arn,
+    deliveryDlqUrl: deliveryDlq.url,
+    deliveryDlqArn: deliveryDlq.arn,
+    deliveriesTableName: delivery.tableName,
+    destinationSecretId: LOCAL_DELIVERY_RESOURCES.secretId,
     tableName: names.tableName,
     keysTableName,
     configTableName,
@@ -148,6 +200,8 @@ async function ensureQueue(
   sqs: SQSClient,
   name: string,
   attributes: Record<string, string>,
+  /** Set at creation only (FifoQueue cannot change). */
+  createOnly: Record<string, string> = {},
 ): Promise<{ url: string; arn: string }> {
   let url: string | undefined;
   try {
@@ -159,8 +213,11 @@ async function ensureQueue(
     // Keep an existing queue in line with the current settings.
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
   } else {
-    url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
-      .QueueUrl;
+    url = (
+      await sqs.send(
+        new CreateQueueCommand({ QueueName: name, Attributes: { ...createOnly, ...attributes } }),
+      )
+    ).QueueUrl;
   }
   if (!url) throw new Error(`SQS returned no URL for queue ${name}`);
   const described = await sqs.send(
@@ -248,13 +305,42 @@ export function configTableDefinition(tableName: string) {
   };
 }
 
+/** The deliveries log, from DELIVERIES_TABLE (the CDK stack reads the same). */
+export function deliveriesTableDefinition(tableName: string) {
+  const t = DELIVERIES_TABLE;
+  const indexes = [t.byTimeIndex, t.byDestinationIndex, t.byEventIndex];
+  const names = new Set<string>([t.partitionKey]);
+  for (const i of indexes) {
+    names.add(i.partitionKey);
+    names.add(i.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: [...names].map((name) => ({
+      AttributeName: name,
+      AttributeType: "S" as const,
+    })),
+    KeySchema: [{ AttributeName: t.partitionKey, KeyType: "HASH" as const }],
+    GlobalSecondaryIndexes: indexes.map((i) => ({
+      IndexName: i.name,
+      KeySchema: [
+        { AttributeName: i.partitionKey, KeyType: "HASH" as const },
+        { AttributeName: i.sortKey, KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: "ALL" as const },
+    })),
+  };
+}
+
 async function ensureTable(
   dynamodb: DynamoDBClient,
   tableName: string,
   definition:
     | ReturnType<typeof tableDefinition>
     | ReturnType<typeof keysTableDefinition>
-    | ReturnType<typeof configTableDefinition> = tableDefinition(tableName),
+    | ReturnType<typeof configTableDefinition>
+    | ReturnType<typeof deliveriesTableDefinition> = tableDefinition(tableName),
   /** Events expire (eventRetentionDays); keys and configuration do not. */
   ttl = true,
 ): Promise<void> {

@@ -20,6 +20,7 @@ import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
 import { createDynamoDbClients } from "../lambdas/shared/clients.js";
+import { createSnsClient } from "../lambdas/shared/delivery-clients.js";
 import { logger } from "../lambdas/shared/powertools.js";
 import { createS3Client } from "../lambdas/shared/s3-client.js";
 import { createSqsClient } from "../lambdas/shared/sqs-client.js";
@@ -61,11 +62,12 @@ import {
 } from "./listen.js";
 import { createLogger, type LogLevel, type RuntimeLogger } from "./log.js";
 import { MetricsAggregator } from "./metrics.js";
+import { LocalOutbox } from "./outbox.js";
 import { captureHandlerOutput, type OutputCapture } from "./output.js";
 import { pendingMessages, queueDepth } from "./queue-depth.js";
 import { DEFAULT_RESOURCE_NAMES, ensureResources, type LocalResources } from "./resources.js";
 import { startSweepSchedule } from "./schedules.js";
-import { ensureCursorKey, localSecrets } from "./secrets.js";
+import { ensureCursorKey, ensureDestinationKey, localSecrets } from "./secrets.js";
 
 export { RuntimeStartError } from "./errors.js";
 export type { ShutdownReport } from "./lifecycle.js";
@@ -131,7 +133,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const logLevel = options.logLevel ?? "info";
   const log =
     options.logger ?? createLogger({ json, level: logLevel, color: options.color ?? false });
-  const settings = resolveSettings(options.settings ?? {});
+  // Webhooks to loopback (a receiver on this machine) are on locally unless set otherwise;
+  // a deployed stack refuses them (lib/eventflow-stack.ts).
+  const settings = resolveSettings({
+    deliveryAllowLoopback: true,
+    deliveryEmailFrom: "eventflow@localhost",
+    ...(options.settings ?? {}),
+  });
   const lifecycle = new Lifecycle(log);
   const cleanups = lifecycle.cleanups;
 
@@ -196,9 +204,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         : { accessKeyId: "local", secretAccessKey: "local" };
     const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials });
     const sqs = createSqsClient({ endpoint: endpoints.sqs, region, credentials });
+    const deliverySqs = createSqsClient({ endpoint: endpoints.sqs, region, credentials });
     cleanups.push(() => {
       dynamodb.destroy();
       sqs.destroy();
+      deliverySqs.destroy();
     });
     const s3Endpoint = externalS3 ?? endpoints.sqs;
     const s3 = createS3Client({ endpoint: s3Endpoint, region, credentials });
@@ -235,12 +245,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
 
     const faults = new Faults();
+    const outbox = new LocalOutbox();
     // The functions' own clients (not the pollers'), with the DynamoDB faults on them.
     const handlerClients: HandlerClients = {
       ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
       sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
       s3,
-      secrets: localSecrets({ [resources.cursorSecretId]: ensureCursorKey(dataDir) }),
+      secrets: localSecrets({
+        [resources.cursorSecretId]: ensureCursorKey(dataDir),
+        [resources.destinationSecretId]: ensureDestinationKey(dataDir),
+      }),
+      // SNS on fauxqs; SES and EventBridge (no emulator here) write to the local outbox.
+      sns: createSnsClient({ endpoint: endpoints.sqs, region, credentials }),
+      eventBridge: outbox.eventBridge,
+      ses: outbox.ses,
     };
     faults.install(handlerClients.dynamodb);
     cleanups.push(() => {
@@ -302,6 +320,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Event sources.
     const eventSources = startEventSources({
       sqs,
+      deliverySqs,
       resources,
       settings,
       region,
@@ -309,6 +328,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       invokeProcess: (event) => invoke("process", event),
       invokeDlq: (event) => invoke("dlq", event),
       invokeJobs: (event) => invoke("jobs", event),
+      invokeDeliver: (event) => invoke("deliver", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
     // Schedules: the windows and patterns sweep.
@@ -333,6 +353,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     const admin = new LocalAdmin({
       faults,
+      outbox,
       metrics,
       devKey: devKey.key,
       host: options.host,
@@ -345,11 +366,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         queues: {
           queue: await queueDepth(sqs, resources.queueUrl),
           dlq: await queueDepth(sqs, resources.dlqUrl),
+          deliveries: await queueDepth(sqs, resources.deliveryQueueUrl),
+          orderedDeliveries: await queueDepth(sqs, resources.deliveryFifoQueueUrl),
+          deliveryDlq: await queueDepth(sqs, resources.deliveryDlqUrl),
+          jobs: await queueDepth(sqs, resources.jobsQueueUrl),
+          jobsDlq: await queueDepth(sqs, resources.jobsDlqUrl),
         },
         pollers: {
           process: eventSources.process.stats,
           dlq: eventSources.dlq.stats,
           jobs: eventSources.jobs.stats,
+          deliver: eventSources.deliveries.stats,
+          deliverOrdered: eventSources.orderedDeliveries.stats,
         },
         archive: changeFeed.stats,
         faults: faults.snapshot(),

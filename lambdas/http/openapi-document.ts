@@ -116,7 +116,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write, destinations:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -182,6 +182,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
         name: "rules",
         description:
           "A tenant's rules: EventBridge event patterns that reject, enrich (JSONata) and route events, versioned",
+      },
+      {
+        name: "destinations",
+        description:
+          "Destinations (webhooks, Slack, email, SQS, SNS, EventBridge) and the delivery log",
       },
     ],
     security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),

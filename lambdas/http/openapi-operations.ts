@@ -18,6 +18,7 @@ import { listSchema, statsSchema } from "../use-cases/query-events.js";
 import { bodySchema as replayBodySchema } from "../use-cases/replay-failed.js";
 import { rulesetSchema, testReportSchema, testRequestSchema } from "../use-cases/tenant-rules.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
+import { DELIVERY_OPERATIONS } from "./openapi-delivery.js";
 import {
   batchReceiptSchema,
   batchResultSchema,
@@ -55,7 +56,15 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "history" | "windows" | "operations" | "schemas" | "rules";
+  tag:
+    | "events"
+    | "failed"
+    | "history"
+    | "windows"
+    | "operations"
+    | "schemas"
+    | "rules"
+    | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -521,6 +530,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       "400": error("The body is not JSON, or the request or a draft rule is invalid"),
     },
   },
+  ...(DELIVERY_OPERATIONS as Record<string, OperationSpec>),
 };
 
 /** Every operation can also get these (API Gateway's and the handlers' own answers). */
@@ -543,7 +553,7 @@ export const COMMON_RESPONSES: Record<string, ResponseSpec> = {
 export const PATH_PARAMETERS: Record<string, { description: string; schema: z.ZodType }> = {
   id: {
     description:
-      "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events), or a history job's id",
+      "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events); under /v1/destinations a destination id (`dst_...`), under /v1/deliveries a delivery id (`dlv_...`), under /v1/exports, /v1/replays and /v1/erasures a history job's id",
     schema: z.string().regex(EVENT_ID_PATTERN),
   },
   subject: {

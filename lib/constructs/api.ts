@@ -200,6 +200,8 @@ export class EventApi extends Construct {
   public readonly authorizerFunction: EventFlowFunction;
   /** The schema registry's API (/v1/schemas...). */
   public readonly schemasFunction: EventFlowFunction;
+  /** /v1/destinations and /v1/deliveries. */
+  public readonly destinationsFunction: EventFlowFunction;
   public readonly authorizer: RequestAuthorizer;
   /**
    * The default per-tenant limits: each tenant's API Gateway API key (created by
@@ -266,6 +268,22 @@ export class EventApi extends Construct {
       ["s3:GetObject"],
       [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
+
+    this.destinationsFunction = new EventFlowFunction(this, "Destinations", {
+      name: "destinations",
+      settings,
+      refs,
+      projectRoot,
+    });
+    const destinations = this.destinationsFunction;
+    destinations.bindDestinations(storage.configTable, "manage");
+    destinations.bindDeliveriesLog(storage.deliveriesTable, "read", storage.deliveriesIndexNames);
+    // Replay to a destination lists stored events by time.
+    destinations.bindTable(storage.table, "read", storage.indexNames);
+    destinations.bindQueue(storage.deliveryQueue, "send");
+    destinations.bindQueue(storage.deliveryFifoQueue, "send");
+    storage.destinationKey.grantRead(destinations.function);
+    storage.cursorKey.grantRead(destinations.function);
 
     this.rulesFunction = new EventFlowFunction(this, "Rules", {
       name: "rules",
@@ -404,6 +422,7 @@ export class EventApi extends Construct {
       replay: this.replayFunction.function,
       history: this.historyFunction.function,
       schemas: this.schemasFunction.function,
+      destinations: this.destinationsFunction.function,
       rules: this.rulesFunction.function,
       windows: props.windows.windowsFunction.function,
     };

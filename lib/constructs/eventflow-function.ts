@@ -287,6 +287,106 @@ export class EventFlowFunction extends Construct {
     );
   }
 
+  /**
+   * The configuration table's destination items: `manage` (the destinations API: create,
+   * read, change, delete, list a tenant's) or `health` (the deliver function: read one,
+   * update its health or disable it). No scans, no other table.
+   */
+  public bindDestinations(configTable: ITable, access: "manage" | "health"): void {
+    const actions =
+      access === "manage"
+        ? [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+          ]
+        : ["dynamodb:GetItem", "dynamodb:UpdateItem"];
+    this.function.addEnvironment(ENV.configTableName, configTable.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [configTable.tableArn] }),
+    );
+  }
+
+  /**
+   * The deliveries log: `write` (the deliver function: claim and record, GetItem and
+   * UpdateItem) or `read` (the destinations API: also Query its indexes, and UpdateItem to
+   * re-arm a retry). No PutItem, delete or scan.
+   */
+  public bindDeliveriesLog(
+    table: ITable,
+    access: "read" | "write",
+    indexNames: readonly string[],
+  ): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        resources: [table.tableArn],
+      }),
+    );
+    if (access === "read") {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: indexNames.map((i) => `${table.tableArn}/index/${i}`),
+        }),
+      );
+    }
+  }
+
+  /**
+   * Where deliveries may go on AWS: SQS queues, SNS topics and EventBridge buses of this
+   * account and region named with `prefix` (deliveryTargetPrefix; the API refuses others),
+   * and SES from one identity (deliveryEmailFrom) when set. The platform's own queues never
+   * carry the prefix, so no destination can write into them.
+   */
+  public bindDeliveryTargets(prefix: string, emailFrom: string): void {
+    const { account, region, partition } = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["sqs:SendMessage"],
+        resources: [`arn:${partition}:sqs:${region}:${account}:${prefix}*`],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["sns:Publish"],
+        resources: [`arn:${partition}:sns:${region}:${account}:${prefix}*`],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["events:PutEvents"],
+        resources: [`arn:${partition}:events:${region}:${account}:event-bus/${prefix}*`],
+      }),
+    );
+    if (emailFrom) {
+      const domain = emailFrom.split("@").pop() ?? emailFrom;
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["ses:SendEmail"],
+          resources: [
+            `arn:${partition}:ses:${region}:${account}:identity/${emailFrom}`,
+            `arn:${partition}:ses:${region}:${account}:identity/${domain}`,
+          ],
+        }),
+      );
+    }
+    const reason =
+      "destinations are tenants' own queues, topics and buses, created after deploy; the name prefix (deliveryTargetPrefix), which the destinations API enforces, bounds them";
+    Validations.of(this.role).acknowledge(
+      ...[
+        `sqs:<AWS::Region>:<AWS::AccountId>:${prefix}*`,
+        `sns:<AWS::Region>:<AWS::AccountId>:${prefix}*`,
+        `events:<AWS::Region>:<AWS::AccountId>:event-bus/${prefix}*`,
+      ].map((resource) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`,
+        reason,
+      })),
+    );
+  }
+
   public bindQueue(queue: IQueue, access: QueueAccess): void {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...QUEUE_ACTIONS[access]], resources: [queue.queueArn] }),

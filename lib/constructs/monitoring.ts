@@ -44,6 +44,9 @@ export const RUNBOOK = {
   malformedMessages: "runbook-malformed-messages",
   statsWriteFailed: "runbook-stats-write-failed",
   schemaLookupFailed: "runbook-schema-lookup-failed",
+  deliveryDlq: "runbook-delivery-dlq",
+  deliveriesFailed: "runbook-deliveries-failed",
+  destinationDisabled: "runbook-destination-disabled",
   sweep: "runbook-sweep",
   archiveBehind: "runbook-archive-behind",
   historyJobs: "runbook-history-jobs",
@@ -261,6 +264,28 @@ export class EventMonitoring extends Construct {
     });
 
     if (history) this.addHistoryAlarms(storage, history);
+    const { deliveryDeadLetterQueue, deliveryQueue, deliveryFifoQueue } = storage;
+    this.addAlarm("DeliveryDlqDepth", {
+      metric: deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "Deliveries failed for good and wait in the delivery DLQ.",
+      runbook: RUNBOOK.deliveryDlq,
+    });
+    this.addAlarm("DeliveriesFailed", {
+      metric: appMetric(METRIC.deliveriesFailed, Stats.SUM, FIVE_MINUTES),
+      threshold: settings.alarmDeliveryFailures,
+      summary: `More than ${settings.alarmDeliveryFailures} deliveries failed for good in 5 minutes.`,
+      runbook: RUNBOOK.deliveriesFailed,
+    });
+    this.addAlarm("DestinationsDisabled", {
+      metric: appMetric(METRIC.destinationsDisabled, Stats.SUM),
+      threshold: 0,
+      summary: "A destination was disabled after failing continuously.",
+      runbook: RUNBOOK.destinationDisabled,
+    });
 
     const canaryMetrics = canary ? this.addCanaryAlarms(settings, canary) : undefined;
 
@@ -349,6 +374,41 @@ export class EventMonitoring extends Construct {
         "Dead-letter queue",
         [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         [deadLetterQueue.metricApproximateAgeOfOldestMessage({ label: "oldest age (s)" })],
+        8,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        "Deliveries",
+        [
+          METRIC.deliveriesSucceeded,
+          METRIC.deliveriesRetried,
+          METRIC.deliveriesFailed,
+          METRIC.deliveriesDeferred,
+        ].map((name) => appMetric(name, Stats.SUM)),
+        [appMetric(METRIC.destinationsDisabled, Stats.SUM)],
+        8,
+      ),
+      graph(
+        "Delivery latency (ms)",
+        [METRIC.deliveryLatency, METRIC.deliveryAttemptLatency].flatMap((name) => [
+          appMetric(name, Stats.p(50)).with({ label: `${name} p50` }),
+          appMetric(name, Stats.p(99)).with({ label: `${name} p99` }),
+        ]),
+        [],
+        8,
+      ),
+      graph(
+        "Delivery queues",
+        [
+          deliveryQueue.metricApproximateNumberOfMessagesVisible({ label: "unordered visible" }),
+          deliveryQueue.metricApproximateNumberOfMessagesNotVisible({ label: "unordered waiting" }),
+          deliveryFifoQueue.metricApproximateNumberOfMessagesVisible({ label: "ordered visible" }),
+          deliveryFifoQueue.metricApproximateNumberOfMessagesNotVisible({
+            label: "ordered waiting",
+          }),
+        ],
+        [deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         8,
       ),
     );

@@ -20,16 +20,24 @@ import {
   StorageClass,
 } from "aws-cdk-lib/aws-s3";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  Queue,
+  QueueEncryption,
+} from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
+  DELIVERY_MAX_RECEIVE_COUNT,
+  deliveryQueueRetentionDays,
+  deliveryVisibilityTimeoutSeconds,
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
   jobsVisibilityTimeoutSeconds,
   queueVisibilityTimeoutSeconds,
 } from "../config.js";
 import { ARCHIVE } from "../contracts/archive.js";
-import { CONFIG_TABLE, KEYS_TABLE, TABLE } from "../contracts/tables.js";
+import { CONFIG_TABLE, DELIVERIES_TABLE, KEYS_TABLE, TABLE } from "../contracts/tables.js";
 
 export interface EventStorageProps {
   settings: EventFlowSettings;
@@ -43,6 +51,20 @@ export class EventStorage extends Construct {
   public readonly configTable: Table;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
+  /** Deliveries to unordered destinations (standard queue) and to ordered ones (FIFO). */
+  public readonly deliveryQueue: Queue;
+  public readonly deliveryFifoQueue: Queue;
+  /** Deliveries that failed for good (the deliver function sends them) or crashed it 1000 times. */
+  public readonly deliveryDeadLetterQueue: Queue;
+  /** The deliveries log: see DELIVERIES_TABLE. */
+  public readonly deliveriesTable: Table;
+  /** Seals destinations' signing secrets in the configuration table (domain/secret-box.ts). */
+  public readonly destinationKey: Secret;
+  public readonly deliveriesIndexNames: readonly string[] = [
+    DELIVERIES_TABLE.byTimeIndex.name,
+    DELIVERIES_TABLE.byDestinationIndex.name,
+    DELIVERIES_TABLE.byEventIndex.name,
+  ];
   /**
    * History (README "History"): every stored event as Parquet under `events/`, exports under
    * `exports/`, Athena's results under `athena-results/`. Versioning is off on purpose:
@@ -138,6 +160,43 @@ export class EventStorage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       deletionProtection: settings.retainData,
+    });
+
+    // Deliveries: a log that expires (deliveryRetentionDays), not worth PITR's cost: a lost
+    // log loses history, never a delivery (the queues hold those).
+    this.deliveriesTable = new Table(this, "DeliveriesTable", {
+      partitionKey: { name: DELIVERIES_TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: DELIVERIES_TABLE.ttlAttribute,
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: settings.retainData,
+    });
+    for (const index of [
+      DELIVERIES_TABLE.byTimeIndex,
+      DELIVERIES_TABLE.byDestinationIndex,
+      DELIVERIES_TABLE.byEventIndex,
+    ]) {
+      this.deliveriesTable.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    this.destinationKey = new Secret(this, "DestinationKey", {
+      description:
+        "EventFlow: key that seals destinations' webhook signing secrets in the configuration table",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      // Losing it makes every stored signing secret unreadable: kept like the data.
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.destinationKey).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "it seals stored signing secrets; rotating it would need re-sealing every destination's secret (no rotation function does that yet), and the secrets themselves rotate per destination (POST /v1/destinations/{id}/rotate-secret)",
     });
 
     this.cursorKey = new Secret(this, "CursorKey", {
@@ -239,6 +298,38 @@ export class EventStorage extends Construct {
       visibilityTimeout: Duration.seconds(queueVisibilityTimeoutSeconds(settings)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
+
+    this.deliveryDeadLetterQueue = new Queue(this, "DeliveryDeadLetterQueue", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const deliveryQueueProps = {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(deliveryQueueRetentionDays(settings)),
+      visibilityTimeout: Duration.seconds(deliveryVisibilityTimeoutSeconds(settings)),
+      deadLetterQueue: {
+        queue: this.deliveryDeadLetterQueue,
+        maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT,
+      },
+    };
+    this.deliveryQueue = new Queue(this, "DeliveryQueue", deliveryQueueProps);
+    // Ordered destinations: one group per (tenant, destination, subject), high-throughput mode
+    // (per-group limits instead of the queue's 300/s). Its DLQ must be FIFO too.
+    const fifoDeadLetter = new Queue(this, "DeliveryFifoDeadLetterQueue", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      fifo: true,
+    });
+    this.deliveryFifoQueue = new Queue(this, "DeliveryFifoQueue", {
+      ...deliveryQueueProps,
+      fifo: true,
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deadLetterQueue: { queue: fifoDeadLetter, maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT },
+    });
   }
 
   /**
@@ -248,13 +339,23 @@ export class EventStorage extends Construct {
    * (an administrator's included); SendMessageBatch is authorized as sqs:SendMessage.
    */
   public restrictQueueSenders(roles: readonly IRole[]): void {
-    this.queue.addToResourcePolicy(
+    this.restrictSenders(this.queue, roles, "OnlyPipelineProducersSend");
+  }
+
+  /** The delivery queues: only the functions that enqueue deliveries may send (they carry tenants). */
+  public restrictDeliverySenders(roles: readonly IRole[]): void {
+    this.restrictSenders(this.deliveryQueue, roles, "OnlyDeliveryProducersSend");
+    this.restrictSenders(this.deliveryFifoQueue, roles, "OnlyDeliveryProducersSend");
+  }
+
+  private restrictSenders(queue: Queue, roles: readonly IRole[], sid: string): void {
+    queue.addToResourcePolicy(
       new PolicyStatement({
-        sid: "OnlyIngestReplayAndJobsSend",
+        sid,
         effect: Effect.DENY,
         principals: [new AnyPrincipal()],
         actions: ["sqs:SendMessage"],
-        resources: [this.queue.queueArn],
+        resources: [queue.queueArn],
         conditions: { ArnNotEquals: { "aws:PrincipalArn": roles.map((r) => r.roleArn) } },
       }),
     );

@@ -24,6 +24,8 @@ export type FunctionName =
   | "jobs"
   | "schemas"
   | "rules"
+  | "destinations"
+  | "deliver"
   | "windows"
   | "sweep";
 
@@ -55,6 +57,10 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   jobs: "lambdas/entry/jobs.ts",
   // The schema registry's API (lambdas/handlers/schemas.ts).
   schemas: "lambdas/entry/schemas.ts",
+  // The destinations and deliveries API (destinations, the delivery log, retry, replay).
+  destinations: "lambdas/entry/destinations.ts",
+  // Consumes the delivery queues: webhooks, Slack, email, SQS, SNS, EventBridge.
+  deliver: "lambdas/entry/deliver.ts",
   // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
   rules: "lambdas/entry/rules.ts",
   // Windows and patterns: declarations and results over the API...
@@ -71,7 +77,7 @@ export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
 export const entryOf = (name: AnyFunctionName): string =>
   name === "canary" ? OPTIONAL_FUNCTION_ENTRIES[name] : FUNCTION_ENTRIES[name];
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
 export const SCOPES = [
@@ -81,6 +87,7 @@ export const SCOPES = [
   "admin",
   "schemas:write",
   "rules:write",
+  "destinations:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -146,6 +153,50 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
   { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
   { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
+  // Destinations: creating, changing, retrying and replaying send the tenant's events out of
+  // the platform (and mint signing secrets): destinations:write. Reading them (secrets never
+  // included, header values masked) and the delivery log is what a read-only key watches:
+  // events:read.
+  {
+    method: "POST",
+    path: "/v1/destinations",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  { method: "GET", path: "/v1/destinations", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/destinations/{id}", function: "destinations", scope: "events:read" },
+  {
+    method: "PATCH",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "DELETE",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/rotate-secret",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/replay",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  { method: "GET", path: "/v1/deliveries", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/deliveries/{id}", function: "destinations", scope: "events:read" },
+  {
+    method: "POST",
+    path: "/v1/deliveries/{id}/retry",
+    function: "destinations",
+    scope: "destinations:write",
+  },
   // Rules: read (and dry runs, which store and send nothing) with events:read; changes
   // with rules:write.
   { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
@@ -196,6 +247,14 @@ export interface ResourceRefs {
    * so an export can also be named as a file URL.
    */
   archiveFileRoot?: string;
+  /** The delivery queues: standard (unordered destinations), FIFO (ordered), and their DLQ. */
+  deliveryQueueUrl: string;
+  deliveryFifoQueueUrl: string;
+  deliveryDlqUrl: string;
+  /** The deliveries log (DELIVERIES_TABLE). */
+  deliveriesTableName: string;
+  /** The key that encrypts destinations' signing secrets at rest (a Secrets Manager ARN). */
+  destinationSecretId: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -261,6 +320,9 @@ export function functionEnvironment(
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+        // A rule's route enqueues deliveries (DeliveryQueue, adapters/sqs-delivery-queue.ts);
+        // the destinations' `ordered` setting is read from the configuration table too.
+        ...deliveryQueues(refs),
         ...windowEnvironment(settings, refs),
       };
     case "dlq":
@@ -329,6 +391,39 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "destinations":
+      // Destinations (config table), the deliveries log, replay (reads events, enqueues).
+      return {
+        ...api,
+        ...deliveryQueues(refs),
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+        ...shardEnvironment(settings),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+      };
+    case "deliver":
+      return {
+        ...base,
+        ...deliveryQueues(refs),
+        // The routable eventflow.destination.disabled event goes to the events queue.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.deliveryRetrySchedule]: settings.deliveryRetrySchedule,
+        [ENV.deliveryConnectTimeoutMs]: String(settings.deliveryConnectTimeoutMs),
+        [ENV.deliveryResponseTimeoutMs]: String(settings.deliveryResponseTimeoutMs),
+        [ENV.deliveryDisableAfterSeconds]: String(settings.deliveryDisableAfterSeconds),
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.destinationMaxConcurrency]: String(settings.destinationMaxConcurrency),
+        [ENV.deliveryEmailFrom]: settings.deliveryEmailFrom,
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+      };
   }
 }
 
@@ -345,6 +440,15 @@ function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<
 /** History jobs: one slice per invocation, a few at once (exports and erasures are heavy). */
 export const JOBS_BATCH_SIZE = 1;
 export const JOBS_MAX_CONCURRENCY = 2;
+/** Where deliveries are queued (DeliveryQueue): the process, deliver and destinations functions. */
+export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
+    [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
+    [ENV.deliveryDlqUrl]: refs.deliveryDlqUrl,
+  };
+}
+
 /** What every function that touches windows and patterns reads. */
 function windowEnvironment(
   settings: EventFlowSettings,
@@ -406,6 +510,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "replay":
     case "history":
     case "schemas":
+    case "destinations":
     case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
@@ -415,6 +520,8 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
       return { memoryMb: s.archiveMemoryMb, timeoutSeconds: ARCHIVE_TIMEOUT_SECONDS };
     case "jobs":
       return { memoryMb: s.jobsMemoryMb, timeoutSeconds: s.jobsTimeoutSeconds };
+    case "deliver":
+      return { memoryMb: s.deliverMemoryMb, timeoutSeconds: s.deliverTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
     // An API function (API Gateway's 29 s); results merge many contributions in memory.

@@ -89,6 +89,26 @@ export const CONFIG_KINDS = {
 } as const;
 
 /**
+ * The deliveries log: one item per delivery (its id is the webhook-id), its attempts inside
+ * (time, status, latency, first KiB of the answer or the error), TTL `expiresAt`
+ * (deliveryRetentionDays). A table of its own, not items in the events table: it is written
+ * once per attempt (the events table once per event), expires sooner, is listed by
+ * destination and by event (indexes the events table has no use for), and the deliver
+ * function's role can then write here and never touch an event.
+ *   pk = T#<tenant>#DLV#<delivery id>
+ * byTime       tenantId, createdSk (`<createdAt>#<id>`)          a tenant's deliveries, newest first
+ * byDestination destKey (`<tenant>#<destination id>`), createdSk  one destination's
+ * byEvent      eventKey (`<tenant>#<event id>`), createdSk       one event's, every destination
+ */
+export const DELIVERIES_TABLE = {
+  partitionKey: "pk",
+  ttlAttribute: "expiresAt",
+  byTimeIndex: { name: "byTime", partitionKey: "tenantId", sortKey: "createdSk" },
+  byDestinationIndex: { name: "byDestination", partitionKey: "destKey", sortKey: "createdSk" },
+  byEventIndex: { name: "byEvent", partitionKey: "eventKey", sortKey: "createdSk" },
+} as const;
+
+/**
  * Windows and patterns (issue 18): items in the events table, written by the process and
  * dlq functions and the sweep, read by the windows function and the sweep.
  *   contribution  pk = T#<tenant>#W#<A|P>#<name>#<version>#<shard>   sk = <event time ms, 13 digits>#<event id>

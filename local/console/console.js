@@ -1032,6 +1032,9 @@ const failed = poller(pollFailed, 2_000);
 const rules = poller(pollRules, 5_000);
 const types = poller(pollTypes, 15_000);
 const schemas = poller(pollSchemas, 5_000);
+const destinations = poller(() => pollDestinations(), 3_000);
+const deliveries = poller(() => pollDeliveries(), 2_000);
+const outbox = poller(() => pollOutbox(), 3_000);
 const aggregates = poller(pollAggregates, 3_000);
 const history = poller(pollHistory, 3_000);
 
@@ -1041,6 +1044,183 @@ function debounce(fn, ms) {
     clearTimeout(timer);
     timer = setTimeout(fn, ms);
   };
+}
+
+// ---------------------------------------------------------------- destinations, deliveries, outbox
+
+const expandedDeliveries = new Set();
+
+function targetOf(d) {
+  return d.url ?? d.queueUrl ?? d.topicArn ?? d.eventBusArn ?? (d.to ? d.to.join(", ") : "");
+}
+
+async function pollDestinations() {
+  const answer = await api("GET", "/v1/destinations");
+  const note = $("#destinations-note");
+  if (answer.status !== 200) {
+    note.textContent = `GET /v1/destinations: ${problem(answer)}`;
+    note.className = "note bad";
+    return;
+  }
+  const rows = answer.body.items ?? [];
+  note.className = "note muted";
+  note.textContent =
+    rows.length === 0
+      ? "No destinations yet (POST /v1/destinations, or npm run destinations)."
+      : "";
+  $("#destinations-table tbody").replaceChildren(
+    ...rows.map((d) =>
+      el(
+        "tr",
+        {},
+        el("td", { class: "id", title: d.id }, d.id),
+        el("td", {}, d.name),
+        el("td", {}, d.ordered ? `${d.kind} (ordered)` : d.kind),
+        el("td", { title: targetOf(d) }, targetOf(d)),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            { class: `badge ${d.enabled ? "processed" : "failed"}`, title: d.disabledReason ?? "" },
+            d.enabled ? "enabled" : "disabled",
+          ),
+        ),
+        el(
+          "td",
+          { title: d.failingSince ? `failing since ${d.failingSince}` : "" },
+          d.failingSince
+            ? `failing (${fmt(d.consecutiveFailures ?? 0)} in a row)`
+            : d.lastSuccessAt
+              ? `ok ${fmtTime(d.lastSuccessAt)}`
+              : "",
+        ),
+      ),
+    ),
+  );
+}
+
+async function pollDeliveries() {
+  const status = $("#filter-delivery-status").value;
+  const params = new URLSearchParams({ limit: String(LIST_LIMIT) });
+  if (status) params.set("status", status);
+  const answer = await api("GET", `/v1/deliveries?${params}`);
+  const note = $("#deliveries-note");
+  if (answer.status !== 200) {
+    note.textContent = `GET /v1/deliveries: ${problem(answer)}`;
+    note.className = "note bad";
+    return;
+  }
+  const rows = answer.body.items ?? [];
+  note.className = "note muted";
+  note.textContent = rows.length === 0 ? "No deliveries yet." : "";
+  renderDeliveries(rows);
+}
+
+function renderDeliveries(rows) {
+  const out = [];
+  for (const d of rows) {
+    const open = expandedDeliveries.has(d.id);
+    const last = d.attempts?.at(-1);
+    out.push(
+      el(
+        "tr",
+        { class: open ? "open" : undefined },
+        el(
+          "td",
+          { class: "id", title: d.id },
+          el(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              title: "show the attempts",
+              onclick: () => {
+                if (expandedDeliveries.has(d.id)) expandedDeliveries.delete(d.id);
+                else expandedDeliveries.add(d.id);
+                renderDeliveries(rows);
+              },
+            },
+            d.id,
+          ),
+        ),
+        el("td", { title: d.eventId }, `${d.eventType} ${d.eventId}`),
+        el("td", { class: "id", title: d.destinationId }, d.destinationId),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            {
+              class: `badge ${d.status === "delivered" ? "processed" : d.status === "failed" ? "failed" : ""}`,
+              title: d.failure?.reason ?? d.nextAttemptAt ?? "",
+            },
+            d.status,
+          ),
+        ),
+        el("td", { class: "num" }, fmt(d.attemptCount)),
+        el(
+          "td",
+          { title: last?.at ?? "" },
+          last ? `${last.status ?? last.error ?? last.outcome} ${fmtMs(last.latencyMs)}` : "",
+        ),
+      ),
+    );
+    if (open) {
+      const lines = (d.attempts ?? []).map(
+        (a) =>
+          `#${a.number} ${a.at} ${a.outcome} ${a.status ?? ""} ${a.latencyMs} ms ${a.error ?? ""}${a.response ? `\n    ${a.response}` : ""}`,
+      );
+      out.push(
+        el(
+          "tr",
+          { class: "detail" },
+          el(
+            "td",
+            { colspan: 6 },
+            el(
+              "pre",
+              {},
+              `${lines.join("\n")}${d.failure ? `\nfailed: ${d.failure.reason}` : ""}${d.nextAttemptAt ? `\nnext attempt: ${d.nextAttemptAt}` : ""}`,
+            ),
+          ),
+        ),
+      );
+    }
+  }
+  $("#deliveries-table tbody").replaceChildren(...out);
+}
+
+async function pollOutbox() {
+  const res = await fetch("/_local/outbox", {
+    cache: "no-store",
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => null);
+  const note = $("#outbox-note");
+  if (res?.status !== 200) {
+    note.textContent = "The outbox is shown to this machine only.";
+    return;
+  }
+  const items = (await res.json()).items ?? [];
+  note.textContent = items.length === 0 ? "Nothing sent to SES or EventBridge yet." : "";
+  $("#outbox-table tbody").replaceChildren(
+    ...items.map((i) => {
+      const email = i.input?.Destination?.ToAddresses;
+      const entry = i.input?.Entries?.[0];
+      return el(
+        "tr",
+        {},
+        el("td", { title: i.at }, fmtTime(i.at)),
+        el("td", {}, i.service),
+        el("td", {}, email ? email.join(", ") : (entry?.EventBusName ?? "")),
+        el(
+          "td",
+          { title: JSON.stringify(i.input) },
+          email ? (i.input?.Content?.Simple?.Subject?.Data ?? "") : (entry?.DetailType ?? ""),
+        ),
+      );
+    }),
+  );
 }
 
 async function main() {
@@ -1092,6 +1272,10 @@ async function main() {
   void types.start();
   void schemas.start();
   void rules.start();
+  void destinations.start();
+  void deliveries.start();
+  void outbox.start();
+  $("#filter-delivery-status").addEventListener("input", () => void deliveries.now());
   void aggregates.start();
   void history.start();
 }

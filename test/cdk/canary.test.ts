@@ -168,6 +168,11 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       cursorSecretId: "c",
       archiveBucketName: "a",
       jobsQueueUrl: "j",
+      deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
+      deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
+      deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",
+      deliveriesTableName: "d",
+      destinationSecretId: "k",
     };
     const base = functionEnvironment("canary", settings, refs);
     expect(Object.keys(vars).sort()).toEqual(
@@ -356,6 +361,9 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
           `AwsSolutions-IAM5[Resource::<${logicalId(on.stack.storage.archiveBucket)}.Arn>/${p}]`,
       ),
       "AwsSolutions-S1",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
       "AwsSolutions-SMG4",
       "AwsSolutions-SQS3",
       "CloudFormation-Validate::W3045",

@@ -83,7 +83,7 @@ describe("windows and patterns in the stack", () => {
     expect(sweepTimeoutSeconds(SETTINGS)).toBeGreaterThan(60);
   });
 
-  it("grants the configuration table by need: process/dlq Query, windows manage, sweep scan", () => {
+  it("grants the configuration table by need: process/dlq Query, windows manage, sweep scan, schema lookups", () => {
     const config = logicalId(stack.storage.configTable);
     const sorted = (a: string[]) => [...new Set(a)].sort();
     expect(sorted(actionsOn("process", config))).toEqual(["dynamodb:Query"]);
@@ -95,10 +95,12 @@ describe("windows and patterns in the stack", () => {
       "dynamodb:Query",
     ]);
     expect(sorted(actionsOn("sweep", config))).toEqual(["dynamodb:GetItem", "dynamodb:Scan"]);
-    // Nobody else touches it.
-    for (const name of ["ingest", "query", "replay", "authorizer"] as const) {
-      expect(actionsOn(name, config), name).toEqual([]);
-    }
+    // The schema registry's lookups (ingest and replay read a type's latest version, the
+    // query function lists schemas for the typed OpenAPI document); the authorizer never.
+    expect(sorted(actionsOn("ingest", config))).toEqual(["dynamodb:GetItem"]);
+    expect(sorted(actionsOn("replay", config))).toEqual(["dynamodb:GetItem"]);
+    expect(sorted(actionsOn("query", config))).toEqual(["dynamodb:Query"]);
+    expect(actionsOn("authorizer", config)).toEqual([]);
   });
 
   it("lets the sweep (and only ingest, replay, the sweep and history's jobs) send to the events queue", () => {
@@ -107,7 +109,7 @@ describe("windows and patterns in the stack", () => {
       .flatMap(
         (p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Condition?: unknown }[],
       )
-      .find((s) => s.Sid === "OnlyIngestReplayAndJobsSend");
+      .find((s) => s.Sid === "OnlyPipelineProducersSend");
     const allowed = JSON.stringify(deny?.Condition);
     for (const name of ["ingest", "replay", "sweep", "jobs"] as const) {
       expect(allowed).toContain(logicalId(stack.functions[name].role));

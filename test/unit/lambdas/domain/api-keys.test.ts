@@ -145,6 +145,18 @@ describe("scopes", () => {
       "PUT /v1/rules": "rules:write",
       "DELETE /v1/rules": "rules:write",
       "POST /v1/rules/test": "events:read",
+      // Destinations send the tenant's events out and mint secrets: their own scope;
+      // reading them (no secrets) and the delivery log is events:read.
+      "POST /v1/destinations": "destinations:write",
+      "GET /v1/destinations": "events:read",
+      "GET /v1/destinations/{id}": "events:read",
+      "PATCH /v1/destinations/{id}": "destinations:write",
+      "DELETE /v1/destinations/{id}": "destinations:write",
+      "POST /v1/destinations/{id}/rotate-secret": "destinations:write",
+      "POST /v1/destinations/{id}/replay": "destinations:write",
+      "GET /v1/deliveries": "events:read",
+      "GET /v1/deliveries/{id}": "events:read",
+      "POST /v1/deliveries/{id}/retry": "destinations:write",
       "GET /v1/aggregations": "events:read",
       "PUT /v1/aggregations/{name}": "admin",
       "GET /v1/aggregations/{name}": "events:read",
