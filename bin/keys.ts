@@ -34,7 +34,7 @@ import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AuthorizerCache, stageAuthorizerCache } from "./tools/authorizer-cache.js";
 import { type AwsClients, defaultClients, keyStoreOn, localDynamoDb } from "./tools/aws.js";
 import { durationSecondsOption } from "./tools/durations.js";
-import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
+import { dataDirOf, processIsAlive, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -89,14 +89,7 @@ const defaultIo: Io = {
   env: process.env,
   now: () => new Date(),
   readFile: (path) => readFileSync(path, "utf8"),
-  isAlive: (pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-  },
+  isAlive: processIsAlive,
 };
 
 /** Where the keys live, and how a new tenant gets its usage plan key. */

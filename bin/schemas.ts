@@ -42,7 +42,7 @@ import { resolveSettings } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AwsClients, defaultClients, localDynamoDb } from "./tools/aws.js";
-import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
+import { dataDirOf, processIsAlive, readRuntimeInfo } from "./tools/local-runtime.js";
 import { generateTypes } from "./tools/schema-types.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
@@ -101,14 +101,7 @@ const defaultIo: Io = {
   now: () => new Date(),
   readFile: (path) => readFileSync(path, "utf8"),
   writeFile: (path, text) => writeFileSync(path, text),
-  isAlive: (pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-  },
+  isAlive: processIsAlive,
 };
 
 export interface Target {

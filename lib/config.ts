@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { invalidCorsOrigin, parseCorsOrigins } from "./contracts/cors.js";
+import { parseRetrySchedule } from "./contracts/delivery.js";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -165,10 +166,101 @@ export const settingsSchema = z
     canaryDeadlineSeconds: intFrom(5, 600).default(30),
     /** Canary alarm: end-to-end time of a run (API accept to processed, as a client sees it). */
     alarmCanaryLatencyMs: intFrom(1, 600_000).default(10_000),
+    /**
+     * History (issue 19, README "History"). The archive function reads the events table's
+     * change stream in batches of up to this many records (DynamoDB Streams allow 10,000)...
+     */
+    archiveBatchSize: intFrom(1, 10_000).default(1000),
+    /** ...waiting at most this long to fill one: the archive's lag (stored -> queryable) under light load. */
+    archiveBatchingWindowSeconds: intFrom(0, 300).default(10),
+    archiveMemoryMb: intFrom(128, 10_240).default(1024),
+    /** Days after which archived objects move to S3 Standard-IA, then Glacier Instant Retrieval (0: never). */
+    archiveInfrequentAccessDays: intFrom(0, 36_500).default(30),
+    archiveGlacierDays: intFrom(0, 36_500).default(180),
+    /** Days archived events are kept; 0 (the default) keeps them for good. */
+    archiveExpiryDays: intFrom(0, 36_500).default(0),
+    /** Export files stay this many days in the bucket (lifecycle), then go. */
+    exportRetentionDays: intFrom(1, 365).default(7),
+    /** How long an export's presigned download URL is valid. */
+    exportUrlSeconds: intFrom(60, 604_800).default(3600),
+    /** Athena workgroup: a query scanning more than this many MB is cancelled. */
+    athenaBytesScannedCutoffMb: intFrom(10, 10_000_000).default(10_240),
+    /** Replays: events per second unless a request asks for less. */
+    replayMaxRate: intFrom(1, 10_000).default(100),
+    /**
+     * Erasure waits this long after deleting from the table before it rewrites the archive,
+     * so a write still on its way to the archive (the stream's batching window) is caught.
+     */
+    erasureSettleSeconds: intFrom(0, 3600).default(60),
+    jobsTimeoutSeconds: intFrom(10, 900).default(300),
+    jobsMemoryMb: intFrom(128, 10_240).default(1024),
+    /** Deliveries per deliver invocation (each runs in parallel, one per destination slot). */
+    deliverBatchSize: intFrom(1, 10).default(10),
+    /** MaximumConcurrency of each delivery queue's event source (standard and FIFO). */
+    deliverMaxConcurrency: intFrom(2, 1000).default(20),
+    deliverTimeoutSeconds: intFrom(5, 900).default(60),
+    deliverMemoryMb: intFrom(128, 10_240).default(512),
+    /**
+     * Delays before each retry of a failed delivery, comma-separated durations (s, m, h), with
+     * ±20% jitter. The default, 5s,5m,30m,2h,5h,10h,10h (Svix's), spans ~27.6 hours over 8
+     * attempts. Each step is at most 12 h (SQS's longest visibility timeout).
+     */
+    deliveryRetrySchedule: z
+      .string()
+      .default("5s,5m,30m,2h,5h,10h,10h")
+      .superRefine((value, ctx) => {
+        const problem = invalidSchedule(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    /** TCP + TLS connect timeout of a webhook or Slack call. */
+    deliveryConnectTimeoutMs: intFrom(100, 30_000).default(5_000),
+    /** Whole-answer timeout of a webhook or Slack call (after which it counts as failed). */
+    deliveryResponseTimeoutMs: intFrom(100, 120_000).default(15_000),
+    /**
+     * A destination failing without a single success for this long is disabled (an alarm and
+     * an `eventflow.destination.disabled` event); 0 never disables.
+     */
+    deliveryDisableAfterSeconds: intFrom(0, 2_592_000).default(86_400),
+    /** Days a delivery and its attempts stay in the log (DynamoDB TTL). */
+    deliveryRetentionDays: intFrom(1, 3650).default(30),
+    /**
+     * Webhooks may reach loopback addresses (and plain http on loopback). The local runtime
+     * turns it on so users and tests can receive on their machine; a deployed stack refuses it.
+     */
+    deliveryAllowLoopback: z
+      .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+      .default(false),
+    /** Calls in flight to one destination per deliver instance; more wait (visibility). */
+    destinationMaxConcurrency: intFrom(1, 1000).default(10),
+    /** The SES identity email destinations send from (required on AWS for email destinations). */
+    deliveryEmailFrom: z.string().default(""),
+    /**
+     * AWS targets (SQS queues, SNS topics, EventBridge buses) must have names starting with
+     * this: the deliver role may send to those only, never the platform's own queues.
+     */
+    deliveryTargetPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .default("eventflow-dest-"),
+    /** Alarm: deliveries that failed for good (4xx or retries exhausted) within 5 minutes. */
+    alarmDeliveryFailures: intFrom(1, 1_000_000).default(10),
   })
   .strict();
 
 export type EventFlowSettings = z.output<typeof settingsSchema>;
+
+export { parseRetrySchedule };
+
+function invalidSchedule(value: string): string | undefined {
+  try {
+    const steps = parseRetrySchedule(value);
+    if (steps.length > 20) return "at most 20 retries";
+    if (steps.some((s) => s > 43_200)) return "each delay at most 12h (SQS visibility limit)";
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 export type EventFlowSettingsInput = z.input<typeof settingsSchema>;
 
 /** Context keys are namespaced: `eventflow:processBatchSize`. */
@@ -203,6 +295,11 @@ export function resolveSettings(input: Record<string, unknown> = {}): EventFlowS
       "Invalid EventFlow settings: dlqRetentionDays must exceed queueRetentionDays, or a message could expire in the DLQ before it is inspected",
     );
   }
+  if (s.deliveryResponseTimeoutMs >= s.deliverTimeoutSeconds * 1000) {
+    throw new SettingsError(
+      "Invalid EventFlow settings: deliveryResponseTimeoutMs must be below deliverTimeoutSeconds, or a slow destination would time the whole batch out",
+    );
+  }
   if (s.canaryIntervalMinutes > 0) {
     if (s.canaryDeadlineSeconds >= s.canaryIntervalMinutes * 60) {
       throw new SettingsError(
@@ -233,6 +330,25 @@ export function queueVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.processTimeoutSeconds + s.processMaxBatchingWindowSeconds;
 }
 
+/** The delivery queues: six times the deliver timeout, as for the events queue. */
+export function deliveryVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.deliverTimeoutSeconds;
+}
+
+/**
+ * Receives before SQS moves a delivery to its DLQ: the deliver function ends deliveries
+ * itself (success, final failure, retries exhausted), so this only catches a message that
+ * crashes it again and again; deferrals (a destination at its concurrency limit, a circuit
+ * open) also count as receives, hence SQS's maximum.
+ */
+export const DELIVERY_MAX_RECEIVE_COUNT = 1000;
+
+/** Days the delivery queues keep a message: longer than the whole retry schedule. */
+export function deliveryQueueRetentionDays(s: EventFlowSettings): number {
+  const total = parseRetrySchedule(s.deliveryRetrySchedule).reduce((a, b) => a + b, 0);
+  return Math.min(14, Math.max(4, Math.ceil((total * 1.2) / 86_400) + 2));
+}
+
 /** The DLQ consumer does one small write per record; it shares the process timeout. */
 export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.processTimeoutSeconds;
@@ -243,6 +359,14 @@ export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
  * its metrics, so a run that misses the deadline still reports (never a Lambda timeout).
  */
 export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
+
+/** The archive function also compacts (a daily schedule): it gets the longest Lambda timeout. */
+export const ARCHIVE_TIMEOUT_SECONDS = 900;
+
+/** The jobs queue's visibility timeout: six times the jobs function's timeout. */
+export function jobsVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.jobsTimeoutSeconds;
+}
 
 export function canaryTimeoutSeconds(s: EventFlowSettings): number {
   return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;

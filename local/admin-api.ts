@@ -21,6 +21,7 @@ import type { GatewayAnswer } from "./gateway/answers.js";
 import { readBody } from "./gateway/body.js";
 import { isLoopbackAddress, isWildcardAddress } from "./listen.js";
 import type { MetricsAggregator } from "./metrics.js";
+import type { LocalOutbox } from "./outbox.js";
 
 export const ADMIN_PREFIX = "/_local/";
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -28,6 +29,8 @@ const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 export interface AdminDeps {
   faults: Faults;
   metrics: MetricsAggregator;
+  /** What email and EventBridge destinations sent (GET /_local/outbox). */
+  outbox?: LocalOutbox;
   /** Offered to the console (GET /_local/dev-key). */
   devKey?: string;
   status: () => Promise<unknown>;
@@ -91,6 +94,10 @@ export class LocalAdmin {
         403,
         { "cache-control": "no-store" },
       );
+    }
+    // The outbox holds events' contents (emails): this machine only, like the dev key.
+    if (path === "/_local/outbox" && !loopbackPeer) {
+      return json({ message: "the outbox is only shown to this machine" }, 403);
     }
     if (!SAFE_METHODS.has(method)) {
       if (!loopbackPeer) {
@@ -172,6 +179,10 @@ export class LocalAdmin {
       case "DELETE /_local/metrics":
         this.deps.metrics.reset();
         return json(this.deps.metrics.snapshot());
+      case "GET /_local/outbox":
+        return json({ items: this.deps.outbox?.list() ?? [] }, 200, {
+          "cache-control": "no-store",
+        });
       case "GET /_local/status":
         return json(await this.deps.status());
       default:

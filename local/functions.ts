@@ -7,6 +7,10 @@
  */
 import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SecretReader } from "../lambdas/ports/secrets.js";
@@ -46,7 +50,13 @@ export interface HandlerClients {
   sqs: SQSClient;
   /** Where query and replay read the cursors' key (local/secrets.ts locally). */
   secrets: SecretReader;
+  /** The archive bucket's S3 (the embedded one locally). */
+  s3: S3Client;
   apigateway?: APIGatewayClient;
+  /** The deliver function's targets: SNS on fauxqs; SES and EventBridge the local outbox. */
+  sns?: Pick<SNSClient, "send">;
+  eventBridge?: Pick<EventBridgeClient, "send">;
+  ses?: Pick<SESv2Client, "send">;
 }
 
 /** What a handler is built from: the function's environment record and the clients. */
@@ -96,6 +106,31 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
     authorizer: async (env, c) => {
       const m = await import("../lambdas/handlers/authorizer.js");
       return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;
+    },
+    archive: async (env, c) => {
+      const m = await import("../lambdas/handlers/archive.js");
+      return m.createArchiveHandler(m.archiveDeps(env, c)) as AnyHandler;
+    },
+    history: async (env, c) => {
+      const m = await import("../lambdas/handlers/history.js");
+      return m.createHistoryHandler(m.historyDeps(env, c)) as AnyHandler;
+    },
+    jobs: async (env, c) => {
+      const m = await import("../lambdas/handlers/jobs.js");
+      return m.createJobsHandler(m.jobsDeps(env, c)) as AnyHandler;
+    },
+    destinations: async (env, c) => {
+      const m = await import("../lambdas/handlers/destinations.js");
+      return m.createDestinationsHandler(m.destinationsDeps(env, c)) as AnyHandler;
+    },
+    deliver: async (env, c) => {
+      const { sns, eventBridge, ses } = c;
+      if (!sns || !eventBridge || !ses)
+        throw new Error("the deliver function needs SNS, EventBridge and SES clients");
+      const m = await import("../lambdas/handlers/deliver.js");
+      return m.createDeliverHandler(
+        m.deliverDeps(env, { ...c, sns, eventBridge, ses }),
+      ) as AnyHandler;
     },
     windows: async (env, c) => {
       const m = await import("../lambdas/handlers/windows.js");

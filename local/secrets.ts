@@ -15,7 +15,19 @@ const CURSOR_KEY_FILE = "cursor-key";
 
 /** The key in `dataDir` (made on first start), or a new one per run without a folder. */
 export function ensureCursorKey(dataDir: string | null): string {
-  const file = dataDir ? join(dataDir, CURSOR_KEY_FILE) : undefined;
+  return ensureKeyFile(dataDir, CURSOR_KEY_FILE);
+}
+
+/**
+ * The key that seals destinations' signing secrets (Secrets Manager on AWS): in the data
+ * folder (0600) beside the data it protects, so a restart can still sign.
+ */
+export function ensureDestinationKey(dataDir: string | null): string {
+  return ensureKeyFile(dataDir, "destination-key");
+}
+
+function ensureKeyFile(dataDir: string | null, name: string): string {
+  const file = dataDir ? join(dataDir, name) : undefined;
   if (file && existsSync(file)) {
     const key = readFileSync(file, "utf8").trim();
     if (key.length >= 32) return key;

@@ -39,3 +39,13 @@ export function readDevKey(readFile: (path: string) => string): string | undefin
     return undefined;
   }
 }
+
+/** Whether a process with this id runs (EPERM: it does, as another user). */
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -108,6 +108,7 @@ export const STORED_EVENT_FIELDS = [
   "failedAt",
   "failure",
   "history",
+  "replayId",
   "schemaVersion",
   "rulesetVersion",
   "routes",

@@ -29,6 +29,15 @@ export interface SqsDeliveryQueueOptions {
   fifoQueueUrl: string;
   maxAttempts?: number;
   now?: () => Date;
+  /**
+   * Whether a destination asked for ordering, for requests that do not say (`ordered`
+   * undefined: a rule's route knows only the destination id). Without it they go unordered.
+   */
+  ordering?: DestinationOrdering;
+}
+
+export interface DestinationOrdering {
+  isOrdered(tenantId: string, destinationId: string): Promise<boolean>;
 }
 
 interface Entry {
@@ -51,7 +60,17 @@ export class SqsDeliveryQueue implements DeliveryQueue {
 
   async enqueue(deliveries: readonly DeliveryRequest[]): Promise<DeliveryEnqueueResult[]> {
     const now = this.now();
-    const messages = deliveries.map((d) => toDeliveryMessage(d, now));
+    const ordering = this.options.ordering;
+    const resolved = ordering
+      ? await Promise.all(
+          deliveries.map(async (d) =>
+            d.ordered === undefined
+              ? { ...d, ordered: await ordering.isOrdered(d.tenantId, d.destinationId) }
+              : d,
+          ),
+        )
+      : deliveries;
+    const messages = resolved.map((d) => toDeliveryMessage(d, now));
     const results: DeliveryEnqueueResult[] = messages.map((m) => ({
       id: m.id,
       ok: false,

@@ -43,10 +43,22 @@ export type DeliveredEvent = z.output<typeof deliveredEventSchema>;
  * transformation); `generation` is set by a manual retry (POST /v1/deliveries/{id}/retry)
  * so a delivery that already ended may run again.
  */
+/** The fields of an event a delivery reads (a StoredEvent has them all). */
+export interface DeliverableEvent {
+  id: string;
+  type: string;
+  source?: string;
+  subject?: string;
+  time?: string;
+  receivedAt: string;
+  data: Record<string, unknown>;
+}
+
 export interface DeliveryRequest {
   tenantId: string;
   destinationId: string;
-  event: DeliveredEvent;
+  /** The event as the API returns it (GET /v1/events/{id}): a StoredEvent. */
+  event: DeliverableEvent;
   payload?: unknown;
   /** Ordered destinations only: deliveries of one subject run one at a time, in order. */
   ordered?: boolean;
@@ -82,7 +94,7 @@ export const deliveryMessageSchema = z.object({
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;
 
 /** Events without a subject have no ordering key: each is its own group (no wait). */
-export function orderingKeyOf(event: Pick<DeliveredEvent, "subject" | "id">): string {
+export function orderingKeyOf(event: Pick<DeliverableEvent, "subject" | "id">): string {
   return event.subject !== undefined ? `s:${event.subject}` : `e:${event.id}`;
 }
 
@@ -92,7 +104,7 @@ export function toDeliveryMessage(request: DeliveryRequest, now: Date): Delivery
     id: deliveryId(request.tenantId, request.event.id, request.destinationId),
     tenantId: request.tenantId,
     destinationId: request.destinationId,
-    event: request.event,
+    event: request.event as DeliveredEvent,
     ...(request.payload !== undefined ? { payload: request.payload } : {}),
     ...(request.ordered ? { orderingKey: orderingKeyOf(request.event) } : {}),
     ...(request.correlationId ? { correlationId: request.correlationId } : {}),
@@ -113,4 +125,14 @@ export function messageGroupOf(
   const key = `${message.tenantId}/${message.destinationId}/${message.orderingKey ?? message.id}`;
   if (key.length <= 128 && /^[\x21-\x7e]+$/.test(key)) return key;
   return `${message.destinationId}/${createHash("sha256").update(key).digest("base64url")}`;
+}
+
+/** A delivery's body: the rule's transformed payload, or the event in Standard Webhooks' envelope. */
+export function deliveryBody(message: DeliveryMessage): unknown {
+  if (message.payload !== undefined) return message.payload;
+  return {
+    type: message.event.type,
+    timestamp: message.event.time ?? message.event.receivedAt,
+    data: message.event,
+  };
 }

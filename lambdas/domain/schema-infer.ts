@@ -5,6 +5,7 @@
  * (date-time, date, email, uuid, uri) when every sample has one. The result validates every
  * sample it came from (a test checks that); it is a proposal to edit, not a contract.
  */
+import { RESERVED_KEYS } from "./json.js";
 import { hasFormat } from "./schema-validator.js";
 import type { JsonSchema } from "./schemas.js";
 import { JSON_SCHEMA_2020_12 } from "./schemas.js";
@@ -96,19 +97,26 @@ function objectSchema(values: Record<string, unknown>[], depth: number): Record<
   const seen = new Set<string>();
   for (const v of values) {
     for (const k of Object.keys(v)) {
+      // Reserved names (__proto__, constructor, prototype) never reach a stored event (ingest
+      // refuses them) and a schema may not name them: a proposal leaves them out.
+      if (RESERVED_KEYS.has(k)) continue;
       if (!seen.has(k) && names.length < INFER_LIMITS.maxProperties) {
         seen.add(k);
         names.push(k);
       }
     }
   }
-  const properties: Record<string, JsonSchema> = {};
-  for (const name of names) {
-    properties[name] = infer(
-      values.filter((v) => Object.hasOwn(v, name)).map((v) => v[name]),
-      depth + 1,
-    );
-  }
+  // fromEntries defines own properties: a field named "__proto__" (JSON.parse makes it an
+  // own key of the data) stays a property instead of setting the schema object's prototype.
+  const properties: Record<string, JsonSchema> = Object.fromEntries(
+    names.map((name) => [
+      name,
+      infer(
+        values.filter((v) => Object.hasOwn(v, name)).map((v) => v[name]),
+        depth + 1,
+      ),
+    ]),
+  );
   const required = names.filter((n) => values.every((v) => Object.hasOwn(v, n)));
   return {
     type: "object",

@@ -19,9 +19,13 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
+import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
 import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";
+import { SqsDeliveryQueue } from "../adapters/sqs-delivery-queue.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
+import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
@@ -37,6 +41,8 @@ export interface ProcessDeps {
   /** Windows and patterns: contributions of each stored event (absent: none declared anywhere). */
   windows?: WindowApplier;
   rules?: RulesProvider;
+  /** A rule's route: deliveries enqueued after the event's conditional write. */
+  deliveries?: DeliveryQueue;
   retries: RetryScheduler;
   config: ProcessBatchConfig;
 }
@@ -53,10 +59,14 @@ export function processDeps(
       [ENV.retryMaxDelaySeconds]: envVars[ENV.retryMaxDelaySeconds],
       [ENV.configTableName]: envVars[ENV.configTableName],
       [ENV.rulesCacheSeconds]: envVars[ENV.rulesCacheSeconds],
+      [ENV.deliveryQueueUrl]: z.url().optional(),
+      [ENV.deliveryFifoQueueUrl]: z.url().optional(),
     },
     env,
   );
   const writer = eventWriterFrom(env, clients.documentClient);
+  const deliveryQueueUrl = config[ENV.deliveryQueueUrl];
+  const fifoQueueUrl = config[ENV.deliveryFifoQueueUrl];
   return {
     writer,
     windows: windowApplierFrom(env, clients.documentClient, writer),
@@ -65,6 +75,19 @@ export function processDeps(
       new DynamoDbRuleStore(clients.documentClient, { tableName: config[ENV.configTableName] }),
       config[ENV.rulesCacheSeconds] * 1000,
     ),
+    ...(deliveryQueueUrl && fifoQueueUrl
+      ? {
+          deliveries: new SqsDeliveryQueue(clients.sqs, {
+            queueUrl: deliveryQueueUrl,
+            fifoQueueUrl,
+            // A route names destination ids only: their `ordered` setting picks the queue.
+            ordering: new DynamoDbDestinationOrdering(
+              clients.documentClient,
+              config[ENV.configTableName],
+            ),
+          }),
+        }
+      : {}),
     retries: new SqsVisibilityRetryScheduler(clients.sqs, config[ENV.queueUrl]),
     config: {
       retryBaseDelaySeconds: config[ENV.retryBaseDelaySeconds],

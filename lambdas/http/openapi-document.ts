@@ -116,7 +116,7 @@ const SECURITY_SCHEMES: Record<string, SecuritySchemeObject> = {
     type: "http",
     scheme: "bearer",
     description:
-      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write).",
+      "An EventFlow API key (`efk_...`) as a bearer token: `Authorization: Bearer <key>`. Keys belong to one tenant and carry scopes (events:write, events:read, admin, schemas:write, rules:write, destinations:write).",
   },
   apiKeyBasic: {
     type: "http",
@@ -171,6 +171,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
       { name: "windows", description: "Windows and patterns: aggregations and complex events" },
+      { name: "history", description: "The archive: exports, replays, erasure (README History)" },
       { name: "operations", description: "Health and this description" },
       {
         name: "schemas",
@@ -181,6 +182,11 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
         name: "rules",
         description:
           "A tenant's rules: EventBridge event patterns that reject, enrich (JSONata) and route events, versioned",
+      },
+      {
+        name: "destinations",
+        description:
+          "Destinations (webhooks, Slack, email, SQS, SNS, EventBridge) and the delivery log",
       },
     ],
     security: Object.keys(SECURITY_SCHEMES).map((name) => ({ [name]: [] })),

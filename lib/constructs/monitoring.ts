@@ -27,6 +27,7 @@ import type { EventFlowSettings } from "../config.js";
 import { METRIC, OBSERVABILITY } from "../contracts/observability.js";
 import type { EventCanary } from "./canary.js";
 import type { EventFlowFunction } from "./eventflow-function.js";
+import type { EventHistory } from "./history.js";
 import type { EventStorage } from "./storage.js";
 
 /** README anchors of the runbooks the alarm descriptions point at. */
@@ -45,7 +46,12 @@ export const RUNBOOK = {
   dynamodbThrottles: "runbook-dynamodb-throttles",
   scalingLimit: "runbook-scaling-limit",
   schemaLookupFailed: "runbook-schema-lookup-failed",
+  deliveryDlq: "runbook-delivery-dlq",
+  deliveriesFailed: "runbook-deliveries-failed",
+  destinationDisabled: "runbook-destination-disabled",
   sweep: "runbook-sweep",
+  archiveBehind: "runbook-archive-behind",
+  historyJobs: "runbook-history-jobs",
   ruleErrors: "runbook-rule-errors",
 } as const;
 
@@ -78,6 +84,8 @@ export interface EventMonitoringProps {
   storage: EventStorage;
   functions: readonly EventFlowFunction[];
   apiStage: Stage;
+  /** History: the archive's stream lag and failures, the jobs' DLQ. */
+  history?: EventHistory;
   /** The synthetic canary, when on: its two alarms and a dashboard row. */
   canary?: EventCanary;
 }
@@ -104,7 +112,7 @@ export class EventMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: EventMonitoringProps) {
     super(scope, id);
-    const { settings, storage, functions, apiStage, canary } = props;
+    const { settings, storage, functions, apiStage, canary, history } = props;
     const { account, region, partition } = Stack.of(this);
 
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic
@@ -261,6 +269,30 @@ export class EventMonitoring extends Construct {
       runbook: RUNBOOK.endToEndLatency,
     });
 
+    if (history) this.addHistoryAlarms(storage, history);
+    const { deliveryDeadLetterQueue, deliveryQueue, deliveryFifoQueue } = storage;
+    this.addAlarm("DeliveryDlqDepth", {
+      metric: deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "Deliveries failed for good and wait in the delivery DLQ.",
+      runbook: RUNBOOK.deliveryDlq,
+    });
+    this.addAlarm("DeliveriesFailed", {
+      metric: appMetric(METRIC.deliveriesFailed, Stats.SUM, FIVE_MINUTES),
+      threshold: settings.alarmDeliveryFailures,
+      summary: `More than ${settings.alarmDeliveryFailures} deliveries failed for good in 5 minutes.`,
+      runbook: RUNBOOK.deliveriesFailed,
+    });
+    this.addAlarm("DestinationsDisabled", {
+      metric: appMetric(METRIC.destinationsDisabled, Stats.SUM),
+      threshold: 0,
+      summary: "A destination was disabled after failing continuously.",
+      runbook: RUNBOOK.destinationDisabled,
+    });
+
     const canaryMetrics = canary ? this.addCanaryAlarms(settings, canary) : undefined;
 
     this.dashboard = new Dashboard(this, "Dashboard", { defaultInterval: Duration.hours(3) });
@@ -327,6 +359,8 @@ export class EventMonitoring extends Construct {
           METRIC.messagesMalformed,
           METRIC.statsWriteFailed,
           METRIC.eventsReplayed,
+          METRIC.eventsArchived,
+          METRIC.historyJobsFailed,
           METRIC.eventsRejectedByRule,
           METRIC.ruleErrors,
           METRIC.rulesChanged,
@@ -335,7 +369,7 @@ export class EventMonitoring extends Construct {
       ),
       graph(
         "Latency (ms)",
-        [METRIC.processingLatency, METRIC.endToEndLatency].flatMap((name) => [
+        [METRIC.processingLatency, METRIC.endToEndLatency, METRIC.archiveLag].flatMap((name) => [
           appMetric(name, Stats.p(50)).with({ label: `${name} p50` }),
           appMetric(name, Stats.p(99)).with({ label: `${name} p99` }),
         ]),
@@ -346,6 +380,41 @@ export class EventMonitoring extends Construct {
         "Dead-letter queue",
         [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         [deadLetterQueue.metricApproximateAgeOfOldestMessage({ label: "oldest age (s)" })],
+        8,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        "Deliveries",
+        [
+          METRIC.deliveriesSucceeded,
+          METRIC.deliveriesRetried,
+          METRIC.deliveriesFailed,
+          METRIC.deliveriesDeferred,
+        ].map((name) => appMetric(name, Stats.SUM)),
+        [appMetric(METRIC.destinationsDisabled, Stats.SUM)],
+        8,
+      ),
+      graph(
+        "Delivery latency (ms)",
+        [METRIC.deliveryLatency, METRIC.deliveryAttemptLatency].flatMap((name) => [
+          appMetric(name, Stats.p(50)).with({ label: `${name} p50` }),
+          appMetric(name, Stats.p(99)).with({ label: `${name} p99` }),
+        ]),
+        [],
+        8,
+      ),
+      graph(
+        "Delivery queues",
+        [
+          deliveryQueue.metricApproximateNumberOfMessagesVisible({ label: "unordered visible" }),
+          deliveryQueue.metricApproximateNumberOfMessagesNotVisible({ label: "unordered waiting" }),
+          deliveryFifoQueue.metricApproximateNumberOfMessagesVisible({ label: "ordered visible" }),
+          deliveryFifoQueue.metricApproximateNumberOfMessagesNotVisible({
+            label: "ordered waiting",
+          }),
+        ],
+        [deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "DLQ depth" })],
         8,
       ),
     );
@@ -514,6 +583,41 @@ export class EventMonitoring extends Construct {
       summary: `API requests reached ${NEAR_LIMIT_SHARE * 100}% of the stage throttle (apiThrottleRateLimit ${settings.apiThrottleRateLimit}/s): clients will get 429.`,
       runbook: RUNBOOK.scalingLimit,
       evaluationPeriods: 3,
+    });
+  }
+
+  /**
+   * The archive falls behind (the stream's iterator age: stored -> archived), gives up on a
+   * batch (its failures queue), or a history job exhausts its retries (the jobs DLQ).
+   */
+  private addHistoryAlarms(storage: EventStorage, history: EventHistory): void {
+    this.addAlarm("ArchiveBehind", {
+      metric: history.archiveFunction.function.metric("IteratorAge", {
+        statistic: Stats.MAXIMUM,
+        period: FIVE_MINUTES,
+      }),
+      // An hour behind: the stream keeps records 24 h, so there is time to act.
+      threshold: 3_600_000,
+      summary: "The archive is more than an hour behind the events table's change stream.",
+      runbook: RUNBOOK.archiveBehind,
+    });
+    this.addAlarm("ArchiveFailures", {
+      metric: history.archiveFailures.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "The archive function gave up on a batch of the events table's changes.",
+      runbook: RUNBOOK.archiveBehind,
+    });
+    this.addAlarm("HistoryJobsDlqDepth", {
+      metric: storage.jobsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "A history job (export, replay or erasure) failed five times and stopped.",
+      runbook: RUNBOOK.historyJobs,
     });
   }
 

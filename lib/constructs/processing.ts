@@ -33,6 +33,11 @@ export class EventProcessing extends Construct {
       projectRoot,
     });
     this.processFunction.bindTable(storage.table, "write");
+    // A rule's route: SendMessage to the delivery queues (their policy admits process). The
+    // destinations' `ordered` setting needs GetItem on the configuration table, which the
+    // rules engine's own grant covers.
+    this.processFunction.bindQueue(storage.deliveryQueue, "send");
+    this.processFunction.bindQueue(storage.deliveryFifoQueue, "send");
     this.processFunction.bindRules(storage.configTable, "read");
     // Windows and patterns: a tenant's declarations (cached windowConfigCacheSeconds).
     this.processFunction.bindConfigTable(storage.configTable, "read");

@@ -3,7 +3,11 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
+import {
+  ARCHIVE_TIMEOUT_SECONDS,
+  canaryTimeoutSeconds,
+  type EventFlowSettings,
+} from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
 
@@ -15,8 +19,13 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
+  | "archive"
+  | "history"
+  | "jobs"
   | "schemas"
   | "rules"
+  | "destinations"
+  | "deliver"
   | "windows"
   | "sweep";
 
@@ -39,8 +48,19 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // History (README "History"): the table's change stream -> Parquet in the archive bucket,
+  // and the daily compaction of older days.
+  archive: "lambdas/entry/archive.ts",
+  // The history API: exports, replays, erasures (jobs it queues for `jobs`).
+  history: "lambdas/entry/history.ts",
+  // Runs the history jobs from their queue, a bounded slice per message.
+  jobs: "lambdas/entry/jobs.ts",
   // The schema registry's API (lambdas/handlers/schemas.ts).
   schemas: "lambdas/entry/schemas.ts",
+  // The destinations and deliveries API (destinations, the delivery log, retry, replay).
+  destinations: "lambdas/entry/destinations.ts",
+  // Consumes the delivery queues: webhooks, Slack, email, SQS, SNS, EventBridge.
+  deliver: "lambdas/entry/deliver.ts",
   // A tenant's rules: GET/PUT/DELETE /v1/rules, POST /v1/rules/test.
   rules: "lambdas/entry/rules.ts",
   // Windows and patterns: declarations and results over the API...
@@ -57,15 +77,17 @@ export const OPTIONAL_FUNCTION_ENTRIES: Record<OptionalFunctionName, string> = {
 export const entryOf = (name: AnyFunctionName): string =>
   name === "canary" ? OPTIONAL_FUNCTION_ENTRIES[name] : FUNCTION_ENTRIES[name];
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What an API key may do; a key carries any of these (lambdas/domain/api-keys.ts). */
 export const SCOPES = [
   "events:write",
   "events:read",
+  "history:read",
   "admin",
   "schemas:write",
   "rules:write",
+  "destinations:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -99,6 +121,23 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // History (README "History"): exports read the archive; replays and erasure change state.
+  { method: "POST", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports/{id}", function: "history", scope: "history:read" },
+  { method: "POST", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/subjects/{subject}", function: "history", scope: "admin" },
+  {
+    method: "GET",
+    path: "/v1/subjects/{subject}/export",
+    function: "history",
+    scope: "history:read",
+  },
+  { method: "GET", path: "/v1/erasures", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
   // The schema registry: reading needs events:read, changing schemas:write.
   { method: "GET", path: "/v1/schemas", function: "schemas", scope: "events:read" },
   { method: "GET", path: "/v1/schemas/{type}", function: "schemas", scope: "events:read" },
@@ -114,6 +153,50 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/schemas/{type}/inferred", function: "schemas", scope: "events:read" },
   { method: "GET", path: "/v1/schema-settings", function: "schemas", scope: "events:read" },
   { method: "PUT", path: "/v1/schema-settings", function: "schemas", scope: "schemas:write" },
+  // Destinations: creating, changing, retrying and replaying send the tenant's events out of
+  // the platform (and mint signing secrets): destinations:write. Reading them (secrets never
+  // included, header values masked) and the delivery log is what a read-only key watches:
+  // events:read.
+  {
+    method: "POST",
+    path: "/v1/destinations",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  { method: "GET", path: "/v1/destinations", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/destinations/{id}", function: "destinations", scope: "events:read" },
+  {
+    method: "PATCH",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "DELETE",
+    path: "/v1/destinations/{id}",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/rotate-secret",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  {
+    method: "POST",
+    path: "/v1/destinations/{id}/replay",
+    function: "destinations",
+    scope: "destinations:write",
+  },
+  { method: "GET", path: "/v1/deliveries", function: "destinations", scope: "events:read" },
+  { method: "GET", path: "/v1/deliveries/{id}", function: "destinations", scope: "events:read" },
+  {
+    method: "POST",
+    path: "/v1/deliveries/{id}/retry",
+    function: "destinations",
+    scope: "destinations:write",
+  },
   // Rules: read (and dry runs, which store and send nothing) with events:read; changes
   // with rules:write.
   { method: "GET", path: "/v1/rules", function: "rules", scope: "events:read" },
@@ -155,6 +238,23 @@ export interface ResourceRefs {
    * the local runtime's own key (kept in its data folder).
    */
   cursorSecretId: string;
+  /** The archive bucket (history: events as Parquet, exports). */
+  archiveBucketName: string;
+  /** The history jobs' queue (exports, replays, erasures). */
+  jobsQueueUrl: string;
+  /**
+   * Local runtime only: the folder where the emulated S3 keeps the archive bucket's objects,
+   * so an export can also be named as a file URL.
+   */
+  archiveFileRoot?: string;
+  /** The delivery queues: standard (unordered destinations), FIFO (ordered), and their DLQ. */
+  deliveryQueueUrl: string;
+  deliveryFifoQueueUrl: string;
+  deliveryDlqUrl: string;
+  /** The deliveries log (DELIVERIES_TABLE). */
+  deliveriesTableName: string;
+  /** The key that encrypts destinations' signing secrets at rest (a Secrets Manager ARN). */
+  destinationSecretId: string;
 }
 
 /** The environment each function gets, identical in AWS and in the local runtime. */
@@ -220,6 +320,9 @@ export function functionEnvironment(
         [ENV.retryMaxDelaySeconds]: String(settings.retryMaxDelaySeconds),
         [ENV.eventRetentionDays]: String(settings.eventRetentionDays),
         ...shardEnvironment(settings),
+        // A rule's route enqueues deliveries (DeliveryQueue, adapters/sqs-delivery-queue.ts);
+        // the destinations' `ordered` setting is read from the configuration table too.
+        ...deliveryQueues(refs),
         ...windowEnvironment(settings, refs),
       };
     case "dlq":
@@ -263,6 +366,23 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "archive":
+      // Reads only its stream records; writes and compacts the archive's objects.
+      return { ...base, [ENV.archiveBucket]: refs.archiveBucketName };
+    case "history":
+      return {
+        ...api,
+        ...historyCommon(settings, refs),
+        [ENV.exportUrlSeconds]: String(settings.exportUrlSeconds),
+      };
+    case "jobs":
+      return {
+        ...common,
+        ...historyCommon(settings, refs),
+        // Replays send to the events queue like ingest does.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+      };
     case "schemas":
       // The registry (configuration table), and the events of a type to infer a schema from.
       return {
@@ -271,7 +391,62 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "destinations":
+      // Destinations (config table), the deliveries log, replay (reads events, enqueues).
+      return {
+        ...api,
+        ...deliveryQueues(refs),
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.cursorSecretId]: refs.cursorSecretId,
+        ...shardEnvironment(settings),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+      };
+    case "deliver":
+      return {
+        ...base,
+        ...deliveryQueues(refs),
+        // The routable eventflow.destination.disabled event goes to the events queue.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.configTableName]: refs.configTableName,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.destinationSecretId]: refs.destinationSecretId,
+        [ENV.deliveryRetrySchedule]: settings.deliveryRetrySchedule,
+        [ENV.deliveryConnectTimeoutMs]: String(settings.deliveryConnectTimeoutMs),
+        [ENV.deliveryResponseTimeoutMs]: String(settings.deliveryResponseTimeoutMs),
+        [ENV.deliveryDisableAfterSeconds]: String(settings.deliveryDisableAfterSeconds),
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        [ENV.deliveryAllowLoopback]: String(settings.deliveryAllowLoopback),
+        [ENV.destinationMaxConcurrency]: String(settings.destinationMaxConcurrency),
+        [ENV.deliveryEmailFrom]: settings.deliveryEmailFrom,
+        [ENV.deliveryTargetPrefix]: settings.deliveryTargetPrefix,
+      };
   }
+}
+
+function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.archiveBucket]: refs.archiveBucketName,
+    [ENV.jobsQueueUrl]: refs.jobsQueueUrl,
+    [ENV.replayMaxRate]: String(settings.replayMaxRate),
+    ...(refs.archiveFileRoot ? { [ENV.archiveFileRoot]: refs.archiveFileRoot } : {}),
+  };
+}
+
+/** History jobs: one slice per invocation, a few at once (exports and erasures are heavy). */
+export const JOBS_BATCH_SIZE = 1;
+export const JOBS_MAX_CONCURRENCY = 2;
+/** Where deliveries are queued (DeliveryQueue): the process, deliver and destinations functions. */
+export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
+    [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
+    [ENV.deliveryDlqUrl]: refs.deliveryDlqUrl,
+  };
 }
 
 /** What every function that touches windows and patterns reads. */
@@ -333,12 +508,20 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "history":
     case "schemas":
+    case "destinations":
     case "rules":
       return { memoryMb: s.queryMemoryMb, timeoutSeconds: s.queryTimeoutSeconds };
     case "process":
     case "dlq":
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
+    case "archive":
+      return { memoryMb: s.archiveMemoryMb, timeoutSeconds: ARCHIVE_TIMEOUT_SECONDS };
+    case "jobs":
+      return { memoryMb: s.jobsMemoryMb, timeoutSeconds: s.jobsTimeoutSeconds };
+    case "deliver":
+      return { memoryMb: s.deliverMemoryMb, timeoutSeconds: s.deliverTimeoutSeconds };
     case "canary":
       return { memoryMb: CANARY_MEMORY_MB, timeoutSeconds: canaryTimeoutSeconds(s) };
     // An API function (API Gateway's 29 s); results merge many contributions in memory.

@@ -50,6 +50,28 @@ export const METRIC = {
   sweepFailed: "SweepFailed",
   // replay
   eventsReplayed: "EventsReplayed",
+  // history (archive and jobs)
+  /** Events written to the archive (Parquet files in the archive bucket). */
+  eventsArchived: "EventsArchived",
+  /** Stored -> archived (ms): the oldest change of an archive batch. */
+  archiveLag: "ArchiveLag",
+  /** History job slices that failed (the message comes back, then the jobs DLQ). */
+  historyJobsFailed: "HistoryJobsFailed",
+  // deliver
+  /** Deliveries that reached their destination (2xx, or the AWS service accepted them). */
+  deliveriesSucceeded: "DeliveriesSucceeded",
+  /** Attempts that failed and will be retried (5xx, 408, 429, timeouts, connection errors). */
+  deliveriesRetried: "DeliveriesRetried",
+  /** Deliveries that failed for good (other 4xx, retries exhausted): each goes to the delivery DLQ. */
+  deliveriesFailed: "DeliveriesFailed",
+  /** Deliveries held back without an attempt (circuit open, destination at its limits). */
+  deliveriesDeferred: "DeliveriesDeferred",
+  /** Event receipt to delivered (ms): what a receiver waits. */
+  deliveryLatency: "DeliveryLatency",
+  /** One attempt's call (ms). */
+  deliveryAttemptLatency: "DeliveryAttemptLatency",
+  /** Destinations disabled after failing continuously for deliveryDisableAfterSeconds. */
+  destinationsDisabled: "DestinationsDisabled",
   // rules
   /** Changes of a tenant's rules (PUT or DELETE /v1/rules). */
   rulesChanged: "RulesChanged",

@@ -82,6 +82,30 @@ export const CONFIG_KINDS = {
   aggregation: "AGG#",
   pattern: "PATTERN#",
   tenantSettings: "SETTINGS#",
+  /** History jobs (lib/contracts/archive.ts): one item per export, replay and erasure. */
+  exportJob: "EXPORT#",
+  replayJob: "REPLAYJOB#",
+  erasureJob: "ERASURE#",
+} as const;
+
+/**
+ * The deliveries log: one item per delivery (its id is the webhook-id), its attempts inside
+ * (time, status, latency, first KiB of the answer or the error), TTL `expiresAt`
+ * (deliveryRetentionDays). A table of its own, not items in the events table: it is written
+ * once per attempt (the events table once per event), expires sooner, is listed by
+ * destination and by event (indexes the events table has no use for), and the deliver
+ * function's role can then write here and never touch an event.
+ *   pk = T#<tenant>#DLV#<delivery id>
+ * byTime       tenantId, createdSk (`<createdAt>#<id>`)          a tenant's deliveries, newest first
+ * byDestination destKey (`<tenant>#<destination id>`), createdSk  one destination's
+ * byEvent      eventKey (`<tenant>#<event id>`), createdSk       one event's, every destination
+ */
+export const DELIVERIES_TABLE = {
+  partitionKey: "pk",
+  ttlAttribute: "expiresAt",
+  byTimeIndex: { name: "byTime", partitionKey: "tenantId", sortKey: "createdSk" },
+  byDestinationIndex: { name: "byDestination", partitionKey: "destKey", sortKey: "createdSk" },
+  byEventIndex: { name: "byEvent", partitionKey: "eventKey", sortKey: "createdSk" },
 } as const;
 
 /**

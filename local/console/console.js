@@ -868,6 +868,94 @@ async function pollFailed() {
   );
 }
 
+// ---------------------------------------------------------------- history jobs
+
+/** The tenant's exports, replays and erasures with their progress (README, History). */
+async function pollHistory() {
+  const body = $("#history-table tbody");
+  const answers = await Promise.all(
+    ["exports", "replays", "erasures"].map((kind) => api("GET", `/v1/${kind}`)),
+  );
+  const refused = answers.find((a) => a.status !== 200);
+  const jobs = answers
+    .filter((a) => a.status === 200)
+    .flatMap((a) => a.body.items ?? [])
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+    .slice(0, LIST_LIMIT);
+  if (jobs.length === 0) {
+    body.replaceChildren(
+      el(
+        "tr",
+        {},
+        el(
+          "td",
+          { colspan: 7, class: refused ? "bad" : "muted" },
+          refused ? `history: ${problem(refused)}` : "No exports, replays or erasures yet.",
+        ),
+      ),
+    );
+    return;
+  }
+  body.replaceChildren(
+    ...jobs.map((j) => {
+      let detail = j.error ?? "";
+      if (!detail && j.kind === "export" && j.download) {
+        detail = el(
+          "a",
+          { href: j.download.url },
+          `download (${fmt(j.result?.count ?? 0)} events, ${j.result?.format})`,
+        );
+      } else if (!detail && j.kind === "erasure" && j.steps) {
+        detail = Object.entries(j.steps)
+          .map(([step, s]) => `${step}${s.count === undefined ? "" : ` ${s.count}`}`)
+          .join(" · ");
+      } else if (!detail) {
+        const r = j.request ?? {};
+        detail = [r.type, r.from && `from ${fmtTime(r.from)}`, r.rate && `${r.rate}/s`]
+          .filter(Boolean)
+          .join(" ");
+      }
+      const running = j.kind === "replay" && (j.status === "queued" || j.status === "running");
+      return el(
+        "tr",
+        { "data-id": j.id },
+        el("td", {}, j.kind),
+        el("td", { class: "id", title: j.id }, j.id),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            { class: `badge ${j.status}` },
+            j.cancelRequested && running ? "cancelling" : j.status,
+          ),
+        ),
+        el("td", { class: "num" }, `${fmt(j.progress.done)} / ${fmt(j.progress.selected)}`),
+        el("td", { title: j.createdAt }, fmtTime(j.createdAt)),
+        el("td", { class: "reason" }, detail),
+        el(
+          "td",
+          {},
+          running && !j.cancelRequested
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  onclick: async () => {
+                    await api("DELETE", `/v1/replays/${j.id}`);
+                    void history.now();
+                  },
+                },
+                "Cancel",
+              )
+            : "",
+        ),
+      );
+    }),
+  );
+}
+
 function showResult(text, kind) {
   const result = $("#replay-result");
   result.hidden = false;
@@ -944,7 +1032,11 @@ const failed = poller(pollFailed, 2_000);
 const rules = poller(pollRules, 5_000);
 const types = poller(pollTypes, 15_000);
 const schemas = poller(pollSchemas, 5_000);
+const destinations = poller(() => pollDestinations(), 3_000);
+const deliveries = poller(() => pollDeliveries(), 2_000);
+const outbox = poller(() => pollOutbox(), 3_000);
 const aggregates = poller(pollAggregates, 3_000);
+const history = poller(pollHistory, 3_000);
 
 function debounce(fn, ms) {
   let timer;
@@ -952,6 +1044,183 @@ function debounce(fn, ms) {
     clearTimeout(timer);
     timer = setTimeout(fn, ms);
   };
+}
+
+// ---------------------------------------------------------------- destinations, deliveries, outbox
+
+const expandedDeliveries = new Set();
+
+function targetOf(d) {
+  return d.url ?? d.queueUrl ?? d.topicArn ?? d.eventBusArn ?? (d.to ? d.to.join(", ") : "");
+}
+
+async function pollDestinations() {
+  const answer = await api("GET", "/v1/destinations");
+  const note = $("#destinations-note");
+  if (answer.status !== 200) {
+    note.textContent = `GET /v1/destinations: ${problem(answer)}`;
+    note.className = "note bad";
+    return;
+  }
+  const rows = answer.body.items ?? [];
+  note.className = "note muted";
+  note.textContent =
+    rows.length === 0
+      ? "No destinations yet (POST /v1/destinations, or npm run destinations)."
+      : "";
+  $("#destinations-table tbody").replaceChildren(
+    ...rows.map((d) =>
+      el(
+        "tr",
+        {},
+        el("td", { class: "id", title: d.id }, d.id),
+        el("td", {}, d.name),
+        el("td", {}, d.ordered ? `${d.kind} (ordered)` : d.kind),
+        el("td", { title: targetOf(d) }, targetOf(d)),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            { class: `badge ${d.enabled ? "processed" : "failed"}`, title: d.disabledReason ?? "" },
+            d.enabled ? "enabled" : "disabled",
+          ),
+        ),
+        el(
+          "td",
+          { title: d.failingSince ? `failing since ${d.failingSince}` : "" },
+          d.failingSince
+            ? `failing (${fmt(d.consecutiveFailures ?? 0)} in a row)`
+            : d.lastSuccessAt
+              ? `ok ${fmtTime(d.lastSuccessAt)}`
+              : "",
+        ),
+      ),
+    ),
+  );
+}
+
+async function pollDeliveries() {
+  const status = $("#filter-delivery-status").value;
+  const params = new URLSearchParams({ limit: String(LIST_LIMIT) });
+  if (status) params.set("status", status);
+  const answer = await api("GET", `/v1/deliveries?${params}`);
+  const note = $("#deliveries-note");
+  if (answer.status !== 200) {
+    note.textContent = `GET /v1/deliveries: ${problem(answer)}`;
+    note.className = "note bad";
+    return;
+  }
+  const rows = answer.body.items ?? [];
+  note.className = "note muted";
+  note.textContent = rows.length === 0 ? "No deliveries yet." : "";
+  renderDeliveries(rows);
+}
+
+function renderDeliveries(rows) {
+  const out = [];
+  for (const d of rows) {
+    const open = expandedDeliveries.has(d.id);
+    const last = d.attempts?.at(-1);
+    out.push(
+      el(
+        "tr",
+        { class: open ? "open" : undefined },
+        el(
+          "td",
+          { class: "id", title: d.id },
+          el(
+            "button",
+            {
+              type: "button",
+              class: "link",
+              title: "show the attempts",
+              onclick: () => {
+                if (expandedDeliveries.has(d.id)) expandedDeliveries.delete(d.id);
+                else expandedDeliveries.add(d.id);
+                renderDeliveries(rows);
+              },
+            },
+            d.id,
+          ),
+        ),
+        el("td", { title: d.eventId }, `${d.eventType} ${d.eventId}`),
+        el("td", { class: "id", title: d.destinationId }, d.destinationId),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            {
+              class: `badge ${d.status === "delivered" ? "processed" : d.status === "failed" ? "failed" : ""}`,
+              title: d.failure?.reason ?? d.nextAttemptAt ?? "",
+            },
+            d.status,
+          ),
+        ),
+        el("td", { class: "num" }, fmt(d.attemptCount)),
+        el(
+          "td",
+          { title: last?.at ?? "" },
+          last ? `${last.status ?? last.error ?? last.outcome} ${fmtMs(last.latencyMs)}` : "",
+        ),
+      ),
+    );
+    if (open) {
+      const lines = (d.attempts ?? []).map(
+        (a) =>
+          `#${a.number} ${a.at} ${a.outcome} ${a.status ?? ""} ${a.latencyMs} ms ${a.error ?? ""}${a.response ? `\n    ${a.response}` : ""}`,
+      );
+      out.push(
+        el(
+          "tr",
+          { class: "detail" },
+          el(
+            "td",
+            { colspan: 6 },
+            el(
+              "pre",
+              {},
+              `${lines.join("\n")}${d.failure ? `\nfailed: ${d.failure.reason}` : ""}${d.nextAttemptAt ? `\nnext attempt: ${d.nextAttemptAt}` : ""}`,
+            ),
+          ),
+        ),
+      );
+    }
+  }
+  $("#deliveries-table tbody").replaceChildren(...out);
+}
+
+async function pollOutbox() {
+  const res = await fetch("/_local/outbox", {
+    cache: "no-store",
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => null);
+  const note = $("#outbox-note");
+  if (res?.status !== 200) {
+    note.textContent = "The outbox is shown to this machine only.";
+    return;
+  }
+  const items = (await res.json()).items ?? [];
+  note.textContent = items.length === 0 ? "Nothing sent to SES or EventBridge yet." : "";
+  $("#outbox-table tbody").replaceChildren(
+    ...items.map((i) => {
+      const email = i.input?.Destination?.ToAddresses;
+      const entry = i.input?.Entries?.[0];
+      return el(
+        "tr",
+        {},
+        el("td", { title: i.at }, fmtTime(i.at)),
+        el("td", {}, i.service),
+        el("td", {}, email ? email.join(", ") : (entry?.EventBusName ?? "")),
+        el(
+          "td",
+          { title: JSON.stringify(i.input) },
+          email ? (i.input?.Content?.Simple?.Subject?.Data ?? "") : (entry?.DetailType ?? ""),
+        ),
+      );
+    }),
+  );
 }
 
 async function main() {
@@ -1003,7 +1272,12 @@ async function main() {
   void types.start();
   void schemas.start();
   void rules.start();
+  void destinations.start();
+  void deliveries.start();
+  void outbox.start();
+  $("#filter-delivery-status").addEventListener("input", () => void deliveries.now());
   void aggregates.start();
+  void history.start();
 }
 
 void main();

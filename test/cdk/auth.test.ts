@@ -319,7 +319,13 @@ describe("least privilege: each role's actions", () => {
     });
     expect(new Set(g["dynamodb:Query"])).toEqual(new Set([config]));
     for (const [action, resources] of Object.entries(g)) {
-      if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
+      // process also sends deliveries (a rule's route) to the two delivery queues.
+      if (action === "sqs:SendMessage" && name === "process") {
+        expect(resources, action).toEqual([
+          getAtt(logicalId(stack.storage.deliveryQueue)),
+          getAtt(logicalId(stack.storage.deliveryFifoQueue)),
+        ]);
+      } else if (action.startsWith("sqs:")) expect(resources, action).toEqual([own]);
     }
     expect(g["sqs:ChangeMessageVisibility"]).toEqual([own]);
   });
@@ -349,7 +355,7 @@ describe("cdk-nag", () => {
 });
 
 describe("events queue policy (defense in depth)", () => {
-  it("denies sqs:SendMessage to every principal but the ingest and replay roles", () => {
+  it("denies sqs:SendMessage to every principal but the pipeline's producers", () => {
     const queueId = logicalId(stack.storage.queue);
     const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
       JSON.stringify(p.Properties.Queues).includes(queueId),
@@ -359,19 +365,27 @@ describe("events queue policy (defense in depth)", () => {
       string,
       unknown
     >[];
-    const senders = statements.find((s) => s.Sid === "OnlyIngestAndReplaySend");
+    const senders = statements.find((s) => s.Sid === "OnlyPipelineProducersSend");
     const roleArn = (name: FunctionName) =>
       getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
     expect(senders).toEqual({
-      Sid: "OnlyIngestAndReplaySend",
+      Sid: "OnlyPipelineProducersSend",
       Effect: "Deny",
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      // The sweep sends derived events (window.closed, pattern.matched) under their tenant.
+      // The sweep sends derived events (window.closed, pattern.matched) under their tenant;
+      // the history jobs function replays archived events (POST /v1/replays); deliver emits
+      // eventflow.destination.disabled.
       Condition: {
         ArnNotEquals: {
-          "aws:PrincipalArn": [roleArn("ingest"), roleArn("replay"), roleArn("sweep")],
+          "aws:PrincipalArn": [
+            roleArn("ingest"),
+            roleArn("replay"),
+            roleArn("sweep"),
+            roleArn("jobs"),
+            roleArn("deliver"),
+          ],
         },
       },
     });

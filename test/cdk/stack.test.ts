@@ -167,9 +167,9 @@ describe("EventFlow stack with default settings", () => {
 
   describe("storage", () => {
     it("keeps events in a pay-per-request table with PITR, TTL and AWS-managed encryption", () => {
-      // The events table, the API keys table (test/cdk/auth.test.ts) and the tenant
-      // configuration table.
-      template.resourceCountIs("AWS::DynamoDB::Table", 3);
+      // The events table, the API keys table (test/cdk/auth.test.ts), the tenant
+      // configuration table and the deliveries log (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::DynamoDB::Table", 4);
       template.hasResourceProperties("AWS::DynamoDB::Table", {
         BillingMode: "PAY_PER_REQUEST",
         KeySchema: [
@@ -229,7 +229,9 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("redrives the queue to the DLQ after maxReceiveCount receives", () => {
-      template.resourceCountIs("AWS::SQS::Queue", 2);
+      // The events queue and DLQ; history's jobs queue and DLQ and the archive's failures;
+      // the delivery queues: standard, FIFO and their DLQs (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::SQS::Queue", 9);
       template.hasResourceProperties("AWS::SQS::Queue", {
         RedrivePolicy: {
           deadLetterTargetArn: getAtt(dlqId),
@@ -284,7 +286,9 @@ describe("EventFlow stack with default settings", () => {
 
   describe("processing", () => {
     it("drains the queue in partial batches with bounded concurrency", () => {
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+      // process, dlq; history's archive (table stream) and jobs (test/cdk/history.test.ts);
+      // the deliver function's two (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 6);
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         EventSourceArn: getAtt(queueId),
         FunctionName: { Ref: fnId(s.stack, "process") },
@@ -334,6 +338,13 @@ describe("EventFlow stack with default settings", () => {
           keysTableName: "k",
           configTableName: "cfg",
           cursorSecretId: "c",
+          archiveBucketName: "a",
+          jobsQueueUrl: "j",
+          deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
+          deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
+          deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",
+          deliveriesTableName: "d",
+          destinationSecretId: "k",
         };
         const expected = functionEnvironment(name, DEFAULTS, refs);
         const actual = props?.Environment.Variables as Record<string, unknown>;
@@ -414,10 +425,12 @@ describe("EventFlow stack with default settings", () => {
         for (const st of statementsOf(template, s.stack, name)) {
           expect(st.actions.some((a) => a.includes("*"))).toBe(false);
           if (st.resource === "*") {
-            expect(st.actions.sort()).toEqual([
-              "xray:PutTelemetryRecords",
-              "xray:PutTraceSegments",
-            ]);
+            // The table's stream event source (archive): ListStreams has no resource level.
+            const allowed =
+              name === "archive" && st.actions.includes("dynamodb:ListStreams")
+                ? ["dynamodb:ListStreams"]
+                : ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+            expect(st.actions.sort()).toEqual(allowed);
           }
         }
       }
@@ -512,28 +525,19 @@ describe("EventFlow stack with default settings", () => {
       expect(actionsOn(st, "sqs")).toEqual([]);
     });
 
-    it("lets only query, replay, schemas, rules and windows (backfill pages) read the cursors' key, a secret generated at deploy", () => {
+    it("lets only query, replay, schemas, rules, windows (backfill pages) and destinations (replay pages) read the cursors' key, a secret generated at deploy", () => {
       const secretId = logicalId(s.stack.storage.cursorKey);
       template.hasResourceProperties("AWS::SecretsManager::Secret", {
         GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
       });
       for (const name of FUNCTION_NAMES) {
         const st = statementsOf(template, s.stack, name);
-        const reads = st.filter((x) => x.actions.includes("secretsmanager:GetSecretValue"));
-        if (
-          name === "query" ||
-          name === "replay" ||
-          name === "schemas" ||
-          name === "rules" ||
-          name === "windows"
-        ) {
-          expect(
-            reads.map((x) => x.resource),
-            name,
-          ).toEqual([{ Ref: secretId }]);
-        } else {
-          expect(actionsOn(st, "secretsmanager"), name).toEqual([]);
-        }
+        const reads = st
+          .filter((x) => x.actions.includes("secretsmanager:GetSecretValue"))
+          .filter((x) => JSON.stringify(x.resource) === JSON.stringify({ Ref: secretId }));
+        expect(reads.length, name).toBe(
+          ["query", "replay", "schemas", "rules", "windows", "destinations"].includes(name) ? 1 : 0,
+        );
       }
       for (const name of ["query", "replay", "schemas", "rules", "windows"] as const) {
         const fn =
@@ -546,14 +550,24 @@ describe("EventFlow stack with default settings", () => {
       }
     });
 
-    it("lets process change message visibility on the queue (retry back-off) and not send", () => {
+    it("lets process change message visibility on the queue (retry back-off) and not send to it", () => {
       const st = statementsOf(template, s.stack, "process");
-      const sqs = st.filter((x) => actionsOn([x], "sqs").length > 0);
-      expect(sqs.map((x) => x.resource)).toEqual([getAtt(queueId)]);
-      expect(actionsOn(sqs, "sqs")).toEqual(
+      const onQueue = st.filter(
+        (x) =>
+          actionsOn([x], "sqs").length > 0 &&
+          JSON.stringify(x.resource) === JSON.stringify(getAtt(queueId)),
+      );
+      expect(onQueue.length).toBeGreaterThan(0);
+      expect(actionsOn(onQueue, "sqs")).toEqual(
         expect.arrayContaining(["sqs:ChangeMessageVisibility", "sqs:ReceiveMessage"]),
       );
-      expect(actionsOn(sqs, "sqs")).not.toContain("sqs:SendMessage");
+      expect(actionsOn(onQueue, "sqs")).not.toContain("sqs:SendMessage");
+      // It sends only deliveries (a rule's route), to the two delivery queues.
+      const sends = st.filter((x) => x.actions.includes("sqs:SendMessage")).map((x) => x.resource);
+      expect(sends).toEqual([
+        getAtt(logicalId(s.stack.storage.deliveryQueue)),
+        getAtt(logicalId(s.stack.storage.deliveryFifoQueue)),
+      ]);
     });
   });
 
@@ -591,8 +605,8 @@ describe("EventFlow stack with default settings", () => {
       }
       expect(
         permissions.filter((p) => p.Properties.Principal === "events.amazonaws.com"),
-      ).toHaveLength(1);
-      expect(permissions).toHaveLength(ROUTES.length + 2);
+      ).toHaveLength(2); // and history's daily compaction
+      expect(permissions).toHaveLength(ROUTES.length + 3);
     });
 
     it("logs access as JSON to an explicit log group, throttles, traces and emits metrics", () => {
@@ -792,9 +806,11 @@ describe("EventFlow stack with default settings", () => {
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, schema lookups
       // failed, rule errors, queue age, 5XX rate, API p99, end-to-end p99, sweep failed,
-      // derived-event lag, 2 per function; DynamoDB write throttles on the table and its 3
-      // indexes, and 3 near-a-limit alarms (issue 20).
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 12 + 2 * FUNCTION_NAMES.length + 4 + 3);
+      // derived-event lag, 2 per function; history: archive behind, archive failures, jobs
+      // DLQ depth; delivery: DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled;
+      // DynamoDB write throttles on the events table and its 3 indexes, and 3 near-a-limit
+      // alarms (issue 20).
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 18 + 2 * FUNCTION_NAMES.length + 4 + 3);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
@@ -1034,7 +1050,11 @@ describe("cdk-nag AwsSolutions", () => {
   });
 
   it("acknowledges only the known findings, each with a reason", () => {
-    const { app } = synth();
+    const { app, stack } = synth();
+    const bucketId = logicalId(stack.storage.archiveBucket);
+    const archivePrefixFindings = ["events/*", "exports/*"].map(
+      (p) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${p}]`,
+    );
     const acknowledged = new Map<string, string>();
     for (const c of app.node.findAll()) {
       for (const entry of c.node.metadata) {
@@ -1051,8 +1071,20 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      // History: roles granted one prefix of the archive bucket (events/, exports/).
+      ...archivePrefixFindings,
+      // The deliver role may send to tenants' own targets named with deliveryTargetPrefix.
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      // The archive's access-log bucket does not log into itself.
+      "AwsSolutions-S1",
       // The cursors' key has no rotation function: rotating only invalidates open cursors.
       "AwsSolutions-SMG4",
+      // The archive event source's on-failure queue is itself a dead-letter queue.
+      "AwsSolutions-SQS3",
+      // CDK's own, on the access-log bucket (log delivery still uses its ACL).
+      "CloudFormation-Validate::W3045",
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);
     expect(acknowledged.get("AwsSolutions-COG4")).toMatch(/Lambda REQUEST authorizer/);

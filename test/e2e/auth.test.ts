@@ -14,7 +14,7 @@ import { DEFAULT_RULES } from "../../lambdas/domain/rules.js";
 import { ROUTES, type Route } from "../../lib/contracts/functions.js";
 import { canManageKeys, createKey, revokeKey } from "../support/keys.js";
 import { type Platform, startPlatform } from "../support/runtime.js";
-import { type Answer, Api, uniqueId, uniqueType } from "./client.js";
+import { type Answer, Api, uniqueId, uniqueType, waitFor } from "./client.js";
 
 const tenant = (name: string) => `e2e-${name}-${randomBytes(4).toString("hex")}`;
 
@@ -25,9 +25,25 @@ const SECRET = `secret-of-${randomBytes(6).toString("hex")}`;
 const B = tenant("b");
 /** Tenant A's keys by scopes, tenant B's full key, and keys that must not work. */
 const keys = {} as Record<
-  "full" | "read" | "write" | "readWrite" | "admin" | "rules" | "schemas" | "other" | "revoked",
+  | "full"
+  | "read"
+  | "write"
+  | "readWrite"
+  | "admin"
+  | "history"
+  | "rules"
+  | "schemas"
+  | "dest"
+  | "other"
+  | "revoked",
   string
 >;
+/** Tenant A's history jobs (README "History"): no other tenant may see or cancel them. */
+const jobsA = {} as Record<"export" | "replay" | "erasure", string>;
+/** Tenant A's destinations (one the DELETE route removes) and a delivery of its. */
+let destinationA: string;
+let doomedDestinationA: string;
+let deliveryA: string;
 /** Tenant A's data, which no other credential may see, count or replay. */
 let typeA: string;
 let processedId: string;
@@ -41,14 +57,19 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     platform = await startPlatform();
     base = new Api(platform.url, null);
     const make = (t: string, scopes: string) => createKey(platform, t, scopes).then((k) => k.key);
-    keys.full = await make(A, "events:write,events:read,admin");
+    keys.full = await make(A, "events:write,events:read,history:read,admin,rules:write");
     keys.read = await make(A, "events:read");
     keys.write = await make(A, "events:write");
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
+    keys.history = await make(A, "history:read");
     keys.rules = await make(A, "rules:write");
     keys.schemas = await make(A, "schemas:write");
-    keys.other = await make(B, "events:write,events:read,admin,rules:write,schemas:write");
+    keys.dest = await make(A, "destinations:write");
+    keys.other = await make(
+      B,
+      "events:write,events:read,history:read,admin,rules:write,schemas:write,destinations:write",
+    );
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
     await revokeKey(platform, A, keys.revoked);
@@ -67,6 +88,44 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     const [processed, failed] = await a.settledAll([processedId, failedId]);
     expect(processed?.status).toBe("processed");
     expect(failed?.status).toBe("failed");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const job = async (method: string, path: string, body?: unknown) =>
+      ((await a.request<{ id: string }>(method, path, body)).body as { id: string }).id;
+    jobsA.export = await job("POST", "/v1/exports", { from: since, type: typeA });
+    jobsA.replay = await job("POST", "/v1/replays", { from: since, type: typeA, rate: 1 });
+    jobsA.erasure = await job("DELETE", `/v1/subjects/${uniqueId("subject")}`);
+    // A destination of tenant A and one delivery to it (to a port nobody listens on).
+    const d = base.withKey(keys.dest);
+    const destination = (name: string) =>
+      d
+        .request<{ id: string }>("POST", "/v1/destinations", {
+          kind: "webhook",
+          name,
+          url: "http://127.0.0.1:9/hook",
+        })
+        .then((r) => r.body.id);
+    destinationA = await destination("tenant-a");
+    doomedDestinationA = await destination("tenant-a-doomed");
+    const replayed = await d.request("POST", `/v1/destinations/${destinationA}/replay`, {
+      from: new Date(Date.now() - 600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+      pattern: { type: [typeA] },
+    });
+    expect(replayed.status).toBe(202);
+    const page = await waitFor(
+      async () => {
+        const r = await base
+          .withKey(keys.read)
+          .request<{ items: { id: string }[] }>(
+            "GET",
+            `/v1/deliveries?destination=${destinationA}`,
+          );
+        return r.body.items[0];
+      },
+      30_000,
+      "tenant A's delivery",
+    );
+    deliveryA = page.id;
     // Windows and patterns: tenant A's declarations (over its own type).
     for (const name of ["shared-agg", "doomed-agg"]) {
       const put = await a.request("PUT", `/v1/aggregations/${name}`, aggregationBody(typeA));
@@ -133,6 +192,23 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/failed/replay",
       body: { ids: [failedId], dryRun: true },
     }),
+    "POST /v1/exports": () => ({
+      path: "/v1/exports",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("x") },
+    }),
+    "GET /v1/exports": () => ({ path: "/v1/exports" }),
+    "GET /v1/exports/{id}": () => ({ path: `/v1/exports/${jobsA.export}` }),
+    "GET /v1/subjects/{subject}/export": () => ({ path: `/v1/subjects/${uniqueId("s")}/export` }),
+    "POST /v1/replays": () => ({
+      path: "/v1/replays",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("r") },
+    }),
+    "GET /v1/replays": () => ({ path: "/v1/replays" }),
+    "GET /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/subjects/{subject}": () => ({ path: `/v1/subjects/${uniqueId("s")}` }),
+    "GET /v1/erasures": () => ({ path: "/v1/erasures" }),
+    "GET /v1/erasures/{id}": () => ({ path: `/v1/erasures/${jobsA.erasure}` }),
     "GET /v1/rules": () => ({ path: "/v1/rules" }),
     // The defaults again: a new version, the same verdicts for the rest of this file.
     "PUT /v1/rules": () => ({ path: "/v1/rules", body: { rules: DEFAULT_RULES } }),
@@ -157,6 +233,28 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/schema-settings",
       body: { unregistered: "allow" },
     }),
+    "POST /v1/destinations": () => ({
+      path: "/v1/destinations",
+      body: { kind: "webhook", name: "n", url: "http://127.0.0.1:9/x" },
+    }),
+    "GET /v1/destinations": () => ({ path: "/v1/destinations" }),
+    "GET /v1/destinations/{id}": () => ({ path: `/v1/destinations/${destinationA}` }),
+    "PATCH /v1/destinations/{id}": () => ({
+      path: `/v1/destinations/${destinationA}`,
+      body: { name: "renamed" },
+    }),
+    "DELETE /v1/destinations/{id}": () => ({ path: `/v1/destinations/${doomedDestinationA}` }),
+    "POST /v1/destinations/{id}/rotate-secret": () => ({
+      path: `/v1/destinations/${destinationA}/rotate-secret`,
+      body: {},
+    }),
+    "POST /v1/destinations/{id}/replay": () => ({
+      path: `/v1/destinations/${destinationA}/replay`,
+      body: { from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z", dryRun: true },
+    }),
+    "GET /v1/deliveries": () => ({ path: `/v1/deliveries?destination=${destinationA}` }),
+    "GET /v1/deliveries/{id}": () => ({ path: `/v1/deliveries/${deliveryA}` }),
+    "POST /v1/deliveries/{id}/retry": () => ({ path: `/v1/deliveries/${deliveryA}/retry` }),
     // Tenant A declared shared-* and doomed-* (beforeAll); another tenant has none until
     // its own PUT (which runs before its GET of the same name).
     "GET /v1/aggregations": () => ({ path: "/v1/aggregations" }),
@@ -187,19 +285,25 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.read
         : route.scope === "admin"
           ? keys.admin
-          : route.scope === "rules:write"
-            ? keys.rules
-            : route.scope === "schemas:write"
-              ? keys.schemas
-              : keys.write;
+          : route.scope === "history:read"
+            ? keys.history
+            : route.scope === "rules:write"
+              ? keys.rules
+              : route.scope === "schemas:write"
+                ? keys.schemas
+                : route.scope === "destinations:write"
+                  ? keys.dest
+                  : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
         : route.scope === "admin" ||
+            route.scope === "history:read" ||
             route.scope === "rules:write" ||
-            route.scope === "schemas:write"
+            route.scope === "schemas:write" ||
+            route.scope === "destinations:write"
           ? keys.readWrite
           : undefined;
 
@@ -274,10 +378,27 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/events": 202,
           "GET /v1/events/{id}": 404,
           "POST /v1/failed/replay": 200,
+          // History: B starts its own jobs; A's job ids are unknown to it.
+          "POST /v1/exports": 202,
+          "POST /v1/replays": 202,
+          "DELETE /v1/subjects/{subject}": 202,
+          "GET /v1/exports/{id}": 404,
+          "GET /v1/replays/{id}": 404,
+          "DELETE /v1/replays/{id}": 404,
+          "GET /v1/erasures/{id}": 404,
           // Tenant A's schema is not another tenant's: absent, or registered afresh as its own.
           "GET /v1/schemas/{type}": 404,
           "PUT /v1/schemas/{type}": 201,
           "GET /v1/schemas/{type}/inferred": 404,
+          // Tenant A's destination and delivery ids are unknown to tenant B.
+          "POST /v1/destinations": 201,
+          "GET /v1/destinations/{id}": 404,
+          "PATCH /v1/destinations/{id}": 404,
+          "DELETE /v1/destinations/{id}": 404,
+          "POST /v1/destinations/{id}/rotate-secret": 404,
+          "POST /v1/destinations/{id}/replay": 404,
+          "GET /v1/deliveries/{id}": 404,
+          "POST /v1/deliveries/{id}/retry": 404,
           // Its own first declaration of the name; nothing of tenant A's to delete.
           "PUT /v1/aggregations/{name}": 201,
           "DELETE /v1/aggregations/{name}": 404,
@@ -293,8 +414,16 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
 
       it("the right key (least scope that opens it): served", async () => {
         const answer = (await call(route, "right key")) as Answer;
-        expect(answer.status).toBe(
-          route.method === "POST" && route.function === "ingest" ? 202 : 200,
+        // Ingest and the history jobs (exports, replays, erasures) answer 202: accepted.
+        const accepted =
+          (route.method === "POST" && route.function === "ingest") ||
+          (route.function === "history" && route.method !== "GET");
+        const created: Record<string, number> = {
+          "POST /v1/destinations": 201,
+          "POST /v1/deliveries/{id}/retry": 202,
+        };
+        expect(answer.status, answer.text).toBe(
+          created[`${route.method} ${route.path}`] ?? (accepted ? 202 : 200),
         );
       });
     });

@@ -38,6 +38,8 @@ export interface LocalRuntime {
   apiKey: string;
   /** Its DynamoDB endpoint: where `npm run keys -- --endpoint` creates more keys. */
   dynamodbEndpoint: string;
+  /** Its SQS (and SNS) endpoint: where tests make destination queues and topics. */
+  sqsEndpoint: string;
   /** The child's recent output lines (for failure messages). */
   logs(): string[];
   signal(signal: NodeJS.Signals): void;
@@ -87,19 +89,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     signal: signal as NodeJS.Signals | null,
   }));
   if (child.stderr) createInterface({ input: child.stderr }).on("line", keep);
-  type Where = { url: string; port: number; apiKey: string; dynamodbEndpoint: string };
+  type Where = {
+    url: string;
+    port: number;
+    apiKey: string;
+    dynamodbEndpoint: string;
+    sqsEndpoint: string;
+  };
   const ready = new Promise<Where>((resolvePromise, reject) => {
     if (!child.stdout) return reject(new Error("no stdout"));
     createInterface({ input: child.stdout }).on("line", (line) => {
       keep(line);
       if (!line.includes('"EventFlow ready"')) return;
       try {
-        const doc = JSON.parse(line) as { port: number; apiKey: string; dynamodb: string };
+        const doc = JSON.parse(line) as {
+          port: number;
+          apiKey: string;
+          dynamodb: string;
+          sqs: string;
+        };
         resolvePromise({
           port: doc.port,
           url: `http://127.0.0.1:${doc.port}`,
           apiKey: doc.apiKey,
           dynamodbEndpoint: doc.dynamodb,
+          sqsEndpoint: doc.sqs,
         });
       } catch (error) {
         reject(error);

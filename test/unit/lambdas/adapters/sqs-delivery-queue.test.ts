@@ -132,3 +132,24 @@ describe("SqsDeliveryQueue", () => {
     expect(results[1]?.ok).toBe(true);
   });
 });
+
+describe("SqsDeliveryQueue with a destination ordering lookup", () => {
+  it("sends a request that does not say to the FIFO queue when its destination is ordered", async () => {
+    const queue = new SqsDeliveryQueue(aws.sqs, {
+      queueUrl,
+      fifoQueueUrl,
+      ordering: { isOrdered: async (_t, d) => d === DEST },
+    });
+    const { ordered: _o, ...unsaid } = request("lookup-1", "user-9");
+    expect((await queue.enqueue([unsaid]))[0]?.ok).toBe(true);
+    const got = await receive(aws.sqs, fifoQueueUrl);
+    expect(got.map((m) => (JSON.parse(m.Body ?? "{}") as DeliveryMessage).event.id)).toContain(
+      "lookup-1",
+    );
+    for (const m of got) {
+      await aws.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: fifoQueueUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  });
+});
