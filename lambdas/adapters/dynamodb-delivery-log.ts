@@ -4,7 +4,9 @@
  * generation whose lease has lapsed; on a condition failure one GetItem says why (dynalite
  * ignores ReturnValuesOnConditionCheckFailure). Attempts are appended to a list capped at
  * MAX_LOGGED_ATTEMPTS. Lists use the byTime, byDestination and byEvent indexes (ALL
- * projection), newest first; `status` is a filter; the cursor is the index's last key.
+ * projection), newest first; `status` is a filter. byTime and byDestination are spread over
+ * DELIVERIES_TABLE.shards partition keys (a hash of the delivery id): their lists query
+ * every shard and merge newest first, the cursor holding each shard's position.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -16,6 +18,7 @@ import {
 import { DELIVERIES_TABLE } from "../../lib/contracts/tables.js";
 import type { DeliveryMessage } from "../domain/delivery.js";
 import { type DeliveryRecord, MAX_LOGGED_ATTEMPTS } from "../domain/delivery-record.js";
+import { hash53 } from "../domain/hyperloglog.js";
 import type {
   AttemptUpdate,
   ClaimResult,
@@ -27,6 +30,23 @@ import type {
 export interface DynamoDbDeliveryLogOptions {
   tableName: string;
   retentionDays: number;
+  /** byTime and byDestination partitions per tenant / destination (tests: fewer). */
+  shards?: number;
+}
+
+/** The shard of a delivery's byTime and byDestination keys. */
+export const deliveryShard = (deliveryId: string, shards: number): number =>
+  hash53(deliveryId) % shards;
+
+/** The index keys of a delivery (the item's timeKey and destKey attributes). */
+export function deliveryIndexKeys(
+  tenantId: string,
+  destinationId: string,
+  deliveryId: string,
+  shards: number = DELIVERIES_TABLE.shards,
+): { timeKey: string; destKey: string } {
+  const shard = deliveryShard(deliveryId, shards);
+  return { timeKey: `${tenantId}#${shard}`, destKey: `${tenantId}#${destinationId}#${shard}` };
 }
 
 const RECORD_FIELDS = [
@@ -57,6 +77,10 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     private readonly options: DynamoDbDeliveryLogOptions,
   ) {}
 
+  private get shards(): number {
+    return this.options.shards ?? DELIVERIES_TABLE.shards;
+  }
+
   private key(tenantId: string, id: string) {
     return { [DELIVERIES_TABLE.partitionKey]: `T#${tenantId}#DLV#${id}` };
   }
@@ -74,6 +98,7 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
             "destinationId = if_not_exists(destinationId, :dest), eventId = if_not_exists(eventId, :event)",
             "eventType = if_not_exists(eventType, :type), createdAt = if_not_exists(createdAt, :at)",
             "createdSk = if_not_exists(createdSk, :createdSk), destKey = if_not_exists(destKey, :destKey)",
+            "timeKey = if_not_exists(timeKey, :timeKey)",
             "eventKey = if_not_exists(eventKey, :eventKey), #status = if_not_exists(#status, :pending)",
             "attemptCount = if_not_exists(attemptCount, :zero), attempts = if_not_exists(attempts, :empty)",
             "generation = if_not_exists(generation, :gen), message = if_not_exists(message, :message)",
@@ -95,7 +120,9 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
             ":at": at,
             ":now": now.getTime(),
             ":createdSk": `${at}#${message.id}`,
-            ":destKey": `${message.tenantId}#${message.destinationId}`,
+            ...prefixed(
+              deliveryIndexKeys(message.tenantId, message.destinationId, message.id, this.shards),
+            ),
             ":eventKey": `${message.tenantId}#${message.event.id}`,
             ":pending": "pending",
             ":zero": 0,
@@ -253,15 +280,10 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
 
   async list(query: DeliveryQuery): Promise<DeliveryPage> {
     const { tenantId } = query;
-    const [index, pkValue] = query.eventId
-      ? [DELIVERIES_TABLE.byEventIndex, `${tenantId}#${query.eventId}`]
-      : query.destinationId
-        ? [DELIVERIES_TABLE.byDestinationIndex, `${tenantId}#${query.destinationId}`]
-        : [DELIVERIES_TABLE.byTimeIndex, tenantId];
-    const names: Record<string, string> = { "#pk": index.partitionKey };
-    if (query.from || query.to) names["#sk"] = index.sortKey;
-    const values: Record<string, unknown> = { ":pk": pkValue };
+    const names: Record<string, string> = { "#pk": "" };
+    const values: Record<string, unknown> = {};
     let condition = "#pk = :pk";
+    if (query.from || query.to) names["#sk"] = "createdSk";
     if (query.from && query.to) {
       condition += " AND #sk BETWEEN :from AND :to";
       values[":from"] = query.from;
@@ -284,28 +306,159 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       values[":dest"] = query.destinationId;
       filters.push("destinationId = :dest");
     }
-    let start = query.cursor ? decodeCursor(query.cursor, tenantId) : undefined;
-    const items: DeliveryRecord[] = [];
-    // A filter may leave pages short: read on, at most 5 pages per request.
-    for (let round = 0; round < 5 && items.length < query.limit; round++) {
+    const lane = (index: Lane["index"], pk: string, shard: number): Lane => ({
+      index,
+      pk,
+      shard,
+      buffer: [],
+      done: false,
+    });
+    const lanes: Lane[] = query.eventId
+      ? [lane(DELIVERIES_TABLE.byEventIndex, `${tenantId}#${query.eventId}`, 0)]
+      : Array.from({ length: this.shards }, (_, shard) =>
+          query.destinationId
+            ? lane(
+                DELIVERIES_TABLE.byDestinationIndex,
+                `${tenantId}#${query.destinationId}#${shard}`,
+                shard,
+              )
+            : lane(DELIVERIES_TABLE.byTimeIndex, `${tenantId}#${shard}`, shard),
+        );
+    if (query.cursor) resumeLanes(lanes, query.cursor, tenantId);
+    const read = async (l: Lane) => {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.options.tableName,
-          IndexName: index.name,
+          IndexName: l.index.name,
           KeyConditionExpression: condition,
           ...(filters.length ? { FilterExpression: filters.join(" AND ") } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: { ...names, "#pk": l.index.partitionKey },
+          ExpressionAttributeValues: { ...values, ":pk": l.pk },
           ScanIndexForward: false,
-          Limit: query.limit - items.length,
-          ...(start ? { ExclusiveStartKey: start } : {}),
+          Limit: query.limit,
+          ...(l.start ? { ExclusiveStartKey: l.start } : {}),
         }),
       );
-      items.push(...(out.Items ?? []).map(toRecord));
-      start = out.LastEvaluatedKey;
-      if (!start) break;
+      l.buffer = (out.Items ?? []) as Record<string, unknown>[];
+      l.start = out.LastEvaluatedKey;
+      l.done = !out.LastEvaluatedKey;
+    };
+    const items: Record<string, unknown>[] = [];
+    // Newest first across lanes: an item is taken only when no lane can still hold a newer
+    // one (a lane not read to its end holds only items older than where it stopped). A
+    // filter may leave reads short: at most 5 rounds per request.
+    for (let round = 0; round < 5 && items.length < query.limit; round++) {
+      await Promise.all(lanes.filter((l) => l.buffer.length === 0 && !l.done).map(read));
+      while (items.length < query.limit) {
+        let best: Lane | undefined;
+        for (const l of lanes) {
+          const head = l.buffer[0];
+          if (head && (!best || newer(head, best.buffer[0] as Record<string, unknown>))) best = l;
+        }
+        if (!best) break;
+        const head = best.buffer[0] as Record<string, unknown>;
+        const blocked = lanes.some(
+          (l) =>
+            l.buffer.length === 0 &&
+            !l.done &&
+            l.start &&
+            String(l.start.createdSk) > String(head.createdSk),
+        );
+        if (blocked) break;
+        best.buffer.shift();
+        best.last = head;
+        items.push(head);
+      }
+      if (lanes.every((l) => l.done && l.buffer.length === 0)) break;
     }
-    return { items, ...(start ? { nextCursor: encodeCursor(start, tenantId) } : {}) };
+    const more = lanes.some((l) => l.buffer.length > 0 || !l.done);
+    return {
+      items: items.map(toRecord),
+      ...(more ? { nextCursor: encodeLanes(lanes, tenantId) } : {}),
+    };
+  }
+}
+
+type Index =
+  | typeof DELIVERIES_TABLE.byTimeIndex
+  | typeof DELIVERIES_TABLE.byDestinationIndex
+  | typeof DELIVERIES_TABLE.byEventIndex;
+
+/** One partition of a list: where the next read starts, what was read and not yet taken. */
+interface Lane {
+  index: Index;
+  pk: string;
+  shard: number;
+  start?: Record<string, unknown>;
+  /** Where this request started reading the lane (from the cursor). */
+  resumedFrom?: Record<string, unknown>;
+  buffer: Record<string, unknown>[];
+  /** The last item taken from this lane in this request. */
+  last?: Record<string, unknown>;
+  done: boolean;
+}
+
+/** Newest first; ties (same createdSk) by pk, as one index orders them. */
+const newer = (a: Record<string, unknown>, b: Record<string, unknown>): boolean =>
+  String(a.createdSk) > String(b.createdSk) ||
+  (a.createdSk === b.createdSk && String(a.pk) > String(b.pk));
+
+const prefixed = (keys: Record<string, string>) =>
+  Object.fromEntries(Object.entries(keys).map(([k, v]) => [`:${k}`, v]));
+
+/**
+ * The cursor: per lane, where the next page starts: null (from the newest), 0 (read to its
+ * end) or [createdSk, delivery id] of the last item taken (the lane's index key is rebuilt
+ * from them), bound to the tenant. A lane whose read items were all taken resumes after
+ * the last item DynamoDB evaluated; one with items left resumes after the last taken.
+ */
+type LanePosition = null | 0 | [string, string];
+
+function encodeLanes(lanes: Lane[], tenantId: string): string {
+  const p: LanePosition[] = lanes.map((l) => {
+    const at = l.buffer.length > 0 ? (l.last ?? l.resumedFrom) : l.done ? undefined : l.start;
+    if (l.done && l.buffer.length === 0) return 0;
+    if (!at) return null;
+    return [String(at.createdSk), String(at.pk).slice(String(at.pk).lastIndexOf("#") + 1)];
+  });
+  return Buffer.from(JSON.stringify({ t: tenantId, n: lanes.length, p })).toString("base64url");
+}
+
+function resumeLanes(lanes: Lane[], cursor: string, tenantId: string): void {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as {
+      t?: unknown;
+      n?: unknown;
+      p?: unknown;
+    };
+    if (parsed.t !== tenantId || parsed.n !== lanes.length || !Array.isArray(parsed.p)) {
+      throw new Error();
+    }
+    lanes.forEach((l, i) => {
+      const p = (parsed.p as unknown[])[i];
+      if (p === null) return;
+      if (p === 0) {
+        l.done = true;
+        return;
+      }
+      if (
+        !Array.isArray(p) ||
+        p.length !== 2 ||
+        typeof p[0] !== "string" ||
+        typeof p[1] !== "string" ||
+        p[1].includes("#")
+      ) {
+        throw new Error();
+      }
+      l.start = {
+        [DELIVERIES_TABLE.partitionKey]: `T#${tenantId}#DLV#${p[1]}`,
+        [l.index.partitionKey]: l.pk,
+        [l.index.sortKey]: p[0],
+      };
+      l.resumedFrom = l.start;
+    });
+  } catch {
+    throw new InvalidDeliveryCursorError("cursor is not valid for this list");
   }
 }
 
@@ -315,28 +468,4 @@ function toRecord(item: Record<string, unknown>): DeliveryRecord {
     if (item[field] !== undefined && item[field] !== null) record[field] = item[field];
   }
   return record as unknown as DeliveryRecord;
-}
-
-/**
- * The cursor is the index's last key, bound to the tenant: a cursor of another tenant is
- * refused (its keys would still only read the caller's partition, but it says so plainly).
- */
-function encodeCursor(key: Record<string, unknown>, tenantId: string): string {
-  return Buffer.from(JSON.stringify({ t: tenantId, k: key })).toString("base64url");
-}
-
-function decodeCursor(cursor: string, tenantId: string): Record<string, unknown> {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as {
-      t?: unknown;
-      k?: unknown;
-    };
-    if (parsed.t !== tenantId || typeof parsed.k !== "object" || parsed.k === null)
-      throw new Error();
-    const key = parsed.k as Record<string, unknown>;
-    if (typeof key.pk !== "string" || !key.pk.startsWith(`T#${tenantId}#DLV#`)) throw new Error();
-    return key;
-  } catch {
-    throw new InvalidDeliveryCursorError("cursor is not valid for this list");
-  }
 }

@@ -43,10 +43,6 @@ export interface Assumptions {
   listPagesPerSecond: number;
   /** GET /v1/stats a second on the hottest tenant (24 hours each). */
   statsReadsPerSecond: number;
-  /** Seconds a function caches a tenant's configuration (CONFIG_TABLE) before reading it again. */
-  configCacheSeconds: number;
-  /** Bytes of one tenant's configuration read (one Query on its partition). */
-  configBytes: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
@@ -54,11 +50,10 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   processMs: 60,
   listPagesPerSecond: 10,
   statsReadsPerSecond: 1,
-  configCacheSeconds: 60,
-  configBytes: 8 * 1024,
 };
 
-export type Family = "table" | "byType" | "byTime" | "failed" | "stats" | "config";
+/** The events table's families; features.ts adds the configuration, deliveries and windows. */
+export type Family = "table" | "byType" | "byTime" | "failed" | "stats";
 
 export interface PartitionLoad {
   family: Family;
@@ -88,6 +83,10 @@ export interface ModelResult {
   statsUpdates: number;
   /** Bytes of the items: event item, byType entry, stats item (hottest). */
   sizes: { eventItem: number; byTypeEntry: number; byTimeEntry: number; statsItem: number };
+  /** Function instances the mix keeps busy (from the assumptions' durations). */
+  concurrency: { ingest: number; process: number };
+  /** The measured second's stored events, in arrival order (features.ts reads them). */
+  events: StoredEvent[];
 }
 
 interface Counter {
@@ -202,6 +201,7 @@ export async function runModel(
   const typeCounts = new Map<string, number>();
   const sizes = { eventItem: 0, byTypeEntry: 0, byTimeEntry: 0, statsItem: 0 };
   const recent: StoredEvent[] = [];
+  const measured: StoredEvent[] = [];
   let n = 0;
 
   const second = async (index: number, itemsToo: boolean) => {
@@ -223,6 +223,7 @@ export async function runModel(
             random() < mix.failedShare,
           );
       if (!duplicate && recent.length < 1000) recent.push(event);
+      if (itemsToo && !duplicate) measured.push(event);
       if (itemsToo) {
         const item = writer.toItem(event);
         const w = wire(item);
@@ -280,9 +281,6 @@ export async function runModel(
     byTime: assumptions.listPagesPerSecond * listLane(shards.timeShards, sizes.byTimeEntry),
     failed: assumptions.listPagesPerSecond * readUnits(101 * sizes.eventItem),
     stats: assumptions.statsReadsPerSecond * readUnits(24 * sizes.statsItem),
-    config:
-      ((processConcurrency + ingestConcurrency) / assumptions.configCacheSeconds) *
-      readUnits(assumptions.configBytes),
   };
 
   const families: PartitionLoad[] = [];
@@ -300,16 +298,6 @@ export async function runModel(
       partitions: hot?.partitions ?? 0,
     });
   }
-  // The configuration table (CONFIG_TABLE): one partition per tenant, read-mostly.
-  families.push({
-    family: "config",
-    key: `T#${tenantName(0)}`,
-    writes: 0,
-    wcu: 0,
-    rcu: reads.config,
-    use: reads.config / PARTITION_LIMITS.rcu,
-    partitions: mix.tenants,
-  });
   const indexWcu: Record<string, number> = {};
   for (const index of ["byType", "byTime", "failed"] as const) indexWcu[index] = loads.total(index);
   return {
@@ -326,6 +314,8 @@ export async function runModel(
     hottestTypeRate,
     statsUpdates,
     sizes,
+    concurrency: { ingest: ingestConcurrency, process: processConcurrency },
+    events: measured,
   };
 }
 

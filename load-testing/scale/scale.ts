@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
+import { DEFAULT_FEATURES, type FeatureMix, type FeatureResult, runFeatures } from "./features.js";
 import { MIXES, type Mix } from "./mix.js";
 import {
   type Assumptions,
@@ -31,7 +32,11 @@ mix meets and the rate at which it binds.
   --set KEY=VALUE     a setting of lib/config.ts (repeatable), e.g. --set typeShards=16
   --layout L          before | current | both (default both; before = typeShards 1,
                       timeShards 4, statsShards 1: the keys as they were before sharding)
-  --process-ms N --ingest-ms N --list-pages N --config-cache-seconds N   assumptions
+  --process-ms N --ingest-ms N --list-pages N --deliver-ms N   assumptions
+  --routed SHARE      share of the hottest tenant's events routed to a destination (0.1)
+  --destinations N    destinations those deliveries spread over (1)
+  --window-rate N     events/s one aggregation takes into one group (10000)
+  --window-seconds N  that aggregation's window (60)
   --json              JSON instead of tables
 `;
 
@@ -40,6 +45,9 @@ interface Options {
   settings: EventFlowSettings;
   layouts: ("before" | "current")[];
   assumptions: Assumptions;
+  features: FeatureMix;
+  /** Wall time of one deliver invocation (a batch of webhook calls in parallel) on AWS. */
+  deliverMs: number;
   json: boolean;
 }
 
@@ -61,7 +69,11 @@ function parse(argv: string[]): Options | "help" {
       "process-ms": { type: "string" },
       "ingest-ms": { type: "string" },
       "list-pages": { type: "string" },
-      "config-cache-seconds": { type: "string" },
+      "deliver-ms": { type: "string" },
+      routed: { type: "string" },
+      destinations: { type: "string" },
+      "window-rate": { type: "string" },
+      "window-seconds": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -113,15 +125,20 @@ function parse(argv: string[]): Options | "help" {
   assumptions.ingestMs = num(values["ingest-ms"], "ingest-ms") ?? assumptions.ingestMs;
   assumptions.listPagesPerSecond =
     num(values["list-pages"], "list-pages") ?? assumptions.listPagesPerSecond;
-  // The process function caches a tenant's rules (CONFIG_TABLE) rulesCacheSeconds.
-  assumptions.configCacheSeconds =
-    num(values["config-cache-seconds"], "config-cache-seconds") ??
-    Math.max(1, settings.rulesCacheSeconds);
+  const features: FeatureMix = {
+    routedShare: num(values.routed, "routed") ?? DEFAULT_FEATURES.routedShare,
+    destinations: num(values.destinations, "destinations") ?? DEFAULT_FEATURES.destinations,
+    windowGroupRate: num(values["window-rate"], "window-rate") ?? DEFAULT_FEATURES.windowGroupRate,
+    windowSeconds:
+      num(values["window-seconds"], "window-seconds") ?? DEFAULT_FEATURES.windowSeconds,
+  };
   return {
     mixes,
     settings,
     layouts,
     assumptions,
+    features,
+    deliverMs: num(values["deliver-ms"], "deliver-ms") ?? 200,
     json: values.json,
   };
 }
@@ -163,6 +180,41 @@ function printModel(r: ModelResult, label: string): void {
   );
 }
 
+function printFeatures(f: FeatureResult): void {
+  const m = f.features;
+  console.log(
+    `\n  Keys the features add (current settings): ${fmt(f.deliveries)} deliveries/s (${pct(m.routedShare)} of the hottest tenant's events routed to ${m.destinations} destination(s)), an aggregation taking ${fmt(m.windowGroupRate)} events/s into one group (${m.windowSeconds} s windows), the archive`,
+  );
+  table(
+    [
+      "family",
+      "hottest partition key",
+      "writes/s",
+      "WCU/s",
+      "of 1,000",
+      "RCU/s",
+      "of 3,000",
+      "",
+      "how",
+    ],
+    f.loads.map((l) => [
+      l.family,
+      l.key.length > 34 ? `${l.key.slice(0, 31)}...` : l.key,
+      fmt(l.writes),
+      fmt(l.wcu),
+      pct(l.wcu / PARTITION_LIMITS.wcu),
+      fmt(l.rcu),
+      pct(l.rcu / PARTITION_LIMITS.rcu),
+      l.use <= PARTITION_LIMITS.target ? "ok" : l.use <= 1 ? "OVER 70%" : "THROTTLES",
+      l.note,
+    ]),
+  );
+  const a = f.archive;
+  console.log(
+    `  archive: ${fmt(a.batchesPerSecond)} stream batches/s, ${a.filesPerBatch.toFixed(1)} Parquet files (S3 PUTs) per batch = ${fmt(a.putsPerSecond)} PUT/s, ${fmt(a.putsPerMillionEvents)} PUTs per million events ($${((a.putsPerMillionEvents / 1000) * 0.005).toFixed(3)}); hottest prefix (tenant, day) ${fmt(a.hottestPrefixPutsPerSecond)} PUT/s of S3's 3,500 per prefix (${pct(a.hottestPrefixPutsPerSecond / 3500)}); stream reads: Lambda's own polling, no read units billed or limited per key`,
+  );
+}
+
 function table(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
@@ -196,13 +248,29 @@ async function main(): Promise<number> {
     for (const layout of options.layouts) {
       const s = layout === "before" ? { ...settings, ...BEFORE } : settings;
       const result = await runModel(mix, s, assumptions);
+      const { events, ...shown } = result;
+      let features: FeatureResult | undefined;
       if (layout === "current") {
         current = result;
         over ||= result.families.some((f) => f.use > PARTITION_LIMITS.target);
+        const deliveries = result.hottestTenantRate * options.features.routedShare;
+        features = await runFeatures(
+          mix,
+          s,
+          {
+            ...result.concurrency,
+            deliver: (deliveries / s.deliverBatchSize) * (options.deliverMs / 1000),
+          },
+          result.hottestTenantRate,
+          events,
+          options.features,
+        );
+        over ||= features.loads.some((f) => f.use > PARTITION_LIMITS.target);
       }
-      out.push({ layout, ...result });
+      out.push({ layout, ...shown, ...(features ? { features } : {}) });
       if (!options.json) {
         printModel(result, layout === "before" ? "before sharding" : "current settings");
+        if (features) printFeatures(features);
       }
     }
     if (current && !options.json) {
@@ -224,7 +292,7 @@ async function main(): Promise<number> {
   if (options.json) console.log(JSON.stringify({ assumptions, results: out }, null, 2));
   else {
     console.log(
-      `\nAssumptions (not measurable here): ingest ${assumptions.ingestMs} ms/request, process ${assumptions.processMs} ms/batch, ${assumptions.listPagesPerSecond} list pages/s and ${assumptions.statsReadsPerSecond} stats read/s on the hottest tenant, config cached ${assumptions.configCacheSeconds} s (${assumptions.configBytes} B per read).`,
+      `\nAssumptions (not measurable here): ingest ${assumptions.ingestMs} ms/request, process ${assumptions.processMs} ms/batch, ${assumptions.listPagesPerSecond} list pages/s and ${assumptions.statsReadsPerSecond} stats read/s on the hottest tenant, deliver ${options.deliverMs} ms/batch; configuration items: see load-testing/scale/features.ts CONFIG_SIZES.`,
     );
     console.log(
       over

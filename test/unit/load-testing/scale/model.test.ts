@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../../../lib/config.js";
+import { DELIVERIES_TABLE } from "../../../../lib/contracts/tables.js";
+import { runFeatures } from "../../../../load-testing/scale/features.js";
 import { MIXES, type Mix, zipfWeights } from "../../../../load-testing/scale/mix.js";
 import { runModel } from "../../../../load-testing/scale/model.js";
 import { quotaRows } from "../../../../load-testing/scale/quotas.js";
@@ -58,13 +60,47 @@ describe("scale model", () => {
       processMs: 60,
       listPagesPerSecond: 10,
       statsReadsPerSecond: 1,
-      configCacheSeconds: 60,
-      configBytes: 8192,
     });
     const esm = rows.find((q) => q.name.includes("MaximumConcurrency"));
     // 10 concurrent batches of 10 events, 60 ms each: 1,667 events/s.
     expect(esm?.bindsAt).toBeCloseTo(1666.7, 0);
     const api = rows.find((q) => q.name.startsWith("API Gateway throttle"));
     expect(api?.bindsAt).toBe(250_000);
+  });
+});
+
+describe("scale model: the keys the features add", () => {
+  it("spreads a tenant's deliveries over the log's shards, one archive file per tenant and batch, contributions over windowShards", async () => {
+    const mix: Mix = { ...single, rate: 3000, tenants: 3, skew: 0 };
+    const r = await runModel(mix, settings);
+    const f = await runFeatures(
+      mix,
+      settings,
+      { ingest: 1, process: 1 },
+      r.hottestTenantRate,
+      r.events,
+      {
+        routedShare: 1,
+        destinations: 1,
+        windowGroupRate: 1600,
+        windowSeconds: 10,
+      },
+    );
+    const load = (name: string) => f.loads.find((l) => l.family === name);
+    // ~1,000 deliveries/s of the hottest tenant (uniform over 3), 2 writes each, over 32 shards.
+    const byTime = load("deliveries byTime");
+    expect(f.deliveries).toBeCloseTo(r.hottestTenantRate, 5);
+    expect(byTime?.key).toMatch(/^tenant-0001#\d+$/);
+    expect(byTime?.writes).toBeLessThan((2 * 2 * f.deliveries) / DELIVERIES_TABLE.shards);
+    expect(byTime?.note).toContain("unsharded");
+    // 1,600 contributions/s into one group over 16 shards: ~100 a key, each one write unit.
+    const c = load("window contributions");
+    expect(c?.key).toMatch(/^T#tenant-0001#W#A#/);
+    expect(c?.writes).toBeGreaterThan(1600 / settings.windowShards / 2);
+    expect(c?.writes).toBeLessThan((2 * 1600) / settings.windowShards);
+    expect(c?.wcu).toBe(c?.writes);
+    // 3 batches of 1,000 events from 3 tenants: 3 Parquet files each (one day).
+    expect(f.archive.filesPerBatch).toBe(3);
+    expect(f.archive.putsPerMillionEvents).toBeCloseTo(3000, 0);
   });
 });

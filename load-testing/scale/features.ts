@@ -1,0 +1,421 @@
+/**
+ * The keys schemas, rules, deliveries, aggregations and the archive add (issue 20: "Include
+ * the keys added by schemas, rules, deliveries, aggregations and the archive"), for the same
+ * mixes as model.ts. As there, the keys and items come from the real code wherever it has
+ * them: the deliveries log's claim and attempt updates (DynamoDbDeliveryLog, captured by a
+ * recording client), a contribution's item (DynamoDbContributionStore, the same), the
+ * archive's files per batch (archiveChanges over a counting store). The configuration reads
+ * follow each function's cache (schemaCacheSeconds, rulesCacheSeconds,
+ * windowConfigCacheSeconds, the destination caches) and the function concurrency the mix
+ * needs; their item sizes are assumptions, printed.
+ */
+import {
+  DynamoDbDeliveryLog,
+  deliveryIndexKeys,
+} from "../../lambdas/adapters/dynamodb-delivery-log.js";
+import { DynamoDbContributionStore } from "../../lambdas/adapters/dynamodb-window-store.js";
+import type { ArchiveRow } from "../../lambdas/domain/archive.js";
+import { deliveryId, toDeliveryMessage } from "../../lambdas/domain/delivery.js";
+import type { StoredEvent } from "../../lambdas/domain/event.js";
+import type { AggregationDeclaration } from "../../lambdas/ports/windows.js";
+import { archiveChanges } from "../../lambdas/use-cases/archive-events.js";
+import type { EventFlowSettings } from "../../lib/config.js";
+import { DELIVERIES_TABLE } from "../../lib/contracts/tables.js";
+import { itemSize, type WireItem, writeUnits } from "../bench/wru.js";
+import type { Mix } from "./mix.js";
+import { seeded } from "./mix.js";
+
+/** What the features add to a mix (beyond plain ingest and storage). */
+export interface FeatureMix {
+  /** Share of the hottest tenant's events a rule routes to a destination (one delivery each). */
+  routedShare: number;
+  /** Destinations those deliveries spread over, evenly. */
+  destinations: number;
+  /** Events a second one aggregation takes into ONE group (the hottest tenant's). */
+  windowGroupRate: number;
+  /** Window length of that aggregation, seconds (what one sweep close reads). */
+  windowSeconds: number;
+}
+
+export const DEFAULT_FEATURES: FeatureMix = {
+  routedShare: 0.1,
+  destinations: 1,
+  windowGroupRate: 10_000,
+  windowSeconds: 60,
+};
+
+/** Sizes the model cannot take from code (tenant configuration is user data). */
+export const CONFIG_SIZES = {
+  /** One type's schema head item (GetItem). */
+  schemaHeadBytes: 2 * 1024,
+  /** A tenant's rules (one Query of RULE#). */
+  rulesBytes: 8 * 1024,
+  /** A tenant's aggregations or patterns (one Query each). */
+  declarationsBytes: 4 * 1024,
+  /** One destination item (GetItem, or the ordering Query's projection). */
+  destinationBytes: 2 * 1024,
+} as const;
+
+export interface FeatureLoad {
+  family: string;
+  key: string;
+  writes: number;
+  wcu: number;
+  rcu: number;
+  use: number;
+  note: string;
+}
+
+export interface FeatureResult {
+  features: FeatureMix;
+  loads: FeatureLoad[];
+  /** Deliveries a second, all of the hottest tenant's. */
+  deliveries: number;
+  /** Bytes of a delivery item after its first attempt. */
+  deliveryItemBytes: number;
+  contributionBytes: number;
+  /** Archive: files (S3 PUTs) per batch, PUTs a second, the hottest prefix's PUTs a second. */
+  archive: {
+    batchesPerSecond: number;
+    filesPerBatch: number;
+    putsPerSecond: number;
+    hottestPrefixPutsPerSecond: number;
+    putsPerMillionEvents: number;
+  };
+}
+
+const LIMITS = { wcu: 1000, rcu: 3000 };
+const wire = (item: Record<string, unknown>) => toWire(item) as WireItem;
+/** Eventually consistent read units of `bytes` read in one request. */
+const readUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096)) * 0.5;
+
+/** A plain object as DynamoDB's wire format (for sizes: S, N, B, BOOL, L, M). */
+function toWire(value: unknown): unknown {
+  if (typeof value === "string") return { S: value };
+  if (typeof value === "number") return { N: String(value) };
+  if (typeof value === "boolean") return { BOOL: value };
+  if (value instanceof Uint8Array) return { B: value };
+  if (Array.isArray(value)) return { L: value.map(toWire) };
+  if (value && typeof value === "object") {
+    const m: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) m[k] = toWire(v);
+    return { M: m };
+  }
+  return { NULL: true };
+}
+const sizeOf = (item: Record<string, unknown>) => {
+  const w = wire(item) as unknown as { M: WireItem };
+  return itemSize(w.M);
+};
+
+/** Commands a fake client receives: input only. */
+function recorder(reply: (input: Record<string, unknown>) => unknown = () => ({})) {
+  const sent: Record<string, unknown>[] = [];
+  return {
+    sent,
+    client: {
+      send: async (command: { input: Record<string, unknown> }) => {
+        sent.push(command.input);
+        return reply(command.input);
+      },
+    } as never,
+  };
+}
+
+/**
+ * The delivery log's item after claim + one attempt, rebuilt from the real UpdateItem
+ * requests (SET attr = if_not_exists(attr, :value) -> attr: value).
+ */
+async function deliveryItem(
+  tenantId: string,
+  destinationId: string,
+  event: StoredEvent,
+): Promise<{ item: Record<string, unknown>; claimBytes: number; attemptBytes: number }> {
+  const rec = recorder(() => ({ Attributes: {} }));
+  const log = new DynamoDbDeliveryLog(rec.client, { tableName: "deliveries", retentionDays: 30 });
+  const now = new Date(Date.parse(event.receivedAt) + 50);
+  const message = toDeliveryMessage(
+    { tenantId, destinationId, event, origin: { kind: "rule", name: "route-all" } },
+    now,
+  );
+  await log.claim(message, now, 60);
+  await log.recordAttempt(
+    tenantId,
+    message.id,
+    {
+      attempt: {
+        number: 1,
+        at: now.toISOString(),
+        outcome: "delivered",
+        status: 200,
+        latencyMs: 120,
+        response: '{"ok":true}',
+      },
+      status: "delivered",
+    },
+    now,
+  );
+  const [claim, attempt] = rec.sent as {
+    Key: Record<string, unknown>;
+    UpdateExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+    ExpressionAttributeNames?: Record<string, string>;
+  }[];
+  if (!claim || !attempt) throw new Error("the delivery log sent no updates");
+  const item: Record<string, unknown> = { ...claim.Key };
+  const names = claim.ExpressionAttributeNames ?? {};
+  for (const clause of claim.UpdateExpression.replace(/^SET /, "").split(/,\s*(?![^()]*\))/)) {
+    const [lhs, rhs] = clause.split("=").map((s) => s.trim());
+    if (!lhs || !rhs) continue;
+    const attr = names[lhs] ?? lhs;
+    const placeholder = /:[A-Za-z]+/.exec(rhs.replace(/if_not_exists\([^,]+,/, ""))?.[0];
+    if (placeholder) item[attr] = claim.ExpressionAttributeValues[placeholder];
+  }
+  const claimBytes = sizeOf(item);
+  const after = {
+    ...item,
+    attempts: attempt.ExpressionAttributeValues[":attempt"],
+    status: "delivered",
+    attemptCount: 1,
+    deliveredAt: now.toISOString(),
+  };
+  delete (after as Record<string, unknown>).leaseUntil;
+  return { item: after, claimBytes, attemptBytes: sizeOf(after) };
+}
+
+async function contributionItemBytes(settings: Pick<EventFlowSettings, "windowShards">) {
+  const rec = recorder();
+  const store = new DynamoDbContributionStore(rec.client, {
+    tableName: "events",
+    maxReadItems: 1000,
+  });
+  const decl = {
+    tenantId: "tenant-0001",
+    kind: "aggregation",
+    name: "revenue_per_minute",
+    version: 1,
+    shards: settings.windowShards,
+    spec: {},
+    createdAt: "2026-12-06T10:00:00.000Z",
+  } as unknown as AggregationDeclaration;
+  await store.putAggregation(
+    decl,
+    {
+      eventId: "01JF8ZK3Q4W5E6R7T8Y9U0I1O2",
+      group: '["EUR"]',
+      t: Date.UTC(2026, 11, 6, 10),
+      storedAt: Date.UTC(2026, 11, 6, 10),
+      values: { amount: 99.5, items: 3 },
+      hashes: { customer: 1234567890123 },
+    },
+    Date.UTC(2026, 11, 13, 10),
+  );
+  const put = rec.sent[0] as { Item: Record<string, unknown> } | undefined;
+  return { decl, bytes: put ? sizeOf(put.Item) : 0, store, rec };
+}
+
+export async function runFeatures(
+  mix: Mix,
+  settings: Pick<
+    EventFlowSettings,
+    | "processBatchSize"
+    | "schemaCacheSeconds"
+    | "rulesCacheSeconds"
+    | "windowConfigCacheSeconds"
+    | "windowShards"
+    | "windowMaxReadItems"
+    | "windowSweepSeconds"
+    | "archiveBatchSize"
+    | "deliverBatchSize"
+  >,
+  concurrency: { ingest: number; process: number; deliver?: number },
+  hottestTenantRate: number,
+  events: readonly StoredEvent[],
+  features: FeatureMix = DEFAULT_FEATURES,
+): Promise<FeatureResult> {
+  const loads: FeatureLoad[] = [];
+  const push = (l: Omit<FeatureLoad, "use">) =>
+    loads.push({ ...l, use: Math.max(l.wcu / LIMITS.wcu, l.rcu / LIMITS.rcu) });
+  const hottest = "tenant-0001";
+
+  // Deliveries: the log's item and its index keys, from the adapter's own requests.
+  const deliveries = hottestTenantRate * features.routedShare;
+  const sample = events.find((e) => e.tenantId === hottest) ?? events[0];
+  if (!sample) throw new Error("the mix produced no events");
+  const { item, claimBytes, attemptBytes } = await deliveryItem(
+    hottest,
+    "dst_01jf8zk3q4w5e6r7t8y9u0i1o2",
+    sample,
+  );
+  // UpdateItem bills the larger of before and after; ALL projection copies each write to
+  // every index whose key the item has.
+  const perDelivery = writeUnits(claimBytes) + writeUnits(Math.max(claimBytes, attemptBytes));
+  // Every routed event of the hottest tenant becomes a delivery (deliveryId and
+  // deliveryIndexKeys: the log's own key functions), counted per index partition key.
+  const routed = events.filter((e) => e.tenantId === hottest);
+  const step = features.routedShare > 0 ? 1 / features.routedShare : Number.POSITIVE_INFINITY;
+  const perKey = new Map<string, number>();
+  const unsharded = new Map<string, number>();
+  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (let i = 0, n = 0; i < routed.length; i += step, n++) {
+    const event = routed[Math.floor(i)] as StoredEvent;
+    const destination = `dst_${String(n % Math.max(1, features.destinations)).padStart(26, "0")}`;
+    const id = deliveryId(hottest, event.id, destination);
+    const keys = deliveryIndexKeys(hottest, destination, id, DELIVERIES_TABLE.shards);
+    count(perKey, `byTime ${keys.timeKey}`);
+    count(perKey, `byDestination ${keys.destKey}`);
+    const before = deliveryIndexKeys(hottest, destination, id, 1);
+    count(unsharded, `byTime ${before.timeKey}`);
+    count(unsharded, `byDestination ${before.destKey}`);
+  }
+  const hot = (m: Map<string, number>, index: string): [string, number] => {
+    let best: [string, number] = ["-", 0];
+    for (const [k, n] of m)
+      if (k.startsWith(`${index} `) && n > best[1]) best = [k.slice(index.length + 1), n];
+    return best;
+  };
+  for (const index of [DELIVERIES_TABLE.byTimeIndex, DELIVERIES_TABLE.byDestinationIndex]) {
+    const [key, n] = hot(perKey, index.name);
+    const [, before] = hot(unsharded, index.name);
+    push({
+      family: `deliveries ${index.name}`,
+      key,
+      writes: n * 2,
+      wcu: n * perDelivery,
+      rcu: 0,
+      note: `${perDelivery} WCU per delivery (claim + attempt, ${claimBytes}/${attemptBytes} B item, ALL projection), ${DELIVERIES_TABLE.shards} shards; unsharded ${fmtInt(before * perDelivery)} WCU/s (${fmtInt((before * perDelivery) / 10)}%)`,
+    });
+  }
+  push({
+    family: "deliveries byEvent",
+    key: String(item[DELIVERIES_TABLE.byEventIndex.partitionKey] ?? "-"),
+    writes: 2 * features.destinations,
+    wcu: features.destinations * perDelivery,
+    rcu: 0,
+    note: "one event's deliveries (one per destination)",
+  });
+
+  // Aggregation contributions into one group: one PutItem per event per declaration, on
+  // contributionPartition(decl, hash(event id) % shards).
+  const contribution = await contributionItemBytes(settings);
+  const byShard = new Map<string, number>();
+  const random = seeded(7);
+  for (let i = 0; i < features.windowGroupRate; i++) {
+    await contribution.store.putAggregation(
+      contribution.decl,
+      {
+        eventId: `e-${Math.floor(random() * 2 ** 40).toString(36)}-${i}`,
+        group: '["EUR"]',
+        t: Date.UTC(2026, 11, 6, 10),
+        storedAt: Date.UTC(2026, 11, 6, 10),
+        values: { amount: 99.5, items: 3 },
+        hashes: { customer: 1234567890123 },
+      },
+      Date.UTC(2026, 11, 13, 10),
+    );
+  }
+  for (const input of contribution.rec.sent.slice(1) as { Item: { pk: string } }[]) {
+    byShard.set(input.Item.pk, (byShard.get(input.Item.pk) ?? 0) + 1);
+  }
+  let hotShard = "-";
+  let hotWrites = 0;
+  for (const [k, n] of byShard) {
+    if (n > hotWrites) [hotShard, hotWrites] = [k, n];
+  }
+  const cWcu = writeUnits(contribution.bytes);
+  // The sweep reads a closing window's contributions from every shard once (eventually
+  // consistent Query pages of 1 MB); at most windowMaxReadItems per pass.
+  const windowItems = Math.min(
+    features.windowGroupRate * features.windowSeconds,
+    settings.windowMaxReadItems,
+  );
+  const perShardBytes = (windowItems / settings.windowShards) * contribution.bytes;
+  push({
+    family: "window contributions",
+    key: hotShard,
+    writes: hotWrites,
+    wcu: hotWrites * cWcu,
+    rcu: readUnits(perShardBytes),
+    note: `${contribution.bytes} B item; ${settings.windowShards} shards; a ${features.windowSeconds} s window read once per close${
+      features.windowGroupRate * features.windowSeconds > settings.windowMaxReadItems
+        ? ` (TRUNCATED: ${fmtInt(features.windowGroupRate * features.windowSeconds)} contributions > windowMaxReadItems ${fmtInt(settings.windowMaxReadItems)})`
+        : ""
+    }`,
+  });
+  push({
+    family: "window state (watermarks)",
+    key: `T#${hottest}#W#STATE`,
+    writes: 2 / settings.windowSweepSeconds,
+    wcu: 2 / settings.windowSweepSeconds,
+    rcu: 2 / settings.windowSweepSeconds,
+    note: `one GetItem + one UpdateItem per declaration per sweep (${settings.windowSweepSeconds} s)`,
+  });
+
+  // The configuration table: every function instance that sees the tenant reads it once per
+  // cache period: ingest the type's schema head (per type it sees), process the rules and
+  // the declarations, the ordering of each routed destination, deliver each destination.
+  const typesSeen = Math.min(mix.types, 50);
+  const configRcu =
+    (concurrency.ingest * typesSeen * readUnits(CONFIG_SIZES.schemaHeadBytes)) /
+      Math.max(1, settings.schemaCacheSeconds) +
+    (concurrency.process * readUnits(CONFIG_SIZES.rulesBytes)) /
+      Math.max(1, settings.rulesCacheSeconds) +
+    (concurrency.process * 2 * readUnits(CONFIG_SIZES.declarationsBytes)) /
+      Math.max(1, settings.windowConfigCacheSeconds) +
+    (features.routedShare > 0
+      ? (concurrency.process * features.destinations * readUnits(CONFIG_SIZES.destinationBytes)) / 5
+      : 0) +
+    ((concurrency.deliver ?? 0) *
+      features.destinations *
+      readUnits(CONFIG_SIZES.destinationBytes)) /
+      2;
+  push({
+    family: "config (CONFIG_TABLE)",
+    key: `T#${hottest}`,
+    writes: 0,
+    wcu: 0,
+    rcu: configRcu,
+    note: `${fmtInt(concurrency.ingest)} ingest x ${typesSeen} types / ${settings.schemaCacheSeconds} s, ${fmtInt(concurrency.process)} process x (rules / ${settings.rulesCacheSeconds} s + 2 declaration lists / ${settings.windowConfigCacheSeconds} s + ordering / 5 s), ${fmtInt(concurrency.deliver ?? 0)} deliver / 2 s`,
+  });
+
+  // The archive: the stream's batches (archiveBatchSize records) -> one Parquet PUT per
+  // (tenant, day) a batch touches, counted by the archive's own code.
+  let puts = 0;
+  let batches = 0;
+  const prefixPuts = new Map<string, number>();
+  const store = {
+    writeEvents: async (key: string, _rows: readonly ArchiveRow[]) => {
+      puts++;
+      const prefix = key.slice(0, key.lastIndexOf("/"));
+      prefixPuts.set(prefix, (prefixPuts.get(prefix) ?? 0) + 1);
+    },
+  } as never;
+  for (let i = 0; i < events.length; i += settings.archiveBatchSize) {
+    const batch = events.slice(i, i + settings.archiveBatchSize).map((e, j) => ({
+      newImage: { sk: "EVENT", ...e },
+      sequence: String(i + j),
+      changedAtMs: Date.parse(e.receivedAt),
+    }));
+    await archiveChanges(batch, { store });
+    batches++;
+  }
+  const scale = mix.rate / Math.max(1, events.length);
+  const hottestPrefix = Math.max(0, ...prefixPuts.values());
+  const archive = {
+    batchesPerSecond: batches * scale,
+    filesPerBatch: puts / Math.max(1, batches),
+    putsPerSecond: puts * scale,
+    hottestPrefixPutsPerSecond: hottestPrefix * scale,
+    putsPerMillionEvents: (puts / Math.max(1, events.length)) * 1e6,
+  };
+  return {
+    features,
+    loads,
+    deliveries,
+    deliveryItemBytes: attemptBytes,
+    contributionBytes: contribution.bytes,
+    archive,
+  };
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
