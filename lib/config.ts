@@ -6,7 +6,7 @@
  * under "context". Derived values (the queue's visibility timeout) are computed here,
  * never copied.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { invalidCorsOrigin, parseCorsOrigins } from "./contracts/cors.js";
 import { parseRetrySchedule } from "./contracts/delivery.js";
 
@@ -354,20 +354,7 @@ export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.processTimeoutSeconds;
 }
 
-/**
- * The canary function's timeout: its deadline plus room to get its key, send, and flush
- * its metrics, so a run that misses the deadline still reports (never a Lambda timeout).
- */
-export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
-
-/** The archive function also compacts (a daily schedule): it gets the longest Lambda timeout. */
-export const ARCHIVE_TIMEOUT_SECONDS = 900;
-
 /** The jobs queue's visibility timeout: six times the jobs function's timeout. */
 export function jobsVisibilityTimeoutSeconds(s: EventFlowSettings): number {
   return 6 * s.jobsTimeoutSeconds;
-}
-
-export function canaryTimeoutSeconds(s: EventFlowSettings): number {
-  return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;
 }

@@ -3,7 +3,7 @@
  * key, JSON), so the canary exercises the gateway and the authorizer too. The canary's
  * event id doubles as the correlation id, so every log line of its journey shares it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CORRELATION_HEADER } from "../../lib/contracts/observability.js";
 import type { IncomingEvent } from "../domain/event.js";
 import type { ApiProblem, CanaryApi, ReadAnswer, SendAnswer } from "../ports/canary.js";

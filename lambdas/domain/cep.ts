@@ -19,7 +19,7 @@
  * part in no match (counted apart). State expires when it can no longer take part in a
  * match: t + within + allowed lateness (the store's TTL).
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   DAY_MS,
   durationField,

@@ -21,7 +21,7 @@
  * with "eventflow" are kept for the attributes EventFlow adds when it renders an event.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AcceptedEvent,
   CLOUDEVENT_ID_PREFIX,

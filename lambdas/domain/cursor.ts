@@ -16,7 +16,7 @@
  *   each position lies in the range: a cursor can never reach another tenant's items.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 
 export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";

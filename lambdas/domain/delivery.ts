@@ -5,7 +5,7 @@
  * makes a second one, and the id is the `webhook-id` receivers deduplicate on.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_ID_PATTERN, TENANT_ID_PATTERN } from "./event.js";
 
 /** Destination ids: `dst_` + 26 characters of base32 (lambdas/domain/destination.ts). */

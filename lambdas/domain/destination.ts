@@ -5,7 +5,7 @@
  * (CONFIG_KINDS.destination), secrets encrypted (lambdas/domain/secret-box.ts).
  */
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { DESTINATION_ID_PATTERN } from "./delivery.js";
 
 export { DESTINATION_ID_PATTERN };

@@ -2,7 +2,7 @@
  * The event contract at the edge. Field names follow CloudEvents 1.0 (id, type,
  * source, subject, time, data) so a CloudEvents mode maps onto it one to one.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldError } from "./json.js";
 
 export const LIMITS = {

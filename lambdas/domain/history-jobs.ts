@@ -4,7 +4,7 @@
  * configuration table (CONFIG_KINDS exportJob/replayJob/erasureJob) and messages on the jobs
  * queue that each run one bounded slice of it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPE_PATTERN } from "./event.js";
 
 export type JobKind = "export" | "replay" | "erasure";

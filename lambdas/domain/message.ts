@@ -10,7 +10,7 @@
  * Without a trustworthy tenant the message cannot be stored anywhere without risking
  * showing it to the wrong tenant, so the caller keeps it in SQS (see the handlers).
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   EVENT_ID_PATTERN,
   EVENT_TYPE_PATTERN,

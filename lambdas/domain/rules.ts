@@ -27,7 +27,7 @@
  * counted (METRIC.ruleErrors, alarmed). A retry would fail the same way, and a tenant's
  * broken enrichment should not lose their events.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DESTINATION_ID_PATTERN } from "./delivery.js";
 import type { StoredEvent } from "./event.js";
 import {

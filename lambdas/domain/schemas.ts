@@ -8,7 +8,7 @@
  * (its check is quadratic in the array's length).
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { canonicalJson } from "./digest.js";
 import { EVENT_TYPE_PATTERN } from "./event.js";
 import { type FieldError, RESERVED_KEYS } from "./json.js";

@@ -11,7 +11,7 @@
  * first stored (fixed by the first write). A contribution stored after a window's close
  * time (end + allowed lateness) counts in that window's `late` figure and nowhere else.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_HINT, parseDurationMs } from "./duration.js";
 import { DistinctSketch, hash53 } from "./hyperloglog.js";
 import { isPlainObject } from "./json.js";

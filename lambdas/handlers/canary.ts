@@ -19,7 +19,7 @@ import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { CANARY } from "../../lib/contracts/canary.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ApiGatewayUsageKey } from "../adapters/apigateway-usage-key.js";

@@ -13,7 +13,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { parseRetrySchedule } from "../../lib/contracts/delivery.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { createDeliverySenders } from "../adapters/delivery-senders.js";

@@ -8,7 +8,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbJobStore } from "../adapters/dynamodb-job-store.js";

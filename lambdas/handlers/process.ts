@@ -19,7 +19,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
 import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";

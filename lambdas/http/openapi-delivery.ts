@@ -3,7 +3,7 @@
  * OPERATIONS by openapi-operations.ts): request schemas are the ones the use cases
  * validate with; answers are described here.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { DELIVERY_ID_PATTERN, DESTINATION_ID_PATTERN } from "../domain/delivery.js";
 import { DELIVERY_STATUSES } from "../domain/delivery-record.js";
 import {

@@ -5,7 +5,7 @@
  * answers; the prose and schemas per route are in openapi-operations.ts. A route without an entry in OPERATIONS is still
  * listed (flagged `x-eventflow-undocumented`); a unit test fails on it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type HttpMethod, ROUTES, type Route } from "../../lib/contracts/functions.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import {

@@ -4,7 +4,7 @@
  * the answers every operation can get. openapi-document.ts builds the document from these
  * and ROUTES; a route without an entry in OPERATIONS is flagged there.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   CLOUDEVENT_BATCH_MEDIA_TYPE,
   CLOUDEVENT_MEDIA_TYPE,

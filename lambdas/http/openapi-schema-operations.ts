@@ -3,7 +3,7 @@
  * by openapi-document.ts): prose, parameters, bodies and answers of /v1/schemas... and
  * /v1/schema-settings.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { incomingEventSchema } from "../domain/event.js";
 import {
   COMPATIBILITY_MODES,

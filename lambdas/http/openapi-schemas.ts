@@ -5,7 +5,7 @@
  * in the code that builds them; each schema here is checked against its type at compile
  * time (`Same<...>` below), so the description cannot drift from what is returned.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CLOUDEVENTS_SPEC_VERSION, cloudEventSchema } from "../domain/cloudevents.js";
 import {
   cloudEventMetaSchema,

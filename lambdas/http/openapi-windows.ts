@@ -3,7 +3,7 @@
  * into OPERATIONS (openapi-operations.ts). Requests are the zod schemas the handler parses
  * declarations with (domain/windowing.ts, domain/cep.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { patternSchema } from "../domain/cep.js";
 import { aggregationSchema } from "../domain/windowing.js";
 import type { OperationSpec, ResponseSpec } from "./openapi-operations.js";

@@ -3,7 +3,7 @@
  * fails the init with a message naming it (rather than a confusing error on the
  * first request).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseCorsOrigins } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
 

@@ -11,7 +11,7 @@
  * with a cursor and `partial: true`, when they match few events: the reader reads at most
  * 512 KiB of the failed index per request (DEFAULT_MAX_READ_BYTES).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import {
   type AcceptedEvent,

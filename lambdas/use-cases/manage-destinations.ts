@@ -7,7 +7,7 @@
  * targets must be named with the deployment's prefix (deliveryTargetPrefix), the only
  * resources the deliver function's role may send to.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { DeliveryRequest } from "../domain/delivery.js";
 import { DELIVERY_STATUSES } from "../domain/delivery-record.js";
 import {

@@ -3,7 +3,7 @@
  * validated here (strictly: an unknown or repeated parameter is an error, so a typo such
  * as `stauts=failed` does not silently list everything).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, type StoredEvent } from "../domain/event.js";
 import { type FieldError, limitErrors } from "../domain/json.js";

@@ -20,7 +20,7 @@
  * selected, so chunked calls never select an event twice: one that fails again gets a new,
  * newer failedAt, outside the rest of the walk.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidCursorError, MAX_CURSOR_LENGTH } from "../domain/cursor.js";
 import {
   EVENT_ID_PATTERN,

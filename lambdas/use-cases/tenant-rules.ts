@@ -2,7 +2,7 @@
  * A tenant's rules: the current version (the built-in defaults until the tenant saves its
  * own), changes as new versions, the process function's cached view, and dry runs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { deliveryId } from "../domain/delivery.js";
 import { EVENT_TYPE_PATTERN, incomingEventSchema, type StoredEvent } from "../domain/event.js";
 import type { FieldError } from "../domain/json.js";

@@ -1,5 +1,5 @@
 /** A zod error as answer details: one field error per issue, unknown keys by name. */
-import type { z } from "zod";
+import type * as z from "zod";
 import { type FieldError, joinPath, limitErrors } from "../domain/json.js";
 
 export function zodDetails(error: z.ZodError): FieldError[] {

@@ -40,14 +40,15 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   sourceMap: true,
   // The handlers' own sources are not shipped; stack traces still map to file:line.
   sourcesContent: false,
-  format: OutputFormat.ESM,
+  // CommonJS, not ESM (issue 20, cold start): an ESM bundle imports node:http through an ESM
+  // facade that reads every export of the built-in, and Node 24's http loads undici lazily
+  // behind one of them: +12 ms of init per function for nothing. No entry uses top-level
+  // await; `npm run bench -- --only coldstart` measures both formats' difference.
+  format: OutputFormat.CJS,
   target: "node24",
   mainFields: ["module", "main"],
   // The SDK version the tests ran against, not whatever the runtime ships that week.
   bundleAwsSDK: true,
-  // Some CommonJS dependencies call require(); ESM output has no require of its own.
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 };
 
 /**

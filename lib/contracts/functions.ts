@@ -3,13 +3,24 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import {
-  ARCHIVE_TIMEOUT_SECONDS,
-  canaryTimeoutSeconds,
-  type EventFlowSettings,
-} from "../config.js";
+// Types only: the settings schema (zod, ~150 settings) stays out of the function bundles,
+// which import ROUTES from here (issue 20, cold start).
+import type { EventFlowSettings } from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
+
+/**
+ * The canary function's timeout: its deadline plus room to get its key, send, and flush
+ * its metrics, so a run that misses the deadline still reports (never a Lambda timeout).
+ */
+export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
+
+/** The archive function also compacts (a daily schedule): it gets the longest Lambda timeout. */
+export const ARCHIVE_TIMEOUT_SECONDS = 900;
+
+export function canaryTimeoutSeconds(s: EventFlowSettings): number {
+  return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;
+}
 
 /** The platform's functions: always deployed, and run by the local runtime. */
 export type FunctionName =

@@ -172,9 +172,16 @@ const COMPONENTS = [
   },
 ] as const;
 
-/** Prints JSON once the import is done; timeOrigin is the process start. */
-const PROBE = `const before = performance.now();
-await import(process.argv[2]);
+/**
+ * Prints JSON once the module is loaded (import() for ESM bundles, require() for CommonJS
+ * ones, as the Lambda runtime loads each); timeOrigin is the process start.
+ */
+const PROBE = `import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+const target = process.argv[2];
+const before = performance.now();
+if (target.endsWith(".mjs")) await import(target);
+else createRequire(import.meta.url)(fileURLToPath(target));
 const done = performance.now();
 const cpu = process.cpuUsage();
 process.stdout.write(JSON.stringify({ before, done, cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");
@@ -203,7 +210,7 @@ export function coldstartMethod(runs: number): Method {
   return {
     summary: `esbuild with FUNCTION_BUNDLING (lib/constructs/eventflow-function.ts); init = median of ${runs} fresh node processes per bundle (interleaved, warm-up round dropped), process start -> import() done, with the function's production env (NODE_OPTIONS=--enable-source-maps) and dummy AWS credentials; baseline = empty module; top inputs = metafile bytes by package`,
     detail: [
-      "bundles: the construct's BundlingOptions mapped to esbuild as aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js does (minify, ESM, node24, linked source map without sources content, AWS SDK bundled, createRequire banner)",
+      "bundles: the construct's BundlingOptions mapped to esbuild as aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js does (minify, CommonJS, node24, linked source map without sources content, AWS SDK bundled)",
       `init: \`${process.execPath.replace(REPO_ROOT, ".")}\` runs a probe that import()s the bundle and prints performance.now() (ms since process start) and process.cpuUsage()`,
       "env: functionEnvironment(name, defaults, dummy refs), AWS_REGION, dummy credentials, AWS_LAMBDA_* names; the same runs without NODE_OPTIONS measure --enable-source-maps",
       "components: small entries bundled alone with the same options (no source map) isolate zod, the SDK clients and Powertools",
@@ -298,11 +305,13 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
   const dir = await mkdtemp(join(tmpdir(), "eventflow-bench-"));
   try {
     const base = esbuildOptionsFor(FUNCTION_BUNDLING);
+    // The file name NodejsFunction gives the bundle: index.mjs for ESM, index.js for CommonJS.
+    const bundleFile = base.format === "esm" ? "index.mjs" : "index.js";
     const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
     const skipped = names.filter((n) => !existsSync(resolve(REPO_ROOT, FUNCTION_ENTRIES[n])));
     const built: { name: FunctionName; file: string; metafile: esbuild.Metafile }[] = [];
     for (const name of names.filter((n) => !skipped.includes(n))) {
-      const file = join(dir, name, "index.mjs");
+      const file = join(dir, name, bundleFile);
       const result = await esbuild.build({
         ...base,
         absWorkingDir: REPO_ROOT,
@@ -314,7 +323,7 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
     }
     const components: { name: string; description: string; file: string }[] = [];
     for (const c of COMPONENTS) {
-      const file = join(dir, "components", c.name.replace(/\W+/g, "-"), "index.mjs");
+      const file = join(dir, "components", c.name.replace(/\W+/g, "-"), bundleFile);
       await esbuild.build({
         ...base,
         sourcemap: false,
@@ -324,9 +333,9 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
       });
       components.push({ name: c.name, description: c.description, file });
     }
-    const empty = join(dir, "empty.mjs");
+    const empty = join(dir, bundleFile.replace("index", "empty"));
     const probe = join(dir, "probe.mjs");
-    await writeFile(empty, "export {};\n");
+    await writeFile(empty, base.format === "esm" ? "export {};\n" : "module.exports = {};\n");
     await writeFile(probe, PROBE);
 
     const targets: Target[] = [

@@ -12,16 +12,15 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  CONTEXT_PREFIX,
-  canaryTimeoutSeconds,
-  resolveSettings,
-  SettingsError,
-} from "../../lib/config.js";
+import { CONTEXT_PREFIX, resolveSettings, SettingsError } from "../../lib/config.js";
 import { CANARY_ALARM_PERIODS, RUNBOOK } from "../../lib/constructs/monitoring.js";
 import { CANARY } from "../../lib/contracts/canary.js";
 import { ENV } from "../../lib/contracts/environment.js";
-import { CANARY_MEMORY_MB, functionEnvironment } from "../../lib/contracts/functions.js";
+import {
+  CANARY_MEMORY_MB,
+  canaryTimeoutSeconds,
+  functionEnvironment,
+} from "../../lib/contracts/functions.js";
 import { METRIC, OBSERVABILITY } from "../../lib/contracts/observability.js";
 import { KEYS_TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
@@ -328,13 +327,13 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
     on.template.hasOutput("CanaryFunctionName", { Value: { Ref: fnId } });
   });
 
-  it("bundles the canary handler like the others (ESM, source map)", () => {
+  it("bundles the canary handler like the others (CommonJS, source map)", () => {
     const assembly = on.app.synth();
     const props = on.template.findResources("AWS::Lambda::Function")[fnId]?.Properties;
     const dir = join(assembly.directory, `asset.${String(props.Code.S3Key).replace(/\.zip$/, "")}`);
-    const code = readFileSync(join(dir, "index.mjs"), "utf8");
-    expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
-    expect(existsSync(join(dir, "index.mjs.map"))).toBe(true);
+    const code = readFileSync(join(dir, "index.js"), "utf8");
+    expect(code).not.toMatch(/^import /m);
+    expect(existsSync(join(dir, "index.js.map"))).toBe(true);
     expect(code).toContain("GetApiKey");
   });
 

@@ -372,17 +372,17 @@ describe("EventFlow stack with default settings", () => {
       template.resourceCountIs("AWS::Logs::LogGroup", FUNCTION_NAMES.length + 1);
     });
 
-    it("bundles each function as minified ESM with a createRequire banner and a source map", () => {
+    it("bundles each function as minified CommonJS with a source map", () => {
       const assembly = s.app.synth();
       const functions = template.findResources("AWS::Lambda::Function");
       for (const fn of Object.values(functions)) {
         const hash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, "");
         const dir = join(assembly.directory, `asset.${hash}`);
-        const code = readFileSync(join(dir, "index.mjs"), "utf8");
-        expect(code.startsWith("import { createRequire as __createRequire }")).toBe(true);
-        expect(code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}|export\s*\{[^}]*\bhandler\b/);
-        expect(code).toContain("//# sourceMappingURL=index.mjs.map");
-        expect(existsSync(join(dir, "index.mjs.map"))).toBe(true);
+        const code = readFileSync(join(dir, "index.js"), "utf8");
+        expect(code).not.toMatch(/^import /m);
+        expect(code).toMatch(/module\.exports\s*=|handler:\s*\(\)\s*=>/);
+        expect(code).toContain("//# sourceMappingURL=index.js.map");
+        expect(existsSync(join(dir, "index.js.map"))).toBe(true);
       }
     });
   });

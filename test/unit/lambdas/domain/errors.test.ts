@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { DuplicateCheckRaceError } from "../../../../lambdas/adapters/dynamodb-event-writer.js";
 import {
   asError,

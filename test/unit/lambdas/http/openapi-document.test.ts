@@ -24,7 +24,7 @@ import type {
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { cloudEventSchema, cloudEventStoredId } from "../../../../lambdas/domain/cloudevents.js";
 import { incomingEventSchema } from "../../../../lambdas/domain/event.js";
 import {
