@@ -25,7 +25,7 @@
  *   receives it: what idempotent writes must absorb. Clearing restores the stack's value.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type AnyHandler, currentInvocation } from "./lambda.js";
 
 export const faultInputSchema = z

@@ -152,8 +152,8 @@ export interface ColdstartResult {
 const COMPONENTS = [
   {
     name: "zod",
-    description: 'import { z } from "zod" and one small schema',
-    code: 'import { z } from "zod"; export const s = z.object({ a: z.string() }); s.parse({ a: "x" });',
+    description: 'import * as z from "zod" and one small schema',
+    code: 'import * as z from "zod"; export const s = z.object({ a: z.string() }); s.parse({ a: "x" });',
   },
   {
     name: "sqs client",
