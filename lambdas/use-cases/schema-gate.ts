@@ -23,11 +23,7 @@
  */
 import type { AcceptedEvent } from "../domain/event.js";
 import type { FieldError } from "../domain/json.js";
-import {
-  compileSchemaDocument,
-  type EventValidator,
-  prefixErrors,
-} from "../domain/schema-validator.js";
+import type { EventValidator } from "../domain/schema-validator.js";
 import {
   DEFAULT_UNREGISTERED,
   type EnforcementMode,
@@ -211,7 +207,8 @@ export class SchemaGate implements SchemaChecker {
       version = pinned.version;
       schema = pinned.schema;
     }
-    const errors = this.validator(tenantId, event.type, version, schema)(event);
+    const { prefixErrors } = await validatorModule();
+    const errors = (await this.validator(tenantId, event.type, version, schema))(event);
     if (errors.length === 0) return { kind: "pass", version };
     if (active.enforcement === "enforce") {
       return { kind: "reject", errors: prefixErrors(errors, prefix) };
@@ -219,11 +216,16 @@ export class SchemaGate implements SchemaChecker {
     return { kind: "quarantine", version, violations: prefixErrors(errors, "") };
   }
 
-  private validator(tenantId: string, type: string, version: number, schema: SchemaDocument) {
+  private async validator(
+    tenantId: string,
+    type: string,
+    version: number,
+    schema: SchemaDocument,
+  ): Promise<EventValidator> {
     const key = `${tenantId}\u0000${type}\u0000${version}`;
     let found = this.validators.get(key);
     if (!found) {
-      found = compileSchemaDocument(schema);
+      found = (await validatorModule()).compileSchemaDocument(schema);
       this.validators.set(key, found);
     }
     return found;
@@ -267,3 +269,13 @@ export class SchemaGate implements SchemaChecker {
     return loading;
   }
 }
+
+/**
+ * The validator (ajv, ajv-formats, re2js) is loaded the first time a tenant's type has a
+ * schema (issue 20, cold start): functions whose tenants register none never evaluate it.
+ */
+let loading: Promise<typeof import("../domain/schema-validator.js")> | undefined;
+const validatorModule = () => {
+  loading ??= import("../domain/schema-validator.js");
+  return loading;
+};
