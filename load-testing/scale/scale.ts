@@ -180,7 +180,12 @@ function printModel(r: ModelResult, label: string): void {
   );
 }
 
-function printFeatures(f: FeatureResult): void {
+function printFeatures(
+  f: FeatureResult & {
+    settings: Pick<EventFlowSettings, "deliverBatchSize" | "deliverMaxConcurrency">;
+    deliverMs: number;
+  },
+): void {
   const m = f.features;
   console.log(
     `\n  Keys the features add (current settings): ${fmt(f.deliveries)} deliveries/s (${pct(m.routedShare)} of the hottest tenant's events routed to ${m.destinations} destination(s)), an aggregation taking ${fmt(m.windowGroupRate)} events/s into one group (${m.windowSeconds} s windows), the archive`,
@@ -208,6 +213,12 @@ function printFeatures(f: FeatureResult): void {
       l.use <= PARTITION_LIMITS.target ? "ok" : l.use <= 1 ? "OVER 70%" : "THROTTLES",
       l.note,
     ]),
+  );
+  const deliverConcurrency = (f.deliveries / f.settings.deliverBatchSize) * (f.deliverMs / 1000);
+  const perQueue =
+    (f.settings.deliverMaxConcurrency * f.settings.deliverBatchSize) / (f.deliverMs / 1000);
+  console.log(
+    `  deliveries: ${fmt(f.deliveries)}/s need ${fmt(deliverConcurrency)} concurrent deliver batches of ${f.settings.deliverBatchSize} (${f.deliverMs} ms each); each delivery queue's event source runs at most deliverMaxConcurrency ${f.settings.deliverMaxConcurrency}: ${fmt(perQueue)} deliveries/s per queue (${pct(f.deliveries / perQueue)}${f.deliveries > perQueue ? ": BINDS, raise -c eventflow:deliverMaxConcurrency" : ""}); ordered destinations' FIFO queue (high-throughput mode, per message group) takes up to 70,000 messages/s per queue in us-east-1 with batching (AWS quota, raisable), one in flight per (tenant, destination, subject)`,
   );
   const a = f.archive;
   console.log(
@@ -270,7 +281,7 @@ async function main(): Promise<number> {
       out.push({ layout, ...shown, ...(features ? { features } : {}) });
       if (!options.json) {
         printModel(result, layout === "before" ? "before sharding" : "current settings");
-        if (features) printFeatures(features);
+        if (features) printFeatures({ ...features, settings: s, deliverMs: options.deliverMs });
       }
     }
     if (current && !options.json) {
