@@ -354,7 +354,7 @@ describe("canary on (canaryIntervalMinutes=5)", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
-      // History's (see test/cdk/stack.test.ts): archive prefixes, access-log bucket, failures queue.
+      // History's (see test/cdk/stack.test.ts): archive prefixes; the access-log bucket below.
       ...["events/*", "exports/*"].map(
         (p) =>
           `AwsSolutions-IAM5[Resource::<${logicalId(on.stack.storage.archiveBucket)}.Arn>/${p}]`,
