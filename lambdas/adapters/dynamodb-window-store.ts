@@ -206,6 +206,30 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
     return Attributes !== undefined;
   }
 
+  async versions(tenantId: string, kind: DeclarationKind): Promise<Declaration[]> {
+    const out: Declaration[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
+          FilterExpression: "contains(#sk, :infix)",
+          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+          ExpressionAttributeValues: {
+            ":pk": tenantPk(tenantId),
+            ":prefix": KIND_PREFIX[kind],
+            ":infix": VERSION_INFIX,
+          },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   async all(): Promise<Declaration[]> {
     const out: Declaration[] = [];
     let start: Record<string, unknown> | undefined;
@@ -236,6 +260,9 @@ export interface ContributionStoreOptions {
   /** Items one read may return for a declaration before it stops (truncated). */
   maxReadItems: number;
 }
+
+/** Deletes in flight at once during an erasure. */
+const ERASE_CONCURRENCY = 10;
 
 const pad = (ms: number) =>
   String(Math.max(0, Math.floor(ms))).padStart(WINDOW_KEYS.timeDigits, "0");
@@ -381,6 +408,29 @@ export class DynamoDbContributionStore implements ContributionStore {
       }),
     );
     return { items: shards.flat(), truncated };
+  }
+
+  async erase(decl: Declaration, events: readonly { id: string; t: number }[]): Promise<number> {
+    let removed = 0;
+    // DeleteItem one by one (a few at a time): BatchWriteItem does not say what existed.
+    for (let i = 0; i < events.length; i += ERASE_CONCURRENCY) {
+      const outs = await Promise.all(
+        events.slice(i, i + ERASE_CONCURRENCY).map((e) =>
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.options.tableName,
+              Key: {
+                pk: contributionPartition(decl, contributionShard(e.id, decl.shards)),
+                sk: `${pad(e.t)}#${e.id}`,
+              },
+              ReturnValues: "ALL_OLD",
+            }),
+          ),
+        ),
+      );
+      removed += outs.filter((o) => o.Attributes !== undefined).length;
+    }
+    return removed;
   }
 
   private stateKey(decl: Declaration) {
