@@ -73,9 +73,7 @@ export const replayTargetSchema = z
   })
   .strict()
   .superRefine((t, ctx) => {
-    const named = [t.destination && "destination", t.aggregation && "aggregation"].filter(
-      Boolean,
-    );
+    const named = [t.destination && "destination", t.aggregation && "aggregation"].filter(Boolean);
     if (named.length > 1) {
       ctx.addIssue({ code: "custom", message: "give one of destination or aggregation" });
     } else if (t.kind === "pipeline" && named.length > 0) {

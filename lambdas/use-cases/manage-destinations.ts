@@ -8,11 +8,7 @@
  * resources the deliver function's role may send to.
  */
 import { z } from "zod";
-import type {
-  DeliverableEvent,
-  DeliveryOrigin,
-  DeliveryRequest,
-} from "../domain/delivery.js";
+import type { DeliverableEvent, DeliveryOrigin, DeliveryRequest } from "../domain/delivery.js";
 import { DELIVERY_STATUSES } from "../domain/delivery-record.js";
 import {
   type CreateDestination,

@@ -5,6 +5,7 @@
 import { type PatternSpec, patternSchema } from "../domain/cep.js";
 import { isDerivedType } from "../domain/derived-events.js";
 import { DURATION_HINT, durationAgo } from "../domain/duration.js";
+import type { StoredEvent } from "../domain/event.js";
 import { compileEventPattern, EventPatternError } from "../domain/event-pattern.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
 import {
@@ -16,7 +17,6 @@ import {
   DECLARATION_NAME_PATTERN,
   readRangeFor,
 } from "../domain/windowing.js";
-import type { StoredEvent } from "../domain/event.js";
 import type { EventReader } from "../ports/event-store.js";
 import type {
   AggregationDeclaration,
