@@ -214,17 +214,15 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          FilterExpression: "contains(#sk, :infix)",
           ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-          ExpressionAttributeValues: {
-            ":pk": tenantPk(tenantId),
-            ":prefix": KIND_PREFIX[kind],
-            ":infix": VERSION_INFIX,
-          },
+          ExpressionAttributeValues: { ":pk": tenantPk(tenantId), ":prefix": KIND_PREFIX[kind] },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      // Version items only (a key attribute cannot be in a filter expression).
+      for (const item of page.Items ?? []) {
+        if (String(item.sk).includes(VERSION_INFIX)) out.push(fromItem(item));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
