@@ -871,7 +871,7 @@ async function pollFailed() {
 // ---------------------------------------------------------------- history jobs
 
 /** Where a replay goes: the pipeline, one destination, one aggregation (a backfill). */
-function targetOf(job) {
+function jobTarget(job) {
   if (job.kind !== "replay") return job.kind === "export" ? (job.request?.format ?? "") : "";
   const t = job.request?.target ?? { kind: "pipeline" };
   if (t.kind === "destination") return `destination ${t.destination}`;
@@ -930,7 +930,7 @@ async function pollHistory() {
         { "data-id": j.id },
         el("td", {}, j.kind),
         el("td", { class: "id", title: j.id }, j.id),
-        el("td", { class: "id" }, targetOf(j)),
+        el("td", { class: "id" }, jobTarget(j)),
         el(
           "td",
           {},
