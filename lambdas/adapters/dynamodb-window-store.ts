@@ -76,6 +76,16 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
   ) {}
 
   async list(tenantId: string, kind: DeclarationKind): Promise<Declaration[]> {
+    const out = await this.query(tenantId, kind, true);
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** A tenant's items of one kind: the current ones only, or every version item. */
+  private async query(
+    tenantId: string,
+    kind: DeclarationKind,
+    current: boolean,
+  ): Promise<Declaration[]> {
     const out: Declaration[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -83,20 +93,27 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          FilterExpression: "#current = :true",
-          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk", "#current": "current" },
+          ...(current ? { FilterExpression: "#current = :true" } : {}),
+          ExpressionAttributeNames: {
+            "#pk": "pk",
+            "#sk": "sk",
+            ...(current ? { "#current": "current" } : {}),
+          },
           ExpressionAttributeValues: {
             ":pk": tenantPk(tenantId),
             ":prefix": KIND_PREFIX[kind],
-            ":true": true,
+            ...(current ? { ":true": true } : {}),
           },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      for (const item of page.Items ?? []) {
+        // Version items: told by their key in code (a key attribute cannot be filtered on).
+        if (current || String(item.sk).includes(VERSION_INFIX)) out.push(fromItem(item));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
-    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return out;
   }
 
   async get(
@@ -207,25 +224,7 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
   }
 
   async versions(tenantId: string, kind: DeclarationKind): Promise<Declaration[]> {
-    const out: Declaration[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-          ExpressionAttributeValues: { ":pk": tenantPk(tenantId), ":prefix": KIND_PREFIX[kind] },
-          ExclusiveStartKey: start,
-        }),
-      );
-      // Version items only (a key attribute cannot be in a filter expression).
-      for (const item of page.Items ?? []) {
-        if (String(item.sk).includes(VERSION_INFIX)) out.push(fromItem(item));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return this.query(tenantId, kind, false);
   }
 
   async all(): Promise<Declaration[]> {

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_RUNTIME } from "../../lib/contracts/local-runtime.js";
 import { createKey } from "../support/keys.js";
@@ -21,6 +21,7 @@ import { localOnly, type Platform, startPlatform } from "../support/runtime.js";
 import { WebhookReceiver } from "../support/webhook-receiver.js";
 import { oracleTimeWindows } from "../support/windows-oracle.js";
 import { Api, type StoredEvent, sleep, uniqueId, uniqueType, waitFor } from "./client.js";
+import { dropFromTable, finishedJob } from "./history-jobs.js";
 
 const TENANT = LOCAL_RUNTIME.devTenant;
 
@@ -76,20 +77,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function job(kind: "replays" | "erasures", id: string): Promise<Job> {
-  return waitFor(
-    async () => {
-      const answer = await api.request<Job>("GET", `/v1/${kind}/${id}`);
-      expect(answer.status).toBe(200);
-      return ["succeeded", "failed", "cancelled"].includes(answer.body.status)
-        ? answer.body
-        : undefined;
-    },
-    60_000,
-    `${kind} ${id} to finish`,
-    250,
-  );
-}
+const job = (kind: "replays" | "erasures", id: string) => finishedJob<Job>(api, kind, id, 60_000);
 
 /** Waits until the archive holds `count` events of `type` (the export of a subject is slower). */
 async function archived(type: string, count: number, from: string): Promise<void> {
@@ -114,18 +102,6 @@ async function archived(type: string, count: number, from: string): Promise<void
     `${count} archived ${type} events`,
     500,
   );
-}
-
-/** The events leave the table (as after eventRetentionDays): only the archive has them. */
-async function dropFromTable(ids: readonly string[]): Promise<void> {
-  for (const id of ids) {
-    await dynamodb.send(
-      new DeleteItemCommand({
-        TableName: "eventflow-events",
-        Key: { pk: { S: `T#${TENANT}#E#${id}` }, sk: { S: "EVENT" } },
-      }),
-    );
-  }
 }
 
 async function createWebhook(path: string): Promise<string> {
@@ -164,7 +140,7 @@ describe.runIf(localOnly)("a replay to one destination", () => {
     const after = await api.sendBatch([0, 1].map((n) => ({ type, data: { n, when: "after" } })));
     await api.settledAll(after);
     await archived(type, 10, new Date(Date.now() - 600_000).toISOString());
-    await dropFromTable([...before, ...wanted, ...after]);
+    await dropFromTable(dynamodb, TENANT, [...before, ...wanted, ...after]);
 
     // A destination created after the events: history is how it gets them.
     const destination = await createWebhook("history-new");
@@ -268,7 +244,7 @@ describe.runIf(localOnly)("a replay into one aggregation (backfill from history)
     const ids = await api.sendBatch(sent);
     await api.settledAll(ids);
     await archived(type, 24, from);
-    await dropFromTable(ids);
+    await dropFromTable(dynamodb, TENANT, ids);
     // Declared after the events were stored: live processing never counted them.
     const declared = await api.request("PUT", `/v1/aggregations/${name}`, {
       match: { type: [type] },
