@@ -449,6 +449,11 @@ async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDep
   const now = deps.now();
   const counted = new Set<string>();
   for (const key of candidates) {
+    // Most candidates only hold derived events about others: decide on four columns first.
+    const about = await deps.store.readEvents(key, ["id", "subject", "type", "data"]);
+    if (!about.some((row) => row.subject === subject || derivedAbout(row, subject, ids))) {
+      continue;
+    }
     const rows = await deps.store.readEvents(key);
     const keep: ArchiveRow[] = [];
     const gone = new Map<string, ArchiveRow>();
