@@ -11,13 +11,13 @@
  *   npm run history -- replay --from 7d --aggregation purchases-per-user (a backfill)
  *   npm run history -- erase user-42
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { INSTANT_HINT, parseInstant } from "../lambdas/domain/replay.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
 import { dataDirOf, readDevKey, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
@@ -56,25 +56,9 @@ Options:
   -h, --help
 `;
 
-export interface Io {
-  fetch: typeof fetch;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  readFile: (path: string) => string;
-}
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "now" | "sleep" | "readFile">;
 
-const defaultIo: Io = {
-  fetch: (...args) => fetch(...args),
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  readFile: (path) => readFileSync(path, "utf8"),
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 const OPTIONS = {
   from: { type: "string" },

@@ -3,12 +3,10 @@
  * the jobs queue, one bounded slice per message; a slice that throws comes back (SQS), and
  * after maxReceiveCount receives goes to the jobs DLQ (an alarm watches it).
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { METRIC } from "../../lib/contracts/observability.js";
@@ -25,6 +23,7 @@ import type { JobMessage } from "../domain/history-jobs.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { type JobRunDeps, runJobSlice } from "../use-cases/history-jobs.js";
+import { sqsBatchHandler } from "./sqs-record.js";
 import { windowStoresFrom } from "./store-wiring.js";
 
 export function jobsDeps(
@@ -81,23 +80,17 @@ export function jobsDeps(
 }
 
 export function createJobsHandler(deps: JobRunDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
-  const record = async (r: SQSRecord) => {
-    const message = JSON.parse(r.body) as JobMessage;
-    try {
-      const outcome = await runJobSlice(message, deps);
-      logger.info("History job slice", { ...message, outcome });
-    } catch (error) {
-      metrics.addMetric(METRIC.historyJobsFailed, MetricUnit.Count, 1);
-      logger.error("History job slice failed", { ...message, error: String(error) });
-      throw error;
-    }
-  };
-  return async (event: SQSEvent, context: Context) => {
-    try {
-      return await processPartialResponse(event, record, processor, { context });
-    } finally {
-      metrics.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler(() => ({
+    handle: async (record) => {
+      const message = JSON.parse(record.body) as JobMessage;
+      try {
+        const outcome = await runJobSlice(message, deps);
+        logger.info("History job slice", { ...message, outcome });
+      } catch (error) {
+        metrics.addMetric(METRIC.historyJobsFailed, MetricUnit.Count, 1);
+        logger.error("History job slice failed", { ...message, error: String(error) });
+        throw error;
+      }
+    },
+  }));
 }

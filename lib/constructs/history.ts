@@ -222,7 +222,7 @@ export class EventHistory extends Construct {
         },
       },
     });
-    this.table.addDependency(this.database);
+    this.table.addResourceDependency(this.database);
     this.workGroup = new CfnWorkGroup(this, "WorkGroup", {
       name: `${stackName}-history`,
       description: "EventFlow history queries (npm run history -- sql)",

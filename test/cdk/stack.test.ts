@@ -1050,12 +1050,12 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-IAM5[Resource::*]",
       // History: roles granted one prefix of the archive bucket (events/, exports/).
       ...archivePrefixFindings,
-      // The archive's access-log bucket does not log into itself.
-      "AwsSolutions-S1",
       // The deliver role may send to tenants' own targets named with deliveryTargetPrefix.
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      // The archive's access-log bucket does not log into itself.
+      "AwsSolutions-S1",
       // The cursors' key has no rotation function: rotating only invalidates open cursors.
       "AwsSolutions-SMG4",
       // The archive event source's on-failure queue is itself a dead-letter queue.
