@@ -402,12 +402,13 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   },
   "POST /v1/replays": {
     operationId: "createHistoryReplay",
-    summary: "Replay archived events into the pipeline, to one destination, or into one aggregation",
+    summary:
+      "Replay archived events into the pipeline, to one destination, or into one aggregation",
     description:
       "Reads the tenant's archived events whose receivedAt is in [from, to) (to defaults to now), optionally of one `type` and matching an event `pattern`, oldest first, at most `rate` events per second (default and maximum: the replayMaxRate setting), and hands them to its `target`:\n\n" +
-      "- `{\"kind\":\"pipeline\"}` (the default): through the events queue again. Replayed events keep their ids and carry `replayId`: an event the table still holds is a duplicate (no side effect twice); one that left the table (retention, or deleted) is stored again with `replayId`.\n" +
-      "- `{\"destination\":\"dst_...\"}`: delivered to that destination only, through the delivery engine, under the delivery id a rule's route would use (a hash of tenant, event and destination: the `webhook-id`), so an event the destination already received is not sent again, and a second identical replay sends nothing. Needs the `destinations:write` scope beside `admin` (it sends events out). An unknown destination is a 400 naming it; a disabled one a 409.\n" +
-      "- `{\"aggregation\":\"name\"}`: the processed events matching the aggregation contribute to its current version (fixed when the replay is accepted) exactly once, as POST /v1/aggregations/{name}/backfill does from the table: contributions are keyed by (version, event id). An unknown aggregation is a 400 naming it.\n\n" +
+      '- `{"kind":"pipeline"}` (the default): through the events queue again. Replayed events keep their ids and carry `replayId`: an event the table still holds is a duplicate (no side effect twice); one that left the table (retention, or deleted) is stored again with `replayId`.\n' +
+      '- `{"destination":"dst_..."}`: delivered to that destination only, through the delivery engine, under the delivery id a rule\'s route would use (a hash of tenant, event and destination: the `webhook-id`), so an event the destination already received is not sent again, and a second identical replay sends nothing. Needs the `destinations:write` scope beside `admin` (it sends events out). An unknown destination is a 400 naming it; a disabled one a 409.\n' +
+      '- `{"aggregation":"name"}`: the processed events matching the aggregation contribute to its current version (fixed when the replay is accepted) exactly once, as POST /v1/aggregations/{name}/backfill does from the table: contributions are keyed by (version, event id). An unknown aggregation is a 400 naming it.\n\n' +
       "Follow GET /v1/replays/{id}; DELETE cancels.",
     tag: "history",
     body: { required: true, content: { "application/json": replayRequestSchema } },
