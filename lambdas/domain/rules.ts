@@ -202,6 +202,11 @@ type CompiledAction =
 interface CompiledRule {
   name: string;
   pattern: CompiledEventPattern;
+  /**
+   * The event types the pattern can match, when it names them as exact strings
+   * (`"type": ["purchase"]`): other events skip the rule without matching the pattern.
+   */
+  types?: ReadonlySet<string>;
   condition?: CompiledExpression;
   actions: CompiledAction[];
 }
@@ -319,11 +324,26 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
         }
       }
     });
-    if (pattern)
-      rules.push({ name: rule.name, pattern, actions, ...(condition ? { condition } : {}) });
+    if (pattern) {
+      const types = exactTypes(rule.match);
+      rules.push({
+        name: rule.name,
+        pattern,
+        actions,
+        ...(types ? { types } : {}),
+        ...(condition ? { condition } : {}),
+      });
+    }
   });
   if (errors.length > 0) throw new RulesetError(errors.slice(0, 10));
   return { version: ruleset.version, rules };
+}
+
+/** A pattern's `type` values when they are all exact strings (EventBridge: one must equal). */
+function exactTypes(match: Record<string, unknown>): ReadonlySet<string> | undefined {
+  const values = match.type;
+  if (!Array.isArray(values) || values.length === 0) return undefined;
+  return values.every((v) => typeof v === "string") ? new Set(values as string[]) : undefined;
 }
 
 // ---- evaluation -------------------------------------------------------------------------
@@ -406,6 +426,7 @@ export async function applyRules(
     }
   };
   for (const rule of ruleset.rules) {
+    if (rule.types && !rule.types.has(event.type)) continue;
     const current = view();
     if (!matchesEventPattern(rule.pattern, current)) continue;
     if (rule.condition) {
