@@ -392,17 +392,14 @@ export async function applyRules(
     routes: [],
     errors: [],
   };
-  // The event as rules see it, rebuilt only after an enrich action set a field.
-  let cached: Record<string, unknown> | undefined;
-  const view = (): Record<string, unknown> => {
-    if (cached) return cached;
-    const v: Record<string, unknown> = {};
-    for (const [k, value] of Object.entries(event)) if (value !== undefined) v[k] = value;
-    const enrichment = { ...event.enrichment, ...outcome.enrichment };
-    if (Object.keys(enrichment).length > 0) v.enrichment = enrichment;
-    cached = v;
-    return v;
-  };
+  // The event as rules see it, built once: an enrich action's result is set on its
+  // `enrichment` in place (expressions and patterns only read it, one at a time, and every
+  // expression result is a fresh copy).
+  const view: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(event)) if (value !== undefined) view[k] = value;
+  const enrichment: Record<string, unknown> = { ...event.enrichment };
+  if (Object.keys(enrichment).length > 0) view.enrichment = enrichment;
+  else delete view.enrichment;
   const started = performance.now();
   /** Evaluates an expression within the event's budget; records a failure and answers undefined. */
   const evaluate = async (
@@ -419,7 +416,7 @@ export async function applyRules(
       return { ok: false };
     }
     try {
-      return { ok: true, value: await expression.evaluate(view()) };
+      return { ok: true, value: await expression.evaluate(view) };
     } catch (error) {
       outcome.errors.push(ruleError(rule, at, error));
       return { ok: false };
@@ -427,8 +424,7 @@ export async function applyRules(
   };
   for (const rule of ruleset.rules) {
     if (rule.types && !rule.types.has(event.type)) continue;
-    const current = view();
-    if (!matchesEventPattern(rule.pattern, current)) continue;
+    if (!matchesEventPattern(rule.pattern, view)) continue;
     if (rule.condition) {
       const r = await evaluate(rule.condition, rule.name, "condition");
       if (!r.ok || r.value !== true) continue;
@@ -444,7 +440,8 @@ export async function applyRules(
           const r = await evaluate(expression, rule.name, `actions[${j}].set.${field}`);
           if (r.ok && r.value !== undefined) {
             outcome.enrichment[field] = r.value;
-            cached = undefined;
+            enrichment[field] = r.value;
+            view.enrichment = enrichment;
           }
         }
         continue;
