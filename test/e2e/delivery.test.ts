@@ -205,7 +205,14 @@ describe.runIf(localOnly)("webhook destinations", () => {
           `/v1/destinations/${dest.id}`,
         );
         if (d.body.enabled === false) return d.body;
-        await replay(dest.id, await storeEvents("dead", 1));
+        // The destination may be disabled between the read above and this replay: a 409 then.
+        const range = await storeEvents("dead", 1);
+        const answer = await api.request("POST", `/v1/destinations/${dest.id}/replay`, {
+          from: range.from,
+          to: range.to,
+          pattern: { type: [range.type] },
+        });
+        expect([202, 409], answer.text).toContain(answer.status);
         return undefined;
       },
       90_000,
