@@ -13,11 +13,11 @@
  *   npm run destinations -- retry dlv_...
  *   npm run destinations -- replay dst_... --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z [--pattern '{"type":["order.paid"]}'] [--dry-run]
  */
-import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
 import { readDevKey } from "./tools/local-runtime.js";
 import { readStackOutputs } from "./tools/stack-outputs.js";
@@ -47,23 +47,9 @@ Options:
   -h, --help
 `;
 
-export interface Io {
-  fetch: typeof fetch;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  readFile: (path: string) => string;
-}
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "now" | "readFile">;
 
-const defaultIo: Io = {
-  fetch: (...args) => fetch(...args),
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  readFile: (path) => readFileSync(path, "utf8"),
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 const OPTIONS = {
   kind: { type: "string" },

@@ -10,7 +10,6 @@
  *   npm run keys -- rotate --tenant acme --key efk_k7d2mq4xa3bfp6ne --grace 24h
  *   npm run keys -- list --tenant acme --stack-outputs cdk-outputs.json
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -33,8 +32,9 @@ import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AuthorizerCache, stageAuthorizerCache } from "./tools/authorizer-cache.js";
 import { type AwsClients, defaultClients, keyStoreOn, localDynamoDb } from "./tools/aws.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { durationSecondsOption } from "./tools/durations.js";
-import { dataDirOf, processIsAlive, readRuntimeInfo } from "./tools/local-runtime.js";
+import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -74,23 +74,9 @@ Where (default: the local runtime started with npm start):
   -h, --help
 `;
 
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  readFile: (path: string) => string;
-  isAlive: (pid: number) => boolean;
-}
+export type Io = Pick<CliIo, "out" | "err" | "env" | "now" | "readFile" | "isAlive">;
 
-const defaultIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  readFile: (path) => readFileSync(path, "utf8"),
-  isAlive: processIsAlive,
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 /** Where the keys live, and how a new tenant gets its usage plan key. */
 export interface Target {

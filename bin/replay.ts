@@ -11,11 +11,11 @@
  * long replay selects from the same window; anything else is passed on as given and the
  * API says what is wrong with it (400 with field errors: printed, exit code 2).
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { apiKeyOf, baseUrl, DEFAULT_URL } from "./tools/api-target.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -52,25 +52,9 @@ Options:
   -h, --help
 `;
 
-export interface Io {
-  fetch: typeof fetch;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  sleep: (ms: number) => Promise<void>;
-  readFile: (path: string) => string;
-}
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "now" | "sleep" | "readFile">;
 
-const defaultIo: Io = {
-  fetch: (...args) => fetch(...args),
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  readFile: (path) => readFileSync(path, "utf8"),
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 /** A failure already printed; carries the exit code. */
 class Exit extends Error {

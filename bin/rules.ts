@@ -11,11 +11,11 @@
  *
  * The API checks everything (400 with each problem's path: printed, exit code 2).
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { apiKeyOf, baseUrl, DEFAULT_URL } from "./tools/api-target.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { UsageError } from "./tools/usage-error.js";
 
 const USAGE = `Usage: npm run rules -- <verb> [options]
@@ -40,21 +40,9 @@ Options:
   -h, --help
 `;
 
-export interface Io {
-  fetch: typeof fetch;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  readFile: (path: string) => string;
-}
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "readFile">;
 
-const defaultIo: Io = {
-  fetch: (...args) => fetch(...args),
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  readFile: (path) => readFileSync(path, "utf8"),
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 class Exit extends Error {
   constructor(readonly code: number) {

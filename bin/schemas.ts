@@ -14,7 +14,6 @@
  *   npm run schemas -- types --tenant acme --out src/event-types.ts
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -42,7 +41,8 @@ import { resolveSettings } from "../lib/config.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AwsClients, defaultClients, localDynamoDb } from "./tools/aws.js";
-import { dataDirOf, processIsAlive, readRuntimeInfo } from "./tools/local-runtime.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
+import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
 import { generateTypes } from "./tools/schema-types.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
@@ -84,25 +84,9 @@ Where (default: the local runtime started with npm start):
 Ingest applies a new version within schemaCacheSeconds (${resolveSettings().schemaCacheSeconds} s by default).
 `;
 
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  readFile: (path: string) => string;
-  writeFile: (path: string, text: string) => void;
-  isAlive: (pid: number) => boolean;
-}
+export type Io = Pick<CliIo, "out" | "err" | "env" | "now" | "readFile" | "writeFile" | "isAlive">;
 
-const defaultIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  readFile: (path) => readFileSync(path, "utf8"),
-  writeFile: (path, text) => writeFileSync(path, text),
-  isAlive: processIsAlive,
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 export interface Target {
   store: SchemaStore;

@@ -9,12 +9,12 @@
  *   npm run windows -- backfill purchases-per-user --from 24h
  *   npm run windows -- delete pattern signup-no-purchase
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
 import { readDevKey } from "./tools/local-runtime.js";
 import { readStackOutputs } from "./tools/stack-outputs.js";
@@ -40,23 +40,9 @@ Options:
   -h, --help
 `;
 
-export interface Io {
-  fetch: typeof fetch;
-  out: (line: string) => void;
-  err: (line: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
-  readFile: (path: string) => string;
-}
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "now" | "readFile">;
 
-const defaultIo: Io = {
-  fetch: (...args) => fetch(...args),
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-  now: () => new Date(),
-  readFile: (path) => readFileSync(path === "-" ? 0 : path, "utf8"),
-};
+const defaultIo: Io = DEFAULT_CLI_IO;
 
 const KINDS = { aggregation: "aggregations", pattern: "patterns" } as const;
 type Kind = keyof typeof KINDS;

@@ -146,6 +146,34 @@ export const settingsSchema = z
     canaryDeadlineSeconds: intFrom(5, 600).default(30),
     /** Canary alarm: end-to-end time of a run (API accept to processed, as a client sees it). */
     alarmCanaryLatencyMs: intFrom(1, 600_000).default(10_000),
+    /**
+     * History (issue 19, README "History"). The archive function reads the events table's
+     * change stream in batches of up to this many records (DynamoDB Streams allow 10,000)...
+     */
+    archiveBatchSize: intFrom(1, 10_000).default(1000),
+    /** ...waiting at most this long to fill one: the archive's lag (stored -> queryable) under light load. */
+    archiveBatchingWindowSeconds: intFrom(0, 300).default(10),
+    archiveMemoryMb: intFrom(128, 10_240).default(1024),
+    /** Days after which archived objects move to S3 Standard-IA, then Glacier Instant Retrieval (0: never). */
+    archiveInfrequentAccessDays: intFrom(0, 36_500).default(30),
+    archiveGlacierDays: intFrom(0, 36_500).default(180),
+    /** Days archived events are kept; 0 (the default) keeps them for good. */
+    archiveExpiryDays: intFrom(0, 36_500).default(0),
+    /** Export files stay this many days in the bucket (lifecycle), then go. */
+    exportRetentionDays: intFrom(1, 365).default(7),
+    /** How long an export's presigned download URL is valid. */
+    exportUrlSeconds: intFrom(60, 604_800).default(3600),
+    /** Athena workgroup: a query scanning more than this many MB is cancelled. */
+    athenaBytesScannedCutoffMb: intFrom(10, 10_000_000).default(10_240),
+    /** Replays: events per second unless a request asks for less. */
+    replayMaxRate: intFrom(1, 10_000).default(100),
+    /**
+     * Erasure waits this long after deleting from the table before it rewrites the archive,
+     * so a write still on its way to the archive (the stream's batching window) is caught.
+     */
+    erasureSettleSeconds: intFrom(0, 3600).default(60),
+    jobsTimeoutSeconds: intFrom(10, 900).default(300),
+    jobsMemoryMb: intFrom(128, 10_240).default(1024),
     /** Deliveries per deliver invocation (each runs in parallel, one per destination slot). */
     deliverBatchSize: intFrom(1, 10).default(10),
     /** MaximumConcurrency of each delivery queue's event source (standard and FIFO). */
@@ -303,6 +331,14 @@ export function dlqVisibilityTimeoutSeconds(s: EventFlowSettings): number {
  * its metrics, so a run that misses the deadline still reports (never a Lambda timeout).
  */
 export const CANARY_TIMEOUT_MARGIN_SECONDS = 15;
+
+/** The archive function also compacts (a daily schedule): it gets the longest Lambda timeout. */
+export const ARCHIVE_TIMEOUT_SECONDS = 900;
+
+/** The jobs queue's visibility timeout: six times the jobs function's timeout. */
+export function jobsVisibilityTimeoutSeconds(s: EventFlowSettings): number {
+  return 6 * s.jobsTimeoutSeconds;
+}
 
 export function canaryTimeoutSeconds(s: EventFlowSettings): number {
   return s.canaryDeadlineSeconds + CANARY_TIMEOUT_MARGIN_SECONDS;

@@ -16,6 +16,7 @@ import { EventApi } from "./constructs/api.js";
 import { EventCanary } from "./constructs/canary.js";
 import { EventDelivery } from "./constructs/delivery.js";
 import type { EventFlowFunction } from "./constructs/eventflow-function.js";
+import { EventHistory } from "./constructs/history.js";
 import { EventMonitoring } from "./constructs/monitoring.js";
 import { EventProcessing } from "./constructs/processing.js";
 import { EventStorage } from "./constructs/storage.js";
@@ -47,6 +48,8 @@ export class EventFlowStack extends Stack {
   public readonly processing: EventProcessing;
   public readonly delivery: EventDelivery;
   public readonly monitoring: EventMonitoring;
+  /** Archive, compaction, history jobs, Glue table and Athena workgroup (README "History"). */
+  public readonly history: EventHistory;
   /** Windows and patterns: the windows API function and the scheduled sweep. */
   public readonly windows: EventWindows;
   public readonly functions: Readonly<Record<FunctionName, EventFlowFunction>>;
@@ -75,6 +78,8 @@ export class EventFlowStack extends Stack {
       keysTableName: this.storage.keysTable.tableName,
       configTableName: this.storage.configTable.tableName,
       cursorSecretId: this.storage.cursorKey.secretArn,
+      archiveBucketName: this.storage.archiveBucket.bucketName,
+      jobsQueueUrl: this.storage.jobsQueue.queueUrl,
       deliveryQueueUrl: this.storage.deliveryQueue.queueUrl,
       deliveryFifoQueueUrl: this.storage.deliveryFifoQueue.queueUrl,
       deliveryDlqUrl: this.storage.deliveryDeadLetterQueue.queueUrl,
@@ -101,18 +106,26 @@ export class EventFlowStack extends Stack {
       refs,
       projectRoot,
     });
+    this.history = new EventHistory(this, "History", {
+      settings,
+      storage: this.storage,
+      refs,
+      projectRoot,
+    });
     this.delivery = new EventDelivery(this, "Delivery", {
       settings,
       storage: this.storage,
       refs,
       projectRoot,
     });
-    // The only senders to the events queue: a message's tenantId is trusted downstream
-    // (the sweep sends derived events, the deliver function eventflow.destination.disabled).
+    // The only senders to the events queue: a message's tenantId is trusted downstream.
+    // The sweep sends derived events (window.closed, pattern.matched) under their tenant, the
+    // jobs function replays archived events, the deliver function eventflow.destination.disabled.
     this.storage.restrictQueueSenders([
       this.api.ingestFunction.role,
       this.api.replayFunction.role,
       this.windows.sweepFunction.role,
+      this.history.jobsFunction.role,
       this.delivery.deliverFunction.role,
     ]);
     // Deliveries carry their tenant too: enqueued by the process function (a rule's
@@ -128,6 +141,9 @@ export class EventFlowStack extends Stack {
       dlq: this.processing.dlqFunction,
       replay: this.api.replayFunction,
       authorizer: this.api.authorizerFunction,
+      archive: this.history.archiveFunction,
+      history: this.api.historyFunction,
+      jobs: this.history.jobsFunction,
       schemas: this.api.schemasFunction,
       destinations: this.api.destinationsFunction,
       deliver: this.delivery.deliverFunction,
@@ -153,6 +169,7 @@ export class EventFlowStack extends Stack {
         ...(this.canary ? [this.canary.canaryFunction] : []),
       ],
       apiStage: this.api.restApi.deploymentStage,
+      history: this.history,
       ...(this.canary ? { canary: this.canary } : {}),
     });
 
@@ -192,6 +209,15 @@ export class EventFlowStack extends Stack {
     });
     new CfnOutput(this, STACK_OUTPUT.alarmTopicArn, {
       value: this.monitoring.alarmTopic.topicArn,
+    });
+    // What `npm run history` needs on AWS: Athena's workgroup and database, the bucket.
+    new CfnOutput(this, STACK_OUTPUT.archiveBucketName, {
+      description: "The archive bucket (history: events as Parquet, exports)",
+      value: this.storage.archiveBucket.bucketName,
+    });
+    new CfnOutput(this, STACK_OUTPUT.historyDatabase, { value: this.history.databaseName });
+    new CfnOutput(this, STACK_OUTPUT.historyWorkGroup, {
+      value: this.history.workGroup.name,
     });
     if (this.canary) {
       new CfnOutput(this, STACK_OUTPUT.canaryFunctionName, {

@@ -28,6 +28,11 @@ const dynalite = require("dynalite") as (options: Record<string, unknown>) => Se
 export interface EmulatorOptions {
   /** Folder for on-disk state; undefined keeps everything in memory. */
   dataDir?: string;
+  /**
+   * Where the embedded S3 (fauxqs) keeps objects as files (`buckets/<bucket>/objects/<key>.data`):
+   * the archive, which DuckDB reads in place (`npm run history -- sql`).
+   */
+  s3Dir?: string;
   /** Start the SQS emulator (false when an external endpoint is used). */
   sqs?: boolean;
   /** Start the DynamoDB emulator (false when an external endpoint is used). */
@@ -93,6 +98,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
         port: 0,
         logger: false,
         ...(dataDir ? { dataDir: `${dataDir}/sqs` } : {}),
+        ...(options.s3Dir ? { s3StorageDir: options.s3Dir } : {}),
       });
       stops.push(() => server.stop());
       const address = new URL(server.address).hostname.replace(/^\[|\]$/g, "");

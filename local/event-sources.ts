@@ -7,7 +7,11 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import type { EventFlowSettings } from "../lib/config.js";
-import { DLQ_MAX_CONCURRENCY } from "../lib/contracts/functions.js";
+import {
+  DLQ_MAX_CONCURRENCY,
+  JOBS_BATCH_SIZE,
+  JOBS_MAX_CONCURRENCY,
+} from "../lib/contracts/functions.js";
 import type { InvokeOutcome } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";
 import type { LocalResources } from "./resources.js";
@@ -26,6 +30,7 @@ export interface EventSourceOptions {
   region: string;
   invokeProcess: (event: SQSEvent) => Promise<InvokeOutcome>;
   invokeDlq: (event: SQSEvent) => Promise<InvokeOutcome>;
+  invokeJobs: (event: SQSEvent) => Promise<InvokeOutcome>;
   invokeDeliver: (event: SQSEvent) => Promise<InvokeOutcome>;
   logger: RuntimeLogger;
 }
@@ -33,6 +38,8 @@ export interface EventSourceOptions {
 export interface EventSources {
   process: SqsPoller;
   dlq: SqsPoller;
+  /** The history jobs queue to the jobs function (batch size 1, like the stack's). */
+  jobs: SqsPoller;
   deliveries: SqsPoller;
   orderedDeliveries: SqsPoller;
   idle(): boolean;
@@ -70,6 +77,18 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     logger,
     invoke: options.invokeDlq,
   });
+  const jobsPoller = new SqsPoller({
+    name: "jobs",
+    sqs,
+    queueUrl: resources.jobsQueueUrl,
+    queueArn: resources.jobsQueueArn,
+    region,
+    batchSize: JOBS_BATCH_SIZE,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: JOBS_MAX_CONCURRENCY,
+    logger,
+    invoke: options.invokeJobs,
+  });
   const deliveryPoller = (name: string, queueUrl: string, queueArn: string) =>
     new SqsPoller({
       name,
@@ -93,11 +112,12 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     resources.deliveryFifoQueueUrl,
     resources.deliveryFifoQueueArn,
   );
-  const all = [processPoller, dlqPoller, deliveries, orderedDeliveries];
+  const all = [processPoller, dlqPoller, jobsPoller, deliveries, orderedDeliveries];
   for (const poller of all) poller.start();
   return {
     process: processPoller,
     dlq: dlqPoller,
+    jobs: jobsPoller,
     deliveries,
     orderedDeliveries,
     idle: () => all.every((p) => p.idle),

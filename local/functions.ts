@@ -8,6 +8,7 @@
 import type { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -49,6 +50,8 @@ export interface HandlerClients {
   sqs: SQSClient;
   /** Where query and replay read the cursors' key (local/secrets.ts locally). */
   secrets: SecretReader;
+  /** The archive bucket's S3 (the embedded one locally). */
+  s3: S3Client;
   apigateway?: APIGatewayClient;
   /** The deliver function's targets: SNS on fauxqs; SES and EventBridge the local outbox. */
   sns?: Pick<SNSClient, "send">;
@@ -103,6 +106,18 @@ const WIRING: Record<AnyFunctionName, (env: EnvRecord, c: HandlerClients) => Pro
     authorizer: async (env, c) => {
       const m = await import("../lambdas/handlers/authorizer.js");
       return m.createAuthorizerHandler(m.authorizerDeps(env, c)) as AnyHandler;
+    },
+    archive: async (env, c) => {
+      const m = await import("../lambdas/handlers/archive.js");
+      return m.createArchiveHandler(m.archiveDeps(env, c)) as AnyHandler;
+    },
+    history: async (env, c) => {
+      const m = await import("../lambdas/handlers/history.js");
+      return m.createHistoryHandler(m.historyDeps(env, c)) as AnyHandler;
+    },
+    jobs: async (env, c) => {
+      const m = await import("../lambdas/handlers/jobs.js");
+      return m.createJobsHandler(m.jobsDeps(env, c)) as AnyHandler;
     },
     destinations: async (env, c) => {
       const m = await import("../lambdas/handlers/destinations.js");

@@ -39,7 +39,11 @@ export async function ensureDevKey(store: KeyStore, dataDir: string | null): Pro
     const key = readFileSync(file, "utf8").trim();
     if (parseApiKey(key)) {
       const record = await store.findByHash(hashApiKey(key));
-      if (record && keyState(record, new Date()) === "active") return { key, file, created: false };
+      // A key made before a scope existed (history:read, say) is replaced: the dev key has every scope.
+      const everyScope = record && SCOPES.every((scope) => record.scopes.includes(scope));
+      if (record && everyScope && keyState(record, new Date()) === "active") {
+        return { key, file, created: false };
+      }
     }
   }
   const { key } = await createKey(

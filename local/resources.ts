@@ -12,6 +12,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -26,6 +27,7 @@ import {
   deliveryVisibilityTimeoutSeconds,
   dlqVisibilityTimeoutSeconds,
   type EventFlowSettings,
+  jobsVisibilityTimeoutSeconds,
   queueVisibilityTimeoutSeconds,
 } from "../lib/config.js";
 import { LOCAL_DELIVERY_RESOURCES } from "../lib/contracts/delivery.js";
@@ -41,6 +43,10 @@ export interface ResourceNames {
   keysTableName?: string;
   /** @default "eventflow-config" */
   configTableName?: string;
+  /** @default "eventflow-archive" */
+  archiveBucketName?: string;
+  /** @default "eventflow-history-jobs" (and its DLQ, `-dlq`) */
+  jobsQueueName?: string;
   /** @default LOCAL_DELIVERY_RESOURCES (a test's own names keep its queues apart). */
   delivery?: {
     queueName: string;
@@ -59,6 +65,8 @@ export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   dlqName: "eventflow-events-dlq",
   keysTableName: DEFAULT_KEYS_TABLE_NAME,
   configTableName: DEFAULT_CONFIG_TABLE_NAME,
+  archiveBucketName: LOCAL_RUNTIME.archiveBucketName,
+  jobsQueueName: "eventflow-history-jobs",
 };
 
 export interface LocalResources {
@@ -70,6 +78,13 @@ export interface LocalResources {
   dlqUrl: string;
   dlqArn: string;
   cursorSecretId: string;
+  archiveBucketName: string;
+  jobsQueueUrl: string;
+  jobsQueueArn: string;
+  jobsDlqUrl: string;
+  jobsDlqArn: string;
+  /** Where the embedded S3 keeps the archive bucket's objects (absent with an external S3). */
+  archiveFileRoot?: string;
   deliveryQueueUrl: string;
   deliveryQueueArn: string;
   deliveryFifoQueueUrl: string;
@@ -83,9 +98,11 @@ export interface LocalResources {
 const DAY = 86_400;
 
 export async function ensureResources(
-  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; s3?: S3Client },
   settings: EventFlowSettings,
   names: ResourceNames = DEFAULT_RESOURCE_NAMES,
+  /** The embedded S3's object folder (see LocalResources.archiveFileRoot). */
+  s3Dir?: string,
 ): Promise<LocalResources> {
   const dlq = await ensureQueue(clients.sqs, names.dlqName, {
     MessageRetentionPeriod: String(settings.dlqRetentionDays * DAY),
@@ -109,6 +126,16 @@ export async function ensureResources(
     configTableDefinition(configTableName),
     false,
   );
+  const jobsQueueName = names.jobsQueueName ?? "eventflow-history-jobs";
+  const jobsDlq = await ensureQueue(clients.sqs, `${jobsQueueName}-dlq`, {
+    MessageRetentionPeriod: String(14 * DAY),
+  });
+  const jobsQueue = await ensureQueue(clients.sqs, jobsQueueName, {
+    VisibilityTimeout: String(jobsVisibilityTimeoutSeconds(settings)),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: jobsDlq.arn, maxReceiveCount: 5 }),
+  });
+  const archiveBucketName = names.archiveBucketName ?? LOCAL_RUNTIME.archiveBucketName;
+  if (clients.s3) await ensureBucket(clients.s3, archiveBucketName);
   const delivery = names.delivery ?? LOCAL_DELIVERY_RESOURCES;
   // The delivery queues, as the stack makes them (lib/constructs/storage.ts).
   const deliveryDlq = await ensureQueue(clients.sqs, delivery.dlqName, {
@@ -135,6 +162,12 @@ export async function ensureResources(
     deliveriesTableDefinition(delivery.tableName),
   );
   return {
+    archiveBucketName,
+    jobsQueueUrl: jobsQueue.url,
+    jobsQueueArn: jobsQueue.arn,
+    jobsDlqUrl: jobsDlq.url,
+    jobsDlqArn: jobsDlq.arn,
+    ...(s3Dir ? { archiveFileRoot: `${s3Dir}/buckets/${archiveBucketName}/objects` } : {}),
     deliveryQueueUrl: deliveryQueue.url,
     deliveryQueueArn: deliveryQueue.arn,
     deliveryFifoQueueUrl: deliveryFifo.url,
@@ -153,6 +186,14 @@ export async function ensureResources(
     // The key itself is the runtime's (local/secrets.ts), handed to the functions as a secret.
     cursorSecretId: LOCAL_CURSOR_SECRET_ID,
   };
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
 }
 
 async function ensureQueue(

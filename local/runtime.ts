@@ -12,7 +12,9 @@
  * Each handler is built on first use from its function's own environment record and
  * the clients the runtime gives it (local/functions.ts); process.env is not changed.
  */
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -20,6 +22,7 @@ import { DynamoDbKeyStore } from "../lambdas/adapters/dynamodb-key-store.js";
 import { createDynamoDbClients } from "../lambdas/shared/clients.js";
 import { createSnsClient } from "../lambdas/shared/delivery-clients.js";
 import { logger } from "../lambdas/shared/powertools.js";
+import { createS3Client } from "../lambdas/shared/s3-client.js";
 import { createSqsClient } from "../lambdas/shared/sqs-client.js";
 import {
   type EventFlowSettings,
@@ -28,7 +31,9 @@ import {
   resolveSettings,
 } from "../lib/config.js";
 import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { LocalAdmin } from "./admin-api.js";
+import { ChangeFeed } from "./change-feed.js";
 import { lockDataDir, resetDataDir, tightenDataDir } from "./data-dir.js";
 import { type Emulators, startEmulators } from "./emulators.js";
 import { startEventSources } from "./event-sources.js";
@@ -150,10 +155,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Endpoints: external ones when the SDK's own variables name them.
     const externalSqs = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL || undefined;
     const externalDynamodb = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined;
+    // S3 (the archive): an external endpoint if named, else the embedded fauxqs (which also
+    // serves S3), keeping objects as files that DuckDB reads in place.
+    const externalS3 = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+    let s3Dir: string | undefined;
+    if (!externalSqs && !externalS3) {
+      if (dataDir) {
+        s3Dir = join(dataDir, LOCAL_RUNTIME.s3Dir);
+      } else {
+        const temporary = mkdtempSync(join(tmpdir(), "eventflow-s3-"));
+        s3Dir = temporary;
+        cleanups.push(() => rmSync(temporary, { recursive: true, force: true }));
+      }
+    }
     let emulators: Emulators | undefined;
     if (!externalSqs || !externalDynamodb) {
       emulators = await startEmulators({
         ...(dataDir ? { dataDir } : {}),
+        ...(s3Dir ? { s3Dir } : {}),
         sqs: !externalSqs,
         dynamodb: !externalDynamodb,
         // Their own event loop, so the handlers and the emulators use both cores.
@@ -191,7 +210,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sqs.destroy();
       deliverySqs.destroy();
     });
-    const resources = await ensureResources({ dynamodb, sqs }, settings, DEFAULT_RESOURCE_NAMES);
+    const s3Endpoint = externalS3 ?? endpoints.sqs;
+    const s3 = createS3Client({ endpoint: s3Endpoint, region, credentials });
+    cleanups.push(() => s3.destroy());
+    const resources = await ensureResources(
+      { dynamodb, sqs, s3 },
+      settings,
+      DEFAULT_RESOURCE_NAMES,
+      s3Dir,
+    );
     // Every route needs a key, on a clean clone too: one for tenant `local` from the start.
     const keyStore = new DynamoDbKeyStore(DynamoDBDocumentClient.from(dynamodb), {
       tableName: resources.keysTableName,
@@ -223,6 +250,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const handlerClients: HandlerClients = {
       ...createDynamoDbClients({ endpoint: endpoints.dynamodb, region, credentials }),
       sqs: createSqsClient({ endpoint: endpoints.sqs, region, credentials }),
+      s3,
       secrets: localSecrets({
         [resources.cursorSecretId]: ensureCursorKey(dataDir),
         [resources.destinationSecretId]: ensureDestinationKey(dataDir),
@@ -269,6 +297,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return invokeFunction(functionConfig(name, settings, region), handler, event);
     };
 
+    // The table's change stream, emulated (local/change-feed.ts) -> the archive function.
+    // Its cleanup is pushed before the event sources', so it runs after they stopped: the
+    // last writes are archived too.
+    const changeFeed = new ChangeFeed({
+      tableName: resources.tableName,
+      tableArn: `arn:aws:dynamodb:${region}:000000000000:table/${resources.tableName}`,
+      region,
+      batchSize: settings.archiveBatchSize,
+      batchingWindowSeconds: settings.archiveBatchingWindowSeconds,
+      invoke: (event) => invoke("archive", event),
+      logger: log.child("archive"),
+    });
+    changeFeed.install(handlerClients.dynamodb);
+    changeFeed.start();
+    cleanups.push(() => changeFeed.stop(lifecycle.stopDeadline));
+    // The stack's daily compaction schedule, locally hourly (older days only).
+    const compaction = setInterval(() => void invoke("archive", { compact: true }), 3_600_000);
+    compaction.unref();
+    cleanups.push(() => clearInterval(compaction));
+
     // Event sources.
     const eventSources = startEventSources({
       sqs,
@@ -279,6 +327,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger: log.child("sqs"),
       invokeProcess: (event) => invoke("process", event),
       invokeDlq: (event) => invoke("dlq", event),
+      invokeJobs: (event) => invoke("jobs", event),
       invokeDeliver: (event) => invoke("deliver", event),
     });
     cleanups.push(() => eventSources.stop(lifecycle.stopDeadline));
@@ -320,13 +369,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           deliveries: await queueDepth(sqs, resources.deliveryQueueUrl),
           orderedDeliveries: await queueDepth(sqs, resources.deliveryFifoQueueUrl),
           deliveryDlq: await queueDepth(sqs, resources.deliveryDlqUrl),
+          jobs: await queueDepth(sqs, resources.jobsQueueUrl),
+          jobsDlq: await queueDepth(sqs, resources.jobsDlqUrl),
         },
         pollers: {
           process: eventSources.process.stats,
           dlq: eventSources.dlq.stats,
+          jobs: eventSources.jobs.stats,
           deliver: eventSources.deliveries.stats,
           deliverOrdered: eventSources.orderedDeliveries.stats,
         },
+        archive: changeFeed.stats,
         faults: faults.snapshot(),
         // Anything added to a built-in prototype since start-up (prototype pollution).
         prototypeAdditions: prototypeAdditions(),
@@ -363,6 +416,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           dynamodbEndpoint: endpoints.dynamodb,
           keysTableName: resources.keysTableName,
           startedAt: new Date().toISOString(),
+          ...(resources.archiveFileRoot ? { archiveFileRoot: resources.archiveFileRoot } : {}),
         }),
       );
     }
@@ -390,7 +444,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             return { queue, dlq };
           },
           activeRequests,
-          pollersIdle: () => eventSources.idle(),
+          pollersIdle: () => eventSources.idle() && changeFeed.idle,
         },
       });
 

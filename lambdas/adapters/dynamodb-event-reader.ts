@@ -100,6 +100,7 @@ const STORED_EVENT_FIELDS = [
   "failedAt",
   "failure",
   "history",
+  "replayId",
   "schemaVersion",
   "rulesetVersion",
   "routes",

@@ -32,6 +32,7 @@ type EventCore = Pick<
   | "receivedAt"
   | "correlationId"
   | "cloudEvent"
+  | "replayId"
   | "schemaVersion"
 >;
 
@@ -46,6 +47,7 @@ const coreOf = (message: QueuedEvent): EventCore => ({
   receivedAt: message.receivedAt,
   correlationId: message.correlationId,
   ...(message.event.cloudEvent ? { cloudEvent: message.event.cloudEvent } : {}),
+  ...(message.replayId ? { replayId: message.replayId } : {}),
   ...(message.schema ? { schemaVersion: message.schema.version } : {}),
 });
 

@@ -84,6 +84,11 @@ export interface QueuedEvent {
   /** Set when an operator replayed a failed event (POST /v1/failed/replay). */
   replay?: ReplayMarker;
   /**
+   * Set when the event comes again from the archive (POST /v1/replays): stored with the
+   * event if it is written now; an event the table still holds is a duplicate as always.
+   */
+  replayId?: string;
+  /**
    * The schema registry's verdict (use-cases/schema-gate.ts): the version the event was
    * validated against, and in `quarantine` mode what it violated (stored as failed).
    */
@@ -131,6 +136,7 @@ export const queuedEventSchema = z.object({
     cloudEvent: cloudEventMetaSchema.optional(),
   }),
   replay: replayMarkerSchema.optional(),
+  replayId: z.string().regex(EVENT_ID_PATTERN).optional(),
   schema: schemaStampSchema.optional(),
 });
 
@@ -170,6 +176,8 @@ export interface StoredEvent {
   /** `errors`: a schema violation's field errors (JSON pointers into the event). */
   failure?: { kind: FailureKind; reason: string; errors?: FieldError[] };
   history?: HistoryEntry[];
+  /** The history replay (POST /v1/replays) that brought this event back, if one did. */
+  replayId?: string;
   /** The version of the type's schema the event was validated against (schema registry). */
   schemaVersion?: number;
   /** The version of the tenant's rules that processed it (GET /v1/rules; 0: the defaults). */

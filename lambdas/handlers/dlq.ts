@@ -4,22 +4,16 @@
  * use-cases/record-dead-event.ts. A full-batch failure throws (Powertools' default),
  * which leaves the whole batch in the DLQ: the same outcome as listing every id.
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import middy from "@middy/core";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
 import { SqsVisibilityRetryScheduler } from "../adapters/sqs-visibility.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
-import { logger, metrics } from "../shared/powertools.js";
 import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { DeadLetterBatch } from "../use-cases/record-dead-event.js";
-import { toQueueMessage } from "./sqs-record.js";
+import { sqsBatchHandler, toQueueMessage } from "./sqs-record.js";
 import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
 export interface DlqDeps {
@@ -50,17 +44,11 @@ export function dlqDeps(
 }
 
 export function createDlqHandler(deps: DlqDeps) {
-  async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const processor = new BatchProcessor(EventType.SQS);
+  return sqsBatchHandler(() => {
     const batch = new DeadLetterBatch(deps);
-    const response = await processPartialResponse(
-      event,
-      (record: SQSRecord) => batch.handle(toQueueMessage(record)),
-      processor,
-      { context },
-    );
-    await batch.finish();
-    return response;
-  }
-  return middy(lambdaHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+    return {
+      handle: (record) => batch.handle(toQueueMessage(record)),
+      finish: () => batch.finish(),
+    };
+  });
 }

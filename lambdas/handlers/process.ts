@@ -12,13 +12,8 @@
  * Faults (crash after write, poison type) are injected by the local runtime around this
  * handler and its DynamoDB client (local/faults.ts), never in here.
  */
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import middy from "@middy/core";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
@@ -29,11 +24,10 @@ import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
 import type { RetryScheduler } from "../ports/retry-scheduler.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
-import { logger, metrics } from "../shared/powertools.js";
 import type { WindowApplier } from "../use-cases/apply-windows.js";
 import { ProcessBatch, type ProcessBatchConfig } from "../use-cases/process-batch.js";
 import { CachedRules, type RulesProvider } from "../use-cases/tenant-rules.js";
-import { toQueueMessage } from "./sqs-record.js";
+import { sqsBatchHandler, toQueueMessage } from "./sqs-record.js";
 import { eventWriterFrom, windowApplierFrom } from "./store-wiring.js";
 
 export interface ProcessDeps {
@@ -98,19 +92,11 @@ export function processDeps(
 }
 
 export function createProcessHandler(deps: ProcessDeps) {
-  async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    // Per invocation: a processor holds the batch's state, and the local runtime may run
-    // several invocations of this handler at once.
-    const processor = new BatchProcessor(EventType.SQS);
+  return sqsBatchHandler(() => {
     const batch = new ProcessBatch(deps);
-    const response = await processPartialResponse(
-      event,
-      (record: SQSRecord) => batch.handle(toQueueMessage(record)),
-      processor,
-      { context },
-    );
-    await batch.finish();
-    return response;
-  }
-  return middy(lambdaHandler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+    return {
+      handle: (record) => batch.handle(toQueueMessage(record)),
+      finish: () => batch.finish(),
+    };
+  });
 }

@@ -171,6 +171,7 @@ export function buildOpenApiDocument(routes: readonly Route[] = ROUTES): OpenApi
       { name: "events", description: "Ingest and read events" },
       { name: "failed", description: "Failed events and replay" },
       { name: "windows", description: "Windows and patterns: aggregations and complex events" },
+      { name: "history", description: "The archive: exports, replays, erasure (README History)" },
       { name: "operations", description: "Health and this description" },
       {
         name: "schemas",

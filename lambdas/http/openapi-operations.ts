@@ -11,6 +11,7 @@ import {
   cloudEventSchema,
 } from "../domain/cloudevents.js";
 import { EVENT_ID_PATTERN, incomingEventSchema, LIMITS } from "../domain/event.js";
+import { exportRequestSchema, replayRequestSchema } from "../domain/history-jobs.js";
 import { rulesInputSchema } from "../domain/rules.js";
 import { listSchema as failedListSchema } from "../use-cases/failed-events.js";
 import { listSchema, statsSchema } from "../use-cases/query-events.js";
@@ -23,8 +24,12 @@ import {
   batchResultSchema,
   batchUnavailableSchema,
   cloudEventBatchSchema,
+  erasureJobSchema,
+  erasureListSchema,
   errorEnvelopeSchema,
   eventPageSchema,
+  exportJobSchema,
+  exportListSchema,
   failedPageSchema,
   fieldErrorSchema,
   healthReportSchema,
@@ -33,10 +38,13 @@ import {
   receiptSchema,
   replayAcceptedSchema,
   replayDryRunSchema,
+  replayJobSchema,
+  replayListSchema,
   replayUnavailableSchema,
   statsReportSchema,
   storedCloudEventSchema,
   storedEventSchema,
+  subjectExportSchema,
 } from "./openapi-schemas.js";
 
 export interface ResponseSpec {
@@ -48,7 +56,15 @@ export interface OperationSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "events" | "failed" | "windows" | "operations" | "schemas" | "rules" | "destinations";
+  tag:
+    | "events"
+    | "failed"
+    | "history"
+    | "windows"
+    | "operations"
+    | "schemas"
+    | "rules"
+    | "destinations";
   /** Query parameters: each key of the schema the use case parses the query with. */
   query?: { schema: z.ZodObject; descriptions?: Record<string, string> };
   headers?: { name: string; description: string; schema?: z.ZodType }[];
@@ -73,6 +89,8 @@ export const REQUEST_SCHEMAS: [z.ZodType, string][] = [
   [nativeBatchSchema, "NativeEventBatch"],
   [cloudEventSchema, "CloudEvent"],
   [cloudEventBatchSchema, "CloudEventBatch"],
+  [exportRequestSchema, "ExportRequest"],
+  [replayRequestSchema, "HistoryReplayRequest"],
 ];
 export const RESPONSE_SCHEMAS: [z.ZodType, string][] = [
   [fieldErrorSchema, "FieldError"],
@@ -91,6 +109,10 @@ export const RESPONSE_SCHEMAS: [z.ZodType, string][] = [
   [replayAcceptedSchema, "ReplayAccepted"],
   [replayUnavailableSchema, "ReplayUnavailable"],
   [openApiDocumentSchema, "OpenApiDocument"],
+  [exportJobSchema, "ExportJob"],
+  [replayJobSchema, "HistoryReplay"],
+  [erasureJobSchema, "Erasure"],
+  [subjectExportSchema, "SubjectExport"],
   [rulesetSchema, "Ruleset"],
   [testReportSchema, "RulesTestReport"],
 ];
@@ -329,6 +351,128 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       },
     },
   },
+  "POST /v1/exports": {
+    operationId: "createExport",
+    summary: "Export archived events (JSON lines or Parquet)",
+    description:
+      "Starts an export of the tenant's archived events whose receivedAt is in [from, to) (to defaults to now), optionally of one `type` and matching an EventBridge-style event `pattern` (matched against the event as GET /v1/events/{id} returns it). It runs asynchronously: follow GET /v1/exports/{id}; once it succeeded, `download.url` fetches the file (a presigned URL, valid `exportUrlSeconds`). The archive lags the table by up to the archive's batching window (archiveBatchingWindowSeconds).",
+    tag: "history",
+    body: { required: true, content: { "application/json": exportRequestSchema } },
+    responses: {
+      "202": {
+        description: "Accepted: the export job",
+        content: { "application/json": exportJobSchema },
+      },
+      "400": error("The body is not JSON or a field is invalid; `details` lists each"),
+    },
+  },
+  "GET /v1/exports": {
+    operationId: "listExports",
+    summary: "The tenant's newest exports (25), newest first",
+    tag: "history",
+    responses: {
+      "200": { description: "Export jobs", content: { "application/json": exportListSchema } },
+    },
+  },
+  "GET /v1/replays": {
+    operationId: "listHistoryReplays",
+    summary: "The tenant's newest replays (25), newest first",
+    tag: "history",
+    responses: {
+      "200": { description: "Replay jobs", content: { "application/json": replayListSchema } },
+    },
+  },
+  "GET /v1/erasures": {
+    operationId: "listErasures",
+    summary: "The tenant's newest erasures (25), newest first",
+    description: "Receipts only: the subjects they erased are not shown.",
+    tag: "history",
+    responses: {
+      "200": { description: "Erasures", content: { "application/json": erasureListSchema } },
+    },
+  },
+  "GET /v1/exports/{id}": {
+    operationId: "getExport",
+    summary: "An export's progress and, once done, its download",
+    tag: "history",
+    responses: {
+      "200": { description: "The export job", content: { "application/json": exportJobSchema } },
+      "404": error("No export of this tenant has this id"),
+    },
+  },
+  "POST /v1/replays": {
+    operationId: "createHistoryReplay",
+    summary: "Replay archived events into the pipeline",
+    description:
+      "Sends the tenant's archived events whose receivedAt is in [from, to) (to defaults to now), optionally of one `type` and matching an event `pattern`, through the events queue again, at most `rate` events per second (default and maximum: the replayMaxRate setting). Replayed events keep their ids and carry `replayId`: an event the table still holds is a duplicate (no side effect twice); one that left the table (retention, or deleted) is stored again with `replayId`. Replaying to a single destination is not offered yet (README History). Follow GET /v1/replays/{id}; DELETE cancels.",
+    tag: "history",
+    body: { required: true, content: { "application/json": replayRequestSchema } },
+    responses: {
+      "202": {
+        description: "Accepted: the replay job",
+        content: { "application/json": replayJobSchema },
+      },
+      "400": error("The body is not JSON or a field is invalid; `details` lists each"),
+    },
+  },
+  "GET /v1/replays/{id}": {
+    operationId: "getHistoryReplay",
+    summary: "A replay's progress",
+    tag: "history",
+    responses: {
+      "200": { description: "The replay job", content: { "application/json": replayJobSchema } },
+      "404": error("No replay of this tenant has this id"),
+    },
+  },
+  "DELETE /v1/replays/{id}": {
+    operationId: "cancelHistoryReplay",
+    summary: "Cancel a replay (it stops before its next slice)",
+    tag: "history",
+    responses: {
+      "202": {
+        description: "Cancellation requested (or the replay had already finished)",
+        content: { "application/json": replayJobSchema },
+      },
+      "404": error("No replay of this tenant has this id"),
+    },
+  },
+  "DELETE /v1/subjects/{subject}": {
+    operationId: "eraseSubject",
+    summary: "Erase a subject's events everywhere (GDPR article 17)",
+    description:
+      "Removes every event of the tenant whose `subject` is this one from the archive (its Parquet files are rewritten without them), the events table, and earlier export files that hold them. Answers a receipt at once; follow GET /v1/erasures/{id} until `succeeded` (it first waits erasureSettleSeconds so that events still on their way to the archive are caught). Events sent for the subject after the erasure are new data.",
+    tag: "history",
+    responses: {
+      "202": {
+        description: "The erasure receipt",
+        content: { "application/json": erasureJobSchema },
+      },
+      "400": error("The subject is invalid"),
+    },
+  },
+  "GET /v1/erasures/{id}": {
+    operationId: "getErasure",
+    summary: "An erasure's progress, step by step",
+    tag: "history",
+    responses: {
+      "200": { description: "The erasure", content: { "application/json": erasureJobSchema } },
+      "404": error("No erasure of this tenant has this id"),
+    },
+  },
+  "GET /v1/subjects/{subject}/export": {
+    operationId: "exportSubject",
+    summary: "Everything the archive holds about a subject (GDPR article 15)",
+    description:
+      "Every archived event of the tenant with this `subject`, as GET /v1/events/{id} returns events. Read from the archive, which lags the table by up to archiveBatchingWindowSeconds.",
+    tag: "history",
+    responses: {
+      "200": {
+        description: "The subject's events",
+        content: { "application/json": subjectExportSchema },
+      },
+      "400": error("The subject is invalid"),
+    },
+  },
   "GET /v1/rules": {
     operationId: "getRules",
     summary: "The tenant's current rules",
@@ -409,7 +553,11 @@ export const COMMON_RESPONSES: Record<string, ResponseSpec> = {
 export const PATH_PARAMETERS: Record<string, { description: string; schema: z.ZodType }> = {
   id: {
     description:
-      "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events); under /v1/destinations a destination id (`dst_...`), under /v1/deliveries a delivery id (`dlv_...`)",
+      "The stored event id (a CloudEvent's is `ce:...`, see POST /v1/events); under /v1/destinations a destination id (`dst_...`), under /v1/deliveries a delivery id (`dlv_...`), under /v1/exports, /v1/replays and /v1/erasures a history job's id",
     schema: z.string().regex(EVENT_ID_PATTERN),
+  },
+  subject: {
+    description: "An event subject, URL-encoded (events carry it as `subject`)",
+    schema: z.string().min(1).max(1024),
   },
 };

@@ -134,6 +134,10 @@ export const storedEventSchema = z.object({
   failedAt: z.string().optional(),
   failure: failureSchema.optional(),
   history: z.array(historyEntrySchema).optional(),
+  replayId: z
+    .string()
+    .optional()
+    .meta({ description: "The history replay (POST /v1/replays) that brought the event back" }),
   schemaVersion: z.int().optional().meta({
     description:
       "The version of the type's registered schema the event was validated against (GET /v1/schemas/{type}/versions/{version})",
@@ -287,3 +291,75 @@ export const SCHEMAS_MATCH_TYPES = [
   same<z.output<typeof skippedSchema>, Skipped>(true),
   same<z.output<typeof candidateSchema>, Candidate>(true),
 ] as const;
+
+/** History jobs (exports, replays, erasures) as GET /v1/exports/{id} and friends show them. */
+const jobProgressSchema = z.object({
+  selected: z.int().meta({ description: "Events selected so far" }),
+  done: z
+    .int()
+    .meta({ description: "Events written (exports), sent (replays) or removed (erasure)" }),
+});
+
+const jobBaseSchema = z.object({
+  id: z.string(),
+  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().optional(),
+  progress: jobProgressSchema,
+  request: z.record(z.string(), z.unknown()),
+  cancelRequested: z.boolean().optional(),
+  error: z.string().optional(),
+});
+
+export const exportJobSchema = jobBaseSchema.extend({
+  kind: z.literal("export"),
+  result: z
+    .object({
+      key: z.string(),
+      format: z.enum(["jsonl", "parquet"]),
+      count: z.int(),
+      bytes: z.int(),
+    })
+    .optional(),
+  download: z
+    .object({
+      url: z
+        .string()
+        .meta({ description: "Presigned GET URL (on AWS: S3; locally: the emulated S3)" }),
+      fileUrl: z.string().optional().meta({ description: "Local runtime only: the file itself" }),
+      expiresInSeconds: z.int(),
+    })
+    .optional()
+    .meta({ description: "Present once the export succeeded" }),
+});
+
+export const replayJobSchema = jobBaseSchema.extend({ kind: z.literal("replay") });
+
+const erasureStepSchema = z.object({
+  status: z.literal("done"),
+  at: z.string(),
+  count: z.int().optional(),
+});
+
+export const erasureJobSchema = jobBaseSchema.extend({
+  kind: z.literal("erasure"),
+  steps: z
+    .object({
+      settle: erasureStepSchema.optional(),
+      archive: erasureStepSchema.optional(),
+      table: erasureStepSchema.optional(),
+      exports: erasureStepSchema.optional(),
+    })
+    .optional(),
+});
+
+export const subjectExportSchema = z.object({
+  subject: z.string(),
+  count: z.int(),
+  events: z.array(storedEventSchema),
+});
+
+export const exportListSchema = z.object({ items: z.array(exportJobSchema) });
+export const replayListSchema = z.object({ items: z.array(replayJobSchema) });
+export const erasureListSchema = z.object({ items: z.array(erasureJobSchema) });

@@ -25,6 +25,7 @@ import type { Alias, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { type EventFlowSettings, SettingsError } from "../config.js";
+import { ARCHIVE } from "../contracts/archive.js";
 import {
   CORS_EXPOSE_HEADERS,
   CORS_EXTRA_ALLOW_HEADERS,
@@ -191,6 +192,8 @@ export class EventApi extends Construct {
   public readonly queryFunction: EventFlowFunction;
   /** POST /v1/failed/replay: re-enqueues failed events (ops). */
   public readonly replayFunction: EventFlowFunction;
+  /** The history API: exports, replays and erasures (jobs run by the jobs function). */
+  public readonly historyFunction: EventFlowFunction;
   /** /v1/rules: a tenant's rules (configuration table) and their dry runs. */
   public readonly rulesFunction: EventFlowFunction;
   /** The Lambda REQUEST authorizer on every method: API key -> tenant, scopes, usage key. */
@@ -249,6 +252,22 @@ export class EventApi extends Construct {
     // A replayed event is validated again against its type's schema as it is now.
     this.replayFunction.bindConfigTable(storage.configTable, "lookup");
     storage.cursorKey.grantRead(this.replayFunction.function);
+
+    this.historyFunction = new EventFlowFunction(this, "History", {
+      name: "history",
+      settings,
+      refs,
+      projectRoot,
+    });
+    this.historyFunction.bindConfigTable(storage.configTable, "jobs");
+    this.historyFunction.bindQueue(storage.jobsQueue, "send");
+    // A subject's data and export downloads: read the archive and exports (presigned URLs
+    // are signed with this role, so it needs GetObject on exports); it writes no object.
+    this.historyFunction.bindArchive(
+      storage.archiveBucket,
+      ["s3:GetObject"],
+      [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
+    );
 
     this.destinationsFunction = new EventFlowFunction(this, "Destinations", {
       name: "destinations",
@@ -401,6 +420,7 @@ export class EventApi extends Construct {
       ingest: this.ingestAlias ?? this.ingestFunction.function,
       query: this.queryFunction.function,
       replay: this.replayFunction.function,
+      history: this.historyFunction.function,
       schemas: this.schemasFunction.function,
       destinations: this.destinationsFunction.function,
       rules: this.rulesFunction.function,

@@ -6,13 +6,14 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { IApiKey } from "aws-cdk-lib/aws-apigateway";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { EventFlowSettings } from "../config.js";
@@ -74,7 +75,7 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
  * and replay read a type's schema item by its key); `registry`: the schemas function (Get,
  * Query, conditional Put of new versions; soft deletes are puts: no DeleteItem).
  */
-export type ConfigAccess = "read" | "lookup" | "registry" | "manage" | "sweep";
+export type ConfigAccess = "read" | "lookup" | "registry" | "manage" | "sweep" | "jobs";
 
 const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
   read: ["dynamodb:Query"],
@@ -82,6 +83,8 @@ const CONFIG_ACTIONS: Record<ConfigAccess, readonly string[]> = {
   registry: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
   manage: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
   sweep: ["dynamodb:GetItem", "dynamodb:Scan"],
+  // History jobs (exports, replays, erasures) are items there: written with UpdateItem.
+  jobs: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
 };
 
 /** What a function may do with a queue; consuming is granted by the event source mapping. */
@@ -244,6 +247,37 @@ export class EventFlowFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ["apigateway:GET"], resources: [apiKey.keyArn] }),
     );
+  }
+
+  /**
+   * S3 access to objects under the archive bucket's prefixes (events/, exports/): object ARNs
+   * end in `<prefix>*`, the only way to grant a prefix, which cdk-nag reports as a wildcard.
+   */
+  public bindArchive(
+    bucket: IBucket,
+    actions: readonly string[],
+    prefixes: readonly string[],
+  ): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)),
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+      }),
+    );
+    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+    for (const prefix of prefixes) {
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+        reason: `S3 grants a key prefix only as an object ARN ending in '*': this role may touch the archive bucket's ${prefix} objects and no other`,
+      });
+    }
   }
 
   /** The configuration table: its name in the environment is set by functionEnvironment. */

@@ -27,6 +27,7 @@ import type { EventFlowSettings } from "../config.js";
 import { METRIC, OBSERVABILITY } from "../contracts/observability.js";
 import type { EventCanary } from "./canary.js";
 import type { EventFlowFunction } from "./eventflow-function.js";
+import type { EventHistory } from "./history.js";
 import type { EventStorage } from "./storage.js";
 
 /** README anchors of the runbooks the alarm descriptions point at. */
@@ -47,6 +48,8 @@ export const RUNBOOK = {
   deliveriesFailed: "runbook-deliveries-failed",
   destinationDisabled: "runbook-destination-disabled",
   sweep: "runbook-sweep",
+  archiveBehind: "runbook-archive-behind",
+  historyJobs: "runbook-history-jobs",
   ruleErrors: "runbook-rule-errors",
 } as const;
 
@@ -76,6 +79,8 @@ export interface EventMonitoringProps {
   storage: EventStorage;
   functions: readonly EventFlowFunction[];
   apiStage: Stage;
+  /** History: the archive's stream lag and failures, the jobs' DLQ. */
+  history?: EventHistory;
   /** The synthetic canary, when on: its two alarms and a dashboard row. */
   canary?: EventCanary;
 }
@@ -102,7 +107,7 @@ export class EventMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: EventMonitoringProps) {
     super(scope, id);
-    const { settings, storage, functions, apiStage, canary } = props;
+    const { settings, storage, functions, apiStage, canary, history } = props;
     const { account, region, partition } = Stack.of(this);
 
     // CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic
@@ -258,6 +263,7 @@ export class EventMonitoring extends Construct {
       runbook: RUNBOOK.endToEndLatency,
     });
 
+    if (history) this.addHistoryAlarms(storage, history);
     const { deliveryDeadLetterQueue, deliveryQueue, deliveryFifoQueue } = storage;
     this.addAlarm("DeliveryDlqDepth", {
       metric: deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -347,6 +353,8 @@ export class EventMonitoring extends Construct {
           METRIC.messagesMalformed,
           METRIC.statsWriteFailed,
           METRIC.eventsReplayed,
+          METRIC.eventsArchived,
+          METRIC.historyJobsFailed,
           METRIC.eventsRejectedByRule,
           METRIC.ruleErrors,
           METRIC.rulesChanged,
@@ -355,7 +363,7 @@ export class EventMonitoring extends Construct {
       ),
       graph(
         "Latency (ms)",
-        [METRIC.processingLatency, METRIC.endToEndLatency].flatMap((name) => [
+        [METRIC.processingLatency, METRIC.endToEndLatency, METRIC.archiveLag].flatMap((name) => [
           appMetric(name, Stats.p(50)).with({ label: `${name} p50` }),
           appMetric(name, Stats.p(99)).with({ label: `${name} p99` }),
         ]),
@@ -495,6 +503,41 @@ export class EventMonitoring extends Construct {
       runbook: RUNBOOK.canary,
     });
     return { success, latency };
+  }
+
+  /**
+   * The archive falls behind (the stream's iterator age: stored -> archived), gives up on a
+   * batch (its failures queue), or a history job exhausts its retries (the jobs DLQ).
+   */
+  private addHistoryAlarms(storage: EventStorage, history: EventHistory): void {
+    this.addAlarm("ArchiveBehind", {
+      metric: history.archiveFunction.function.metric("IteratorAge", {
+        statistic: Stats.MAXIMUM,
+        period: FIVE_MINUTES,
+      }),
+      // An hour behind: the stream keeps records 24 h, so there is time to act.
+      threshold: 3_600_000,
+      summary: "The archive is more than an hour behind the events table's change stream.",
+      runbook: RUNBOOK.archiveBehind,
+    });
+    this.addAlarm("ArchiveFailures", {
+      metric: history.archiveFailures.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "The archive function gave up on a batch of the events table's changes.",
+      runbook: RUNBOOK.archiveBehind,
+    });
+    this.addAlarm("HistoryJobsDlqDepth", {
+      metric: storage.jobsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: ONE_MINUTE,
+      }),
+      threshold: 0,
+      summary: "A history job (export, replay or erasure) failed five times and stopped.",
+      runbook: RUNBOOK.historyJobs,
+    });
   }
 
   private addAlarm(id: string, spec: AlarmSpec): Alarm {

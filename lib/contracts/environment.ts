@@ -37,6 +37,14 @@ export const ENV = {
   apiUrl: "EVENTFLOW_API_URL",
   canaryUsageKeyId: "CANARY_USAGE_KEY_ID",
   canaryDeadlineSeconds: "CANARY_DEADLINE_SECONDS",
+  /** History: the archive bucket, the jobs queue and their settings. */
+  archiveBucket: "ARCHIVE_BUCKET",
+  jobsQueueUrl: "HISTORY_JOBS_QUEUE_URL",
+  /** Local runtime only: where the emulated S3 keeps the archive bucket's objects. */
+  archiveFileRoot: "ARCHIVE_FILE_ROOT",
+  exportUrlSeconds: "EXPORT_URL_SECONDS",
+  replayMaxRate: "REPLAY_MAX_RATE",
+  erasureSettleSeconds: "ERASURE_SETTLE_SECONDS",
   /** Delivery: the queues (standard, FIFO, DLQ), the log, the secrets' key, the settings. */
   deliveryQueueUrl: "DELIVERY_QUEUE_URL",
   deliveryFifoQueueUrl: "DELIVERY_FIFO_QUEUE_URL",

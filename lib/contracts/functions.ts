@@ -3,7 +3,11 @@
  * the CDK stack (to create functions, the API and their environment) and by the
  * local runtime (to invoke the same handlers with the same environment).
  */
-import { canaryTimeoutSeconds, type EventFlowSettings } from "../config.js";
+import {
+  ARCHIVE_TIMEOUT_SECONDS,
+  canaryTimeoutSeconds,
+  type EventFlowSettings,
+} from "../config.js";
 import { ENV } from "./environment.js";
 import { OBSERVABILITY } from "./observability.js";
 
@@ -15,6 +19,9 @@ export type FunctionName =
   | "dlq"
   | "replay"
   | "authorizer"
+  | "archive"
+  | "history"
+  | "jobs"
   | "schemas"
   | "rules"
   | "destinations"
@@ -41,6 +48,13 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   replay: "lambdas/entry/replay.ts",
   // The API's Lambda (REQUEST) authorizer: API key -> tenant, scopes, usage plan key.
   authorizer: "lambdas/entry/authorizer.ts",
+  // History (README "History"): the table's change stream -> Parquet in the archive bucket,
+  // and the daily compaction of older days.
+  archive: "lambdas/entry/archive.ts",
+  // The history API: exports, replays, erasures (jobs it queues for `jobs`).
+  history: "lambdas/entry/history.ts",
+  // Runs the history jobs from their queue, a bounded slice per message.
+  jobs: "lambdas/entry/jobs.ts",
   // The schema registry's API (lambdas/handlers/schemas.ts).
   schemas: "lambdas/entry/schemas.ts",
   // The destinations and deliveries API (destinations, the delivery log, retry, replay).
@@ -69,6 +83,7 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export const SCOPES = [
   "events:write",
   "events:read",
+  "history:read",
   "admin",
   "schemas:write",
   "rules:write",
@@ -106,6 +121,23 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/failed", function: "query", scope: "events:read" },
   // Replay changes state for the whole tenant: admin only.
   { method: "POST", path: "/v1/failed/replay", function: "replay", scope: "admin" },
+  // History (README "History"): exports read the archive; replays and erasure change state.
+  { method: "POST", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports", function: "history", scope: "history:read" },
+  { method: "GET", path: "/v1/exports/{id}", function: "history", scope: "history:read" },
+  { method: "POST", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/replays/{id}", function: "history", scope: "admin" },
+  { method: "DELETE", path: "/v1/subjects/{subject}", function: "history", scope: "admin" },
+  {
+    method: "GET",
+    path: "/v1/subjects/{subject}/export",
+    function: "history",
+    scope: "history:read",
+  },
+  { method: "GET", path: "/v1/erasures", function: "history", scope: "admin" },
+  { method: "GET", path: "/v1/erasures/{id}", function: "history", scope: "admin" },
   // The schema registry: reading needs events:read, changing schemas:write.
   { method: "GET", path: "/v1/schemas", function: "schemas", scope: "events:read" },
   { method: "GET", path: "/v1/schemas/{type}", function: "schemas", scope: "events:read" },
@@ -206,6 +238,15 @@ export interface ResourceRefs {
    * the local runtime's own key (kept in its data folder).
    */
   cursorSecretId: string;
+  /** The archive bucket (history: events as Parquet, exports). */
+  archiveBucketName: string;
+  /** The history jobs' queue (exports, replays, erasures). */
+  jobsQueueUrl: string;
+  /**
+   * Local runtime only: the folder where the emulated S3 keeps the archive bucket's objects,
+   * so an export can also be named as a file URL.
+   */
+  archiveFileRoot?: string;
   /** The delivery queues: standard (unordered destinations), FIFO (ordered), and their DLQ. */
   deliveryQueueUrl: string;
   deliveryFifoQueueUrl: string;
@@ -325,6 +366,23 @@ export function functionEnvironment(
         ...shardEnvironment(settings),
         [ENV.cursorSecretId]: refs.cursorSecretId,
       };
+    case "archive":
+      // Reads only its stream records; writes and compacts the archive's objects.
+      return { ...base, [ENV.archiveBucket]: refs.archiveBucketName };
+    case "history":
+      return {
+        ...api,
+        ...historyCommon(settings, refs),
+        [ENV.exportUrlSeconds]: String(settings.exportUrlSeconds),
+      };
+    case "jobs":
+      return {
+        ...common,
+        ...historyCommon(settings, refs),
+        // Replays send to the events queue like ingest does.
+        [ENV.queueUrl]: refs.queueUrl,
+        [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+      };
     case "schemas":
       // The registry (configuration table), and the events of a type to infer a schema from.
       return {
@@ -369,6 +427,19 @@ export function functionEnvironment(
   }
 }
 
+function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<string, string> {
+  return {
+    [ENV.configTableName]: refs.configTableName,
+    [ENV.archiveBucket]: refs.archiveBucketName,
+    [ENV.jobsQueueUrl]: refs.jobsQueueUrl,
+    [ENV.replayMaxRate]: String(settings.replayMaxRate),
+    ...(refs.archiveFileRoot ? { [ENV.archiveFileRoot]: refs.archiveFileRoot } : {}),
+  };
+}
+
+/** History jobs: one slice per invocation, a few at once (exports and erasures are heavy). */
+export const JOBS_BATCH_SIZE = 1;
+export const JOBS_MAX_CONCURRENCY = 2;
 /** Where deliveries are queued (DeliveryQueue): the process, deliver and destinations functions. */
 export function deliveryQueues(refs: ResourceRefs): Record<string, string> {
   return {
@@ -437,6 +508,7 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     // replays at most 1000 events (a few index reads, bounded concurrent updates, 100 batches).
     case "query":
     case "replay":
+    case "history":
     case "schemas":
     case "destinations":
     case "rules":
@@ -444,6 +516,10 @@ export function functionSizing(name: AnyFunctionName, s: EventFlowSettings): Fun
     case "process":
     case "dlq":
       return { memoryMb: s.processMemoryMb, timeoutSeconds: s.processTimeoutSeconds };
+    case "archive":
+      return { memoryMb: s.archiveMemoryMb, timeoutSeconds: ARCHIVE_TIMEOUT_SECONDS };
+    case "jobs":
+      return { memoryMb: s.jobsMemoryMb, timeoutSeconds: s.jobsTimeoutSeconds };
     case "deliver":
       return { memoryMb: s.deliverMemoryMb, timeoutSeconds: s.deliverTimeoutSeconds };
     case "canary":

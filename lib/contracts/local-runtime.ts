@@ -17,6 +17,10 @@ export const LOCAL_RUNTIME = {
   keysTableName: "eventflow-keys",
   /** The local tenant configuration table's name (CONFIG_TABLE). */
   configTableName: "eventflow-config",
+  /** The local archive bucket (history), kept by the embedded S3 under `<data-dir>/s3`. */
+  archiveBucketName: "eventflow-archive",
+  /** `<data-dir>/s3`: the embedded S3's objects as files (`buckets/<bucket>/objects/<key>.data`). */
+  s3Dir: "s3",
   /** Locally a tenant's usage plan key is `local-<random>`: what the gateway counts by. */
   usageKeyPrefix: "local-",
   /** The variable the printed examples, the README and the load generator read the key from. */
@@ -33,6 +37,8 @@ export interface RuntimeInfo {
   dynamodbEndpoint: string;
   keysTableName: string;
   startedAt: string;
+  /** Where the embedded S3 keeps the archive's objects (DuckDB reads them: npm run history). */
+  archiveFileRoot?: string;
 }
 
 /** runtime.json's text as RuntimeInfo, or undefined when it is not one. */

@@ -50,6 +50,13 @@ export const METRIC = {
   sweepFailed: "SweepFailed",
   // replay
   eventsReplayed: "EventsReplayed",
+  // history (archive and jobs)
+  /** Events written to the archive (Parquet files in the archive bucket). */
+  eventsArchived: "EventsArchived",
+  /** Stored -> archived (ms): the oldest change of an archive batch. */
+  archiveLag: "ArchiveLag",
+  /** History job slices that failed (the message comes back, then the jobs DLQ). */
+  historyJobsFailed: "HistoryJobsFailed",
   // deliver
   /** Deliveries that reached their destination (2xx, or the AWS service accepted them). */
   deliveriesSucceeded: "DeliveriesSucceeded",

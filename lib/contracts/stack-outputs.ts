@@ -21,6 +21,10 @@ export const STACK_OUTPUT = {
   dashboardName: "DashboardName",
   alarmTopicArn: "AlarmTopicArn",
   canaryFunctionName: "CanaryFunctionName",
+  /** History: the archive bucket, and the Glue database and Athena workgroup to query it. */
+  archiveBucketName: "ArchiveBucketName",
+  historyDatabase: "HistoryDatabase",
+  historyWorkGroup: "HistoryWorkGroup",
 } as const;
 
 export type StackOutputName = (typeof STACK_OUTPUT)[keyof typeof STACK_OUTPUT];

@@ -82,6 +82,10 @@ export const CONFIG_KINDS = {
   aggregation: "AGG#",
   pattern: "PATTERN#",
   tenantSettings: "SETTINGS#",
+  /** History jobs (lib/contracts/archive.ts): one item per export, replay and erasure. */
+  exportJob: "EXPORT#",
+  replayJob: "REPLAYJOB#",
+  erasureJob: "ERASURE#",
 } as const;
 
 /**

@@ -188,6 +188,8 @@ const DUMMY_REFS = {
   configTableName: "eventflow-config",
   cursorSecretId:
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:eventflow-cursor-key-AbCdEf",
+  archiveBucketName: "eventflow-archive",
+  jobsQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-history-jobs",
   deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-deliveries",
   deliveryFifoQueueUrl:
     "https://sqs.us-east-1.amazonaws.com/123456789012/eventflow-deliveries-ordered.fifo",

@@ -10,6 +10,7 @@ export const SECTIONS = [
   "sdk",
   "windows",
   "schemas",
+  "history",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -30,7 +31,9 @@ rules section measures the process function's CPU per event with 0, 1, 5 and 10 
 sdk section starts a local runtime and compares one producer SDK instance with raw
 autocannon requests of the same batch size, and measures the SDK's CPU per event. The
 schemas section times ingest with a 20-property schema in enforce against no schema, and
-the time from registering a version to its enforcement.
+the time from registering a version to its enforcement. The
+history section prices the archive per million events, measures the local archive's lag
+(stored -> queryable) at 500 events/s and DuckDB over 10 million archived events.
 
   --only LIST   sections to run, comma-separated: ${SECTIONS.join(", ")} (default: all)
   --quick       fewer iterations and shorter runs: a smoke test, not a measurement

@@ -868,6 +868,94 @@ async function pollFailed() {
   );
 }
 
+// ---------------------------------------------------------------- history jobs
+
+/** The tenant's exports, replays and erasures with their progress (README, History). */
+async function pollHistory() {
+  const body = $("#history-table tbody");
+  const answers = await Promise.all(
+    ["exports", "replays", "erasures"].map((kind) => api("GET", `/v1/${kind}`)),
+  );
+  const refused = answers.find((a) => a.status !== 200);
+  const jobs = answers
+    .filter((a) => a.status === 200)
+    .flatMap((a) => a.body.items ?? [])
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+    .slice(0, LIST_LIMIT);
+  if (jobs.length === 0) {
+    body.replaceChildren(
+      el(
+        "tr",
+        {},
+        el(
+          "td",
+          { colspan: 7, class: refused ? "bad" : "muted" },
+          refused ? `history: ${problem(refused)}` : "No exports, replays or erasures yet.",
+        ),
+      ),
+    );
+    return;
+  }
+  body.replaceChildren(
+    ...jobs.map((j) => {
+      let detail = j.error ?? "";
+      if (!detail && j.kind === "export" && j.download) {
+        detail = el(
+          "a",
+          { href: j.download.url },
+          `download (${fmt(j.result?.count ?? 0)} events, ${j.result?.format})`,
+        );
+      } else if (!detail && j.kind === "erasure" && j.steps) {
+        detail = Object.entries(j.steps)
+          .map(([step, s]) => `${step}${s.count === undefined ? "" : ` ${s.count}`}`)
+          .join(" · ");
+      } else if (!detail) {
+        const r = j.request ?? {};
+        detail = [r.type, r.from && `from ${fmtTime(r.from)}`, r.rate && `${r.rate}/s`]
+          .filter(Boolean)
+          .join(" ");
+      }
+      const running = j.kind === "replay" && (j.status === "queued" || j.status === "running");
+      return el(
+        "tr",
+        { "data-id": j.id },
+        el("td", {}, j.kind),
+        el("td", { class: "id", title: j.id }, j.id),
+        el(
+          "td",
+          {},
+          el(
+            "span",
+            { class: `badge ${j.status}` },
+            j.cancelRequested && running ? "cancelling" : j.status,
+          ),
+        ),
+        el("td", { class: "num" }, `${fmt(j.progress.done)} / ${fmt(j.progress.selected)}`),
+        el("td", { title: j.createdAt }, fmtTime(j.createdAt)),
+        el("td", { class: "reason" }, detail),
+        el(
+          "td",
+          {},
+          running && !j.cancelRequested
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  onclick: async () => {
+                    await api("DELETE", `/v1/replays/${j.id}`);
+                    void history.now();
+                  },
+                },
+                "Cancel",
+              )
+            : "",
+        ),
+      );
+    }),
+  );
+}
+
 function showResult(text, kind) {
   const result = $("#replay-result");
   result.hidden = false;
@@ -948,6 +1036,7 @@ const destinations = poller(() => pollDestinations(), 3_000);
 const deliveries = poller(() => pollDeliveries(), 2_000);
 const outbox = poller(() => pollOutbox(), 3_000);
 const aggregates = poller(pollAggregates, 3_000);
+const history = poller(pollHistory, 3_000);
 
 function debounce(fn, ms) {
   let timer;
@@ -1188,6 +1277,7 @@ async function main() {
   void outbox.start();
   $("#filter-delivery-status").addEventListener("input", () => void deliveries.now());
   void aggregates.start();
+  void history.start();
 }
 
 void main();

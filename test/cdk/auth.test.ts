@@ -355,7 +355,7 @@ describe("cdk-nag", () => {
 });
 
 describe("events queue policy (defense in depth)", () => {
-  it("denies sqs:SendMessage to every principal but the ingest, replay and deliver roles", () => {
+  it("denies sqs:SendMessage to every principal but the pipeline's producers", () => {
     const queueId = logicalId(stack.storage.queue);
     const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).filter((p) =>
       JSON.stringify(p.Properties.Queues).includes(queueId),
@@ -365,23 +365,25 @@ describe("events queue policy (defense in depth)", () => {
       string,
       unknown
     >[];
-    const senders = statements.find((s) => s.Sid === "OnlyIngestAndReplaySend");
+    const senders = statements.find((s) => s.Sid === "OnlyPipelineProducersSend");
     const roleArn = (name: FunctionName) =>
       getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
     expect(senders).toEqual({
-      Sid: "OnlyIngestAndReplaySend",
+      Sid: "OnlyPipelineProducersSend",
       Effect: "Deny",
       Principal: { AWS: "*" },
       Action: "sqs:SendMessage",
       Resource: getAtt(queueId),
-      // deliver emits eventflow.destination.disabled, the sweep derived events (window.closed,
-      // pattern.matched), each as events of their tenant.
+      // The sweep sends derived events (window.closed, pattern.matched) under their tenant;
+      // the history jobs function replays archived events (POST /v1/replays); deliver emits
+      // eventflow.destination.disabled.
       Condition: {
         ArnNotEquals: {
           "aws:PrincipalArn": [
             roleArn("ingest"),
             roleArn("replay"),
             roleArn("sweep"),
+            roleArn("jobs"),
             roleArn("deliver"),
           ],
         },

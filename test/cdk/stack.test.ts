@@ -229,8 +229,9 @@ describe("EventFlow stack with default settings", () => {
     });
 
     it("redrives the queue to the DLQ after maxReceiveCount receives", () => {
-      // + the delivery queues: standard, FIFO and their DLQs (test/cdk/delivery.test.ts).
-      template.resourceCountIs("AWS::SQS::Queue", 6);
+      // The events queue and DLQ; history's jobs queue and DLQ and the archive's failures;
+      // the delivery queues: standard, FIFO and their DLQs (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::SQS::Queue", 9);
       template.hasResourceProperties("AWS::SQS::Queue", {
         RedrivePolicy: {
           deadLetterTargetArn: getAtt(dlqId),
@@ -285,8 +286,9 @@ describe("EventFlow stack with default settings", () => {
 
   describe("processing", () => {
     it("drains the queue in partial batches with bounded concurrency", () => {
-      // + the deliver function's two (test/cdk/delivery.test.ts).
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 4);
+      // process, dlq; history's archive (table stream) and jobs (test/cdk/history.test.ts);
+      // the deliver function's two (test/cdk/delivery.test.ts).
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 6);
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
         EventSourceArn: getAtt(queueId),
         FunctionName: { Ref: fnId(s.stack, "process") },
@@ -336,6 +338,8 @@ describe("EventFlow stack with default settings", () => {
           keysTableName: "k",
           configTableName: "cfg",
           cursorSecretId: "c",
+          archiveBucketName: "a",
+          jobsQueueUrl: "j",
           deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
           deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
           deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",
@@ -421,10 +425,12 @@ describe("EventFlow stack with default settings", () => {
         for (const st of statementsOf(template, s.stack, name)) {
           expect(st.actions.some((a) => a.includes("*"))).toBe(false);
           if (st.resource === "*") {
-            expect(st.actions.sort()).toEqual([
-              "xray:PutTelemetryRecords",
-              "xray:PutTraceSegments",
-            ]);
+            // The table's stream event source (archive): ListStreams has no resource level.
+            const allowed =
+              name === "archive" && st.actions.includes("dynamodb:ListStreams")
+                ? ["dynamodb:ListStreams"]
+                : ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+            expect(st.actions.sort()).toEqual(allowed);
           }
         }
       }
@@ -599,8 +605,8 @@ describe("EventFlow stack with default settings", () => {
       }
       expect(
         permissions.filter((p) => p.Properties.Principal === "events.amazonaws.com"),
-      ).toHaveLength(1);
-      expect(permissions).toHaveLength(ROUTES.length + 2);
+      ).toHaveLength(2); // and history's daily compaction
+      expect(permissions).toHaveLength(ROUTES.length + 3);
     });
 
     it("logs access as JSON to an explicit log group, throttles, traces and emits metrics", () => {
@@ -800,9 +806,9 @@ describe("EventFlow stack with default settings", () => {
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, schema lookups
       // failed, rule errors, queue age, 5XX rate, API p99, end-to-end p99, sweep failed,
-      // derived-event lag, 2 per function; + DeliveryDlqDepth, DeliveriesFailed,
-      // DestinationsDisabled.
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 15 + 2 * FUNCTION_NAMES.length);
+      // derived-event lag, 2 per function; history: archive behind, archive failures, jobs
+      // DLQ depth; delivery: DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled.
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 18 + 2 * FUNCTION_NAMES.length);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
@@ -1021,7 +1027,11 @@ describe("cdk-nag AwsSolutions", () => {
   });
 
   it("acknowledges only the known findings, each with a reason", () => {
-    const { app } = synth();
+    const { app, stack } = synth();
+    const bucketId = logicalId(stack.storage.archiveBucket);
+    const archivePrefixFindings = ["events/*", "exports/*"].map(
+      (p) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${p}]`,
+    );
     const acknowledged = new Map<string, string>();
     for (const c of app.node.findAll()) {
       for (const entry of c.node.metadata) {
@@ -1038,12 +1048,20 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
+      // History: roles granted one prefix of the archive bucket (events/, exports/).
+      ...archivePrefixFindings,
       // The deliver role may send to tenants' own targets named with deliveryTargetPrefix.
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:eventflow-dest-*]",
+      // The archive's access-log bucket does not log into itself.
+      "AwsSolutions-S1",
       // The cursors' key has no rotation function: rotating only invalidates open cursors.
       "AwsSolutions-SMG4",
+      // The archive event source's on-failure queue is itself a dead-letter queue.
+      "AwsSolutions-SQS3",
+      // CDK's own, on the access-log bucket (log delivery still uses its ACL).
+      "CloudFormation-Validate::W3045",
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(40);
     expect(acknowledged.get("AwsSolutions-COG4")).toMatch(/Lambda REQUEST authorizer/);

@@ -103,15 +103,15 @@ describe("windows and patterns in the stack", () => {
     expect(actionsOn("authorizer", config)).toEqual([]);
   });
 
-  it("lets the sweep (and only ingest, replay and the sweep) send to the events queue", () => {
+  it("lets the sweep (and only ingest, replay, the sweep and history's jobs) send to the events queue", () => {
     const queue = template.findResources("AWS::SQS::QueuePolicy");
     const deny = Object.values(queue)
       .flatMap(
         (p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Condition?: unknown }[],
       )
-      .find((s) => s.Sid === "OnlyIngestAndReplaySend");
+      .find((s) => s.Sid === "OnlyPipelineProducersSend");
     const allowed = JSON.stringify(deny?.Condition);
-    for (const name of ["ingest", "replay", "sweep"] as const) {
+    for (const name of ["ingest", "replay", "sweep", "jobs"] as const) {
       expect(allowed).toContain(logicalId(stack.functions[name].role));
     }
     expect(allowed).not.toContain(logicalId(stack.functions.windows.role));

@@ -30,6 +30,7 @@ const keys = {} as Record<
   | "write"
   | "readWrite"
   | "admin"
+  | "history"
   | "rules"
   | "schemas"
   | "dest"
@@ -37,6 +38,8 @@ const keys = {} as Record<
   | "revoked",
   string
 >;
+/** Tenant A's history jobs (README "History"): no other tenant may see or cancel them. */
+const jobsA = {} as Record<"export" | "replay" | "erasure", string>;
 /** Tenant A's destinations (one the DELETE route removes) and a delivery of its. */
 let destinationA: string;
 let doomedDestinationA: string;
@@ -54,17 +57,18 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     platform = await startPlatform();
     base = new Api(platform.url, null);
     const make = (t: string, scopes: string) => createKey(platform, t, scopes).then((k) => k.key);
-    keys.full = await make(A, "events:write,events:read,admin");
+    keys.full = await make(A, "events:write,events:read,history:read,admin,rules:write");
     keys.read = await make(A, "events:read");
     keys.write = await make(A, "events:write");
     keys.readWrite = await make(A, "events:write,events:read");
     keys.admin = await make(A, "admin");
+    keys.history = await make(A, "history:read");
     keys.rules = await make(A, "rules:write");
     keys.schemas = await make(A, "schemas:write");
     keys.dest = await make(A, "destinations:write");
     keys.other = await make(
       B,
-      "events:write,events:read,admin,rules:write,schemas:write,destinations:write",
+      "events:write,events:read,history:read,admin,rules:write,schemas:write,destinations:write",
     );
     // Revoked before it was ever used: no authorizer answer for it is cached anywhere.
     keys.revoked = await make(A, "events:write,events:read,admin");
@@ -84,6 +88,12 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
     const [processed, failed] = await a.settledAll([processedId, failedId]);
     expect(processed?.status).toBe("processed");
     expect(failed?.status).toBe("failed");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const job = async (method: string, path: string, body?: unknown) =>
+      ((await a.request<{ id: string }>(method, path, body)).body as { id: string }).id;
+    jobsA.export = await job("POST", "/v1/exports", { from: since, type: typeA });
+    jobsA.replay = await job("POST", "/v1/replays", { from: since, type: typeA, rate: 1 });
+    jobsA.erasure = await job("DELETE", `/v1/subjects/${uniqueId("subject")}`);
     // A destination of tenant A and one delivery to it (to a port nobody listens on).
     const d = base.withKey(keys.dest);
     const destination = (name: string) =>
@@ -182,6 +192,23 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
       path: "/v1/failed/replay",
       body: { ids: [failedId], dryRun: true },
     }),
+    "POST /v1/exports": () => ({
+      path: "/v1/exports",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("x") },
+    }),
+    "GET /v1/exports": () => ({ path: "/v1/exports" }),
+    "GET /v1/exports/{id}": () => ({ path: `/v1/exports/${jobsA.export}` }),
+    "GET /v1/subjects/{subject}/export": () => ({ path: `/v1/subjects/${uniqueId("s")}/export` }),
+    "POST /v1/replays": () => ({
+      path: "/v1/replays",
+      body: { from: new Date(Date.now() - 60_000).toISOString(), type: uniqueType("r") },
+    }),
+    "GET /v1/replays": () => ({ path: "/v1/replays" }),
+    "GET /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/replays/{id}": () => ({ path: `/v1/replays/${jobsA.replay}` }),
+    "DELETE /v1/subjects/{subject}": () => ({ path: `/v1/subjects/${uniqueId("s")}` }),
+    "GET /v1/erasures": () => ({ path: "/v1/erasures" }),
+    "GET /v1/erasures/{id}": () => ({ path: `/v1/erasures/${jobsA.erasure}` }),
     "GET /v1/rules": () => ({ path: "/v1/rules" }),
     // The defaults again: a new version, the same verdicts for the rest of this file.
     "PUT /v1/rules": () => ({ path: "/v1/rules", body: { rules: DEFAULT_RULES } }),
@@ -258,19 +285,22 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
         ? keys.read
         : route.scope === "admin"
           ? keys.admin
-          : route.scope === "rules:write"
-            ? keys.rules
-            : route.scope === "schemas:write"
-              ? keys.schemas
-              : route.scope === "destinations:write"
-                ? keys.dest
-                : keys.write;
+          : route.scope === "history:read"
+            ? keys.history
+            : route.scope === "rules:write"
+              ? keys.rules
+              : route.scope === "schemas:write"
+                ? keys.schemas
+                : route.scope === "destinations:write"
+                  ? keys.dest
+                  : keys.write;
   const wrongKey = (route: Route) =>
     route.scope === "events:write"
       ? keys.read
       : route.scope === "events:read"
         ? keys.write
         : route.scope === "admin" ||
+            route.scope === "history:read" ||
             route.scope === "rules:write" ||
             route.scope === "schemas:write" ||
             route.scope === "destinations:write"
@@ -348,6 +378,14 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
           "POST /v1/events": 202,
           "GET /v1/events/{id}": 404,
           "POST /v1/failed/replay": 200,
+          // History: B starts its own jobs; A's job ids are unknown to it.
+          "POST /v1/exports": 202,
+          "POST /v1/replays": 202,
+          "DELETE /v1/subjects/{subject}": 202,
+          "GET /v1/exports/{id}": 404,
+          "GET /v1/replays/{id}": 404,
+          "DELETE /v1/replays/{id}": 404,
+          "GET /v1/erasures/{id}": 404,
           // Tenant A's schema is not another tenant's: absent, or registered afresh as its own.
           "GET /v1/schemas/{type}": 404,
           "PUT /v1/schemas/{type}": 201,
@@ -376,12 +414,17 @@ describe.skipIf(!canManageKeys)("tenant isolation and scopes", () => {
 
       it("the right key (least scope that opens it): served", async () => {
         const answer = (await call(route, "right key")) as Answer;
+        // Ingest and the history jobs (exports, replays, erasures) answer 202: accepted.
+        const accepted =
+          (route.method === "POST" && route.function === "ingest") ||
+          (route.function === "history" && route.method !== "GET");
         const created: Record<string, number> = {
-          "POST /v1/events": 202,
           "POST /v1/destinations": 201,
           "POST /v1/deliveries/{id}/retry": 202,
         };
-        expect(answer.status, answer.text).toBe(created[`${route.method} ${route.path}`] ?? 200);
+        expect(answer.status, answer.text).toBe(
+          created[`${route.method} ${route.path}`] ?? (accepted ? 202 : 200),
+        );
       });
     });
   }

@@ -8,6 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createDynamoDbClients, createSqsClient } from "../../lambdas/shared/clients.js";
+import { createS3Client } from "../../lambdas/shared/s3-client.js";
 import {
   type EventFlowSettings,
   type EventFlowSettingsInput,
@@ -58,12 +59,16 @@ export async function startTestAws(
   const dynamodb = new DynamoDBClient({ endpoint: emulators.dynamodbEndpoint });
   const sqs = new SQSClient({ endpoint: emulators.sqsEndpoint, useQueueUrlAsEndpoint: false });
   const suffix = `${process.pid}-${++counter}`;
-  const resources = await ensureResources({ dynamodb, sqs }, settings, {
+  const s3 = createS3Client({ endpoint: emulators.sqsEndpoint, region: process.env.AWS_REGION });
+  const resources = await ensureResources({ dynamodb, sqs, s3 }, settings, {
     tableName: `events-${suffix}`,
     queueName: `events-${suffix}`,
     dlqName: `events-dlq-${suffix}`,
     configTableName: `config-${suffix}`,
+    archiveBucketName: `archive-${suffix}`,
+    jobsQueueName: `jobs-${suffix}`,
   });
+  s3.destroy();
   for (const fn of functions) {
     Object.assign(process.env, functionEnvironment(fn, settings, resources));
   }
@@ -76,6 +81,7 @@ export async function startTestAws(
     const clients = {
       ...createDynamoDbClients({ endpoint: emulators.dynamodbEndpoint, region }),
       sqs: createSqsClient({ endpoint: emulators.sqsEndpoint, region }),
+      s3: createS3Client({ endpoint: emulators.sqsEndpoint, region }),
       secrets: localSecrets({ [resources.cursorSecretId]: TEST_CURSOR_KEY }),
     };
     made.push(clients);
@@ -99,6 +105,7 @@ export async function startTestAws(
       for (const c of made.splice(0)) {
         c.dynamodb.destroy();
         c.sqs.destroy();
+        c.s3.destroy();
       }
       dynamodb.destroy();
       sqs.destroy();

@@ -9,6 +9,7 @@
  * - The handler: the EMF metrics it prints, with its usage key read from a stand-in for
  *   API Gateway's GetApiKey.
  */
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -27,6 +28,7 @@ import type { KeyStore } from "../../../../lambdas/ports/api-keys.js";
 import type { CanaryApi, ReadAnswer, SendAnswer } from "../../../../lambdas/ports/canary.js";
 import { createApiGatewayClient } from "../../../../lambdas/shared/apigateway.js";
 import { createDynamoDbClients, createSqsClient } from "../../../../lambdas/shared/clients.js";
+import { createS3Client } from "../../../../lambdas/shared/s3-client.js";
 import { createKey, KeyManagementError } from "../../../../lambdas/use-cases/manage-keys.js";
 import {
   CanaryKeyring,
@@ -465,6 +467,7 @@ describe("through the local runtime's public API", () => {
       handlerClients = {
         ...createDynamoDbClients({ ...config, endpoint: runtime.endpoints.dynamodb }),
         sqs: createSqsClient({ ...config, endpoint: runtime.endpoints.sqs }),
+        s3: createS3Client({ ...config, endpoint: runtime.endpoints.sqs }),
         apigateway: createApiGatewayClient({ ...config, endpoint: `http://127.0.0.1:${port}` }),
         secrets: localSecrets({}),
       };

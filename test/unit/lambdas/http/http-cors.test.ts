@@ -156,6 +156,8 @@ describe("the setting", () => {
     keysTableName: "k",
     configTableName: "cfg",
     cursorSecretId: "c",
+    archiveBucketName: "a",
+    jobsQueueUrl: "j",
     deliveryQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d",
     deliveryFifoQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d.fifo",
     deliveryDlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/d-dlq",

@@ -15,7 +15,17 @@ import { RequestCounter } from "../../../../load-testing/bench/request-counter.j
 describe("bench options", () => {
   it("runs every section by default, in order", () => {
     expect(parseBenchOptions([])).toEqual({
-      sections: ["handlers", "coldstart", "cost", "json", "rules", "sdk", "windows", "schemas"],
+      sections: [
+        "handlers",
+        "coldstart",
+        "cost",
+        "json",
+        "rules",
+        "sdk",
+        "windows",
+        "schemas",
+        "history",
+      ],
       quick: false,
     });
     expect(parseBenchOptions(["--only", "cost, handlers", "--quick"])).toEqual({

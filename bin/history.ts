@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+/**
+ * History from the command line (README "History"): SQL over the archive (DuckDB on the
+ * local runtime's files, Athena on a deployed stack), and the history API's verbs (exports,
+ * replays, erasure, a subject's data) against the local runtime or a deployed stack.
+ *
+ *   npm run history -- sql "SELECT type, count(*) FROM events WHERE tenant='local' GROUP BY 1"
+ *   npm run history -- export --from 2026-12-01T00:00:00Z --type purchase --format parquet
+ *   npm run history -- replay --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --rate 50
+ *   npm run history -- erase user-42
+ */
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
+import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
+import { relativeToInstant } from "./tools/durations.js";
+import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
+import { dataDirOf, readDevKey, readRuntimeInfo } from "./tools/local-runtime.js";
+import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
+import { UsageError } from "./tools/usage-error.js";
+
+const USAGE = `Usage: npm run history -- <verb> [arguments] [options]
+
+Verbs:
+  sql "<SQL>"             query history: tables \`events\` (latest revision of each event)
+                          and \`events_archive\` (every revision); columns tenant, day
+                          (YYYY-MM-DD), id, type, source, subject, time, received_at, status,
+                          data (JSON text), ... (README History). DuckDB on the local archive,
+                          or Athena with --stack-outputs (name a tenant: tenant = '...').
+  export                  start an export and wait for its download URL
+      --from T [--to T] [--type T] [--pattern JSON] [--format jsonl|parquet]
+  replay                  replay archived events into the pipeline and follow it
+      --from T [--to T] [--type T] [--pattern JSON] [--rate N]
+  replay-status ID | cancel ID
+  erase SUBJECT           erase a subject everywhere and follow the receipt
+  erasure ID              an erasure's receipt
+  subject SUBJECT         everything the archive holds about a subject (JSON)
+
+Times: RFC 3339, or a duration ago (30m, 1h, 7d).
+Options:
+  --json                  sql: print rows as JSON lines
+  --no-wait               export/replay/erase: print the job and return
+  --data-dir D            the local runtime's data folder (default ${LOCAL_RUNTIME.dataDir})
+  --url U                 API base URL (default: EVENTFLOW_URL, else ${LOCAL_RUNTIME.defaultUrl})
+  --stack-outputs F       a deployed stack (\`cdk deploy --outputs-file F\`): its API, and
+                          for sql its Athena workgroup and Glue database
+  --stack NAME            the stack in F when it holds several
+  --api-key K             default: EVENTFLOW_API_KEY, else the local dev key
+  -h, --help
+`;
+
+export type Io = Pick<CliIo, "fetch" | "out" | "err" | "env" | "now" | "sleep" | "readFile">;
+
+const defaultIo: Io = DEFAULT_CLI_IO;
+
+const OPTIONS = {
+  from: { type: "string" },
+  to: { type: "string" },
+  type: { type: "string" },
+  pattern: { type: "string" },
+  format: { type: "string" },
+  rate: { type: "string" },
+  json: { type: "boolean" },
+  "no-wait": { type: "boolean" },
+  "data-dir": { type: "string" },
+  url: { type: "string" },
+  "stack-outputs": { type: "string" },
+  stack: { type: "string" },
+  "api-key": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>["values"];
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [verb, arg] = positionals;
+  if (values.help || !verb) {
+    io.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    switch (verb) {
+      case "sql":
+        if (!arg) throw new UsageError('sql needs a query: npm run history -- sql "SELECT ..."');
+        return await sql(arg, values, io);
+      case "export":
+        return await startAndFollow(
+          "exports",
+          rangeBody(values, io, { format: values.format }),
+          values,
+          io,
+        );
+      case "replay":
+        return await startAndFollow(
+          "replays",
+          rangeBody(values, io, values.rate ? { rate: Number(values.rate) } : {}),
+          values,
+          io,
+        );
+      case "replay-status":
+        return await show(`/v1/replays/${required(arg, "a replay id")}`, "GET", values, io);
+      case "cancel":
+        return await show(`/v1/replays/${required(arg, "a replay id")}`, "DELETE", values, io);
+      case "erase":
+        return await follow(
+          await call(
+            `/v1/subjects/${encodeURIComponent(required(arg, "a subject"))}`,
+            "DELETE",
+            values,
+            io,
+          ),
+          "erasures",
+          values,
+          io,
+        );
+      case "erasure":
+        return await show(`/v1/erasures/${required(arg, "an erasure id")}`, "GET", values, io);
+      case "subject":
+        return await show(
+          `/v1/subjects/${encodeURIComponent(required(arg, "a subject"))}/export`,
+          "GET",
+          values,
+          io,
+        );
+      default:
+        throw new UsageError(`unknown verb ${verb}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ApiFailure) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const required = (value: string | undefined, what: string): string => {
+  if (!value) throw new UsageError(`give ${what}`);
+  return value;
+};
+
+async function sql(query: string, values: Values, io: Io): Promise<number> {
+  let result: QueryResult;
+  if (values["stack-outputs"]) {
+    const outputs = readStackOutputs(
+      values["stack-outputs"],
+      io.readFile,
+      [STACK_OUTPUT.historyWorkGroup, STACK_OUTPUT.historyDatabase],
+      values.stack,
+    );
+    const athena = new AthenaClient({ region: stackRegion(outputs, io.env) });
+    result = await queryAthena(
+      athena,
+      {
+        workGroup: outputs.get(STACK_OUTPUT.historyWorkGroup),
+        database: outputs.get(STACK_OUTPUT.historyDatabase),
+      },
+      query,
+    );
+    athena.destroy();
+  } else {
+    result = await queryDuckDb(archiveRoot(values, io), query);
+  }
+  if (values.json) {
+    for (const row of result.rows) {
+      io.out(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
+    }
+  } else {
+    table(
+      io,
+      result.columns,
+      result.rows.map((r) => r.map((v) => (v === null ? "" : String(v)))),
+    );
+  }
+  const scanned =
+    result.scannedBytes === undefined
+      ? ""
+      : `, ${(result.scannedBytes / 1e6).toFixed(1)} MB scanned`;
+  io.err(
+    `${result.rows.length} row(s), ${result.engine}, ${Math.round(result.elapsedMs)} ms${scanned}`,
+  );
+  return 0;
+}
+
+/** Where the local archive's objects are: the running runtime's, else the data folder's. */
+function archiveRoot(values: Values, io: Io): string {
+  const dataDir = dataDirOf(values["data-dir"]);
+  const info = readRuntimeInfo(dataDir, io.readFile);
+  return (
+    info?.archiveFileRoot ??
+    join(dataDir, LOCAL_RUNTIME.s3Dir, "buckets", LOCAL_RUNTIME.archiveBucketName, "objects")
+  );
+}
+
+function rangeBody(
+  values: Values,
+  io: Io,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const now = io.now();
+  const instant = (v: string | undefined) => (v ? relativeToInstant(v, now) : undefined);
+  if (!values.from) throw new UsageError("give --from (RFC 3339, or a duration ago such as 7d)");
+  let pattern: unknown;
+  if (values.pattern) {
+    try {
+      pattern = JSON.parse(values.pattern);
+    } catch {
+      throw new UsageError("--pattern must be JSON (an EventBridge event pattern)");
+    }
+  }
+  const body: Record<string, unknown> = { from: instant(values.from) };
+  if (values.to) body.to = instant(values.to);
+  if (values.type) body.type = values.type;
+  if (pattern !== undefined) body.pattern = pattern;
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) body[k] = v;
+  return body;
+}
+
+class ApiFailure extends Error {}
+
+interface Target {
+  url: string;
+  apiKey?: string;
+}
+
+function targetOf(values: Values, io: Io): Target {
+  let url = values.url;
+  if (!url && values["stack-outputs"]) {
+    url = readStackOutputs(
+      values["stack-outputs"],
+      io.readFile,
+      [STACK_OUTPUT.apiUrl],
+      values.stack,
+    ).get(STACK_OUTPUT.apiUrl);
+  }
+  url ??= io.env.EVENTFLOW_URL || LOCAL_RUNTIME.defaultUrl;
+  const remote = values.url || values["stack-outputs"] || io.env.EVENTFLOW_URL;
+  const apiKey =
+    values["api-key"] || io.env.EVENTFLOW_API_KEY || (remote ? undefined : readDevKey(io.readFile));
+  return { url: url.replace(/\/+$/, ""), ...(apiKey ? { apiKey } : {}) };
+}
+
+async function call(
+  path: string,
+  method: string,
+  values: Values,
+  io: Io,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const target = targetOf(values, io);
+  const response = await io.fetch(`${target.url}${path}`, {
+    method,
+    headers: {
+      ...(target.apiKey ? { Authorization: `Bearer ${target.apiKey}` } : {}),
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: reported below.
+  }
+  if (!response.ok) {
+    const error = json.error as { message?: string; details?: { path: string; message: string }[] };
+    const details = (error?.details ?? []).map((d) => `\n  ${d.path}: ${d.message}`).join("");
+    throw new ApiFailure(
+      `${method} ${path}: ${response.status} ${error?.message ?? text}${details}`,
+    );
+  }
+  return json;
+}
+
+async function show(path: string, method: string, values: Values, io: Io): Promise<number> {
+  io.out(JSON.stringify(await call(path, method, values, io), null, 2));
+  return 0;
+}
+
+async function startAndFollow(
+  kind: "exports" | "replays",
+  body: Record<string, unknown>,
+  values: Values,
+  io: Io,
+): Promise<number> {
+  return follow(await call(`/v1/${kind}`, "POST", values, io, body), kind, values, io);
+}
+
+/** Polls a job until it finishes, printing its progress; prints the final job. */
+async function follow(
+  job: Record<string, unknown>,
+  kind: "exports" | "replays" | "erasures",
+  values: Values,
+  io: Io,
+): Promise<number> {
+  io.err(`${kind.slice(0, -1)} ${String(job.id)} ${String(job.status)}`);
+  if (values["no-wait"]) {
+    io.out(JSON.stringify(job, null, 2));
+    return 0;
+  }
+  let last = "";
+  for (;;) {
+    const status = String(job.status);
+    const progress = job.progress as { selected?: number; done?: number } | undefined;
+    const line = `${status} ${progress?.done ?? 0}/${progress?.selected ?? 0}`;
+    if (line !== last) io.err(`  ${line}`);
+    last = line;
+    if (["succeeded", "failed", "cancelled"].includes(status)) break;
+    await io.sleep(1000);
+    job = await call(`/v1/${kind}/${String(job.id)}`, "GET", values, io);
+  }
+  io.out(JSON.stringify(job, null, 2));
+  return job.status === "succeeded" ? 0 : 1;
+}
+
+function table(io: Io, header: string[], rows: string[][]): void {
+  const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+  const cells = [header, ...rows.map((r) => r.map(clip))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  for (const row of cells) {
+    io.out(
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    );
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,60 @@
+/**
+ * The archive function (README "History"): the events table's change stream (a DynamoDB
+ * Streams event source mapping, filtered to event items) -> one Parquet file per tenant and
+ * day in the archive bucket. The same function compacts finished days when its daily
+ * schedule invokes it (`{"compact": true}`). Locally the runtime drives it from a change feed
+ * of the same writes (local/change-feed.ts): dynalite has no streams.
+ *
+ * A failed batch throws: the event source retries it (records are kept 24 h by the stream);
+ * the files a failed attempt wrote hold the same revisions and collapse on read.
+ */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBStreamEvent } from "aws-lambda";
+import { ENV } from "../../lib/contracts/environment.js";
+import { METRIC } from "../../lib/contracts/observability.js";
+import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
+import type { ArchiveStore } from "../ports/archive.js";
+import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+import { logger, metrics } from "../shared/powertools.js";
+import { archiveChanges, compactArchive } from "../use-cases/archive-events.js";
+import { tableChangeOf } from "./stream-record.js";
+
+export interface ArchiveDeps {
+  store: ArchiveStore;
+}
+
+export function archiveDeps(env: EnvRecord, clients: { s3: S3Client }): ArchiveDeps {
+  const config = parseEnv({ [ENV.archiveBucket]: envVars[ENV.archiveBucket] }, env);
+  return { store: new S3ArchiveStore(clients.s3, { bucket: config[ENV.archiveBucket] }) };
+}
+
+export type ArchiveEvent = DynamoDBStreamEvent | { compact: true; tenant?: string };
+
+export const createArchiveHandler =
+  ({ store }: ArchiveDeps) =>
+  async (event: ArchiveEvent) => {
+    try {
+      if ("compact" in event) {
+        const outcome = await compactArchive({
+          store,
+          ...(event.tenant ? { tenant: event.tenant } : {}),
+        });
+        logger.info("Archive compacted", { ...outcome });
+        return outcome;
+      }
+      const changes = event.Records.flatMap((r) => {
+        const change = tableChangeOf(r);
+        return change ? [change] : [];
+      });
+      const outcome = await archiveChanges(changes, { store });
+      metrics.addMetric(METRIC.eventsArchived, MetricUnit.Count, outcome.archived);
+      const oldest = Math.min(...changes.map((c) => c.changedAtMs));
+      if (Number.isFinite(oldest)) {
+        metrics.addMetric(METRIC.archiveLag, MetricUnit.Milliseconds, Date.now() - oldest);
+      }
+      return outcome;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };

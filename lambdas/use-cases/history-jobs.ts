@@ -1,0 +1,357 @@
+/**
+ * History jobs (README "History"): the API side (accept an export, replay or erasure, show
+ * it, cancel a replay) and the jobs function's side (run one bounded slice of a job, then
+ * queue the next). Everything reads the archive, never the table: history outlives
+ * eventRetentionDays, and the archive is what erasure must clean.
+ */
+import { createHash } from "node:crypto";
+import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
+import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
+import type { QueuedEvent } from "../domain/event.js";
+import {
+  type CompiledEventPattern,
+  compileEventPattern,
+  matchesEventPattern,
+} from "../domain/event-pattern.js";
+import {
+  type ExportRequest,
+  isFinished,
+  type Job,
+  type JobKind,
+  type JobMessage,
+  type ReplayRequest,
+} from "../domain/history-jobs.js";
+import type { ArchiveStore, ParquetEncoder } from "../ports/archive.js";
+import type { EventQueue } from "../ports/event-store.js";
+import type { EventEraser, JobQueue, JobStore } from "../ports/history-jobs.js";
+import { archiveDays, readArchive, readArchiveDay } from "./read-archive.js";
+
+export interface JobApiDeps {
+  jobs: JobStore;
+  queue: JobQueue;
+  now: () => Date;
+  newId: () => string;
+}
+
+/** Accepts a job: stores it queued and schedules its first slice. */
+export async function startJob(
+  tenant: string,
+  kind: JobKind,
+  request: Record<string, unknown>,
+  deps: JobApiDeps,
+): Promise<Job> {
+  const at = deps.now().toISOString();
+  const job: Job = {
+    id: deps.newId(),
+    tenant,
+    kind,
+    status: "queued",
+    createdAt: at,
+    updatedAt: at,
+    progress: { selected: 0, done: 0 },
+    request,
+  };
+  await deps.jobs.put(job);
+  await deps.queue.send({ tenant, kind, id: job.id });
+  return job;
+}
+
+/** The events of a subject the archive holds (GET /v1/subjects/{subject}/export). */
+export async function subjectEvents(
+  store: ArchiveStore,
+  tenant: string,
+  subject: string,
+): Promise<ReturnType<typeof storedEventOf>[]> {
+  const events: ReturnType<typeof storedEventOf>[] = [];
+  for await (const day of readArchive(store, tenant, { subject })) {
+    events.push(...day.map(storedEventOf));
+  }
+  return events;
+}
+
+export interface JobRunDeps {
+  jobs: JobStore;
+  queue: JobQueue;
+  store: ArchiveStore;
+  eraser: EventEraser;
+  /** Replays send here: the events queue, as ingest does. */
+  events: EventQueue;
+  encodeParquet: ParquetEncoder;
+  now: () => Date;
+  replayMaxRate: number;
+  erasureSettleSeconds: number;
+  /** How long one replay slice sends before it queues the next (default 10 s). */
+  replaySliceSeconds?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type SliceOutcome = "finished" | "continued" | "missing" | "already_finished";
+
+/** Runs the next slice of a job; throws on a transient failure (the message comes back). */
+export async function runJobSlice(message: JobMessage, deps: JobRunDeps): Promise<SliceOutcome> {
+  const job = await deps.jobs.get(message.tenant, message.kind, message.id);
+  if (!job) return "missing";
+  if (isFinished(job.status)) return "already_finished";
+  const save = async (changes: Partial<Job>) => {
+    Object.assign(job, changes, { updatedAt: deps.now().toISOString() });
+    if (changes.status && isFinished(changes.status)) job.completedAt = job.updatedAt;
+    await deps.jobs.put(job);
+  };
+  try {
+    switch (job.kind) {
+      case "export":
+        await runExport(job, deps, save);
+        return "finished";
+      case "replay":
+        return await runReplaySlice(job, deps, save);
+      case "erasure":
+        return await runErasureSlice(job, deps, save);
+    }
+  } catch (error) {
+    if (error instanceof JobInputError) {
+      await save({ status: "failed", error: error.message });
+      return "finished";
+    }
+    throw error;
+  }
+}
+
+/** A job whose request cannot be run (a bad pattern): it fails, it is not retried. */
+export class JobInputError extends Error {
+  override name = "JobInputError";
+}
+
+function matcherOf(request: {
+  pattern?: Record<string, unknown> | undefined;
+}): ((event: ArchivedEvent) => boolean) | undefined {
+  if (!request.pattern) return undefined;
+  let compiled: CompiledEventPattern;
+  try {
+    compiled = compileEventPattern(request.pattern);
+  } catch (error) {
+    throw new JobInputError(`pattern: ${(error as Error).message}`);
+  }
+  // Matched against the event as the API returns it (GET /v1/events/{id}).
+  return (row) => matchesEventPattern(compiled, storedEventOf(row));
+}
+
+type Save = (changes: Partial<Job>) => Promise<void>;
+
+export const exportKey = (tenant: string, id: string, format: "jsonl" | "parquet") =>
+  `${ARCHIVE.exportsPrefix}tenant=${tenant}/${id}.${format}`;
+
+async function runExport(job: Job, deps: JobRunDeps, save: Save): Promise<void> {
+  const request = job.request as unknown as ExportRequest;
+  await save({ status: "running" });
+  const match = matcherOf(request);
+  const selection = {
+    from: request.from,
+    to: request.to ?? deps.now().toISOString(),
+    type: request.type,
+  };
+  const rows: ArchivedEvent[] = [];
+  for await (const day of readArchive(deps.store, job.tenant, selection)) {
+    rows.push(...(match ? day.filter(match) : day));
+    job.progress.selected = rows.length;
+  }
+  const key = exportKey(job.tenant, job.id, request.format);
+  let body: Uint8Array | string;
+  if (request.format === "parquet") {
+    body = deps.encodeParquet(rows);
+  } else {
+    body = rows.map((row) => `${JSON.stringify(storedEventOf(row))}\n`).join("");
+  }
+  await deps.store.putFile(
+    key,
+    body,
+    request.format === "parquet" ? "application/vnd.apache.parquet" : "application/x-ndjson",
+  );
+  const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  await save({
+    status: "succeeded",
+    progress: { selected: rows.length, done: rows.length },
+    result: { key, format: request.format, count: rows.length, bytes },
+  });
+}
+
+/** SendMessageBatch takes 10 messages. */
+const SEND_BATCH = 10;
+
+async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<SliceOutcome> {
+  const request = job.request as unknown as ReplayRequest;
+  if (job.cancelRequested) {
+    await save({ status: "cancelled" });
+    return "finished";
+  }
+  const match = matcherOf(request);
+  const selection = { from: request.from, to: request.to ?? job.createdAt, type: request.type };
+  if (!job.days) {
+    await save({
+      status: "running",
+      days: await archiveDays(deps.store, job.tenant, selection),
+      cursor: { day: 0, offset: 0 },
+    });
+  }
+  const days = job.days ?? [];
+  const cursor = job.cursor ?? { day: 0, offset: 0 };
+  const rate = Math.min(request.rate ?? deps.replayMaxRate, deps.replayMaxRate);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const budget = rate * (deps.replaySliceSeconds ?? 10);
+  const started = Date.now();
+  let checkedAt = started;
+  let sent = 0;
+  while (cursor.day < days.length && sent < budget) {
+    const day = days[cursor.day] as string;
+    const all = await readArchiveDay(deps.store, job.tenant, day, selection);
+    const events = match ? all.filter(match) : all;
+    if (cursor.offset === 0) job.progress.selected += events.length;
+    while (cursor.offset < events.length && sent < budget) {
+      // A cancel (DELETE /v1/replays/{id}) lands on the stored item: look at most once a second.
+      if (Date.now() - checkedAt >= 1000) {
+        checkedAt = Date.now();
+        if ((await deps.jobs.get(job.tenant, job.kind, job.id))?.cancelRequested) {
+          await save({ status: "cancelled", cancelRequested: true, cursor });
+          return "finished";
+        }
+      }
+      const chunk = events.slice(cursor.offset, cursor.offset + SEND_BATCH);
+      const result = await deps.events.enqueue(chunk.map((row) => replayMessage(row, job.id)));
+      // The slice runs again from the saved cursor: events sent twice are duplicates.
+      if (result.failed.length > 0) {
+        throw new Error(`replay ${job.id}: ${result.failed.length} event(s) not queued`);
+      }
+      cursor.offset += chunk.length;
+      sent += chunk.length;
+      job.progress.done += chunk.length;
+      // Pace: `sent` events should take sent/rate seconds.
+      const ahead = (sent / rate) * 1000 - (Date.now() - started);
+      if (ahead > 0) await sleep(ahead);
+    }
+    if (cursor.offset >= events.length) {
+      cursor.day++;
+      cursor.offset = 0;
+    }
+  }
+  if (cursor.day >= days.length) {
+    await save({ status: "succeeded", cursor });
+    return "finished";
+  }
+  await save({ cursor });
+  await deps.queue.send({ tenant: job.tenant, kind: job.kind, id: job.id });
+  return "continued";
+}
+
+/** The archived event as the events queue carries it: its own id, a replay id. */
+export function replayMessage(row: ArchivedEvent, replayId: string): QueuedEvent {
+  const event = storedEventOf(row);
+  return {
+    v: 1,
+    tenantId: row.tenant,
+    receivedAt: event.receivedAt,
+    correlationId: event.correlationId || replayId,
+    event: {
+      id: event.id,
+      type: event.type,
+      ...(event.source ? { source: event.source } : {}),
+      ...(event.subject ? { subject: event.subject } : {}),
+      ...(event.time ? { time: event.time } : {}),
+      data: event.data,
+      ...(event.cloudEvent ? { cloudEvent: event.cloudEvent } : {}),
+    },
+    replayId,
+  };
+}
+
+async function runErasureSlice(job: Job, deps: JobRunDeps, save: Save): Promise<SliceOutcome> {
+  const subject = String(job.request.subject);
+  const steps = job.steps ?? {};
+  const done = (count?: number) => ({
+    status: "done" as const,
+    at: deps.now().toISOString(),
+    ...(count === undefined ? {} : { count }),
+  });
+  if (!steps.settle) {
+    // Events of the subject still between the table and the archive (the stream's batching
+    // window) must have landed before the archive is rewritten.
+    const wait = deps.erasureSettleSeconds;
+    const elapsed = (deps.now().getTime() - Date.parse(job.createdAt)) / 1000;
+    if (elapsed < wait) {
+      await save({ status: "running" });
+      await deps.queue.send(
+        { tenant: job.tenant, kind: job.kind, id: job.id },
+        Math.min(900, Math.ceil(wait - elapsed)),
+      );
+      return "continued";
+    }
+    steps.settle = done();
+    await save({ status: "running", steps });
+  }
+  // Archive and table in one slice: the archive says which ids to delete from the table; a
+  // retried slice finds the same ids (deletes are idempotent) until the rewrite is done.
+  const ids = new Set<string>();
+  let removed = 0;
+  for (const partition of await deps.store.listPrefixes(tenantPrefix(job.tenant))) {
+    const day = dayOfKey(partition);
+    if (!day) continue;
+    for (const file of await deps.store.list(partitionPrefix(job.tenant, day))) {
+      const subjects = await deps.store.readEvents(file.key, ["id", "subject"]);
+      if (!subjects.some((r) => r.subject === subject)) continue;
+      const rows = await deps.store.readEvents(file.key);
+      const keep: ArchiveRow[] = [];
+      const fileIds = new Set<string>();
+      for (const row of rows) {
+        if (row.subject === subject) {
+          fileIds.add(row.id);
+          ids.add(row.id);
+          removed++;
+        } else keep.push(row);
+      }
+      // The table first: a slice retried after this file's rewrite would not find these ids.
+      await deps.eraser.deleteEvents(job.tenant, [...fileIds]);
+      // Rewritten under a new name first, then the old one goes: never a moment without
+      // the others' events.
+      if (keep.length > 0) {
+        await deps.store.writeEvents(file.key.replace(/\.parquet$/, "-e.parquet"), keep);
+      }
+      await deps.store.delete([file.key]);
+    }
+  }
+  steps.archive = done(removed);
+  steps.table = done(ids.size);
+  job.progress = { selected: ids.size, done: ids.size };
+  await save({ steps });
+  steps.exports = done(await eraseFromExports(job, subject, deps));
+  // The receipt outlives the data: it keeps a hash of the subject, not the subject.
+  const subjectSha256 = createHash("sha256").update(subject).digest("hex");
+  await save({ status: "succeeded", steps, request: { subjectSha256 } });
+  return "finished";
+}
+
+/** Deletes the tenant's earlier export files that hold the subject; returns how many. */
+async function eraseFromExports(job: Job, subject: string, deps: JobRunDeps): Promise<number> {
+  let erased = 0;
+  for (const exp of await deps.jobs.list(job.tenant, "export", 1000)) {
+    if (!exp.result || exp.createdAt > job.createdAt) continue;
+    const bytes = await deps.store.readFile(exp.result.key);
+    if (!bytes) continue;
+    let holds: boolean;
+    if (exp.result.format === "parquet") {
+      const rows = await deps.store.readEvents(exp.result.key, ["subject"]);
+      holds = rows.some((r) => r.subject === subject);
+    } else {
+      holds = new TextDecoder()
+        .decode(bytes)
+        .split("\n")
+        .some(
+          (line) => line !== "" && (JSON.parse(line) as { subject?: string }).subject === subject,
+        );
+    }
+    if (!holds) continue;
+    await deps.store.delete([exp.result.key]);
+    exp.error = "erased: the file held an erased subject's events";
+    exp.updatedAt = deps.now().toISOString();
+    await deps.jobs.put(exp);
+    erased++;
+  }
+  return erased;
+}

@@ -1,0 +1,268 @@
+/**
+ * History in the synthesized template (README "History"): the archive bucket (encrypted,
+ * TLS-only, no public access, versioning off, lifecycle), the table's stream into the
+ * archive function (filtered to event items), the daily compaction, the jobs queue and
+ * function, the Glue table with partition projection, the Athena workgroup with its
+ * bytes-scanned limit, the history routes, least-privilege roles, the alarms, and cdk-nag.
+ */
+import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ARCHIVE, ARCHIVE_COLUMNS } from "../../lib/contracts/archive.js";
+import { ROUTES } from "../../lib/contracts/functions.js";
+import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+
+const logicalId = (c: IConstruct): string =>
+  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+
+function synth(settings: Record<string, unknown> = {}) {
+  const context: Record<string, unknown> = { "aws:cdk:bundling-stacks": [] };
+  for (const [k, v] of Object.entries(settings)) context[`eventflow:${k}`] = v;
+  const app = new App({ context });
+  const stack = createEventFlowStack(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+let stack: EventFlowStack;
+let template: Template;
+
+beforeAll(() => {
+  ({ stack, template } = synth());
+}, 120_000);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function actionsOf(role: IConstruct): string[] {
+  const policies = template.findResources("AWS::IAM::Policy", {
+    Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) },
+  });
+  return Object.values(policies).flatMap((p) =>
+    (p.Properties.PolicyDocument.Statement as Statement[]).flatMap((s) => [s.Action].flat()),
+  );
+}
+
+describe("the archive bucket", () => {
+  it("is encrypted, private, TLS-only, unversioned and logged", () => {
+    const id = logicalId(stack.storage.archiveBucket);
+    const bucket = template.findResources("AWS::S3::Bucket")[id];
+    expect(bucket?.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } },
+      ],
+    });
+    expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket?.Properties.VersioningConfiguration).toBeUndefined();
+    expect(bucket?.Properties.LoggingConfiguration?.DestinationBucketName).toEqual({
+      Ref: logicalId(stack.storage.archiveLogBucket),
+    });
+    expect(bucket?.DeletionPolicy).toBe("Retain");
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "s3:*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("moves archived events to cheaper classes, keeps them by default, expires exports", () => {
+    const rules = template.findResources("AWS::S3::Bucket")[logicalId(stack.storage.archiveBucket)]
+      ?.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+    const events = rules.find((r) => r.Id === "archived-events");
+    expect(events).toMatchObject({
+      Prefix: ARCHIVE.eventsPrefix,
+      Status: "Enabled",
+      Transitions: [
+        { StorageClass: "STANDARD_IA", TransitionInDays: 30 },
+        { StorageClass: "GLACIER_IR", TransitionInDays: 180 },
+      ],
+    });
+    expect(events).not.toHaveProperty("ExpirationInDays");
+    expect(rules.find((r) => r.Id === "exports")).toMatchObject({
+      Prefix: ARCHIVE.exportsPrefix,
+      ExpirationInDays: 7,
+    });
+  });
+
+  it("expires archived events when archiveExpiryDays is set", () => {
+    const s = synth({ archiveExpiryDays: 3650 });
+    const rules = s.template.findResources("AWS::S3::Bucket")[
+      logicalId(s.stack.storage.archiveBucket)
+    ]?.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+    expect(rules.find((r) => r.Id === "archived-events")).toMatchObject({
+      ExpirationInDays: 3650,
+    });
+  });
+});
+
+describe("the archive function", () => {
+  it("reads the table's stream (new images), event items only, batched", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      StreamSpecification: { StreamViewType: "NEW_IMAGE" },
+    });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(stack.history.archiveFunction.function) },
+      EventSourceArn: Match.objectLike({ "Fn::GetAtt": Match.arrayWith(["StreamArn"]) }),
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 10,
+      StartingPosition: "TRIM_HORIZON",
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ["INSERT", "MODIFY"],
+              dynamodb: { Keys: { sk: { S: ["EVENT"] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it("compacts daily and may touch only events/ in the bucket", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "cron(15 2 * * ? *)",
+      Targets: [Match.objectLike({ Input: JSON.stringify({ compact: true }) })],
+    });
+    const actions = actionsOf(stack.history.archiveFunction.role);
+    expect(actions.filter((a) => a.startsWith("s3:")).sort()).toEqual([
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]);
+    // The stream's reads only (granted by the event source); no table item access.
+    expect(actions.filter((a) => a.startsWith("dynamodb:")).sort()).toEqual([
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+      "dynamodb:ListStreams",
+    ]);
+  });
+});
+
+describe("SQL over history: Glue and Athena", () => {
+  it("defines the Glue table over the archive with partition projection", () => {
+    template.hasResourceProperties("AWS::Glue::Table", {
+      TableInput: Match.objectLike({
+        Name: ARCHIVE.glueTable,
+        PartitionKeys: [
+          { Name: "tenant", Type: "string" },
+          { Name: "day", Type: "string" },
+        ],
+        Parameters: Match.objectLike({
+          classification: "parquet",
+          "projection.enabled": "true",
+          "projection.tenant.type": "injected",
+          "projection.day.type": "date",
+          "projection.day.format": "yyyy-MM-dd",
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: ARCHIVE_COLUMNS.map((c) => ({
+            Name: c.name,
+            Type: c.type === "json" ? "string" : c.type,
+          })),
+          SerdeInfo: {
+            SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+          },
+        }),
+      }),
+    });
+  });
+
+  it("limits the workgroup's bytes scanned per query and enforces its settings", () => {
+    template.hasResourceProperties("AWS::Athena::WorkGroup", {
+      WorkGroupConfiguration: Match.objectLike({
+        BytesScannedCutoffPerQuery: 10_240 * 1024 * 1024,
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: Match.objectLike({
+          EncryptionConfiguration: { EncryptionOption: "SSE_S3" },
+        }),
+      }),
+    });
+    const s = synth({ athenaBytesScannedCutoffMb: 100 });
+    s.template.hasResourceProperties("AWS::Athena::WorkGroup", {
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 100 * 1024 * 1024 }),
+    });
+  });
+});
+
+describe("history jobs and API", () => {
+  it("routes every history path to the history function", () => {
+    const paths = ROUTES.filter((r) => r.function === "history").map((r) => r.path);
+    expect(new Set(paths)).toEqual(
+      new Set([
+        "/v1/exports",
+        "/v1/exports/{id}",
+        "/v1/replays",
+        "/v1/replays/{id}",
+        "/v1/subjects/{subject}",
+        "/v1/subjects/{subject}/export",
+        "/v1/erasures",
+        "/v1/erasures/{id}",
+      ]),
+    );
+  });
+
+  it("runs jobs from their queue (one per invocation) with a DLQ, and lets jobs send events", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(stack.history.jobsFunction.function) },
+      BatchSize: 1,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const actions = actionsOf(stack.history.jobsFunction.role);
+    expect(actions).toContain("dynamodb:BatchWriteItem");
+    expect(actions).not.toContain("dynamodb:Scan");
+    const queueDeny = JSON.stringify(template.findResources("AWS::SQS::QueuePolicy"));
+    expect(queueDeny).toContain(logicalId(stack.history.jobsFunction.role));
+  });
+
+  it("gives the history API no table, delete or events-queue access", () => {
+    const actions = actionsOf(stack.api.historyFunction.role);
+    expect(actions).not.toContain("s3:DeleteObject");
+    expect(actions).not.toContain("s3:PutObject");
+    expect(actions.filter((a) => a.startsWith("dynamodb:")).sort()).toEqual([
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
+  });
+
+  it("alarms on archive lag and failures and on the jobs DLQ", () => {
+    const alarms = JSON.stringify(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms).toContain("runbook-archive-behind");
+    expect(alarms).toContain("runbook-history-jobs");
+    expect(alarms).toContain("IteratorAge");
+  });
+});
+
+describe("cdk-nag", () => {
+  it("finds nothing unacknowledged in the history resources", () => {
+    const { app } = synth();
+    const violations = new AwsSolutionsChecks(app)
+      .validateScope(app)
+      .violations.map(
+        (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(", ")}`,
+      );
+    expect(violations).toEqual([]);
+  });
+});
