@@ -16,8 +16,11 @@ let platform: Platform;
 let api: Api;
 let receiver: WebhookReceiver;
 
-/** Seconds after an event's time that it may still be stored on time (count windows, patterns). */
-const LATENESS_S = 15;
+/**
+ * Seconds after an event's time that it may still be stored on time (count windows,
+ * patterns): above the processing lag of a busy machine, so no event counts as late.
+ */
+const LATENESS_S = 30;
 const HOUR_MS = 3_600_000;
 
 interface WebhookBody {
@@ -129,7 +132,7 @@ describe.runIf(localOnly)("derived events routed to a destination", () => {
         const got = receiver.received.filter((r) => r.path === "/alerts");
         return got.length >= 2 ? got : undefined;
       },
-      90_000,
+      120_000,
       "the window.closed and pattern.matched deliveries",
     );
     // Nothing more arrives: one delivery per derived event, none for user-2.
