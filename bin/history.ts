@@ -7,15 +7,17 @@
  *   npm run history -- sql "SELECT type, count(*) FROM events WHERE tenant='local' GROUP BY 1"
  *   npm run history -- export --from 2026-12-01T00:00:00Z --type purchase --format parquet
  *   npm run history -- replay --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --rate 50
+ *   npm run history -- replay --from 7d --to dst_01jf... (one destination)
+ *   npm run history -- replay --from 7d --aggregation purchases-per-user (a backfill)
  *   npm run history -- erase user-42
  */
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { INSTANT_HINT, parseInstant } from "../lambdas/domain/replay.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
-import { relativeToInstant } from "./tools/durations.js";
 import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
 import { dataDirOf, readDevKey, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
@@ -31,8 +33,11 @@ Verbs:
                           or Athena with --stack-outputs (name a tenant: tenant = '...').
   export                  start an export and wait for its download URL
       --from T [--to T] [--type T] [--pattern JSON] [--format jsonl|parquet]
-  replay                  replay archived events into the pipeline and follow it
+  replay                  replay archived events and follow it: into the pipeline (default),
+                          to one destination, or into one aggregation (a backfill)
       --from T [--to T] [--type T] [--pattern JSON] [--rate N]
+      [--destination dst_... | --to dst_...]   deliver to this destination only
+      [--aggregation NAME]                      contribute to this aggregation only
   replay-status ID | cancel ID
   erase SUBJECT           erase a subject everywhere and follow the receipt
   erasure ID              an erasure's receipt
@@ -62,6 +67,8 @@ const OPTIONS = {
   pattern: { type: "string" },
   format: { type: "string" },
   rate: { type: "string" },
+  destination: { type: "string" },
+  aggregation: { type: "string" },
   json: { type: "boolean" },
   "no-wait": { type: "boolean" },
   "data-dir": { type: "string" },
@@ -103,12 +110,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           io,
         );
       case "replay":
-        return await startAndFollow(
-          "replays",
-          rangeBody(values, io, values.rate ? { rate: Number(values.rate) } : {}),
-          values,
-          io,
-        );
+        return await startAndFollow("replays", replayBody(values, io), values, io);
       case "replay-status":
         return await show(`/v1/replays/${required(arg, "a replay id")}`, "GET", values, io);
       case "cancel":
@@ -214,7 +216,13 @@ function rangeBody(
   extra: Record<string, unknown>,
 ): Record<string, unknown> {
   const now = io.now();
-  const instant = (v: string | undefined) => (v ? relativeToInstant(v, now) : undefined);
+  // RFC 3339 or a duration ago; a value that is neither is refused here, not sent as nothing.
+  const instant = (v: string | undefined) => {
+    if (!v) return undefined;
+    const at = parseInstant(v, now);
+    if (!at) throw new UsageError(`${v}: ${INSTANT_HINT}`);
+    return at;
+  };
   if (!values.from) throw new UsageError("give --from (RFC 3339, or a duration ago such as 7d)");
   let pattern: unknown;
   if (values.pattern) {
@@ -230,6 +238,31 @@ function rangeBody(
   if (pattern !== undefined) body.pattern = pattern;
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) body[k] = v;
   return body;
+}
+
+/** A destination id (`dst_` + 26 characters): `--to` names one instead of a range end. */
+const DESTINATION_ID = /^dst_[a-z0-9]{26}$/;
+
+/** POST /v1/replays' body: the range, the rate and the target (README "History"). */
+export function replayBody(values: Values, io: Io): Record<string, unknown> {
+  const destination =
+    values.destination ?? (values.to && DESTINATION_ID.test(values.to) ? values.to : undefined);
+  if (destination && values.aggregation) {
+    throw new UsageError("give one target: --destination (or --to dst_...) or --aggregation");
+  }
+  const range = {
+    ...values,
+    ...(values.to && values.to === destination ? { to: undefined } : {}),
+  };
+  const target = destination
+    ? { destination }
+    : values.aggregation
+      ? { aggregation: values.aggregation }
+      : undefined;
+  return rangeBody(range, io, {
+    ...(values.rate ? { rate: Number(values.rate) } : {}),
+    ...(target ? { target } : {}),
+  });
 }
 
 class ApiFailure extends Error {}

@@ -129,10 +129,12 @@ export class EventFlowStack extends Stack {
       this.delivery.deliverFunction.role,
     ]);
     // Deliveries carry their tenant too: enqueued by the process function (a rule's
-    // route) and the destinations API (retry, replay) only.
+    // route), the destinations API (retry, replay) and the jobs function (a history
+    // replay to one destination) only.
     this.storage.restrictDeliverySenders([
       this.processing.processFunction.role,
       this.api.destinationsFunction.role,
+      this.history.jobsFunction.role,
     ]);
     this.functions = {
       ingest: this.api.ingestFunction,

@@ -19,6 +19,7 @@ import { type DeliveryRecord, MAX_LOGGED_ATTEMPTS } from "../domain/delivery-rec
 import type {
   AttemptUpdate,
   ClaimResult,
+  DeliveryEraser,
   DeliveryLog,
   DeliveryPage,
   DeliveryQuery,
@@ -51,7 +52,26 @@ const RECORD_FIELDS = [
 
 export class InvalidDeliveryCursorError extends Error {}
 
-export class DynamoDbDeliveryLog implements DeliveryLog {
+/** What an erased delivery keeps: its key, destination, status and when it was erased. */
+const ERASED_REMOVES = [
+  "tenantId",
+  "eventId",
+  "eventType",
+  "#subject",
+  "eventKey",
+  "destKey",
+  "createdSk",
+  "attempts",
+  "attemptCount",
+  "message",
+  "origin",
+  "leaseUntil",
+  "nextAttemptAt",
+  "deliveredAt",
+  "failedAt",
+] as const;
+
+export class DynamoDbDeliveryLog implements DeliveryLog, DeliveryEraser {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly options: DynamoDbDeliveryLogOptions,
@@ -207,6 +227,51 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       });
   }
 
+  /**
+   * The deliveries of each event (the byEvent index), made tombstones: the index keys go
+   * (so no list shows them), and with them the event, subject, message and attempts. The
+   * status becomes `failed`, so the claim drops any queued copy of the message, and an
+   * attempt in flight cannot write its answer back (attempts is gone: list_append fails).
+   */
+  async eraseEvents(tenantId: string, eventIds: readonly string[], now: Date): Promise<number> {
+    let erased = 0;
+    for (const eventId of eventIds) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            IndexName: DELIVERIES_TABLE.byEventIndex.name,
+            KeyConditionExpression: "#pk = :pk",
+            ExpressionAttributeNames: { "#pk": DELIVERIES_TABLE.byEventIndex.partitionKey },
+            ExpressionAttributeValues: { ":pk": `${tenantId}#${eventId}` },
+            ProjectionExpression: "id",
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.options.tableName,
+              Key: this.key(tenantId, String(item.id)),
+              UpdateExpression: `SET #status = :failed, failure = :failure, erasedAt = :at, updatedAt = :at REMOVE ${ERASED_REMOVES.join(", ")}`,
+              ConditionExpression: "attribute_exists(pk)",
+              ExpressionAttributeNames: { "#status": "status", "#subject": "subject" },
+              ExpressionAttributeValues: {
+                ":failed": "failed",
+                ":failure": { reason: "erased" },
+                ":at": now.toISOString(),
+              },
+            }),
+          );
+          erased++;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return erased;
+  }
+
   private async raw(tenantId: string, id: string): Promise<Record<string, unknown> | undefined> {
     const out = await this.doc.send(
       new GetCommand({
@@ -218,9 +283,10 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     return out.Item;
   }
 
+  /** An erased delivery (a tombstone) is not shown: as if it never was. */
   async get(tenantId: string, id: string): Promise<DeliveryRecord | undefined> {
     const item = await this.raw(tenantId, id);
-    return item ? toRecord(item) : undefined;
+    return item && item.erasedAt === undefined ? toRecord(item) : undefined;
   }
 
   async message(tenantId: string, id: string): Promise<DeliveryMessage | undefined> {

@@ -76,6 +76,16 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
   ) {}
 
   async list(tenantId: string, kind: DeclarationKind): Promise<Declaration[]> {
+    const out = await this.query(tenantId, kind, true);
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** A tenant's items of one kind: the current ones only, or every version item. */
+  private async query(
+    tenantId: string,
+    kind: DeclarationKind,
+    current: boolean,
+  ): Promise<Declaration[]> {
     const out: Declaration[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -83,20 +93,27 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-          FilterExpression: "#current = :true",
-          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk", "#current": "current" },
+          ...(current ? { FilterExpression: "#current = :true" } : {}),
+          ExpressionAttributeNames: {
+            "#pk": "pk",
+            "#sk": "sk",
+            ...(current ? { "#current": "current" } : {}),
+          },
           ExpressionAttributeValues: {
             ":pk": tenantPk(tenantId),
             ":prefix": KIND_PREFIX[kind],
-            ":true": true,
+            ...(current ? { ":true": true } : {}),
           },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      for (const item of page.Items ?? []) {
+        // Version items: told by their key in code (a key attribute cannot be filtered on).
+        if (current || String(item.sk).includes(VERSION_INFIX)) out.push(fromItem(item));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
-    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return out;
   }
 
   async get(
@@ -206,6 +223,10 @@ export class DynamoDbDeclarationStore implements DeclarationStore {
     return Attributes !== undefined;
   }
 
+  async versions(tenantId: string, kind: DeclarationKind): Promise<Declaration[]> {
+    return this.query(tenantId, kind, false);
+  }
+
   async all(): Promise<Declaration[]> {
     const out: Declaration[] = [];
     let start: Record<string, unknown> | undefined;
@@ -236,6 +257,9 @@ export interface ContributionStoreOptions {
   /** Items one read may return for a declaration before it stops (truncated). */
   maxReadItems: number;
 }
+
+/** Deletes in flight at once during an erasure. */
+const ERASE_CONCURRENCY = 10;
 
 const pad = (ms: number) =>
   String(Math.max(0, Math.floor(ms))).padStart(WINDOW_KEYS.timeDigits, "0");
@@ -381,6 +405,29 @@ export class DynamoDbContributionStore implements ContributionStore {
       }),
     );
     return { items: shards.flat(), truncated };
+  }
+
+  async erase(decl: Declaration, events: readonly { id: string; t: number }[]): Promise<number> {
+    let removed = 0;
+    // DeleteItem one by one (a few at a time): BatchWriteItem does not say what existed.
+    for (let i = 0; i < events.length; i += ERASE_CONCURRENCY) {
+      const outs = await Promise.all(
+        events.slice(i, i + ERASE_CONCURRENCY).map((e) =>
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.options.tableName,
+              Key: {
+                pk: contributionPartition(decl, contributionShard(e.id, decl.shards)),
+                sk: `${pad(e.t)}#${e.id}`,
+              },
+              ReturnValues: "ALL_OLD",
+            }),
+          ),
+        ),
+      );
+      removed += outs.filter((o) => o.Attributes !== undefined).length;
+    }
+    return removed;
   }
 
   private stateKey(decl: Declaration) {

@@ -5,7 +5,9 @@
  * queue that each run one bounded slice of it.
  */
 import { z } from "zod";
+import { DESTINATION_ID_PATTERN } from "./delivery.js";
 import { EVENT_TYPE_PATTERN } from "./event.js";
+import { DECLARATION_NAME_PATTERN } from "./windowing.js";
 
 export type JobKind = "export" | "replay" | "erasure";
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -50,17 +52,52 @@ export const exportRequestSchema = z
   .superRefine(checkRange);
 export type ExportRequest = z.output<typeof exportRequestSchema>;
 
+/**
+ * Where a replay sends the archived events: the whole pipeline (the events queue: process,
+ * rules, windows, deliveries; the default), one destination (deliveries through the delivery
+ * engine, under the same ids a rule's would have), or one aggregation (contributions to its
+ * current version, as POST /v1/aggregations/{name}/backfill writes them). `kind` may be left
+ * out when `destination` or `aggregation` says it.
+ */
+export const replayTargetSchema = z
+  .object({
+    kind: z.enum(["pipeline", "destination", "aggregation"]).optional(),
+    destination: z
+      .string()
+      .regex(DESTINATION_ID_PATTERN, "must be a destination id (dst_ and 26 characters)")
+      .optional(),
+    aggregation: z
+      .string()
+      .regex(DECLARATION_NAME_PATTERN, "must be an aggregation name")
+      .optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const named = [t.destination && "destination", t.aggregation && "aggregation"].filter(Boolean);
+    if (named.length > 1) {
+      ctx.addIssue({ code: "custom", message: "give one of destination or aggregation" });
+    } else if (t.kind === "pipeline" && named.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["kind"], message: `pipeline takes no ${named[0]}` });
+    } else if (t.kind && t.kind !== "pipeline" && named[0] !== t.kind) {
+      ctx.addIssue({ code: "custom", path: [t.kind], message: `required with kind ${t.kind}` });
+    }
+  })
+  .transform((t): ReplayTarget => {
+    if (t.destination) return { kind: "destination", destination: t.destination };
+    if (t.aggregation) return { kind: "aggregation", aggregation: t.aggregation };
+    return { kind: "pipeline" };
+  });
+
+export type ReplayTarget =
+  | { kind: "pipeline" }
+  | { kind: "destination"; destination: string }
+  /** `version`: the aggregation's version when the replay was accepted (fixed for its run). */
+  | { kind: "aggregation"; aggregation: string; version?: number };
+
 export const replayRequestSchema = z
   .object({
     ...range,
-    /**
-     * `pipeline`: the events go through the events queue again (process, rules). Replaying to
-     * one destination is left out until delivery's replay port exists (README "History").
-     */
-    target: z
-      .object({ kind: z.literal("pipeline") })
-      .strict()
-      .default({ kind: "pipeline" }),
+    target: replayTargetSchema.default({ kind: "pipeline" }),
     /** Events per second (at most the replayMaxRate setting). */
     rate: z.int().min(1).max(10_000).optional(),
   })
@@ -86,8 +123,24 @@ export interface ExportResult {
 }
 
 /** Erasure steps, in order; the receipt shows each one's state. */
-export const ERASURE_STEPS = ["settle", "archive", "table", "exports"] as const;
+export const ERASURE_STEPS = [
+  "settle",
+  "archive",
+  "table",
+  "deliveries",
+  "derived",
+  "exports",
+] as const;
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+export interface ErasureStepState {
+  status: "done";
+  at: string;
+  count?: number;
+  /** `derived`: how many derived events and window/pattern contributions (of `count`). */
+  events?: number;
+  contributions?: number;
+}
 
 export interface Job {
   id: string;
@@ -106,7 +159,7 @@ export interface Job {
   cancelRequested?: boolean;
   result?: ExportResult;
   /** Erasure: what each step removed. */
-  steps?: Partial<Record<ErasureStep, { status: "done"; at: string; count?: number }>>;
+  steps?: Partial<Record<ErasureStep, ErasureStepState>>;
   error?: string;
 }
 

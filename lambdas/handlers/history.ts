@@ -11,7 +11,9 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
+import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
 import { DynamoDbJobStore } from "../adapters/dynamodb-job-store.js";
+import { DynamoDbDeclarationStore } from "../adapters/dynamodb-window-store.js";
 import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
 import { SqsJobQueue } from "../adapters/sqs-job-queue.js";
 import { compileEventPattern } from "../domain/event-pattern.js";
@@ -21,13 +23,16 @@ import {
   type Job,
   type JobKind,
   jobView,
+  type ReplayRequest,
   replayRequestSchema,
   subjectSchema,
 } from "../domain/history-jobs.js";
 import { uuidv7 } from "../domain/ids.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
 import type { ArchiveStore } from "../ports/archive.js";
+import type { DestinationLookup } from "../ports/destinations.js";
 import type { JobQueue, JobStore } from "../ports/history-jobs.js";
+import type { DeclarationStore } from "../ports/windows.js";
 import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
 import {
   bodyText,
@@ -47,6 +52,9 @@ export interface HistoryDeps {
   jobs: JobStore;
   queue: JobQueue;
   store: ArchiveStore;
+  /** A replay's target is checked when it is accepted: the destination, the aggregation. */
+  destinations: DestinationLookup;
+  declarations: Pick<DeclarationStore, "get">;
   exportUrlSeconds: number;
   replayMaxRate: number;
   http: HttpConfig;
@@ -76,6 +84,11 @@ export function historyDeps(
       bucket: config[ENV.archiveBucket],
       ...(fileRoot ? { fileRoot } : {}),
     }),
+    destinations: new DynamoDbDestinationOrdering(
+      clients.documentClient,
+      config[ENV.configTableName],
+    ),
+    declarations: new DynamoDbDeclarationStore(clients.documentClient, config[ENV.configTableName]),
     exportUrlSeconds: config[ENV.exportUrlSeconds],
     replayMaxRate: config[ENV.replayMaxRate],
     http: httpConfig(env),
@@ -128,6 +141,64 @@ function patternProblem(pattern: unknown): HttpResponse | undefined {
       details: [{ path: "pattern", message: (error as Error).message.slice(0, 500) }],
     });
   }
+}
+
+/** The scope a replay to one destination needs beside `admin`: it sends events out. */
+export const DESTINATION_REPLAY_SCOPE = "destinations:write";
+
+/**
+ * A replay's target, checked when it is accepted (the job checks again at each slice): the
+ * destination exists and is enabled, the aggregation exists (its current version is fixed
+ * in the request, so a re-declaration during the run does not split it).
+ */
+async function targetProblem(
+  request: ReplayRequest,
+  req: HttpRequest,
+  deps: HistoryDeps,
+): Promise<HttpResponse | undefined> {
+  const target = request.target;
+  if (target.kind === "destination") {
+    if (!req.scopes.includes(DESTINATION_REPLAY_SCOPE)) {
+      return httpError(
+        403,
+        "forbidden",
+        `A replay to a destination sends events out: it needs the ${DESTINATION_REPLAY_SCOPE} scope too`,
+      );
+    }
+    const state = await deps.destinations.state(req.tenantId, target.destination);
+    if (!state) {
+      return httpError(400, "validation_failed", "The replay's target does not exist", {
+        details: [
+          {
+            path: "target.destination",
+            message: `no destination of this tenant has the id ${target.destination}`,
+          },
+        ],
+      });
+    }
+    if (!state.enabled) {
+      return httpError(
+        409,
+        "conflict",
+        `Destination ${target.destination} is disabled: enable it first (PATCH enabled: true)`,
+      );
+    }
+  }
+  if (target.kind === "aggregation") {
+    const decl = await deps.declarations.get(req.tenantId, "aggregation", target.aggregation);
+    if (!decl) {
+      return httpError(400, "validation_failed", "The replay's target does not exist", {
+        details: [
+          {
+            path: "target.aggregation",
+            message: `no aggregation of this tenant is named ${target.aggregation}`,
+          },
+        ],
+      });
+    }
+    target.version = decl.version;
+  }
+  return undefined;
 }
 
 export function createHistoryHandler(deps: HistoryDeps) {
@@ -199,11 +270,14 @@ export function createHistoryHandler(deps: HistoryDeps) {
       }
       const badPattern = patternProblem(parsed.data.pattern);
       if (badPattern) return badPattern;
+      const badTarget = await targetProblem(parsed.data, req, deps);
+      if (badTarget) return badTarget;
       const job = await startJob(req.tenantId, "replay", parsed.data, api);
       logger.info("Replay accepted", {
         tenantId: req.tenantId,
         keyId: req.keyId,
         replayId: job.id,
+        target: parsed.data.target.kind,
       });
       return json(202, jobView(job), { Location: `/v1/replays/${job.id}` });
     },

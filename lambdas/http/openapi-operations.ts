@@ -402,17 +402,25 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   },
   "POST /v1/replays": {
     operationId: "createHistoryReplay",
-    summary: "Replay archived events into the pipeline",
+    summary:
+      "Replay archived events into the pipeline, to one destination, or into one aggregation",
     description:
-      "Sends the tenant's archived events whose receivedAt is in [from, to) (to defaults to now), optionally of one `type` and matching an event `pattern`, through the events queue again, at most `rate` events per second (default and maximum: the replayMaxRate setting). Replayed events keep their ids and carry `replayId`: an event the table still holds is a duplicate (no side effect twice); one that left the table (retention, or deleted) is stored again with `replayId`. Replaying to a single destination is not offered yet (README History). Follow GET /v1/replays/{id}; DELETE cancels.",
+      "Reads the tenant's archived events whose receivedAt is in [from, to) (to defaults to now), optionally of one `type` and matching an event `pattern`, oldest first, at most `rate` events per second (default and maximum: the replayMaxRate setting), and hands them to its `target`:\n\n" +
+      '- `{"kind":"pipeline"}` (the default): through the events queue again. Replayed events keep their ids and carry `replayId`: an event the table still holds is a duplicate (no side effect twice); one that left the table (retention, or deleted) is stored again with `replayId`.\n' +
+      '- `{"destination":"dst_..."}`: delivered to that destination only, through the delivery engine, under the delivery id a rule\'s route would use (a hash of tenant, event and destination: the `webhook-id`), so an event the destination already received is not sent again, and a second identical replay sends nothing. Needs the `destinations:write` scope beside `admin` (it sends events out). An unknown destination is a 400 naming it; a disabled one a 409.\n' +
+      '- `{"aggregation":"name"}`: the processed events matching the aggregation contribute to its current version (fixed when the replay is accepted) exactly once, as POST /v1/aggregations/{name}/backfill does from the table: contributions are keyed by (version, event id). An unknown aggregation is a 400 naming it.\n\n' +
+      "Follow GET /v1/replays/{id}; DELETE cancels.",
     tag: "history",
     body: { required: true, content: { "application/json": replayRequestSchema } },
     responses: {
       "202": {
-        description: "Accepted: the replay job",
+        description: "Accepted: the replay job (its `request.target` says where it goes)",
         content: { "application/json": replayJobSchema },
       },
-      "400": error("The body is not JSON or a field is invalid; `details` lists each"),
+      "400": error(
+        "The body is not JSON, a field is invalid, or the target does not exist; `details` lists each",
+      ),
+      "409": error("The target destination is disabled"),
     },
   },
   "GET /v1/replays/{id}": {
@@ -440,7 +448,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: "eraseSubject",
     summary: "Erase a subject's events everywhere (GDPR article 17)",
     description:
-      "Removes every event of the tenant whose `subject` is this one from the archive (its Parquet files are rewritten without them), the events table, and earlier export files that hold them. Answers a receipt at once; follow GET /v1/erasures/{id} until `succeeded` (it first waits erasureSettleSeconds so that events still on their way to the archive are caught). Events sent for the subject after the erasure are new data.",
+      "Removes every event of the tenant whose `subject` is this one from the archive (its Parquet files are rewritten without them), the events table, the deliveries log (each delivery of those events keeps only a tombstone: no event, subject, payload or attempts), the windows' and patterns' contributions, derived events about the subject (`eventflow.pattern.matched` keyed by it or made of its events, `eventflow.window.closed` of its group when grouped by subject), and earlier export files that hold them. Answers a receipt at once; follow GET /v1/erasures/{id} until `succeeded` (it first waits erasureSettleSeconds so that events still on their way to the archive are caught). Events sent for the subject after the erasure are new data.",
     tag: "history",
     responses: {
       "202": {

@@ -340,6 +340,11 @@ const erasureStepSchema = z.object({
   status: z.literal("done"),
   at: z.string(),
   count: z.int().optional(),
+  events: z.int().optional().meta({ description: "`derived`: derived events erased" }),
+  contributions: z
+    .int()
+    .optional()
+    .meta({ description: "`derived`: window and pattern contributions removed" }),
 });
 
 export const erasureJobSchema = jobBaseSchema.extend({
@@ -349,6 +354,12 @@ export const erasureJobSchema = jobBaseSchema.extend({
       settle: erasureStepSchema.optional(),
       archive: erasureStepSchema.optional(),
       table: erasureStepSchema.optional(),
+      deliveries: erasureStepSchema
+        .optional()
+        .meta({ description: "Deliveries of the erased events made tombstones" }),
+      derived: erasureStepSchema.optional().meta({
+        description: "Derived events about the subject and the events' contributions removed",
+      }),
       exports: erasureStepSchema.optional(),
     })
     .optional(),

@@ -53,3 +53,13 @@ export interface DeliveryLog {
   rearm(tenantId: string, id: string, now: Date): Promise<number | undefined>;
   list(query: DeliveryQuery): Promise<DeliveryPage>;
 }
+
+/**
+ * Erasure in the deliveries log: every delivery of these events (any destination) loses its
+ * event, subject, message and attempts (which hold the receivers' answers), and stays as a
+ * bare tombstone until its TTL: `failed`, reason "erased", so a copy of its message still
+ * queued is dropped by the claim instead of creating the record again. Answers how many.
+ */
+export interface DeliveryEraser {
+  eraseEvents(tenantId: string, eventIds: readonly string[], now: Date): Promise<number>;
+}

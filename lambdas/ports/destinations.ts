@@ -26,3 +26,15 @@ export interface DestinationStore {
   /** Disables the destination; true when this call did (it was enabled). */
   disable(tenantId: string, id: string, reason: string, at: string): Promise<boolean>;
 }
+
+/**
+ * What a replay needs to know of a destination, read without its sealed secrets (the
+ * history and jobs functions have no access to the destination key): whether it exists,
+ * is enabled, asks for ordering.
+ */
+export interface DestinationLookup {
+  state(
+    tenantId: string,
+    destinationId: string,
+  ): Promise<{ enabled: boolean; ordered: boolean } | undefined>;
+}

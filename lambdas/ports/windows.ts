@@ -46,6 +46,8 @@ export interface DeclarationStore {
   remove(tenantId: string, kind: DeclarationKind, name: string): Promise<boolean>;
   /** Every tenant's current declarations (the sweep). */
   all(): Promise<Declaration[]>;
+  /** Every version a tenant ever declared of a kind, removed ones too (erasure). */
+  versions(tenantId: string, kind: DeclarationKind): Promise<Declaration[]>;
 }
 
 export class VersionConflict extends Error {
@@ -73,6 +75,11 @@ export interface ContributionStore {
     from: number,
     to: number,
   ): Promise<ReadResult<PatternContribution>>;
+  /**
+   * Erasure: removes these events' contributions to a declaration version (each keyed by
+   * the event's id and event time); answers how many existed.
+   */
+  erase(decl: Declaration, events: readonly { id: string; t: number }[]): Promise<number>;
   /** Up to where (epoch ms) the sweep has emitted for a declaration version. */
   watermark(decl: Declaration): Promise<number | undefined>;
   /** Moves the watermark forward only (a slower concurrent sweep cannot move it back). */

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
 import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
+import { DERIVED_TYPES, isDerivedType } from "../domain/derived-events.js";
 import type { QueuedEvent } from "../domain/event.js";
 import {
   type CompiledEventPattern,
@@ -20,10 +21,22 @@ import {
   type JobKind,
   type JobMessage,
   type ReplayRequest,
+  type ReplayTarget,
 } from "../domain/history-jobs.js";
+import { eventTimeMs } from "../domain/windowing.js";
 import type { ArchiveStore, ParquetEncoder } from "../ports/archive.js";
+import type { DeliveryEraser } from "../ports/delivery-log.js";
+import type { DeliveryQueue } from "../ports/delivery-queue.js";
+import type { DestinationLookup } from "../ports/destinations.js";
 import type { EventQueue } from "../ports/event-store.js";
 import type { EventEraser, JobQueue, JobStore } from "../ports/history-jobs.js";
+import type {
+  AggregationDeclaration,
+  ContributionStore,
+  DeclarationStore,
+} from "../ports/windows.js";
+import { enqueueReplay } from "./manage-destinations.js";
+import { contributeStored } from "./manage-windows.js";
 import { archiveDays, readArchive, readArchiveDay } from "./read-archive.js";
 
 export interface JobApiDeps {
@@ -74,8 +87,17 @@ export interface JobRunDeps {
   queue: JobQueue;
   store: ArchiveStore;
   eraser: EventEraser;
-  /** Replays send here: the events queue, as ingest does. */
+  /** Replays to the pipeline send here: the events queue, as ingest does. */
   events: EventQueue;
+  /** Replays to one destination: the delivery engine's queue, and the destination's state. */
+  deliveries: DeliveryQueue;
+  destinations: DestinationLookup;
+  /** Replays to one aggregation (and erasure of contributions): the windows' stores. */
+  declarations: DeclarationStore;
+  contributions: ContributionStore;
+  windowRetentionDays: number;
+  /** Erasure of the delivery log. */
+  deliveryLog: DeliveryEraser;
   encodeParquet: ParquetEncoder;
   now: () => Date;
   replayMaxRate: number;
@@ -185,6 +207,7 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
   }
   const match = matcherOf(request);
   const selection = { from: request.from, to: request.to ?? job.createdAt, type: request.type };
+  const send = await targetSender(job, request.target ?? { kind: "pipeline" }, deps);
   if (!job.days) {
     await save({
       status: "running",
@@ -215,11 +238,9 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
         }
       }
       const chunk = events.slice(cursor.offset, cursor.offset + SEND_BATCH);
-      const result = await deps.events.enqueue(chunk.map((row) => replayMessage(row, job.id)));
-      // The slice runs again from the saved cursor: events sent twice are duplicates.
-      if (result.failed.length > 0) {
-        throw new Error(`replay ${job.id}: ${result.failed.length} event(s) not queued`);
-      }
+      // The slice runs again from the saved cursor: what it sends twice meets its own id
+      // (a duplicate event, an ended delivery, an existing contribution).
+      await send(chunk);
       cursor.offset += chunk.length;
       sent += chunk.length;
       job.progress.done += chunk.length;
@@ -239,6 +260,64 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
   await save({ cursor });
   await deps.queue.send({ tenant: job.tenant, kind: job.kind, id: job.id });
   return "continued";
+}
+
+type Sender = (rows: ArchivedEvent[]) => Promise<void>;
+
+/**
+ * How a replay hands its events to its target; checked at each slice (a destination deleted
+ * or disabled, an aggregation removed meanwhile, fails the replay with the reason).
+ */
+async function targetSender(job: Job, target: ReplayTarget, deps: JobRunDeps): Promise<Sender> {
+  switch (target.kind) {
+    case "pipeline":
+      return async (rows) => {
+        const result = await deps.events.enqueue(rows.map((row) => replayMessage(row, job.id)));
+        if (result.failed.length > 0) {
+          throw new Error(`replay ${job.id}: ${result.failed.length} event(s) not queued`);
+        }
+      };
+    case "destination": {
+      const state = await deps.destinations.state(job.tenant, target.destination);
+      if (!state) throw new JobInputError(`destination ${target.destination} was deleted`);
+      if (!state.enabled) throw new JobInputError(`destination ${target.destination} is disabled`);
+      const destination = { id: target.destination, ordered: state.ordered };
+      return async (rows) => {
+        const { failedEventIds } = await enqueueReplay(
+          deps.deliveries,
+          job.tenant,
+          destination,
+          rows.map(storedEventOf),
+          { kind: "replay", name: job.id },
+        );
+        if (failedEventIds.length > 0) {
+          throw new Error(`replay ${job.id}: ${failedEventIds.length} delivery(ies) not queued`);
+        }
+      };
+    }
+    case "aggregation": {
+      const decl = await deps.declarations.get(
+        job.tenant,
+        "aggregation",
+        target.aggregation,
+        target.version,
+      );
+      if (!decl) {
+        throw new JobInputError(
+          `aggregation ${target.aggregation}${target.version ? ` version ${target.version}` : ""} no longer exists`,
+        );
+      }
+      const aggregation = decl as AggregationDeclaration;
+      const compiled = compileEventPattern(aggregation.spec.match);
+      return async (rows) => {
+        await contributeStored(aggregation, rows.map(storedEventOf), {
+          contributions: deps.contributions,
+          retentionDays: deps.windowRetentionDays,
+          matches: (event) => matchesEventPattern(compiled, event),
+        });
+      };
+    }
+  }
 }
 
 /** The archived event as the events queue carries it: its own id, a replay id. */
@@ -286,45 +365,137 @@ async function runErasureSlice(job: Job, deps: JobRunDeps, save: Save): Promise<
     steps.settle = done();
     await save({ status: "running", steps });
   }
-  // Archive and table in one slice: the archive says which ids to delete from the table; a
-  // retried slice finds the same ids (deletes are idempotent) until the rewrite is done.
-  const ids = new Set<string>();
-  let removed = 0;
-  for (const partition of await deps.store.listPrefixes(tenantPrefix(job.tenant))) {
-    const day = dayOfKey(partition);
-    if (!day) continue;
-    for (const file of await deps.store.list(partitionPrefix(job.tenant, day))) {
-      const subjects = await deps.store.readEvents(file.key, ["id", "subject"]);
-      if (!subjects.some((r) => r.subject === subject)) continue;
-      const rows = await deps.store.readEvents(file.key);
-      const keep: ArchiveRow[] = [];
-      const fileIds = new Set<string>();
-      for (const row of rows) {
-        if (row.subject === subject) {
-          fileIds.add(row.id);
-          ids.add(row.id);
-          removed++;
-        } else keep.push(row);
-      }
-      // The table first: a slice retried after this file's rewrite would not find these ids.
-      await deps.eraser.deleteEvents(job.tenant, [...fileIds]);
-      // Rewritten under a new name first, then the old one goes: never a moment without
-      // the others' events.
-      if (keep.length > 0) {
-        await deps.store.writeEvents(file.key.replace(/\.parquet$/, "-e.parquet"), keep);
-      }
-      await deps.store.delete([file.key]);
-    }
-  }
-  steps.archive = done(removed);
-  steps.table = done(ids.size);
-  job.progress = { selected: ids.size, done: ids.size };
+  const erased = await eraseFromArchive(job.tenant, subject, deps);
+  steps.archive = done(erased.rows);
+  steps.table = done(erased.events);
+  steps.deliveries = done(erased.deliveries);
+  steps.derived = {
+    ...done(erased.derivedEvents + erased.contributions),
+    events: erased.derivedEvents,
+    contributions: erased.contributions,
+  };
+  job.progress = { selected: erased.events, done: erased.events };
   await save({ steps });
   steps.exports = done(await eraseFromExports(job, subject, deps));
   // The receipt outlives the data: it keeps a hash of the subject, not the subject.
   const subjectSha256 = createHash("sha256").update(subject).digest("hex");
   await save({ status: "succeeded", steps, request: { subjectSha256 } });
   return "finished";
+}
+
+interface Erased {
+  /** Archive rows removed (revisions of the subject's events and of derived ones). */
+  rows: number;
+  /** Events removed from the table (the subject's and derived events about it). */
+  events: number;
+  deliveries: number;
+  derivedEvents: number;
+  contributions: number;
+}
+
+/**
+ * Whether a derived event is about the subject: a pattern match keyed by it or made of its
+ * events, a window of an aggregation grouped by subject whose group is it.
+ */
+function derivedAbout(row: ArchiveRow, subject: string, ids: ReadonlySet<string>): boolean {
+  if (!isDerivedType(row.type)) return false;
+  let data: { key?: unknown; eventIds?: unknown; group?: Record<string, unknown> };
+  try {
+    data = JSON.parse(row.data) as typeof data;
+  } catch {
+    return false;
+  }
+  if (row.type === DERIVED_TYPES.patternMatched) {
+    return (
+      data.key === subject ||
+      (Array.isArray(data.eventIds) && data.eventIds.some((id) => ids.has(String(id))))
+    );
+  }
+  return data.group?.subject === subject;
+}
+
+/**
+ * The subject's events, found in the archive (no index for it: a read of the `id`, `subject`
+ * and `type` columns of the tenant's files, Parquet's column projection), and derived events
+ * about the subject, leave every place they are kept: the events table, the deliveries log,
+ * the windows' and patterns' contributions, then the archive file (rewritten without them).
+ * File by file in that order, so a slice retried after a crash finds what a rewritten file
+ * no longer shows already gone elsewhere (every delete is idempotent).
+ */
+async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDeps) {
+  const ids = new Set<string>();
+  const candidates: string[] = [];
+  for (const partition of await deps.store.listPrefixes(tenantPrefix(tenant))) {
+    const day = dayOfKey(partition);
+    if (!day) continue;
+    for (const file of await deps.store.list(partitionPrefix(tenant, day))) {
+      const rows = await deps.store.readEvents(file.key, ["id", "subject", "type"]);
+      let candidate = false;
+      for (const row of rows) {
+        if (row.subject === subject) {
+          ids.add(row.id);
+          candidate = true;
+        } else if (isDerivedType(row.type)) candidate = true;
+      }
+      if (candidate) candidates.push(file.key);
+    }
+  }
+  // Every version of every declaration, removed ones too: their contributions may remain.
+  const declarations = [
+    ...(await deps.declarations.versions(tenant, "aggregation")),
+    ...(await deps.declarations.versions(tenant, "pattern")),
+  ];
+  const total: Erased = { rows: 0, events: 0, deliveries: 0, derivedEvents: 0, contributions: 0 };
+  const now = deps.now();
+  const counted = new Set<string>();
+  for (const key of candidates) {
+    // Most candidates only hold derived events about others: decide on four columns first.
+    const about = await deps.store.readEvents(key, ["id", "subject", "type", "data"]);
+    if (!about.some((row) => row.subject === subject || derivedAbout(row, subject, ids))) {
+      continue;
+    }
+    const rows = await deps.store.readEvents(key);
+    const keep: ArchiveRow[] = [];
+    const gone = new Map<string, ArchiveRow>();
+    for (const row of rows) {
+      if (row.subject === subject || derivedAbout(row, subject, ids)) gone.set(row.id, row);
+      else keep.push(row);
+    }
+    if (gone.size === 0) continue;
+    const goneIds = [...gone.keys()];
+    // The table first: a slice retried after this file's rewrite would not find these ids.
+    await deps.eraser.deleteEvents(tenant, goneIds);
+    total.deliveries += await deps.deliveryLog.eraseEvents(tenant, goneIds, now);
+    const contributing = [...gone.values()]
+      .filter((row) => !isDerivedType(row.type))
+      .map((row) => ({
+        id: row.id,
+        t: eventTimeMs({
+          ...(row.time ? { time: row.time } : {}),
+          receivedAt: new Date(Number(row.received_at)).toISOString(),
+        }),
+      }));
+    if (contributing.length > 0) {
+      for (const decl of declarations) {
+        total.contributions += await deps.contributions.erase(decl, contributing);
+      }
+    }
+    // An event may have revisions in several files: count it once.
+    for (const row of gone.values()) {
+      if (counted.has(row.id)) continue;
+      counted.add(row.id);
+      total.events++;
+      if (isDerivedType(row.type)) total.derivedEvents++;
+    }
+    total.rows += rows.length - keep.length;
+    // Rewritten under a new name first, then the old one goes: never a moment without
+    // the others' events.
+    if (keep.length > 0) {
+      await deps.store.writeEvents(key.replace(/\.parquet$/, "-e.parquet"), keep);
+    }
+    await deps.store.delete([key]);
+  }
+  return total;
 }
 
 /** Deletes the tenant's earlier export files that hold the subject; returns how many. */

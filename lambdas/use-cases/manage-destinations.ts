@@ -8,7 +8,7 @@
  * resources the deliver function's role may send to.
  */
 import { z } from "zod";
-import type { DeliveryRequest } from "../domain/delivery.js";
+import type { DeliverableEvent, DeliveryOrigin, DeliveryRequest } from "../domain/delivery.js";
 import { DELIVERY_STATUSES } from "../domain/delivery-record.js";
 import {
   type CreateDestination,
@@ -434,29 +434,53 @@ export async function replayToDestination(
       },
     };
   }
-  const requests: DeliveryRequest[] = events.map((event) => ({
+  const { queued, failedEventIds: failed } = await enqueueReplay(
+    deps.queue,
     tenantId,
-    destinationId: id,
-    event,
-    ordered: destination.ordered,
-    correlationId: event.correlationId,
-    origin: { kind: "replay" },
-  }));
-  let queued = 0;
-  const failed: string[] = [];
-  for (let i = 0; i < requests.length; i += 100) {
-    const results = await deps.queue.enqueue(requests.slice(i, i + 100));
-    results.forEach((r, j) => {
-      if (r.ok) queued++;
-      else failed.push(requests[i + j]?.event.id ?? "");
-    });
-  }
+    { id, ordered: destination.ordered },
+    events,
+    { kind: "replay" },
+  );
   if (queued === 0 && failed.length > 0)
     return { kind: "unavailable", message: "Nothing could be queued: retry" };
   return {
     kind: "ok",
     value: { dryRun: false, matched: events.length, scanned, queued, failedEventIds: failed },
   };
+}
+
+/**
+ * The one way a replay hands events to a destination (this API's replay of stored events,
+ * and a history replay with a destination target, lambdas/use-cases/history-jobs.ts): in the
+ * order given (oldest first), the default body (not a rule's transformation), under the
+ * delivery ids a rule's route would use (a hash of tenant, event and destination), so an
+ * event the destination already got meets its ended delivery record and is not sent again.
+ */
+export async function enqueueReplay(
+  queue: DeliveryQueue,
+  tenantId: string,
+  destination: { id: string; ordered: boolean },
+  events: readonly (DeliverableEvent & { correlationId?: string })[],
+  origin: DeliveryOrigin,
+): Promise<{ queued: number; failedEventIds: string[] }> {
+  const requests: DeliveryRequest[] = events.map((event) => ({
+    tenantId,
+    destinationId: destination.id,
+    event,
+    ordered: destination.ordered,
+    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    origin,
+  }));
+  let queued = 0;
+  const failedEventIds: string[] = [];
+  for (let i = 0; i < requests.length; i += 100) {
+    const results = await queue.enqueue(requests.slice(i, i + 100));
+    results.forEach((r, j) => {
+      if (r.ok) queued++;
+      else failedEventIds.push(requests[i + j]?.event.id ?? "");
+    });
+  }
+  return { queued, failedEventIds };
 }
 
 export const FILTER_KEYS = [

@@ -5,6 +5,7 @@
 import { type PatternSpec, patternSchema } from "../domain/cep.js";
 import { isDerivedType } from "../domain/derived-events.js";
 import { DURATION_HINT, durationAgo } from "../domain/duration.js";
+import type { StoredEvent } from "../domain/event.js";
 import { compileEventPattern, EventPatternError } from "../domain/event-pattern.js";
 import { type FieldError, limitErrors } from "../domain/json.js";
 import {
@@ -244,6 +245,42 @@ export function parseBackfill(
 }
 
 /**
+ * The core of every backfill (this API's, from the table, and a history replay with an
+ * aggregation target, from the archive): each processed, non-derived event matching the
+ * declaration contributes as if processed live, with its stored `processedAt` as its
+ * storedAt (so what was on time then is on time now). Contributions are keyed by
+ * (version, event id) and written only if absent: nothing ever counts twice. Answers how
+ * many events contributed (or had already).
+ */
+export async function contributeStored(
+  decl: AggregationDeclaration,
+  events: readonly StoredEvent[],
+  deps: {
+    contributions: ContributionStore;
+    retentionDays: number;
+    matches: (event: object) => boolean;
+  },
+): Promise<number> {
+  const writes: Promise<void>[] = [];
+  for (const event of events) {
+    if (event.status !== "processed" || isDerivedType(event.type) || !deps.matches(event)) {
+      continue;
+    }
+    const storedAt = Date.parse(event.processedAt ?? event.receivedAt);
+    const c = contributionOf(decl.spec, event, storedAt);
+    writes.push(
+      deps.contributions.putAggregation(
+        decl,
+        c,
+        aggregationExpiry(decl.spec, c.t, deps.retentionDays),
+      ),
+    );
+  }
+  await Promise.all(writes);
+  return writes.length;
+}
+
+/**
  * Backfill: the stored processed events received in [from, to) contribute to this version
  * as if processed live, each with its stored `processedAt` as its storedAt (so what was on
  * time then is on time now). Idempotent like live contributions: run it twice, or over a
@@ -272,23 +309,7 @@ export async function backfill(
       ...(cursor ? { cursor } : {}),
     });
     scanned += page.items.length;
-    const writes: Promise<void>[] = [];
-    for (const event of page.items) {
-      if (event.status !== "processed" || isDerivedType(event.type) || !deps.matches(event)) {
-        continue;
-      }
-      const storedAt = Date.parse(event.processedAt ?? event.receivedAt);
-      const c = contributionOf(decl.spec, event, storedAt);
-      writes.push(
-        deps.contributions.putAggregation(
-          decl,
-          c,
-          aggregationExpiry(decl.spec, c.t, deps.retentionDays),
-        ),
-      );
-    }
-    await Promise.all(writes);
-    contributed += writes.length;
+    contributed += await contributeStored(decl, page.items, deps);
     cursor = page.nextCursor;
   } while (cursor && scanned < BACKFILL_PAGE_EVENTS);
   return { scanned, contributed, ...(cursor ? { nextCursor: cursor } : {}) };

@@ -23,6 +23,7 @@ import {
   JOBS_MAX_CONCURRENCY,
   type ResourceRefs,
 } from "../contracts/functions.js";
+import { CONFIG_TABLE, DELIVERIES_TABLE, WINDOW_KEYS } from "../contracts/tables.js";
 import { EventFlowFunction } from "./eventflow-function.js";
 import type { EventStorage } from "./storage.js";
 
@@ -123,7 +124,7 @@ export class EventHistory extends Construct {
       [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
     jobs.bindConfigTable(storage.configTable, "jobs");
-    // Erasure deletes events by key; nothing else of the table.
+    // Erasure deletes events and their window/pattern contributions by key; no read or scan.
     jobs.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"],
@@ -132,6 +133,40 @@ export class EventHistory extends Construct {
     );
     jobs.bindQueue(storage.queue, "send");
     jobs.bindQueue(storage.jobsQueue, "send");
+    // A replay to one destination enqueues deliveries (the delivery engine's queues).
+    jobs.bindQueue(storage.deliveryQueue, "send");
+    jobs.bindQueue(storage.deliveryFifoQueue, "send");
+    // A replay to one aggregation writes contributions (conditional PutItem), and only
+    // those: their partition keys are T#<tenant>#W#A#..., never an event's T#<tenant>#E#...
+    jobs.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:PutItem"],
+        resources: [storage.table.tableArn],
+        conditions: {
+          "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": [
+              `${CONFIG_TABLE.tenantPrefix}*${WINDOW_KEYS.contributionInfix}${WINDOW_KEYS.aggregation}#*`,
+            ],
+          },
+        },
+      }),
+    );
+    // Erasure makes the subject's deliveries tombstones: found by event (the byEvent index),
+    // changed with UpdateItem; no read, put, delete or scan of the log.
+    jobs.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:UpdateItem"],
+        resources: [storage.deliveriesTable.tableArn],
+      }),
+    );
+    jobs.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["dynamodb:Query"],
+        resources: [
+          `${storage.deliveriesTable.tableArn}/index/${DELIVERIES_TABLE.byEventIndex.name}`,
+        ],
+      }),
+    );
     jobs.function.addEventSource(
       new SqsEventSource(storage.jobsQueue, {
         batchSize: JOBS_BATCH_SIZE,

@@ -379,9 +379,16 @@ export function functionEnvironment(
       return {
         ...common,
         ...historyCommon(settings, refs),
-        // Replays send to the events queue like ingest does.
+        // Replays send to the events queue like ingest does, to one destination through the
+        // delivery queues, to one aggregation as contributions (windows' stores); erasure
+        // also clears the deliveries log and contributions.
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+        [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
+        [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
+        [ENV.deliveriesTableName]: refs.deliveriesTableName,
+        [ENV.deliveryRetentionDays]: String(settings.deliveryRetentionDays),
+        ...windowEnvironment(settings, refs),
       };
     case "schemas":
       // The registry (configuration table), and the events of a type to infer a schema from.

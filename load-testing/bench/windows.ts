@@ -171,6 +171,9 @@ class MemoryDeclarations implements DeclarationStore {
   async all() {
     return this.items;
   }
+  async versions(_t: string, kind: DeclarationKind) {
+    return this.list(_t, kind);
+  }
 }
 
 function declarations(aggregations: number, patterns: number): Declaration[] {

@@ -870,6 +870,15 @@ async function pollFailed() {
 
 // ---------------------------------------------------------------- history jobs
 
+/** Where a replay goes: the pipeline, one destination, one aggregation (a backfill). */
+function jobTarget(job) {
+  if (job.kind !== "replay") return job.kind === "export" ? (job.request?.format ?? "") : "";
+  const t = job.request?.target ?? { kind: "pipeline" };
+  if (t.kind === "destination") return `destination ${t.destination}`;
+  if (t.kind === "aggregation") return `aggregation ${t.aggregation} v${t.version ?? "?"}`;
+  return "pipeline";
+}
+
 /** The tenant's exports, replays and erasures with their progress (README, History). */
 async function pollHistory() {
   const body = $("#history-table tbody");
@@ -889,7 +898,7 @@ async function pollHistory() {
         {},
         el(
           "td",
-          { colspan: 7, class: refused ? "bad" : "muted" },
+          { colspan: 8, class: refused ? "bad" : "muted" },
           refused ? `history: ${problem(refused)}` : "No exports, replays or erasures yet.",
         ),
       ),
@@ -921,6 +930,7 @@ async function pollHistory() {
         { "data-id": j.id },
         el("td", {}, j.kind),
         el("td", { class: "id", title: j.id }, j.id),
+        el("td", { class: "id" }, jobTarget(j)),
         el(
           "td",
           {},

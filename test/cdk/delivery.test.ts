@@ -80,7 +80,7 @@ describe("delivery storage", () => {
     expect(deliveryQueueRetentionDays(DEFAULTS) * 86_400).toBeGreaterThan(1.2 * 27.6 * 3600);
   });
 
-  it("lets only the process (route) and destinations (retry, replay) functions send deliveries", () => {
+  it("lets only the process (route), destinations (retry, replay) and jobs (history replay) functions send deliveries", () => {
     const roleArn = (name: FunctionName) =>
       getAtt(logicalId(stack.functions[name].role as unknown as IConstruct));
     for (const queue of [stack.storage.deliveryQueue, stack.storage.deliveryFifoQueue]) {
@@ -92,7 +92,13 @@ describe("delivery storage", () => {
               Sid: "OnlyDeliveryProducersSend",
               Effect: "Deny",
               Condition: {
-                ArnNotEquals: { "aws:PrincipalArn": [roleArn("process"), roleArn("destinations")] },
+                ArnNotEquals: {
+                  "aws:PrincipalArn": [
+                    roleArn("process"),
+                    roleArn("destinations"),
+                    roleArn("jobs"),
+                  ],
+                },
               },
             }),
           ]),

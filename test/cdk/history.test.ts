@@ -235,6 +235,41 @@ describe("history jobs and API", () => {
     expect(queueDeny).toContain(logicalId(stack.history.jobsFunction.role));
   });
 
+  it("lets jobs replay to a destination and a backfill, and erase deliveries, and no more", () => {
+    const role = logicalId(stack.history.jobsFunction.role);
+    const statements = Object.values(
+      template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: Match.arrayWith([{ Ref: role }]) },
+      }),
+    ).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as (Statement & { Condition?: unknown })[],
+    );
+    const on = (resource: IConstruct) =>
+      statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(resource)));
+    // The delivery engine's queues: send only; the jobs role is one of their only senders.
+    for (const queue of [stack.storage.deliveryQueue, stack.storage.deliveryFifoQueue]) {
+      expect(on(queue).flatMap((s) => [s.Action].flat())).toEqual(["sqs:SendMessage"]);
+    }
+    const deliveryDeny = Object.values(template.findResources("AWS::SQS::QueuePolicy"))
+      .map((p) => JSON.stringify(p))
+      .filter((p) => p.includes("OnlyDeliveryProducersSend"));
+    expect(deliveryDeny.length).toBe(2);
+    for (const policy of deliveryDeny) expect(policy).toContain(role);
+    // The deliveries log: UpdateItem on the table, Query on the byEvent index only.
+    const log = on(stack.storage.deliveriesTable);
+    expect(log.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
+    const query = log.find((s) => [s.Action].flat().includes("dynamodb:Query"));
+    expect(JSON.stringify(query?.Resource)).toContain("/index/byEvent");
+    // Contributions: PutItem only under the aggregations' contribution partitions.
+    const put = on(stack.storage.table).find((s) => [s.Action].flat().includes("dynamodb:PutItem"));
+    expect(put?.Condition).toEqual({
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["T#*#W#A#*"] },
+    });
+  });
+
   it("gives the history API no table, delete or events-queue access", () => {
     const actions = actionsOf(stack.api.historyFunction.role);
     expect(actions).not.toContain("s3:DeleteObject");

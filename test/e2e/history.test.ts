@@ -11,13 +11,14 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryDuckDb } from "../../bin/tools/history-sql.js";
 import { LOCAL_RUNTIME, parseRuntimeInfo } from "../../lib/contracts/local-runtime.js";
 import { createKey } from "../support/keys.js";
 import { localOnly, type Platform, startPlatform } from "../support/runtime.js";
 import { Api, type StoredEvent, uniqueId, uniqueType, waitFor } from "./client.js";
+import { dropFromTable, finishedJob } from "./history-jobs.js";
 
 const TENANT = LOCAL_RUNTIME.devTenant;
 
@@ -77,20 +78,8 @@ const archived = (type: string, count: number) =>
     250,
   );
 
-async function job(kind: "exports" | "replays" | "erasures", id: string): Promise<Job> {
-  return waitFor(
-    async () => {
-      const answer = await api.request<Job>("GET", `/v1/${kind}/${id}`);
-      expect(answer.status).toBe(200);
-      return ["succeeded", "failed", "cancelled"].includes(answer.body.status)
-        ? answer.body
-        : undefined;
-    },
-    30_000,
-    `${kind} ${id} to finish`,
-    250,
-  );
-}
+const job = (kind: "exports" | "replays" | "erasures", id: string) =>
+  finishedJob<Job>(api, kind, id);
 
 async function exportLines(body: Record<string, unknown>): Promise<StoredEvent[]> {
   const started = await api.request<Job>("POST", "/v1/exports", body);
@@ -242,14 +231,7 @@ describe.runIf(localOnly)("replays", () => {
     await archived(type, 15);
     const to = new Date(Date.now() + 1000).toISOString();
     // The events leave the table (as after eventRetentionDays); the archive keeps them.
-    for (const id of ids) {
-      await dynamodb.send(
-        new DeleteItemCommand({
-          TableName: "eventflow-events",
-          Key: { pk: { S: `T#${TENANT}#E#${id}` }, sk: { S: "EVENT" } },
-        }),
-      );
-    }
+    await dropFromTable(dynamodb, TENANT, ids);
     expect((await api.request("GET", `/v1/events/${ids[0]}`)).status).toBe(404);
 
     const first = await api.request<Job>("POST", "/v1/replays", { from, to, type, rate: 100 });
