@@ -260,7 +260,9 @@ export const DELIVERY_OPERATIONS = {
     responses: {
       "200": { description: "The delivery", content: { "application/json": deliverySchema } },
       "400": error("The id is not a delivery id"),
-      "404": error("No delivery of this tenant has this id"),
+      "404": error(
+        "No delivery of this tenant has this id (or its event was erased: DELETE /v1/subjects/{subject})",
+      ),
     },
   },
   "POST /v1/deliveries/{id}/retry": {
