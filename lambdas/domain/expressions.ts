@@ -28,6 +28,7 @@
  */
 import jsonata from "jsonata";
 import { RE2JS } from "re2js";
+import { compileFastPath, DECLINED } from "./expression-fast-path.js";
 
 export const EXPRESSION_LIMITS = {
   /** Source text of one expression. */
@@ -191,8 +192,19 @@ function checkStep(_expr: unknown, _input: unknown, _env: unknown, result: unkno
   }
 }
 
+export interface CompileOptions {
+  /**
+   * Run the common shapes as plain closures (default true). False: JSONata evaluates every
+   * expression, the reference the fast path is checked against.
+   */
+  fastPath?: boolean;
+}
+
 /** Parses and checks an expression; throws ExpressionError (with position) when invalid. */
-export function compileExpression(source: string): CompiledExpression {
+export function compileExpression(
+  source: string,
+  options: CompileOptions = {},
+): CompiledExpression {
   if (source.length > EXPRESSION_LIMITS.maxChars) {
     throw new ExpressionError(
       `the expression is ${source.length} characters; the limit is ${EXPRESSION_LIMITS.maxChars}`,
@@ -211,50 +223,58 @@ export function compileExpression(source: string): CompiledExpression {
   }
   const ast = expr.ast() as AstNode;
   checkRegexes(ast);
-  // A literal ('eu', 42, true, null) needs no evaluation: rules use them often, and each
-  // evaluation costs a frame, a timestamp and a promise per step.
-  if (
-    (ast.type === "string" || ast.type === "number" || ast.type === "value") &&
-    !("predicate" in ast) &&
-    !("group" in ast)
-  ) {
-    const value = ast.value;
-    return { source, evaluate: async () => value };
-  }
   expr.assign("eval", refuseEval);
   expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
   expr.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep);
   expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
+  const evaluateWithJsonata = async (input: unknown): Promise<unknown> => {
+    try {
+      return await expr.evaluate(input);
+    } catch (error) {
+      throw toExpressionError(error);
+    }
+  };
+  // The shapes rules mostly use (a literal, a path, comparisons, and/or, a condition, an
+  // object of paths) run as plain closures; any other shape, or a value they do not
+  // handle as JSONata would, is evaluated by JSONata (expression-fast-path.ts).
+  const fast =
+    options.fastPath === false
+      ? undefined
+      : compileFastPath(ast, { maxStringChars: EXPRESSION_LIMITS.maxStringChars });
   return {
     source,
     async evaluate(input: unknown): Promise<unknown> {
-      let result: unknown;
-      try {
-        result = await expr.evaluate(input);
-      } catch (error) {
-        throw toExpressionError(error);
+      if (fast) {
+        const result = fast(input);
+        if (result !== DECLINED) return plainResult(result);
       }
-      // Plain JSON out (jsonata's results can carry sequence flags and functions), its size
-      // checked on the way.
-      if (result === undefined || typeof result === "function") return undefined;
-      if (typeof result !== "object" || result === null) {
-        if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxResultBytes) {
-          throw new ExpressionError(
-            `the result is ${result.length} characters; the limit is ${EXPRESSION_LIMITS.maxResultBytes} bytes`,
-          );
-        }
-        return typeof result === "number" && !Number.isFinite(result) ? undefined : result;
-      }
-      const text = JSON.stringify(result) ?? "null";
-      const size = Buffer.byteLength(text);
-      if (size > EXPRESSION_LIMITS.maxResultBytes) {
-        throw new ExpressionError(
-          `the result is ${size} bytes serialized; the limit is ${EXPRESSION_LIMITS.maxResultBytes}`,
-        );
-      }
-      return JSON.parse(text) as unknown;
+      return plainResult(await evaluateWithJsonata(input));
     },
   };
+}
+
+/**
+ * Plain JSON out (jsonata's results can carry sequence flags and functions), its size
+ * checked on the way.
+ */
+function plainResult(result: unknown): unknown {
+  if (result === undefined || typeof result === "function") return undefined;
+  if (typeof result !== "object" || result === null) {
+    if (typeof result === "string" && result.length > EXPRESSION_LIMITS.maxResultBytes) {
+      throw new ExpressionError(
+        `the result is ${result.length} characters; the limit is ${EXPRESSION_LIMITS.maxResultBytes} bytes`,
+      );
+    }
+    return typeof result === "number" && !Number.isFinite(result) ? undefined : result;
+  }
+  const text = JSON.stringify(result) ?? "null";
+  const size = Buffer.byteLength(text);
+  if (size > EXPRESSION_LIMITS.maxResultBytes) {
+    throw new ExpressionError(
+      `the result is ${size} bytes serialized; the limit is ${EXPRESSION_LIMITS.maxResultBytes}`,
+    );
+  }
+  return JSON.parse(text) as unknown;
 }
 
 /** A creation-time error as one line: `S0202 at 12: Expected ")", got "]"`. */

@@ -202,6 +202,11 @@ type CompiledAction =
 interface CompiledRule {
   name: string;
   pattern: CompiledEventPattern;
+  /**
+   * The event types the pattern can match, when it names them as exact strings
+   * (`"type": ["purchase"]`): other events skip the rule without matching the pattern.
+   */
+  types?: ReadonlySet<string>;
   condition?: CompiledExpression;
   actions: CompiledAction[];
 }
@@ -319,11 +324,26 @@ export function compileRuleset(ruleset: Ruleset): CompiledRuleset {
         }
       }
     });
-    if (pattern)
-      rules.push({ name: rule.name, pattern, actions, ...(condition ? { condition } : {}) });
+    if (pattern) {
+      const types = exactTypes(rule.match);
+      rules.push({
+        name: rule.name,
+        pattern,
+        actions,
+        ...(types ? { types } : {}),
+        ...(condition ? { condition } : {}),
+      });
+    }
   });
   if (errors.length > 0) throw new RulesetError(errors.slice(0, 10));
   return { version: ruleset.version, rules };
+}
+
+/** A pattern's `type` values when they are all exact strings (EventBridge: one must equal). */
+function exactTypes(match: Record<string, unknown>): ReadonlySet<string> | undefined {
+  const values = match.type;
+  if (!Array.isArray(values) || values.length === 0) return undefined;
+  return values.every((v) => typeof v === "string") ? new Set(values as string[]) : undefined;
 }
 
 // ---- evaluation -------------------------------------------------------------------------
@@ -372,17 +392,14 @@ export async function applyRules(
     routes: [],
     errors: [],
   };
-  // The event as rules see it, rebuilt only after an enrich action set a field.
-  let cached: Record<string, unknown> | undefined;
-  const view = (): Record<string, unknown> => {
-    if (cached) return cached;
-    const v: Record<string, unknown> = {};
-    for (const [k, value] of Object.entries(event)) if (value !== undefined) v[k] = value;
-    const enrichment = { ...event.enrichment, ...outcome.enrichment };
-    if (Object.keys(enrichment).length > 0) v.enrichment = enrichment;
-    cached = v;
-    return v;
-  };
+  // The event as rules see it, built once: an enrich action's result is set on its
+  // `enrichment` in place (expressions and patterns only read it, one at a time, and every
+  // expression result is a fresh copy).
+  const view: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(event)) if (value !== undefined) view[k] = value;
+  const enrichment: Record<string, unknown> = { ...event.enrichment };
+  if (Object.keys(enrichment).length > 0) view.enrichment = enrichment;
+  else delete view.enrichment;
   const started = performance.now();
   /** Evaluates an expression within the event's budget; records a failure and answers undefined. */
   const evaluate = async (
@@ -399,15 +416,15 @@ export async function applyRules(
       return { ok: false };
     }
     try {
-      return { ok: true, value: await expression.evaluate(view()) };
+      return { ok: true, value: await expression.evaluate(view) };
     } catch (error) {
       outcome.errors.push(ruleError(rule, at, error));
       return { ok: false };
     }
   };
   for (const rule of ruleset.rules) {
-    const current = view();
-    if (!matchesEventPattern(rule.pattern, current)) continue;
+    if (rule.types && !rule.types.has(event.type)) continue;
+    if (!matchesEventPattern(rule.pattern, view)) continue;
     if (rule.condition) {
       const r = await evaluate(rule.condition, rule.name, "condition");
       if (!r.ok || r.value !== true) continue;
@@ -423,7 +440,8 @@ export async function applyRules(
           const r = await evaluate(expression, rule.name, `actions[${j}].set.${field}`);
           if (r.ok && r.value !== undefined) {
             outcome.enrichment[field] = r.value;
-            cached = undefined;
+            enrichment[field] = r.value;
+            view.enrichment = enrichment;
           }
         }
         continue;

@@ -20,6 +20,7 @@ import { type RetryScheduler, retryDelaySeconds } from "../ports/retry-scheduler
 import { logger, metrics } from "../shared/powertools.js";
 import { WindowApplier } from "./apply-windows.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
+import { BatchedDeliveries } from "./batched-deliveries.js";
 import { type ProcessOutcome, processEvent, recordMalformed } from "./process-event.js";
 import type { RulesProvider } from "./tenant-rules.js";
 
@@ -56,9 +57,12 @@ export interface ProcessBatchDeps {
 export class ProcessBatch {
   private readonly tally = new BatchTally();
   private readonly now: () => Date;
+  /** One enqueue for the deliveries of the batch's records (batched-deliveries.ts). */
+  private readonly deliveries?: BatchedDeliveries;
 
   constructor(private readonly deps: ProcessBatchDeps) {
     this.now = deps.now ?? (() => new Date());
+    if (deps.deliveries) this.deliveries = new BatchedDeliveries(deps.deliveries);
   }
 
   async handle(message: QueueMessage): Promise<ProcessOutcome> {
@@ -107,12 +111,17 @@ export class ProcessBatch {
       keys.tenantId = parsed.message.tenantId;
       keys.correlationId ??= parsed.message.correlationId;
       if (parsed.message.replay) keys.replayRequestId = parsed.message.replay.requestId;
-      return processEvent(parsed.message, message.receiveCount, {
-        writer: this.deps.writer,
-        now: this.now,
-        ...(this.deps.rules ? { rules: this.deps.rules } : {}),
-        ...(this.deps.deliveries ? { deliveries: this.deps.deliveries } : {}),
-      });
+      const deliveries = this.deliveries?.begin();
+      try {
+        return await processEvent(parsed.message, message.receiveCount, {
+          writer: this.deps.writer,
+          now: this.now,
+          ...(this.deps.rules ? { rules: this.deps.rules } : {}),
+          ...(deliveries ? { deliveries: deliveries.queue } : {}),
+        });
+      } finally {
+        deliveries?.end();
+      }
     }
     if (parsed.salvaged) {
       logger.warn("Malformed message recorded as a failed event", {

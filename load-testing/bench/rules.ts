@@ -125,7 +125,7 @@ export function rulesMethod(o: RulesOptions): Method {
     summary: `process handler in-process, AWS stubbed (no I/O), batches of ${o.batch} 1 KiB events of the default mix, ${o.rounds} interleaved rounds of ${o.seconds}s per case after ${o.warmupSeconds}s warm-up; CPU µs per event = process CPU (user+system) / events, median [lowest-highest round]`,
     detail: [
       "createProcessHandler(processDeps(...)) as deployed (Powertools batch, logs at INFO, EMF), its rules provider replaced by the case's compiled ruleset (what the cache holds between reads; the read itself is one Query per tenant per rulesCacheSeconds)",
-      "no delivery queue: route actions are decided and recorded on the event, not enqueued",
+      "route actions enqueue their deliveries as deployed (the SQS delivery queue adapter, stubbed): one SendMessageBatch per invocation for its records' deliveries",
       "10 rules: reject x3 (prefix, wildcard, exists), enrich x4 (JSONata), route x3 (two with JSONata transforms), $or, numeric, anything-but, suffix",
     ],
   };
