@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { INSTANT_HINT, parseInstant } from "../lambdas/domain/replay.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
-import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
+import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
 import { dataDirOf, readDevKey, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
@@ -184,10 +184,11 @@ async function sql(query: string, values: Values, io: Io): Promise<number> {
       io.out(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
     }
   } else {
-    table(
-      io,
+    printTable(
+      io.out,
       result.columns,
       result.rows.map((r) => r.map((v) => (v === null ? "" : String(v)))),
+      { clip: 60 },
     );
   }
   const scanned =
@@ -361,20 +362,6 @@ async function follow(
   }
   io.out(JSON.stringify(job, null, 2));
   return job.status === "succeeded" ? 0 : 1;
-}
-
-function table(io: Io, header: string[], rows: string[][]): void {
-  const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
-  const cells = [header, ...rows.map((r) => r.map(clip))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  for (const row of cells) {
-    io.out(
-      row
-        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    );
-  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -32,7 +32,7 @@ import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AuthorizerCache, stageAuthorizerCache } from "./tools/authorizer-cache.js";
 import { type AwsClients, defaultClients, keyStoreOn, localDynamoDb } from "./tools/aws.js";
-import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
+import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { durationSecondsOption } from "./tools/durations.js";
 import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
@@ -299,16 +299,7 @@ function printList(io: Io, tenantId: string, keys: KeyView[]): void {
     k.name ?? "",
   ]);
   const header = ["KEY", "STATE", "SCOPES", "CREATED", "ENDS", "NAME"];
-  const cells = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  for (const row of cells) {
-    io.out(
-      row
-        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    );
-  }
+  printTable(io.out, header, rows);
 }
 
 /** The local runtime (runtime.json or an endpoint), or a deployed stack (outputs file). */

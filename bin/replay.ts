@@ -15,7 +15,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { apiKeyOf, baseUrl, DEFAULT_URL } from "./tools/api-target.js";
-import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
+import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -267,8 +267,8 @@ async function list(options: Options, client: ApiClient, io: Io): Promise<void> 
     io.out("No failed events match.");
     return;
   }
-  table(
-    io,
+  printTable(
+    io.out,
     ["FAILED AT", "ID", "TYPE", "KIND", "ATTEMPTS", "REASON"],
     rows.map((r) => [
       r.failedAt ?? "",
@@ -278,6 +278,7 @@ async function list(options: Options, client: ApiClient, io: Io): Promise<void> 
       String(r.attempts),
       r.failure?.reason ?? "",
     ]),
+    { clip: 60 },
   );
   io.out(
     `${rows.length} failed event${rows.length === 1 ? "" : "s"}${more ? ` shown; more match (raise --limit)` : ""}.`,
@@ -338,10 +339,11 @@ async function replay(options: Options, client: ApiClient, io: Io): Promise<void
   const seconds = ((io.now().getTime() - started) / 1000).toFixed(1);
   if (options.dryRun) {
     if (candidates.length > 0) {
-      table(
-        io,
+      printTable(
+        io.out,
         ["ID", "TYPE", "KIND", "ATTEMPTS", "REASON"],
         candidates.map((c) => [c.id, c.type, c.kind ?? "", String(c.attempts), c.reason ?? ""]),
+        { clip: 60 },
       );
     }
     io.out(
@@ -373,20 +375,6 @@ function printSkipped(io: Io, skipped: ReplayAnswer["skipped"]): void {
   for (const s of shown)
     io.out(`  skipped ${s.id}: ${s.reason}${s.detail ? ` (${s.detail})` : ""}`);
   if (skipped.length > shown.length) io.out(`  ... and ${skipped.length - shown.length} more`);
-}
-
-function table(io: Io, header: string[], rows: string[][]): void {
-  const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
-  const cells = [header, ...rows.map((r) => r.map(clip))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  for (const row of cells) {
-    io.out(
-      row
-        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    );
-  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -30,3 +30,28 @@ export const DEFAULT_CLI_IO: CliIo = {
   writeFile: (path, text) => writeFileSync(path, text),
   isAlive: processIsAlive,
 };
+
+/**
+ * Rows under a header, columns padded to their widest cell (the last one not padded);
+ * `clip` shortens longer cells of the rows (not the header) to that many characters.
+ */
+export function printTable(
+  out: (line: string) => void,
+  header: string[],
+  rows: string[][],
+  options: { clip?: number } = {},
+): void {
+  const { clip } = options;
+  const cut = (s: string) =>
+    clip !== undefined && s.length > clip ? `${s.slice(0, clip - 3)}...` : s;
+  const cells = [header, ...rows.map((r) => r.map(cut))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  for (const row of cells) {
+    out(
+      row
+        .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    );
+  }
+}

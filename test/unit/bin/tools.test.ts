@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { printTable } from "../../../bin/tools/cli-io.js";
 import { durationSecondsOption, relativeToInstant } from "../../../bin/tools/durations.js";
 import { readRuntimeInfo } from "../../../bin/tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "../../../bin/tools/stack-outputs.js";
@@ -109,5 +110,29 @@ describe("the local runtime's runtime.json: written by local/, read by bin/", ()
     expect(readRuntimeInfo(dir, fs)).toBeUndefined();
     expect(readRuntimeInfo(dir, () => '{"pid":"x"}')).toBeUndefined();
     expect(readRuntimeInfo(dir, () => "not json")).toBeUndefined();
+  });
+});
+
+describe("printTable", () => {
+  it("pads every column but the last to its widest cell, and clips long cells when asked", () => {
+    const lines: string[] = [];
+    printTable(
+      (line) => lines.push(line),
+      ["ID", "TYPE", "REASON"],
+      [
+        ["e1", "purchase", "amount must be positive"],
+        ["event-22", "x", ""],
+      ],
+    );
+    expect(lines).toEqual([
+      "ID        TYPE      REASON",
+      "e1        purchase  amount must be positive",
+      "event-22  x",
+    ]);
+    const clipped: string[] = [];
+    printTable((line) => clipped.push(line), ["A", "B"], [["abcdefghij", "0123456789"]], {
+      clip: 6,
+    });
+    expect(clipped).toEqual(["A       B", "abc...  012..."]);
   });
 });
