@@ -32,6 +32,7 @@ import {
   json,
   matchRoute,
   queryParams,
+  unmatchedRoute,
 } from "../shared/http.js";
 import {
   createDestination,
@@ -244,13 +245,7 @@ export function createDestinationsHandler(deps: DestinationsHandlerDeps) {
   const actions = actionsOf(deps);
   return httpHandler(async (req) => {
     const match = matchRoute(req.event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     const action = actions[`${match.route.method} ${match.route.path}`];
     if (!action) throw new Error(`route ${match.route.path} has no action`);
     return action(req, match.params);

@@ -44,6 +44,7 @@ import {
   httpHandler,
   json,
   matchRoute,
+  unmatchedRoute,
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { startJob, subjectEvents } from "../use-cases/history-jobs.js";
@@ -320,13 +321,7 @@ export function createHistoryHandler(deps: HistoryDeps) {
 
   return httpHandler(async (req) => {
     const match = matchRoute(req.event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     const query = req.event.queryStringParameters ?? {};
     const unknown = Object.keys(query);
     if (unknown.length > 0) {

@@ -31,6 +31,7 @@ import {
   json,
   matchRoute,
   queryParams,
+  unmatchedRoute,
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { type CheckResult, checkHealth, type HealthReport } from "../use-cases/check-health.js";
@@ -146,13 +147,7 @@ export function createQueryHandler(deps: QueryDeps) {
   const actions = actionsOf(deps);
   return httpHandler(async (req) => {
     const match = matchRoute(req.event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     const action = actions[match.route.path];
     if (!action) throw new Error(`route ${match.route.path} has no action`);
     return action(req, match.params);

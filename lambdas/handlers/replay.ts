@@ -27,6 +27,7 @@ import {
   httpHandler,
   json,
   matchRoute,
+  unmatchedRoute,
 } from "../shared/http.js";
 import { logger, metrics } from "../shared/powertools.js";
 import { parseReplayRequest, replayFailed, type Skipped } from "../use-cases/replay-failed.js";
@@ -84,13 +85,7 @@ const routes = ROUTES.filter((r) => r.function === "replay");
 export const createReplayHandler = ({ reader, recorder, queue, http, schemas }: ReplayDeps) =>
   httpHandler(async ({ event, context, tenantId, keyId }) => {
     const match = matchRoute(event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     // Replay changes state for the whole tenant: the route needs the admin scope (ROUTES),
     // which the authorizer's policy and httpHandler both enforce (403 without it).
 

@@ -33,6 +33,7 @@ import {
   json,
   matchRoute,
   queryParams,
+  unmatchedRoute,
 } from "../shared/http.js";
 import { inferFromEvents } from "../use-cases/infer-schema.js";
 import {
@@ -200,13 +201,7 @@ export function createSchemasHandler(deps: SchemasDeps) {
   const actions = actionsOf(deps);
   return httpHandler(async (req) => {
     const match = matchRoute(req.event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     const refused = unknownParameters(req);
     if (refused) return refused;
     const { type } = match.params;

@@ -30,6 +30,7 @@ import {
   json,
   matchRoute,
   queryParams,
+  unmatchedRoute,
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import {
@@ -90,13 +91,7 @@ function readBody(text: string | undefined): { ok: true; value: unknown } | { ok
 export const createWindowsHandler = (deps: WindowsDeps) =>
   httpHandler(async ({ event, tenantId, keyId }) => {
     const match = matchRoute(event, routes);
-    if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
-    if (match.kind === "method_not_allowed") {
-      const allow = match.allow.join(", ");
-      return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
-        headers: { Allow: allow },
-      });
-    }
+    if (match.kind !== "matched") return unmatchedRoute(match);
     const now = (deps.now ?? (() => new Date()))();
     const { route, params } = match;
     const kind = kindOf(route.path);

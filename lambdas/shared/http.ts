@@ -318,6 +318,17 @@ export function matchRoute<R extends RouteSpec>(
   return { kind: "matched", route: hit.route, params };
 }
 
+/** The answer when no route matched: 404, or 405 with the methods the path allows. */
+export function unmatchedRoute(
+  match: Exclude<RouteMatch<RouteSpec>, { kind: "matched" }>,
+): HttpResponse {
+  if (match.kind === "not_found") return httpError(404, "route_not_found", "No such route");
+  const allow = match.allow.join(", ");
+  return httpError(405, "method_not_allowed", `Allowed: ${allow}`, {
+    headers: { Allow: allow },
+  });
+}
+
 /** Query string values by name (API Gateway fills both maps; the multi-value one wins). */
 export function queryParams(event: APIGatewayProxyEvent): Record<string, string[] | undefined> {
   const multi = event.multiValueQueryStringParameters;
