@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { CANARY } from "../../lib/contracts/canary.js";
 import { SCOPES, type Scope } from "../../lib/contracts/functions.js";
+import { base32 } from "./base32.js";
 import { TENANT_ID_PATTERN } from "./event.js";
 
 export { SCOPES, type Scope };
@@ -154,21 +155,3 @@ export function parseScopes(given: string | readonly string[]): Scope[] {
 }
 
 export const isTenantId = (value: string) => TENANT_ID_PATTERN.test(value);
-
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
-  return out;
-}

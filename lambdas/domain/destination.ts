@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as z from "zod";
+import { base32 } from "./base32.js";
 import { DESTINATION_ID_PATTERN } from "./delivery.js";
 
 export { DESTINATION_ID_PATTERN };
@@ -212,22 +213,6 @@ export function newDestinationId(): string {
 /** A Standard Webhooks secret: `whsec_` + base64 of 24 random bytes. */
 export function newSigningSecret(): string {
   return `whsec_${randomBytes(24).toString("base64")}`;
-}
-
-function base32(bytes: Buffer): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
 }
 
 /** The changes of a PATCH applied to a destination's target; an error names a field of another kind. */
