@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { CONFIG_KINDS, CONFIG_TABLE } from "../../lib/contracts/tables.js";
-import type { Destination, DestinationTarget, SigningSecrets } from "../domain/destination.js";
+import type { Destination, SigningSecrets } from "../domain/destination.js";
 import { openSecret, sealSecret } from "../domain/secret-box.js";
 import type { DestinationStore } from "../ports/destinations.js";
 
@@ -24,30 +24,13 @@ export interface DynamoDbDestinationStoreOptions {
   masterKey: () => Promise<string>;
 }
 
-interface Item {
+/** The destination as stored: its fields, with the signing secrets sealed instead of open. */
+interface Item extends Omit<Destination, "secrets"> {
   pk: string;
   sk: string;
-  id: string;
-  tenantId: string;
-  name: string;
-  description?: string;
-  target: DestinationTarget;
-  ordered: boolean;
-  maxConcurrency?: number;
-  rateLimitPerSecond?: number;
-  enabled: boolean;
-  disabledAt?: string;
-  disabledReason?: string;
-  createdAt: string;
-  updatedAt: string;
   sealedSecret?: string;
   sealedPrevious?: string;
   previousExpiresAt?: string;
-  failingSince?: string;
-  lastSuccessAt?: string;
-  lastFailureAt?: string;
-  openUntil?: string;
-  consecutiveFailures?: number;
 }
 
 const DEFINITION_FIELDS = [
