@@ -3,12 +3,12 @@
  * no API Gateway request validation (the handlers validate and answer in one error
  * shape; see lib/constructs/api.ts), and the OpenAPI route served by the query function.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import type { IConstruct } from "constructs";
 import { beforeAll, expect, it } from "vitest";
 import { BINARY_MEDIA_TYPES } from "../../lib/constructs/api.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { logicalId } from "../support/cdk.js";
 
 let stack: EventFlowStack;
 let template: Template;
@@ -19,9 +19,6 @@ beforeAll(() => {
   stack = createEventFlowStack(app);
   template = Template.fromStack(stack);
 }, 120_000);
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
 
 it("passes binary-mode CloudEvent data byte for byte, JSON bodies as text", () => {
   template.hasResourceProperties("AWS::ApiGateway::RestApi", {

@@ -4,7 +4,7 @@
  * responses for 401/403/429, the keys table, and each function role's exact actions
  * (least privilege: only what its code calls, on its own resources).
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { MockIntegration } from "aws-cdk-lib/aws-apigateway";
 import { AwsSolutionsChecks } from "cdk-nag";
@@ -15,6 +15,7 @@ import { ENV } from "../../lib/contracts/environment.js";
 import { type FunctionName, ROUTES } from "../../lib/contracts/functions.js";
 import { KEYS_TABLE, TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { getAtt, logicalId } from "../support/cdk.js";
 
 const DEFAULTS = resolveSettings({});
 
@@ -26,10 +27,6 @@ function synth(settings: Record<string, unknown> = {}) {
   const stack = createEventFlowStack(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-const getAtt = (id: string, attr = "Arn") => ({ "Fn::GetAtt": [id, attr] });
 
 let stack: EventFlowStack;
 let template: Template;

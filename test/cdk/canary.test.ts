@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { App, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
@@ -24,6 +24,7 @@ import {
 import { METRIC, OBSERVABILITY } from "../../lib/contracts/observability.js";
 import { KEYS_TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { getAtt, logicalId } from "../support/cdk.js";
 
 interface Synth {
   app: App;
@@ -39,9 +40,6 @@ function synth(settings: Record<string, unknown> = {}, bundle = false): Synth {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-const getAtt = (id: string, attr = "Arn") => ({ "Fn::GetAtt": [id, attr] });
 const serviceDimension = [{ Name: "service", Value: OBSERVABILITY.serviceName }];
 
 const nagFindings = (app: App) =>

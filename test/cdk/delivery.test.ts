@@ -4,7 +4,7 @@
  * schedule), the deliver function's event sources and least-privilege role, who may send
  * deliveries, the destinations API's role, the alarms, and the loopback setting refused.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -17,14 +17,11 @@ import {
 import type { FunctionName } from "../../lib/contracts/functions.js";
 import { DELIVERIES_TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { getAtt, logicalId } from "../support/cdk.js";
 
 const DEFAULTS = resolveSettings({});
 let stack: EventFlowStack;
 let template: Template;
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-const getAtt = (id: string, attr = "Arn") => ({ "Fn::GetAtt": [id, attr] });
 
 beforeAll(() => {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });

@@ -5,7 +5,7 @@
  * function, the Glue table with partition projection, the Athena workgroup with its
  * bytes-scanned limit, the history routes, least-privilege roles, the alarms, and cdk-nag.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
@@ -13,9 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ARCHIVE, ARCHIVE_COLUMNS } from "../../lib/contracts/archive.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+import { logicalId } from "../support/cdk.js";
 
 function synth(settings: Record<string, unknown> = {}) {
   const context: Record<string, unknown> = { "aws:cdk:bundling-stacks": [] };

@@ -3,24 +3,20 @@
  * on the failed index only, GetItem/UpdateItem on the table, SendMessage on the main
  * queue; never PutItem or DeleteItem), its environment, sizing and alarms.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveSettings } from "../../lib/config.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { functionSizing, ROUTES } from "../../lib/contracts/functions.js";
 import { TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { getAtt, logicalId } from "../support/cdk.js";
 
 const DEFAULTS = resolveSettings({});
 
 let stack: EventFlowStack;
 let template: Template;
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
-const getAtt = (id: string, attr = "Arn") => ({ "Fn::GetAtt": [id, attr] });
 
 beforeAll(() => {
   // No bundling: this file asserts infrastructure, stack.test.ts bundles every handler.

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual as equal } from "node:util";
-import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { App, Stack, Validations } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
@@ -41,6 +41,7 @@ import {
 import { METRIC } from "../../lib/contracts/observability.js";
 import { CONFIG_TABLE, TABLE } from "../../lib/contracts/tables.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { getAtt, logicalId } from "../support/cdk.js";
 
 const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
 const DEFAULTS = resolveSettings({});
@@ -85,11 +86,8 @@ function synth(settings: Record<string, unknown> = {}, extra: Record<string, unk
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
 const fnId = (stack: EventFlowStack, name: FunctionName): string =>
   logicalId(stack.functions[name].function);
-const getAtt = (id: string, attr = "Arn") => ({ "Fn::GetAtt": [id, attr] });
 
 interface Statement {
   Effect: string;

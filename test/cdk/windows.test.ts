@@ -5,22 +5,19 @@
  * table (process/dlq read, windows manage, sweep scan), the sweep allowed to send to the
  * events queue (and nobody new otherwise), and the sweep alarms.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
+import { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveSettings } from "../../lib/config.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import { type FunctionName, ROUTES, sweepTimeoutSeconds } from "../../lib/contracts/functions.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
+import { logicalId } from "../support/cdk.js";
 
 const SETTINGS = resolveSettings({ windowSweepSeconds: 5 });
 
 let stack: EventFlowStack;
 let template: Template;
-
-const logicalId = (c: IConstruct): string =>
-  Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
 
 beforeAll(() => {
   const app = new App({
