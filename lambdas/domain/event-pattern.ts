@@ -37,38 +37,24 @@
  * RegExp), so it is linear in the event for a given pattern.
  */
 
+import {
+  affixTest,
+  anythingBut,
+  at,
+  child,
+  cidrTest,
+  fail,
+  finite,
+  foldCase,
+  numericTest,
+  PATTERN_LIMITS,
+  str,
+  type ValueMatcher,
+  wildcardTest,
+} from "./event-pattern-matchers.js";
 import { isPlainObject } from "./json.js";
 
-export const PATTERN_LIMITS = {
-  /** Serialized pattern (UTF-8 bytes); EventBridge allows 4 KB by default. */
-  maxBytes: 8 * 1024,
-  /** Nesting of pattern objects (including $or alternatives). */
-  maxDepth: 10,
-  /** Allowed values and matchers in the whole pattern. */
-  maxValues: 500,
-  /** Alternatives in one $or. */
-  maxOrAlternatives: 20,
-  /** Stars in one wildcard string. */
-  maxWildcardStars: 20,
-} as const;
-
-export class EventPatternError extends Error {
-  override name = "EventPatternError";
-  constructor(
-    /** JSON path of the offending part, e.g. `data.amount[0].numeric`; "" is the root. */
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(path ? `${path}: ${reason}` : reason);
-  }
-}
-
-type StringTest = (s: string) => boolean;
-
-/** One allowed value that is not an exact literal. */
-interface ValueMatcher {
-  test(value: unknown): boolean;
-}
+export { EventPatternError, PATTERN_LIMITS } from "./event-pattern-matchers.js";
 
 interface LeafNode {
   kind: "leaf";
@@ -94,21 +80,6 @@ export interface CompiledEventPattern {
   /** The pattern as given (for display and storage). */
   readonly source: Record<string, unknown>;
 }
-
-const joinKey = (path: string, key: string) =>
-  path === ""
-    ? key
-    : /^[A-Za-z_$][\w$-]*$/.test(key)
-      ? `${path}.${key}`
-      : `${path}[${JSON.stringify(key)}]`;
-const rootKey = (key: string) =>
-  /^[A-Za-z_$][\w$-]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-const child = (path: string, key: string) => (path === "" ? rootKey(key) : joinKey(path, key));
-const at = (path: string, index: number) => `${path}[${index}]`;
-
-const fail = (path: string, reason: string): never => {
-  throw new EventPatternError(path, reason);
-};
 
 interface Budget {
   values: number;
@@ -201,9 +172,6 @@ function compileLeaf(values: unknown[], path: string, budget: Budget): LeafNode 
   return leaf;
 }
 
-const finite = (n: number, path: string): number =>
-  Number.isFinite(n) ? n : fail(path, "must be a finite number");
-
 function compileMatcher(raw: Record<string, unknown>, path: string, leaf: LeafNode): void {
   const keys = Object.keys(raw);
   if (keys.length !== 1) {
@@ -253,252 +221,6 @@ function compileMatcher(raw: Record<string, unknown>, path: string, leaf: LeafNo
     default:
       fail(p, `unknown matcher "${key}"`);
   }
-}
-
-const str = (value: unknown, path: string): string =>
-  typeof value === "string" ? value : fail(path, "must be a string");
-
-/** Case folding as EventBridge documents it (Unicode case-insensitive equality). */
-const foldCase = (s: string) => s.toLowerCase();
-
-function affixTest(kind: "prefix" | "suffix", value: unknown, path: string): StringTest {
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value);
-    if (keys.length !== 1 || keys[0] !== "equals-ignore-case") {
-      fail(path, `${kind} takes a string or {"equals-ignore-case": "..."}`);
-    }
-    const target = foldCase(str(value["equals-ignore-case"], child(path, "equals-ignore-case")));
-    return kind === "prefix"
-      ? (s) => foldCase(s).startsWith(target)
-      : (s) => foldCase(s).endsWith(target);
-  }
-  const target = str(value, path);
-  return kind === "prefix" ? (s) => s.startsWith(target) : (s) => s.endsWith(target);
-}
-
-/** Parses "a*b\\*c" into literal segments split at unescaped stars. */
-function wildcardSegments(pattern: string, path: string): string[] {
-  const segments: string[] = [];
-  let current = "";
-  let stars = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\") {
-      const next = pattern[i + 1];
-      if (next !== "*" && next !== "\\") {
-        fail(path, `a backslash may only escape "*" or "\\" (at character ${i})`);
-      }
-      current += next;
-      i++;
-    } else if (c === "*") {
-      if (pattern[i + 1] === "*") fail(path, `consecutive "*" are not allowed (at character ${i})`);
-      stars += 1;
-      if (stars > PATTERN_LIMITS.maxWildcardStars) {
-        fail(path, `more than ${PATTERN_LIMITS.maxWildcardStars} "*" in one wildcard`);
-      }
-      segments.push(current);
-      current = "";
-    } else {
-      current += c;
-    }
-  }
-  segments.push(current);
-  return segments;
-}
-
-/**
- * Star-only globs need no backtracking: the first segment must be a prefix, the last a
- * suffix, and each middle segment is taken at its leftmost occurrence after the previous
- * one (taking it any later can only leave less room for the rest).
- */
-function wildcardTest(pattern: string, path: string): StringTest {
-  const segments = wildcardSegments(pattern, path);
-  if (segments.length === 1) {
-    const only = segments[0] as string;
-    return (s) => s === only;
-  }
-  const first = segments[0] as string;
-  const last = segments[segments.length - 1] as string;
-  const middle = segments.slice(1, -1);
-  const minLength = segments.reduce((n, s) => n + s.length, 0);
-  return (s) => {
-    if (s.length < minLength || !s.startsWith(first) || !s.endsWith(last)) return false;
-    let from = first.length;
-    const end = s.length - last.length;
-    for (const segment of middle) {
-      const found = s.indexOf(segment, from);
-      if (found < 0 || found + segment.length > end) return false;
-      from = found + segment.length;
-    }
-    return true;
-  };
-}
-
-type Comparison = "<" | "<=" | ">" | ">=" | "=";
-const COMPARISONS = new Set<string>(["<", "<=", ">", ">=", "="]);
-
-function numericTest(value: unknown, path: string): (n: number) => boolean {
-  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 4)) {
-    fail(path, "must be [op, number] or [op, number, op, number], op one of < <= > >= =");
-  }
-  const parts = value as unknown[];
-  const tests: Array<(n: number) => boolean> = [];
-  let lower = false;
-  let upper = false;
-  for (let i = 0; i < parts.length; i += 2) {
-    const op = parts[i];
-    const operand = parts[i + 1];
-    if (typeof op !== "string" || !COMPARISONS.has(op)) {
-      fail(at(path, i), "must be one of < <= > >= =");
-    }
-    if (typeof operand !== "number") fail(at(path, i + 1), "must be a number");
-    const bound = finite(operand as number, at(path, i + 1));
-    switch (op as Comparison) {
-      case "=":
-        if (parts.length !== 2) fail(at(path, i), '"=" cannot be combined with another bound');
-        tests.push((n) => n === bound);
-        break;
-      case ">":
-      case ">=":
-        if (lower) fail(at(path, i), "two lower bounds");
-        lower = true;
-        tests.push(op === ">" ? (n) => n > bound : (n) => n >= bound);
-        break;
-      default:
-        if (upper) fail(at(path, i), "two upper bounds");
-        upper = true;
-        tests.push(op === "<" ? (n) => n < bound : (n) => n <= bound);
-    }
-  }
-  if (tests.length === 1) return tests[0] as (n: number) => boolean;
-  const [a, b] = tests as [(n: number) => boolean, (n: number) => boolean];
-  return (n) => a(n) && b(n);
-}
-
-function anythingBut(value: unknown, path: string): ValueMatcher {
-  const present = (v: unknown) => v !== undefined;
-  if (typeof value === "string" || typeof value === "number") {
-    const excluded = typeof value === "number" ? finite(value, path) : value;
-    return { test: (v) => present(v) && v !== excluded };
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) fail(path, "an empty anything-but list excludes nothing");
-    const allStrings = value.every((v) => typeof v === "string");
-    const allNumbers = value.every((v) => typeof v === "number");
-    if (!allStrings && !allNumbers) {
-      fail(path, "an anything-but list holds only strings or only numbers");
-    }
-    value.forEach((v, i) => {
-      if (typeof v === "number") finite(v, at(path, i));
-    });
-    const excluded = new Set<unknown>(value);
-    return { test: (v) => present(v) && !excluded.has(v) };
-  }
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value);
-    const key = keys[0];
-    if (
-      keys.length !== 1 ||
-      (key !== "prefix" && key !== "suffix" && key !== "equals-ignore-case" && key !== "wildcard")
-    ) {
-      fail(
-        path,
-        "anything-but takes a value, a list, or one of prefix, suffix, equals-ignore-case, wildcard",
-      );
-    }
-    const k = key as "prefix" | "suffix" | "equals-ignore-case" | "wildcard";
-    const p = child(path, k);
-    const raw = value[k];
-    const targets = Array.isArray(raw) ? raw : [raw];
-    if (targets.length === 0) fail(p, "an empty list excludes nothing");
-    const tests: StringTest[] = targets.map((t, i) => {
-      const tp = Array.isArray(raw) ? at(p, i) : p;
-      const s = str(t, tp);
-      if (k === "prefix") return (x) => x.startsWith(s);
-      if (k === "suffix") return (x) => x.endsWith(s);
-      if (k === "wildcard") return wildcardTest(s, tp);
-      const folded = foldCase(s);
-      return (x) => foldCase(x) === folded;
-    });
-    return {
-      test: (v) => present(v) && !(typeof v === "string" && tests.some((t) => t(v))),
-    };
-  }
-  return fail(path, "anything-but takes a string, a number, a list, or a matcher object");
-}
-
-// ---- CIDR (IPv4 and IPv6), without RegExp --------------------------------------------
-
-function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let n = 0n;
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3) return undefined;
-    for (const c of part) if (c < "0" || c > "9") return undefined;
-    const v = Number(part);
-    if (v > 255) return undefined;
-    n = (n << 8n) | BigInt(v);
-  }
-  return n;
-}
-
-function parseIpv6(s: string): bigint | undefined {
-  if (s.length > 45) return undefined;
-  const halves = s.split("::");
-  if (halves.length > 2) return undefined;
-  const groups = (h: string): number[] | undefined => {
-    if (h === "") return [];
-    const out: number[] = [];
-    const pieces = h.split(":");
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i] as string;
-      if (i === pieces.length - 1 && piece.includes(".")) {
-        const v4 = parseIpv4(piece);
-        if (v4 === undefined) return undefined;
-        out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
-        continue;
-      }
-      if (piece.length === 0 || piece.length > 4) return undefined;
-      for (const c of piece.toLowerCase()) {
-        if (!((c >= "0" && c <= "9") || (c >= "a" && c <= "f"))) return undefined;
-      }
-      out.push(Number.parseInt(piece, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0] as string);
-  const tail = halves.length === 2 ? groups(halves[1] as string) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  let n = 0n;
-  for (const g of [...head, ...new Array<number>(missing).fill(0), ...tail]) {
-    n = (n << 16n) | BigInt(g);
-  }
-  return n;
-}
-
-function cidrTest(cidr: string, path: string): StringTest {
-  const slash = cidr.indexOf("/");
-  const address = slash < 0 ? cidr : cidr.slice(0, slash);
-  const v6 = address.includes(":");
-  const bits = v6 ? 128 : 32;
-  const base = v6 ? parseIpv6(address) : parseIpv4(address);
-  if (base === undefined) fail(path, `"${cidr}" is not an IPv4 or IPv6 address or CIDR block`);
-  const lengthText = slash < 0 ? String(bits) : cidr.slice(slash + 1);
-  const length = Number(lengthText);
-  if (!/^\d{1,3}$/.test(lengthText) || length > bits) {
-    fail(path, `the prefix length of "${cidr}" must be 0-${bits}`);
-  }
-  const shift = BigInt(bits - length);
-  const network = (base as bigint) >> shift;
-  const parse = v6 ? parseIpv6 : parseIpv4;
-  return (s) => {
-    if (s.includes(":") !== v6) return false;
-    const ip = parse(s);
-    return ip !== undefined && ip >> shift === network;
-  };
 }
 
 // ---- matching ---------------------------------------------------------------------------
