@@ -34,7 +34,7 @@ import { type AuthorizerCache, stageAuthorizerCache } from "./tools/authorizer-c
 import { type AwsClients, defaultClients, keyStoreOn, localDynamoDb } from "./tools/aws.js";
 import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { durationSecondsOption } from "./tools/durations.js";
-import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
+import { localDynamoTarget } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -313,23 +313,8 @@ export function openTarget(
     throw new UsageError("--stack-outputs, --endpoint and --data-dir exclude each other: pick one");
   }
   if (options.stackOutputs) return stackTarget(options.stackOutputs, options.stack, io, clients);
-  let endpoint = options.endpoint;
-  let tableName = options.keysTable ?? DEFAULT_KEYS_TABLE_NAME;
-  let region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || "us-east-1";
-  let describe = `the DynamoDB at ${endpoint}`;
-  if (!endpoint) {
-    const dataDir = dataDirOf(options.dataDir);
-    const info = readRuntimeInfo(dataDir, io.readFile);
-    if (!info || !io.isAlive(info.pid)) {
-      throw new UsageError(
-        `no local runtime is running on ${dataDir} (start it with npm start; for a --memory runtime pass --endpoint <its "dynamodb" endpoint>; for a deployed stack --stack-outputs <file>)`,
-      );
-    }
-    endpoint = info.dynamodbEndpoint;
-    tableName = info.keysTableName;
-    region = info.region;
-    describe = `the local runtime at ${info.url}`;
-  }
+  const { endpoint, region, describe, info } = localDynamoTarget(options, io);
+  const tableName = info?.keysTableName ?? options.keysTable ?? DEFAULT_KEYS_TABLE_NAME;
   const dynamodb = localDynamoDb(clients, endpoint, region, io.env);
   return {
     store: keyStoreOn(dynamodb, tableName),

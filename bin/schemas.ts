@@ -42,7 +42,7 @@ import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
 import { type AwsClients, defaultClients, localDynamoDb } from "./tools/aws.js";
 import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
-import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
+import { localDynamoTarget } from "./tools/local-runtime.js";
 import { generateTypes } from "./tools/schema-types.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
@@ -402,21 +402,7 @@ export function openTarget(
       close: () => dynamodb.destroy(),
     };
   }
-  let endpoint = options.endpoint;
-  let region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || "us-east-1";
-  let describe = `the DynamoDB at ${endpoint}`;
-  if (!endpoint) {
-    const dataDir = dataDirOf(options.dataDir);
-    const info = readRuntimeInfo(dataDir, io.readFile);
-    if (!info || !io.isAlive(info.pid)) {
-      throw new UsageError(
-        `no local runtime is running on ${dataDir} (start it with npm start; for a --memory runtime pass --endpoint <its "dynamodb" endpoint>; for a deployed stack --stack-outputs <file>)`,
-      );
-    }
-    endpoint = info.dynamodbEndpoint;
-    region = info.region;
-    describe = `the local runtime at ${info.url}`;
-  }
+  const { endpoint, region, describe } = localDynamoTarget(options, io);
   const dynamodb = localDynamoDb(clients, endpoint, region, io.env);
   return {
     ...onDynamoDb(dynamodb, LOCAL_RUNTIME.configTableName, LOCAL_EVENTS_TABLE),

@@ -9,6 +9,7 @@ import {
   parseRuntimeInfo,
   type RuntimeInfo,
 } from "../../lib/contracts/local-runtime.js";
+import { UsageError } from "./usage-error.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -48,4 +49,36 @@ export function processIsAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * The DynamoDB a tool works on when no stack is named: the endpoint given (`--endpoint`,
+ * e.g. a `--memory` runtime's), else the running local runtime's, found through its data
+ * folder. A stopped runtime is a usage error that says how to start one.
+ */
+export function localDynamoTarget(
+  options: { endpoint?: string; dataDir?: string },
+  io: {
+    env: Record<string, string | undefined>;
+    readFile: (path: string) => string;
+    isAlive: (pid: number) => boolean;
+  },
+): { endpoint: string; region: string; describe: string; info?: RuntimeInfo } {
+  const region = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || "us-east-1";
+  if (options.endpoint) {
+    return { endpoint: options.endpoint, region, describe: `the DynamoDB at ${options.endpoint}` };
+  }
+  const dataDir = dataDirOf(options.dataDir);
+  const info = readRuntimeInfo(dataDir, io.readFile);
+  if (!info || !io.isAlive(info.pid)) {
+    throw new UsageError(
+      `no local runtime is running on ${dataDir} (start it with npm start; for a --memory runtime pass --endpoint <its "dynamodb" endpoint>; for a deployed stack --stack-outputs <file>)`,
+    );
+  }
+  return {
+    endpoint: info.dynamodbEndpoint,
+    region: info.region,
+    describe: `the local runtime at ${info.url}`,
+    info,
+  };
 }
