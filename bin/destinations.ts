@@ -15,12 +15,15 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import {
+  type ApiAnswer,
+  apiErrorLines,
+  apiTarget,
+  DEFAULT_URL,
+  requestApi,
+} from "./tools/api-target.js";
 import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
-import { readDevKey } from "./tools/local-runtime.js";
-import { readStackOutputs } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
 const USAGE = `Usage: npm run destinations -- <verb> [id] [options]
@@ -40,7 +43,7 @@ Verbs:
   retry DLV_ID  deliver again (same webhook-id)
   replay ID     --from T --to T [--pattern JSON] [--dry-run]: stored events to this destination
 Options:
-  --api-url U         API base URL (default: EVENTFLOW_URL, else ${LOCAL_RUNTIME.defaultUrl})
+  --api-url U         API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
   --api-key K         (default: EVENTFLOW_API_KEY, else the local runtime's .eventflow/dev-key)
   --json              print the API's answer as JSON
@@ -137,31 +140,22 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(USAGE);
       return v.help ? 0 : 2;
     }
-    const base = baseUrl(v, io);
-    const key =
-      v["api-key"] ??
-      io.env.EVENTFLOW_API_KEY ??
-      (base === LOCAL_RUNTIME.defaultUrl ? readDevKey(io.readFile) : undefined);
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await io.fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return {
-        status: res.status,
-        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-      };
-    };
+    const target = apiTarget(
+      {
+        url: v["api-url"],
+        stackOutputs: v["stack-outputs"],
+        stack: v.stack,
+        apiKey: v["api-key"],
+      },
+      io,
+    );
+    const call = (method: string, path: string, body?: unknown) =>
+      requestApi(io.fetch, target, method, path, body);
     const need = (what: string) => {
       if (!id) throw new UsageError(`${verb} needs ${what}`);
       return encodeURIComponent(id);
     };
-    let answer: { status: number; body: Record<string, unknown> };
+    let answer: ApiAnswer;
     switch (verb) {
       case "create":
         answer = await call("POST", "/v1/destinations", destinationBody(v));
@@ -241,27 +235,9 @@ function instant(value: string, io: Io): string {
   return relativeToInstant(value, io.now()) ?? value;
 }
 
-function baseUrl(v: Values, io: Io): string {
-  if (v["stack-outputs"]) {
-    return readStackOutputs(v["stack-outputs"], io.readFile, [STACK_OUTPUT.apiUrl], v.stack)
-      .get(STACK_OUTPUT.apiUrl)
-      .replace(/\/+$/, "");
-  }
-  return (v["api-url"] ?? io.env.EVENTFLOW_URL ?? LOCAL_RUNTIME.defaultUrl).replace(/\/+$/, "");
-}
-
-function print(
-  verb: string,
-  answer: { status: number; body: Record<string, unknown> },
-  asJson: boolean,
-  io: Io,
-): void {
-  if (answer.status >= 400) {
-    const error = answer.body.error as
-      | { message?: string; details?: { path: string; message: string }[] }
-      | undefined;
-    io.err(`error ${answer.status}: ${error?.message ?? JSON.stringify(answer.body)}`);
-    for (const d of error?.details ?? []) io.err(`  ${d.path}: ${d.message}`);
+function print(verb: string, answer: ApiAnswer, asJson: boolean, io: Io): void {
+  if (!answer.ok) {
+    for (const line of apiErrorLines(answer)) io.err(line);
     return;
   }
   if (asJson) {

@@ -17,9 +17,10 @@ import { parseArgs } from "node:util";
 import { INSTANT_HINT, parseInstant } from "../lambdas/domain/replay.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import { apiErrorLines, apiTarget, requestApi } from "./tools/api-target.js";
 import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
-import { dataDirOf, readDevKey, readRuntimeInfo } from "./tools/local-runtime.js";
+import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
 import { readStackOutputs, stackRegion } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -268,28 +269,7 @@ export function replayBody(values: Values, io: Io): Record<string, unknown> {
 
 class ApiFailure extends Error {}
 
-interface Target {
-  url: string;
-  apiKey?: string;
-}
-
-function targetOf(values: Values, io: Io): Target {
-  let url = values.url;
-  if (!url && values["stack-outputs"]) {
-    url = readStackOutputs(
-      values["stack-outputs"],
-      io.readFile,
-      [STACK_OUTPUT.apiUrl],
-      values.stack,
-    ).get(STACK_OUTPUT.apiUrl);
-  }
-  url ??= io.env.EVENTFLOW_URL || LOCAL_RUNTIME.defaultUrl;
-  const remote = values.url || values["stack-outputs"] || io.env.EVENTFLOW_URL;
-  const apiKey =
-    values["api-key"] || io.env.EVENTFLOW_API_KEY || (remote ? undefined : readDevKey(io.readFile));
-  return { url: url.replace(/\/+$/, ""), ...(apiKey ? { apiKey } : {}) };
-}
-
+/** One API call; an error answer throws ApiFailure with the API's message and details. */
 async function call(
   path: string,
   method: string,
@@ -297,30 +277,24 @@ async function call(
   io: Io,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
-  const target = targetOf(values, io);
-  const response = await io.fetch(`${target.url}${path}`, {
-    method,
-    headers: {
-      ...(target.apiKey ? { Authorization: `Bearer ${target.apiKey}` } : {}),
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+  const target = apiTarget(
+    {
+      url: values.url,
+      stackOutputs: values["stack-outputs"],
+      stack: values.stack,
+      apiKey: values["api-key"],
     },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Not JSON: reported below.
-  }
-  if (!response.ok) {
-    const error = json.error as { message?: string; details?: { path: string; message: string }[] };
-    const details = (error?.details ?? []).map((d) => `\n  ${d.path}: ${d.message}`).join("");
+    io,
+  );
+  const answer = await requestApi(io.fetch, target, method, path, body);
+  if (!answer.ok) {
     throw new ApiFailure(
-      `${method} ${path}: ${response.status} ${error?.message ?? text}${details}`,
+      `${method} ${path}: ${apiErrorLines(answer)
+        .join("\n")
+        .replace(/^error: /, "")}`,
     );
   }
-  return json;
+  return answer.body;
 }
 
 async function show(path: string, method: string, values: Values, io: Io): Promise<number> {

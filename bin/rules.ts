@@ -14,7 +14,15 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { apiKeyOf, baseUrl, DEFAULT_URL } from "./tools/api-target.js";
+import {
+  type ApiAnswer,
+  type ApiTarget,
+  ApiUnreachable,
+  apiErrorLines,
+  apiTarget,
+  DEFAULT_URL,
+  requestApi,
+} from "./tools/api-target.js";
 import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { UsageError } from "./tools/usage-error.js";
 
@@ -86,10 +94,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return verb || values.help ? 0 : 2;
     }
     if (positionals.length > 1) throw new UsageError(`unexpected "${positionals[1]}"`);
-    const target = {
-      url: baseUrl(values.url, values["stack-outputs"], values.stack, io),
-      ...apiKeyOf(values["api-key"], values.url ?? values["stack-outputs"], io),
-    };
+    const target = apiTarget(
+      {
+        url: values.url,
+        stackOutputs: values["stack-outputs"],
+        stack: values.stack,
+        apiKey: values["api-key"],
+      },
+      io,
+    );
     const call = <T>(method: string, path: string, body?: unknown) =>
       callApi<T>(io, target, method, path, body);
     const json = values.json ?? false;
@@ -196,45 +209,25 @@ function readJson(io: Io, path: string): unknown {
   return parseJsonArg(path, text);
 }
 
-interface ApiError {
-  error?: { code?: string; message?: string; details?: { path: string; message: string }[] };
-}
-
+/** One API call: the answer's body, or (an error, or no answer) its lines on stderr and Exit. */
 async function callApi<T>(
   io: Io,
-  target: { url: string; apiKey?: string },
+  target: ApiTarget,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
-  let response: Response;
+  let answer: ApiAnswer;
   try {
-    response = await io.fetch(`${target.url}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    answer = await requestApi(io.fetch, target, method, path, body);
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    io.err(`error: cannot reach ${target.url} (${cause instanceof Error ? cause.message : cause})`);
-    io.err("Is the local runtime running (npm start)? Or pass --url / --stack-outputs.");
+    if (!(error instanceof ApiUnreachable)) throw error;
+    io.err(`error: ${error.message}`);
     throw new Exit(1);
   }
-  const text = await response.text();
-  let parsed: unknown = {};
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    // Not JSON: reported below.
-  }
-  if (response.ok) return parsed as T;
-  const e = (parsed as ApiError).error;
-  io.err(`error: ${response.status} ${e?.code ?? ""} ${e?.message ?? text.slice(0, 200)}`.trim());
-  for (const d of e?.details ?? []) io.err(`  ${d.path}: ${d.message}`);
-  throw new Exit(response.status >= 400 && response.status < 500 ? 2 : 1);
+  if (answer.ok) return answer.body as T;
+  for (const line of apiErrorLines(answer)) io.err(line);
+  throw new Exit(answer.status >= 400 && answer.status < 500 ? 2 : 1);
 }
 
 function printRuleset(io: Io, r: RulesetView): void {

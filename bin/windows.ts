@@ -12,12 +12,15 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
-import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
+import {
+  type ApiAnswer,
+  apiErrorLines,
+  apiTarget,
+  DEFAULT_URL,
+  requestApi,
+} from "./tools/api-target.js";
 import { type CliIo, DEFAULT_CLI_IO } from "./tools/cli-io.js";
 import { relativeToInstant } from "./tools/durations.js";
-import { readDevKey } from "./tools/local-runtime.js";
-import { readStackOutputs } from "./tools/stack-outputs.js";
 import { UsageError } from "./tools/usage-error.js";
 
 const USAGE = `Usage: npm run windows -- <verb> [kind] [name] [options]
@@ -32,7 +35,7 @@ Verbs:
   backfill <name> --from T      stored events since T (RFC 3339 or 24h) contribute; repeats
                                 until done (idempotent)
 Options:
-  --url U             API base URL (default: EVENTFLOW_URL, else ${LOCAL_RUNTIME.defaultUrl})
+  --url U             API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
   --api-key K         key (admin to change, events:read to read); default EVENTFLOW_API_KEY,
                       else the local runtime's .eventflow/dev-key for the default URL
@@ -46,11 +49,6 @@ const defaultIo: Io = DEFAULT_CLI_IO;
 
 const KINDS = { aggregation: "aggregations", pattern: "patterns" } as const;
 type Kind = keyof typeof KINDS;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   try {
@@ -74,44 +72,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(USAGE);
       return values.help ? 0 : 2;
     }
-    let base = values.url;
-    if (!base && values["stack-outputs"]) {
-      base = readStackOutputs(values["stack-outputs"], io.readFile, [STACK_OUTPUT.apiUrl]).get(
-        STACK_OUTPUT.apiUrl,
-      );
-    }
-    const explicit = Boolean(base || io.env.EVENTFLOW_URL);
-    base = (base ?? io.env.EVENTFLOW_URL ?? LOCAL_RUNTIME.defaultUrl).replace(/\/+$/, "");
-    const key =
-      values["api-key"] ||
-      io.env.EVENTFLOW_API_KEY ||
-      (explicit ? undefined : readDevKey(io.readFile));
-    const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-      const res = await io.fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      let parsed: Record<string, unknown> = {};
-      try {
-        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      } catch {
-        parsed = { text };
+    const target = apiTarget(
+      { url: values.url, stackOutputs: values["stack-outputs"], apiKey: values["api-key"] },
+      io,
+    );
+    const call = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
+      const answer = await requestApi(io.fetch, target, method, path, body);
+      if (!answer.ok) {
+        for (const line of apiErrorLines(answer)) io.err(line);
+        throw new ExitCode(answer.status < 500 ? 2 : 1);
       }
-      if (res.status >= 400) {
-        const error = (parsed.error ?? {}) as {
-          message?: string;
-          details?: { path: string; message: string }[];
-        };
-        io.err(`error: ${res.status} ${error.message ?? text}`);
-        for (const d of error.details ?? []) io.err(`  ${d.path}: ${d.message}`);
-        throw new ExitCode(res.status < 500 ? 2 : 1);
-      }
-      return { status: res.status, body: parsed };
+      return answer;
     };
     const kindOf = (word: string | undefined): Kind => {
       if (word === "aggregation" || word === "pattern") return word;
@@ -121,7 +92,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!word) throw new UsageError("a name is needed");
       return encodeURIComponent(word);
     };
-    const print = (a: Answer, human: () => void) => {
+    const print = (a: ApiAnswer, human: () => void) => {
       if (values.json) io.out(JSON.stringify(a.body, null, 2));
       else human();
     };

@@ -48,3 +48,82 @@ export function baseUrl(
     throw new UsageError(`not a URL: ${chosen}`);
   }
 }
+
+export interface ApiTarget {
+  url: string;
+  apiKey?: string;
+}
+
+/** A CLI's API and key from its flags (see baseUrl and apiKeyOf). */
+export function apiTarget(
+  flags: { url?: string; stackOutputs?: string; stack?: string; apiKey?: string },
+  io: TargetIo,
+): ApiTarget {
+  return {
+    url: baseUrl(flags.url, flags.stackOutputs, flags.stack, io),
+    ...apiKeyOf(flags.apiKey, flags.url ?? flags.stackOutputs, io),
+  };
+}
+
+/** An API answer: the status, the JSON body (`{ text }` when it was not JSON), the raw text. */
+export interface ApiAnswer {
+  status: number;
+  ok: boolean;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+/** The API could not be reached at all (no answer): names the URL and the cause. */
+export class ApiUnreachable extends Error {
+  override name = "ApiUnreachable";
+}
+
+/**
+ * One JSON call to the API. An error status is an answer, not an exception (the caller
+ * decides its exit code); only a failure to reach the API throws (ApiUnreachable).
+ */
+export async function requestApi(
+  fetchFn: typeof fetch,
+  target: ApiTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  let response: Response;
+  try {
+    response = await fetchFn(`${target.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    throw new ApiUnreachable(
+      `cannot reach ${target.url} (${cause instanceof Error ? cause.message : String(cause)}): is the local runtime running (npm start)? Or pass --url / --stack-outputs`,
+    );
+  }
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    const value: unknown = text ? JSON.parse(text) : {};
+    parsed = value && typeof value === "object" ? (value as Record<string, unknown>) : { value };
+  } catch {
+    parsed = { text };
+  }
+  return { status: response.status, ok: response.ok, body: parsed, text };
+}
+
+/** An error answer for stderr: `error: <status> <code> <message>`, then each detail. */
+export function apiErrorLines(answer: ApiAnswer): string[] {
+  const error = answer.body.error as
+    | { code?: string; message?: string; details?: { path: string; message: string }[] }
+    | undefined;
+  const head = `error: ${answer.status} ${error?.code ?? ""} ${error?.message ?? answer.text.slice(0, 200)}`;
+  return [
+    head.replace(/\s+/g, " ").trim(),
+    ...(error?.details ?? []).map((d) => `  ${d.path}: ${d.message}`),
+  ];
+}

@@ -1,34 +1,7 @@
 /** `npm run windows`: verbs map to the API, errors print their field details, backfill follows cursors. */
 import { describe, expect, it } from "vitest";
-import { type Io, main } from "../../../bin/windows.js";
-
-function io(answers: { status: number; body: unknown }[], files: Record<string, string> = {}) {
-  const calls: { method: string; url: string; body?: unknown; auth?: string }[] = [];
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: Io = {
-    fetch: (async (url: string, init: RequestInit) => {
-      calls.push({
-        method: init.method ?? "GET",
-        url,
-        ...(init.body ? { body: JSON.parse(String(init.body)) } : {}),
-        auth: (init.headers as Record<string, string>).authorization,
-      });
-      const a = answers.shift() ?? { status: 200, body: {} };
-      return new Response(JSON.stringify(a.body), { status: a.status });
-    }) as typeof fetch,
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { EVENTFLOW_URL: "http://api.test", EVENTFLOW_API_KEY: "efk_x_y" },
-    now: () => new Date("2026-12-06T12:00:00.000Z"),
-    readFile: (p) => {
-      const f = files[p];
-      if (f === undefined) throw new Error(`ENOENT ${p}`);
-      return f;
-    },
-  };
-  return { io: value, calls, out, err };
-}
+import { main } from "../../../bin/windows.js";
+import { fakeCliIo as io } from "../../support/cli-io.js";
 
 describe("npm run windows", () => {
   it("put sends the file to PUT /v1/aggregations/{name} with the key", async () => {
