@@ -8,20 +8,20 @@
  * per-event rejections (`rejected` entries, a batch refused with 400/413 event by event)
  * and requests refused as a whole (401, 403, 415...): those are reported, never resent.
  */
+
 import { Deque } from "./deque.js";
-import { API_LIMITS, utf8Length } from "./limits.js";
-import { backoffMs, retryAfterMs } from "./retry.js";
+import { API_LIMITS } from "./limits.js";
+import { backoffMs } from "./retry.js";
 import {
   type AnyEventTypes,
   type ClientStats,
-  type EventFields,
   EventFlowError,
   type EventFlowOptions,
   type EventOf,
   type FieldError,
   type Receipt,
 } from "./types.js";
-import { uuidv7 } from "./uuid.js";
+import { encodeEvent, readAnswer } from "./wire.js";
 
 interface Pending<E> {
   seq: number;
@@ -58,8 +58,6 @@ const DEFAULTS = {
   maxRetryAfterMs: 60_000,
   timeoutMs: 15_000,
 } as const;
-
-const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export class EventFlow<Types extends object = AnyEventTypes> {
   private readonly endpoint: string;
@@ -222,41 +220,13 @@ export class EventFlow<Types extends object = AnyEventTypes> {
     event: EventOf<Types>,
     onImmediate?: (receipt: Receipt<EventOf<Types>>) => void,
   ): Pending<EventOf<Types>> | undefined {
-    // Fields the SDK does not know are passed on as given: the API refuses them in native
-    // mode (named in the rejection), and in CloudEvents mode they are extension attributes.
-    const e = event as EventFields & { type: string; data?: unknown; datacontenttype?: string };
-    const id = e.id ?? uuidv7();
-    const time = e.time instanceof Date ? e.time.toISOString() : e.time;
-    const source = e.source ?? this.options.source;
-    const wire = this.cloudEvents
-      ? {
-          specversion: "1.0",
-          ...e,
-          id,
-          source: source ?? "eventflow-sdk",
-          ...(time === undefined ? {} : { time }),
-          ...(e.data === undefined
-            ? {}
-            : { datacontenttype: e.datacontenttype ?? "application/json" }),
-        }
-      : {
-          ...e,
-          id,
-          ...(source === undefined ? {} : { source }),
-          ...(time === undefined ? {} : { time }),
-        };
-    let problem: string | undefined;
-    let json = "";
-    try {
-      json = JSON.stringify(wire);
-    } catch (error) {
-      problem = `is not JSON: ${(error as Error).message}`;
-    }
-    const bytes = problem ? 0 : utf8Length(json);
-    if (!problem && bytes > API_LIMITS.maxEventBytes) {
-      problem = `is ${bytes} bytes as JSON; the limit is ${API_LIMITS.maxEventBytes}`;
-    }
-    if (problem) {
+    const encoded = encodeEvent(event, {
+      cloudEvents: this.cloudEvents,
+      ...(this.options.source === undefined ? {} : { source: this.options.source }),
+    });
+    const { id } = encoded;
+    if (encoded.problem !== undefined) {
+      const problem = encoded.problem;
       const receipt: Receipt<EventOf<Types>> = {
         status: "rejected",
         id,
@@ -268,7 +238,7 @@ export class EventFlow<Types extends object = AnyEventTypes> {
       this.report("rejected", `event ${id} rejected before sending: ${problem}`, [receipt]);
       return undefined;
     }
-    return { seq: 0, id, event, json, bytes };
+    return { seq: 0, id, event, json: encoded.json, bytes: encoded.bytes };
   }
 
   private enqueue(pending: Pending<EventOf<Types>>): void {
@@ -425,7 +395,7 @@ export class EventFlow<Types extends object = AnyEventTypes> {
     this.counters.requests++;
     let status: number;
     let text: string;
-    let headers: Headers;
+    let retryAfter: string | null;
     try {
       const res = await this.fetch(this.endpoint, {
         method: "POST",
@@ -434,7 +404,7 @@ export class EventFlow<Types extends object = AnyEventTypes> {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       status = res.status;
-      headers = res.headers;
+      retryAfter = res.headers.get("retry-after");
       text = await res.text();
     } catch (error) {
       // Connection refused or reset, DNS, timeout, a body cut short: the request may or may
@@ -452,88 +422,58 @@ export class EventFlow<Types extends object = AnyEventTypes> {
         ),
       };
     }
-    const answer = parseJson(text) as ApiAnswer | undefined;
-    const apiMessage = answer?.error?.message ?? text.slice(0, 200);
-    const error = new EventFlowError("failed", `HTTP ${status}: ${apiMessage}`, [], status);
-
-    if (status === 202 || (status === 503 && Array.isArray(answer?.results))) {
-      return this.settleReceipt(pending, answer?.results ?? [], status, error, headers);
-    }
-    if (RETRYABLE(status)) {
-      const after = retryAfterMs(headers.get("retry-after"));
-      return { retry: pending, error, ...(after === undefined ? {} : { retryAfterMs: after }) };
-    }
-    if (status === 413 && pending.length > 1) return { retry: [], split: true };
-    const code = answer?.error?.code;
-    if (
-      (status === 400 || status === 413) &&
-      (code === "validation_failed" || code === "payload_too_large")
-    ) {
-      // Every event of the batch was rejected; details name them as events[i] / [i].
-      const byIndex = new Map<number, FieldError[]>();
-      for (const d of answer?.error?.details ?? []) {
-        const { index, path } = withinEvent(d.path ?? "");
-        if (index === undefined) continue;
-        const list = byIndex.get(index) ?? [];
-        list.push({ path, message: d.message ?? "" });
-        byIndex.set(index, list);
+    const outcome = readAnswer(status, text, retryAfter, pending.length);
+    switch (outcome.kind) {
+      case "receipt": {
+        const rejected: Receipt[] = [];
+        for (const [index, entry] of outcome.entries) {
+          const p = pending[index] as Pending<EventOf<Types>>;
+          if (entry.status === "queued") {
+            this.settle(p, {
+              status: "queued",
+              id: entry.id ?? p.id,
+              ...(entry.ceId ? { ceId: entry.ceId } : {}),
+              event: p.event,
+            });
+          } else rejected.push(this.rejected(p, entry.errors, 400));
+        }
+        if (rejected.length > 0) {
+          this.report("rejected", `${rejected.length} events rejected`, rejected, 400);
+        }
+        return {
+          retry: pending.filter((_, i) => !outcome.entries.has(i)),
+          error: outcome.error,
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        };
       }
-      const receipts = pending.map((p, i) =>
-        this.rejected(p, byIndex.get(i) ?? [{ path: "", message: apiMessage }], status),
-      );
-      this.report(
-        "rejected",
-        `${receipts.length} events rejected (HTTP ${status})`,
-        receipts,
-        status,
-      );
-      return { retry: [] };
-    }
-    // Refused as a whole (401, 403, 404, 415, ...): sending again changes nothing.
-    this.fail(pending, error);
-    return { retry: [] };
-  }
-
-  /** A batch receipt: queued and rejected entries settle, failed (not queued) ones retry. */
-  private settleReceipt(
-    pending: Pending<EventOf<Types>>[],
-    results: ApiResult[],
-    status: number,
-    error: EventFlowError,
-    headers: Headers,
-  ): AttemptResult<EventOf<Types>> {
-    const seen = new Set<number>();
-    const rejected: Receipt[] = [];
-    for (const r of results) {
-      const p = typeof r?.index === "number" ? pending[r.index] : undefined;
-      if (!p || seen.has(r.index)) continue;
-      if (r.status === "queued") {
-        seen.add(r.index);
-        this.settle(p, {
-          status: "queued",
-          id: r.id ?? p.id,
-          ...(r.ceId ? { ceId: r.ceId } : {}),
-          event: p.event,
-        });
-      } else if (r.status === "rejected") {
-        seen.add(r.index);
-        const errors = (r.errors ?? []).map((e) => ({
-          path: withinEvent(e.path ?? "").path,
-          message: e.message ?? "",
-        }));
-        rejected.push(this.rejected(p, errors, 400));
+      case "retry":
+        return {
+          retry: pending,
+          error: outcome.error,
+          ...(outcome.retryAfterMs === undefined ? {} : { retryAfterMs: outcome.retryAfterMs }),
+        };
+      case "split":
+        return { retry: [], split: true };
+      case "rejected": {
+        const receipts = pending.map((p, i) =>
+          this.rejected(
+            p,
+            outcome.errorsByIndex.get(i) ?? [{ path: "", message: outcome.message }],
+            outcome.status,
+          ),
+        );
+        this.report(
+          "rejected",
+          `${receipts.length} events rejected (HTTP ${outcome.status})`,
+          receipts,
+          outcome.status,
+        );
+        return { retry: [] };
       }
+      case "refused":
+        this.fail(pending, outcome.error);
+        return { retry: [] };
     }
-    if (rejected.length > 0) {
-      this.report("rejected", `${rejected.length} events rejected`, rejected, 400);
-    }
-    const retry = pending.filter((_, i) => !seen.has(i));
-    const after = status === 503 ? retryAfterMs(headers.get("retry-after")) : undefined;
-    const reason =
-      status === 503
-        ? error
-        : new EventFlowError("failed", "the API could not queue them", [], 202);
-    return { retry, error: reason, ...(after === undefined ? {} : { retryAfterMs: after }) };
   }
 
   private settle(p: Pending<EventOf<Types>>, receipt: Receipt<EventOf<Types>>): void {
@@ -598,33 +538,6 @@ export class EventFlow<Types extends object = AnyEventTypes> {
     } catch {
       // The hook's own failure must not stop delivery.
     }
-  }
-}
-
-interface ApiResult {
-  index: number;
-  status: "queued" | "rejected" | "failed";
-  id?: string;
-  ceId?: string;
-  errors?: FieldError[];
-}
-
-interface ApiAnswer {
-  results?: ApiResult[];
-  error?: { code?: string; message?: string; details?: Partial<FieldError>[] };
-}
-
-/** `events[3].data.amount` (native) or `[3].data` (CloudEvents batch): the event and the path in it. */
-function withinEvent(path: string): { index?: number; path: string } {
-  const m = /^(?:events)?\[(\d+)\]\.?(.*)$/.exec(path);
-  return m ? { index: Number(m[1]), path: m[2] ?? "" } : { path };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
   }
 }
 
