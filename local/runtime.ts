@@ -30,8 +30,8 @@ import {
   queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../lib/config.js";
-import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
 import { splitEvent } from "../lib/contracts/archive.js";
+import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { LocalAdmin } from "./admin-api.js";
 import { ChangeFeed } from "./change-feed.js";
