@@ -220,7 +220,6 @@ export async function archiveCost(
   // The daily compaction: reads every by-tenant file of a day once, writes one per
   // tenant-day. A real day holds a file per tenant per splitter run, so every row is merged:
   // timed here over every row (minFiles 1), however few files a partition got in this run.
-  const beforeCompact = counts();
   started = process.cpuUsage();
   const compacted = await compactArchive({
     store,
