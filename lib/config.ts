@@ -174,6 +174,16 @@ export const settingsSchema = z
     /** ...waiting at most this long to fill one: the archive's lag (stored -> queryable) under light load. */
     archiveBatchingWindowSeconds: intFrom(0, 300).default(10),
     archiveMemoryMb: intFrom(128, 10_240).default(1024),
+    /**
+     * The splitter (README "History"): every this many minutes it files the staged batch files
+     * (every tenant of a batch in one file) by tenant, in chunks of this many staged files
+     * (inputs deleted once a chunk is filed), holding at most this many rows in memory, in
+     * this many parallel shards (schedule targets, each a disjoint hash range of the files).
+     */
+    archiveSplitMinutes: intFrom(1, 60).default(15),
+    archiveSplitChunkFiles: intFrom(1, 10_000).default(1000),
+    archiveSplitBufferRows: intFrom(1000, 2_000_000).default(100_000),
+    archiveSplitShards: intFrom(1, 50).default(1),
     /** Days after which archived objects move to S3 Standard-IA, then Glacier Instant Retrieval (0: never). */
     archiveInfrequentAccessDays: intFrom(0, 36_500).default(30),
     archiveGlacierDays: intFrom(0, 36_500).default(180),

@@ -30,6 +30,7 @@ import {
   queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../lib/config.js";
+import { splitEvent } from "../lib/contracts/archive.js";
 import { type FunctionName, functionEnvironment } from "../lib/contracts/functions.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { LocalAdmin } from "./admin-api.js";
@@ -316,6 +317,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const compaction = setInterval(() => void invoke("archive", { compact: true }), 3_600_000);
     compaction.unref();
     cleanups.push(() => clearInterval(compaction));
+    // The splitter's schedule (staged batch files -> by tenant), as on AWS: every
+    // archiveSplitMinutes, one invocation per shard.
+    const splitter = setInterval(() => {
+      for (let shard = 0; shard < settings.archiveSplitShards; shard++) {
+        void invoke("archive", splitEvent(settings, shard));
+      }
+    }, settings.archiveSplitMinutes * 60_000);
+    splitter.unref();
+    cleanups.push(() => clearInterval(splitter));
 
     // Event sources.
     const eventSources = startEventSources({

@@ -1,12 +1,14 @@
 /**
  * SQL over history (README "History"), in two engines with one vocabulary: `events` (one row
  * per event, its latest revision) and `events_archive` (every archived revision), with the
- * columns of ARCHIVE_COLUMNS plus the partition columns `tenant` and `day` (YYYY-MM-DD text).
+ * columns of ARCHIVE_COLUMNS plus `tenant` and `day` (YYYY-MM-DD text). Both read both
+ * layouts: the by-tenant files (events/tenant=/day=/) and the staged batch files not yet
+ * filed by the splitter (staging/day=/, every tenant's rows, a `tenant` column).
  *
  * - DuckDB, embedded: reads the archive's Parquet files where the local runtime's S3 keeps
  *   them (hive partitioning on tenant=/day= prunes files by the WHERE clause).
- * - Athena: the stack's Glue table (partition projection; tenant is injected, so a query must
- *   name its tenant) in the stack's workgroup (bytes-scanned limit).
+ * - Athena: the stack's two Glue tables (partition projection; in the by-tenant one tenant is
+ *   injected, so a query must name its tenant) in the stack's workgroup (bytes-scanned limit).
  */
 import { existsSync, readdirSync } from "node:fs";
 import {
@@ -46,39 +48,61 @@ const COMPACT_FILE = `/${ARCHIVE.compactFilePrefix}`;
 
 const HIVE =
   "hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'day': VARCHAR}, union_by_name = true";
+/** Staged files: `day` from the key, `tenant` a column of the file. */
+const HIVE_STAGED = "hive_partitioning = true, hive_types = {'day': VARCHAR}, union_by_name = true";
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-function archiveFiles(objectsRoot: string, suffix: string): { compact: string[]; other: string[] } {
-  const dir = `${objectsRoot}/${ARCHIVE.eventsPrefix}`;
-  if (!existsSync(dir)) return { compact: [], other: [] };
-  const files = (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(suffix) && /^tenant=[^/]+\/day=[^/]+\/[^/]+$/.test(f))
+function filesUnder(dir: string, suffix: string, shape: RegExp): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(suffix) && shape.test(f))
     .map((f) => `${dir}${f}`)
     .sort();
+}
+
+function archiveFiles(
+  objectsRoot: string,
+  suffix: string,
+): { compact: string[]; other: string[]; staged: string[] } {
+  const files = filesUnder(
+    `${objectsRoot}/${ARCHIVE.eventsPrefix}`,
+    suffix,
+    /^tenant=[^/]+\/day=[^/]+\/[^/]+$/,
+  );
   return {
     compact: files.filter((f) => f.includes(COMPACT_FILE)),
     other: files.filter((f) => !f.includes(COMPACT_FILE)),
+    staged: filesUnder(`${objectsRoot}/${ARCHIVE.stagingPrefix}`, suffix, /^day=[^/]+\/[^/]+$/),
   };
 }
 
 const EMPTY = `SELECT ${ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${DUCK_TYPE[c.type]}) AS ${c.name}`).join(", ")}, CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS VARCHAR) AS day WHERE false`;
 
-const readFiles = (files: string[]) =>
+const readFiles = (files: string[], options = HIVE) =>
   files.length === 0
     ? EMPTY
-    : `SELECT * FROM read_parquet([${files.map(quote).join(", ")}], ${HIVE})`;
+    : `SELECT * FROM read_parquet([${files.map(quote).join(", ")}], ${options})`;
 
-/** The DuckDB statements that define the views over an archive folder (objects' root). */
+/**
+ * The DuckDB statements that define the views over an archive folder (objects' root). Staged
+ * rows (not yet filed by tenant) rank with the by-tenant `part-` files: both are "recent".
+ */
 export function duckDbViews(objectsRoot: string, fileSuffix = ".parquet.data"): string[] {
-  const { compact, other } = archiveFiles(objectsRoot, fileSuffix);
+  const { compact, other, staged } = archiveFiles(objectsRoot, fileSuffix);
   const compacted = `${ARCHIVE.glueTable}_compacted`;
   const recent = `${ARCHIVE.glueTable}_recent`;
+  const recentRows =
+    staged.length === 0
+      ? readFiles(other)
+      : other.length === 0
+        ? readFiles(staged, HIVE_STAGED)
+        : `${readFiles(other)} UNION ALL BY NAME ${readFiles(staged, HIVE_STAGED)}`;
   return [
     `CREATE OR REPLACE VIEW ${compacted} AS ${readFiles(compact)}`,
-    `CREATE OR REPLACE VIEW ${recent} AS ${readFiles(other)}`,
-    `CREATE OR REPLACE VIEW ${ARCHIVE.glueTable} AS SELECT * FROM ${compacted} UNION ALL BY NAME SELECT * FROM ${recent}`,
-    other.length === 0
+    `CREATE OR REPLACE VIEW ${recent} AS ${recentRows}`,
+    `CREATE OR REPLACE VIEW ${ARCHIVE.archiveView} AS SELECT * FROM ${compacted} UNION ALL BY NAME SELECT * FROM ${recent}`,
+    other.length === 0 && staged.length === 0
       ? `CREATE OR REPLACE VIEW ${ARCHIVE.eventsView} AS SELECT * FROM ${compacted}`
       : `CREATE OR REPLACE VIEW ${ARCHIVE.eventsView} AS
     WITH latest AS (
@@ -91,7 +115,21 @@ export function duckDbViews(objectsRoot: string, fileSuffix = ".parquet.data"): 
   ];
 }
 
+/**
+ * Runs `sql` over the local archive. The files are listed when the query starts: one the
+ * splitter or compaction deleted in between (its rows already in a newer file) fails the
+ * read, and the query runs once more over a fresh listing.
+ */
 export async function queryDuckDb(objectsRoot: string, sql: string): Promise<QueryResult> {
+  try {
+    return await queryDuckDbOnce(objectsRoot, sql);
+  } catch (error) {
+    if (!/No files found|No such file|could not open file/i.test(String(error))) throw error;
+    return queryDuckDbOnce(objectsRoot, sql);
+  }
+}
+
+async function queryDuckDbOnce(objectsRoot: string, sql: string): Promise<QueryResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
@@ -107,12 +145,18 @@ export async function queryDuckDb(objectsRoot: string, sql: string): Promise<Que
   }
 }
 
-/** The user's SQL with `events` defined in front of it (the same rule as duckDbEventsView). */
+/**
+ * The user's SQL with `events_archive` (both Glue tables: by tenant and staged) and `events`
+ * defined in front of it (the same rule as duckDbViews: staged rows rank with `part-` rows).
+ * A query's `tenant = '...'` reaches the by-tenant table's injected partition through the
+ * UNION ALL (predicate pushdown); in the staged table it is a column filter.
+ */
 export function withEventsView(sql: string): string {
   const columns = [...ARCHIVE_COLUMNS.map((c) => c.name), "tenant", "day"].join(", ");
-  const table = ARCHIVE.glueTable;
   const compact = `'%${COMPACT_FILE}%'`;
-  const view = `latest_parts AS (SELECT ${columns} FROM (SELECT a.*, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank FROM ${table} a WHERE "$path" NOT LIKE ${compact}) WHERE revision_rank = 1), ${ARCHIVE.eventsView} AS (SELECT ${columns} FROM ${table} c WHERE "$path" LIKE ${compact} AND NOT EXISTS (SELECT 1 FROM latest_parts p WHERE p.tenant = c.tenant AND p.id = c.id) UNION ALL SELECT ${columns} FROM latest_parts)`;
+  const files = `archive_files AS (SELECT ${columns}, "$path" AS file_path FROM ${ARCHIVE.glueTable} UNION ALL SELECT ${columns}, "$path" AS file_path FROM ${ARCHIVE.glueStagedTable})`;
+  const archive = `${ARCHIVE.archiveView} AS (SELECT ${columns} FROM archive_files)`;
+  const view = `${files}, ${archive}, latest_parts AS (SELECT ${columns} FROM (SELECT a.*, row_number() OVER (PARTITION BY tenant, id ORDER BY revision DESC) AS revision_rank FROM archive_files a WHERE file_path NOT LIKE ${compact}) WHERE revision_rank = 1), ${ARCHIVE.eventsView} AS (SELECT ${columns} FROM archive_files c WHERE file_path LIKE ${compact} AND NOT EXISTS (SELECT 1 FROM latest_parts p WHERE p.tenant = c.tenant AND p.id = c.id) UNION ALL SELECT ${columns} FROM latest_parts)`;
   const trimmed = sql.trim();
   return /^with\s/i.test(trimmed)
     ? `WITH ${view}, ${trimmed.replace(/^with\s+/i, "")}`

@@ -5,8 +5,13 @@
  */
 import { parquetReadObjects } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { ARCHIVE_COLUMNS, type ArchiveColumnType } from "../../lib/contracts/archive.js";
-import type { ArchiveRow } from "../domain/archive.js";
+import {
+  ARCHIVE_COLUMNS,
+  type ArchiveColumnType,
+  isStagedKey,
+  STAGED_COLUMNS,
+} from "../../lib/contracts/archive.js";
+import type { ArchiveRow, StagedRow } from "../domain/archive.js";
 
 const BASIC_TYPE: Record<ArchiveColumnType, "STRING" | "INT32" | "TIMESTAMP" | "JSON"> = {
   string: "STRING",
@@ -16,12 +21,18 @@ const BASIC_TYPE: Record<ArchiveColumnType, "STRING" | "INT32" | "TIMESTAMP" | "
   json: "STRING",
 };
 
-export function encodeArchiveRows(rows: readonly ArchiveRow[]): Uint8Array {
-  const columnData = ARCHIVE_COLUMNS.map((column) => {
-    const name = column.name as keyof ArchiveRow;
+/** The columns of the file at `key`: a staged file also carries each row's tenant. */
+export const columnsOfKey = (key: string) => (isStagedKey(key) ? STAGED_COLUMNS : ARCHIVE_COLUMNS);
+
+export function encodeArchiveRows(
+  rows: readonly ArchiveRow[],
+  columns: typeof ARCHIVE_COLUMNS = ARCHIVE_COLUMNS,
+): Uint8Array {
+  const columnData = columns.map((column) => {
+    const name = column.name as keyof StagedRow;
     const type = BASIC_TYPE[column.type];
     const data = rows.map((row) => {
-      const value = row[name];
+      const value = (row as StagedRow)[name];
       if (value === null || value === undefined) return null;
       if (column.type === "timestamp") return new Date(Number(value));
       if (column.type === "int") return Number(value);
@@ -39,7 +50,7 @@ export function encodeArchiveRows(rows: readonly ArchiveRow[]): Uint8Array {
 
 export async function decodeArchiveRows(
   bytes: Uint8Array,
-  columns?: readonly (keyof ArchiveRow)[],
+  columns?: readonly (keyof StagedRow)[],
 ): Promise<ArchiveRow[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const rows = (await parquetReadObjects({

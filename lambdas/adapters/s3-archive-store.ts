@@ -6,14 +6,15 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { ArchiveRow } from "../domain/archive.js";
+import type { ArchiveRow, StagedRow } from "../domain/archive.js";
 import type { ArchiveObject, ArchiveStore } from "../ports/archive.js";
-import { decodeArchiveRows, encodeArchiveRows } from "./parquet-archive.js";
+import { columnsOfKey, decodeArchiveRows, encodeArchiveRows } from "./parquet-archive.js";
 
 export interface S3ArchiveStoreOptions {
   bucket: string;
@@ -31,10 +32,27 @@ export class S3ArchiveStore implements ArchiveStore {
   ) {}
 
   async writeEvents(key: string, rows: readonly ArchiveRow[]): Promise<void> {
-    await this.putFile(key, encodeArchiveRows(rows), "application/vnd.apache.parquet");
+    await this.putFile(
+      key,
+      encodeArchiveRows(rows, columnsOfKey(key)),
+      "application/vnd.apache.parquet",
+    );
   }
 
-  async readEvents(key: string, columns?: readonly (keyof ArchiveRow)[]): Promise<ArchiveRow[]> {
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === "NotFound" || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async readEvents(key: string, columns?: readonly (keyof StagedRow)[]): Promise<ArchiveRow[]> {
     const out = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
     if (!out.Body) return [];
     return decodeArchiveRows(await out.Body.transformToByteArray(), columns);

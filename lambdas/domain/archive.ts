@@ -34,6 +34,11 @@ export interface ArchiveRow {
   archived_at: number;
 }
 
+/** A row of a staged file (every tenant of a stream batch in one file): it names its tenant. */
+export interface StagedRow extends ArchiveRow {
+  tenant: string;
+}
+
 /** An archived event with its partition, as readers get it. */
 export interface ArchivedEvent extends ArchiveRow {
   tenant: string;

@@ -2,7 +2,7 @@
  * The archive (README "History"): Parquet files of archived events in an object store, and
  * export files beside them. S3 on AWS; the local runtime's emulated S3 (fauxqs) locally.
  */
-import type { ArchiveRow } from "../domain/archive.js";
+import type { ArchiveRow, StagedRow } from "../domain/archive.js";
 
 export interface ArchiveObject {
   key: string;
@@ -10,10 +10,15 @@ export interface ArchiveObject {
 }
 
 export interface ArchiveStore {
-  /** Writes one Parquet file of archived events. */
+  /**
+   * Writes one Parquet file of archived events; a staged key (lib/contracts/archive.ts
+   * `isStagedKey`) also gets the rows' `tenant` column (they are StagedRows then).
+   */
   writeEvents(key: string, rows: readonly ArchiveRow[]): Promise<void>;
   /** Reads a Parquet file of archived events (all columns, or those named). */
-  readEvents(key: string, columns?: readonly (keyof ArchiveRow)[]): Promise<ArchiveRow[]>;
+  readEvents(key: string, columns?: readonly (keyof StagedRow)[]): Promise<ArchiveRow[]>;
+  /** Whether an object is there (the splitter's check that its inputs were not taken meanwhile). */
+  exists(key: string): Promise<boolean>;
   /** Every object under a prefix (paged through). */
   list(prefix: string): Promise<ArchiveObject[]>;
   /** The partition prefixes (`.../day=D/`) directly under a tenant's prefix. */

@@ -6,7 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { ARCHIVE, partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
-import { type ArchivedEvent, type ArchiveRow, dayOfKey, storedEventOf } from "../domain/archive.js";
+import {
+  type ArchivedEvent,
+  type ArchiveRow,
+  dayOfKey,
+  type StagedRow,
+  storedEventOf,
+} from "../domain/archive.js";
 import { DERIVED_TYPES, isDerivedType } from "../domain/derived-events.js";
 import type { QueuedEvent } from "../domain/event.js";
 import {
@@ -421,25 +427,51 @@ function derivedAbout(row: ArchiveRow, subject: string, ids: ReadonlySet<string>
  * the windows' and patterns' contributions, then the archive file (rewritten without them).
  * File by file in that order, so a slice retried after a crash finds what a rewritten file
  * no longer shows already gone elsewhere (every delete is idempotent).
+ *
+ * Both layouts: the staged files (every tenant's rows of a stream batch: only the tenant's
+ * rows are looked at, the others' are written back untouched) are rewritten first, and the
+ * tenant's `events/` files are listed again afterwards. The splitter deletes a staged file
+ * only if it is still there after its by-tenant copies are written, and withdraws them
+ * otherwise: copies it made before this erasure rewrote the file are either withdrawn or
+ * already written when the second listing runs, so they are found and erased too.
  */
 async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDeps) {
   const ids = new Set<string>();
-  const candidates: string[] = [];
-  for (const partition of await deps.store.listPrefixes(tenantPrefix(tenant))) {
-    const day = dayOfKey(partition);
-    if (!day) continue;
-    for (const file of await deps.store.list(partitionPrefix(tenant, day))) {
-      const rows = await deps.store.readEvents(file.key, ["id", "subject", "type"]);
+  // Which files may hold the subject's events or derived events about it (id, subject and
+  // type columns only); `ids` gathers the subject's event ids for the derived-event rule.
+  const scan = async (keys: readonly string[], staged: boolean) => {
+    const candidates: string[] = [];
+    for (const key of keys) {
+      const columns = ["id", "subject", "type", ...(staged ? ["tenant" as const] : [])] as const;
+      const rows = await deps.store.readEvents(key, columns);
       let candidate = false;
       for (const row of rows) {
+        if (staged && (row as StagedRow).tenant !== tenant) continue;
         if (row.subject === subject) {
           ids.add(row.id);
           candidate = true;
         } else if (isDerivedType(row.type)) candidate = true;
       }
-      if (candidate) candidates.push(file.key);
+      if (candidate) candidates.push(key);
     }
+    return candidates;
+  };
+  const tenantFiles = async () => {
+    const keys: string[] = [];
+    for (const partition of await deps.store.listPrefixes(tenantPrefix(tenant))) {
+      const day = dayOfKey(partition);
+      if (!day) continue;
+      for (const file of await deps.store.list(partitionPrefix(tenant, day))) keys.push(file.key);
+    }
+    return keys;
+  };
+  const stagedFiles: string[] = [];
+  for (const dayPrefix of await deps.store.listPrefixes(ARCHIVE.stagingPrefix)) {
+    for (const file of await deps.store.list(dayPrefix)) stagedFiles.push(file.key);
   }
+  const stagedCandidates = await scan(stagedFiles, true);
+  const firstListing = await tenantFiles();
+  const tenantCandidates = await scan(firstListing, false);
   // Every version of every declaration, removed ones too: their contributions may remain.
   const declarations = [
     ...(await deps.declarations.versions(tenant, "aggregation")),
@@ -448,25 +480,34 @@ async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDep
   const total: Erased = { rows: 0, events: 0, deliveries: 0, derivedEvents: 0, contributions: 0 };
   const now = deps.now();
   const counted = new Set<string>();
-  for (const key of candidates) {
+  const erase = async (key: string, staged: boolean) => {
+    const mine = (row: ArchiveRow) => !staged || (row as StagedRow).tenant === tenant;
+    const gone = (row: ArchiveRow) =>
+      mine(row) && (row.subject === subject || derivedAbout(row, subject, ids));
     // Most candidates only hold derived events about others: decide on four columns first.
-    const about = await deps.store.readEvents(key, ["id", "subject", "type", "data"]);
-    if (!about.some((row) => row.subject === subject || derivedAbout(row, subject, ids))) {
-      continue;
+    const columns = ["id", "subject", "type", "data", ...(staged ? ["tenant" as const] : [])];
+    let about: ArchiveRow[];
+    try {
+      about = await deps.store.readEvents(key, columns as (keyof StagedRow)[]);
+    } catch (error) {
+      // A staged file the splitter filed meanwhile: its rows are in the second listing.
+      if (staged && !(await deps.store.exists(key))) return;
+      throw error;
     }
+    if (!about.some(gone)) return;
     const rows = await deps.store.readEvents(key);
     const keep: ArchiveRow[] = [];
-    const gone = new Map<string, ArchiveRow>();
+    const removed = new Map<string, ArchiveRow>();
     for (const row of rows) {
-      if (row.subject === subject || derivedAbout(row, subject, ids)) gone.set(row.id, row);
+      if (gone(row)) removed.set(row.id, row);
       else keep.push(row);
     }
-    if (gone.size === 0) continue;
-    const goneIds = [...gone.keys()];
+    if (removed.size === 0) return;
+    const goneIds = [...removed.keys()];
     // The table first: a slice retried after this file's rewrite would not find these ids.
     await deps.eraser.deleteEvents(tenant, goneIds);
     total.deliveries += await deps.deliveryLog.eraseEvents(tenant, goneIds, now);
-    const contributing = [...gone.values()]
+    const contributing = [...removed.values()]
       .filter((row) => !isDerivedType(row.type))
       .map((row) => ({
         id: row.id,
@@ -481,7 +522,7 @@ async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDep
       }
     }
     // An event may have revisions in several files: count it once.
-    for (const row of gone.values()) {
+    for (const row of removed.values()) {
       if (counted.has(row.id)) continue;
       counted.add(row.id);
       total.events++;
@@ -489,12 +530,20 @@ async function eraseFromArchive(tenant: string, subject: string, deps: JobRunDep
     }
     total.rows += rows.length - keep.length;
     // Rewritten under a new name first, then the old one goes: never a moment without
-    // the others' events.
+    // the others' events (in a staged file, other tenants' rows too).
     if (keep.length > 0) {
       await deps.store.writeEvents(key.replace(/\.parquet$/, "-e.parquet"), keep);
     }
     await deps.store.delete([key]);
-  }
+  };
+  for (const key of stagedCandidates) await erase(key, true);
+  // Listed again: by-tenant files the splitter wrote from staged files meanwhile.
+  const scanned = new Set(firstListing);
+  const added = await scan(
+    (await tenantFiles()).filter((key) => !scanned.has(key)),
+    false,
+  );
+  for (const key of [...tenantCandidates, ...added]) await erase(key, false);
   return total;
 }
 

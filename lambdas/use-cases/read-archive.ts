@@ -1,31 +1,68 @@
 /**
  * Reading the archive for exports, replays, erasure and a subject's export: the partitions a
  * selection touches (pruned by tenant and day from the keys), each event's latest revision.
+ * Both layouts: the tenant's `events/tenant=/day=/` files, and the staged files of the day
+ * (every tenant's rows: only the tenant's own are kept) not yet filed by the splitter.
  */
-import { partitionPrefix, tenantPrefix } from "../../lib/contracts/archive.js";
+import {
+  ARCHIVE,
+  partitionPrefix,
+  stagingDayPrefix,
+  tenantPrefix,
+} from "../../lib/contracts/archive.js";
 import {
   type ArchivedEvent,
+  type ArchiveRow,
   type ArchiveSelection,
   dayOfKey,
   daysOf,
   latestRevisions,
+  type StagedRow,
   selects,
 } from "../domain/archive.js";
 import type { ArchiveStore } from "../ports/archive.js";
 
-/** The days of a tenant's archive a selection needs, oldest first. */
+const daysUnder = async (store: ArchiveStore, prefix: string) =>
+  (await store.listPrefixes(prefix)).map(dayOfKey).filter((d): d is string => d !== undefined);
+
+/** The days of a tenant's archive a selection needs, oldest first (staged days included). */
 export async function archiveDays(
   store: ArchiveStore,
   tenant: string,
   selection: ArchiveSelection,
 ): Promise<string[]> {
-  const listed = (await store.listPrefixes(tenantPrefix(tenant)))
-    .map(dayOfKey)
-    .filter((d): d is string => d !== undefined);
+  const listed = new Set([
+    ...(await daysUnder(store, tenantPrefix(tenant))),
+    ...(await daysUnder(store, ARCHIVE.stagingPrefix)),
+  ]);
   const wanted = daysOf(selection);
-  if (!wanted) return listed.sort();
-  const have = new Set(listed);
-  return wanted.filter((d) => have.has(d));
+  if (!wanted) return [...listed].sort();
+  return wanted.filter((d) => listed.has(d));
+}
+
+/**
+ * The tenant's rows of one day's staged files, read before its `events/` files: the
+ * splitter writes a staged file's rows there before it deletes the file, so a file gone by
+ * the time it is read has its rows in the `events/` listing made after (never missed).
+ */
+export async function readStagedDay(
+  store: ArchiveStore,
+  tenant: string,
+  day: string,
+): Promise<ArchiveRow[]> {
+  const rows: ArchiveRow[] = [];
+  for (const f of await store.list(stagingDayPrefix(day))) {
+    let staged: StagedRow[];
+    try {
+      staged = (await store.readEvents(f.key)) as StagedRow[];
+    } catch (error) {
+      if (!(await store.exists(f.key))) continue;
+      throw error;
+    }
+    // Tenant isolation: a staged file holds every tenant's rows of its batch.
+    for (const { tenant: owner, ...row } of staged) if (owner === tenant) rows.push(row);
+  }
+  return rows;
 }
 
 /** The selected events of one day (latest revision of each), in receivedAt then id order. */
@@ -35,9 +72,10 @@ export async function readArchiveDay(
   day: string,
   selection: ArchiveSelection,
 ): Promise<ArchivedEvent[]> {
-  const files = await store.list(partitionPrefix(tenant, day));
-  const rows = [];
-  for (const f of files) rows.push(...(await store.readEvents(f.key)));
+  const rows = await readStagedDay(store, tenant, day);
+  for (const f of await store.list(partitionPrefix(tenant, day))) {
+    rows.push(...(await store.readEvents(f.key)));
+  }
   // Dedupe before filtering: a later revision decides what the event is now.
   return latestRevisions(rows)
     .filter((row) => selects(selection, row))

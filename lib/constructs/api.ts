@@ -266,7 +266,7 @@ export class EventApi extends Construct {
     this.historyFunction.bindArchive(
       storage.archiveBucket,
       ["s3:GetObject"],
-      [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
+      [ARCHIVE.stagingPrefix, ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
 
     this.destinationsFunction = new EventFlowFunction(this, "Destinations", {

@@ -17,7 +17,13 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambd
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { EventFlowSettings } from "../config.js";
-import { ARCHIVE, ARCHIVE_COLUMNS, type ArchiveColumnType } from "../contracts/archive.js";
+import {
+  ARCHIVE,
+  ARCHIVE_COLUMNS,
+  type ArchiveColumnType,
+  STAGED_COLUMNS,
+  splitEvent,
+} from "../contracts/archive.js";
 import {
   JOBS_BATCH_SIZE,
   JOBS_MAX_CONCURRENCY,
@@ -51,6 +57,7 @@ export class EventHistory extends Construct {
   public readonly archiveFailures: Queue;
   public readonly database: CfnDatabase;
   public readonly table: CfnTable;
+  public readonly stagedTable: CfnTable;
   public readonly workGroup: CfnWorkGroup;
   public readonly databaseName: string;
 
@@ -65,11 +72,12 @@ export class EventHistory extends Construct {
       refs,
       projectRoot,
     });
-    // Writes, reads (compaction) and deletes (compaction) under events/ only.
+    // Writes staged files; reads and deletes them (the splitter) and writes, reads and
+    // deletes by-tenant files (the splitter, compaction): under staging/ and events/ only.
     this.archiveFunction.bindArchive(
       bucket,
       ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-      [ARCHIVE.eventsPrefix],
+      [ARCHIVE.stagingPrefix, ARCHIVE.eventsPrefix],
     );
     this.archiveFailures = new Queue(this, "ArchiveFailures", {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -110,6 +118,26 @@ export class EventHistory extends Construct {
       ],
     });
 
+    // The splitter: staged batch files (every tenant) -> one file per tenant and day, every
+    // archiveSplitMinutes; its settings travel in the event. One target per shard (a rule
+    // takes at most 5 targets).
+    const shards = settings.archiveSplitShards;
+    for (let first = 0; first < shards; first += 5) {
+      new Rule(this, first === 0 ? "Splitter" : `Splitter${first / 5}`, {
+        description: "EventFlow: file the archive's staged batch files by tenant",
+        schedule: Schedule.rate(Duration.minutes(settings.archiveSplitMinutes)),
+        targets: Array.from(
+          { length: Math.min(5, shards - first) },
+          (_, i) =>
+            new LambdaFunction(this.archiveFunction.function, {
+              event: RuleTargetInput.fromObject(splitEvent(settings, first + i)),
+              // A run that fails is not retried by EventBridge: the next one takes its files.
+              retryAttempts: 0,
+            }),
+        ),
+      });
+    }
+
     this.jobsFunction = new EventFlowFunction(this, "Jobs", {
       name: "jobs",
       settings,
@@ -117,11 +145,12 @@ export class EventHistory extends Construct {
       projectRoot,
     });
     const jobs = this.jobsFunction;
-    // Reads and rewrites (erasure) the archive; writes and deletes (erasure) exports.
+    // Reads and rewrites (erasure) the archive, both layouts; writes and deletes (erasure)
+    // exports.
     jobs.bindArchive(
       bucket,
       ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      [ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
+      [ARCHIVE.stagingPrefix, ARCHIVE.eventsPrefix, ARCHIVE.exportsPrefix],
     );
     jobs.bindConfigTable(storage.configTable, "jobs");
     // Erasure deletes events and their window/pattern contributions by key; no read or scan.
@@ -191,7 +220,8 @@ export class EventHistory extends Construct {
       databaseName: this.databaseName,
       tableInput: {
         name: ARCHIVE.glueTable,
-        description: "Archived events, one row per revision (the events view keeps the latest)",
+        description:
+          "Archived events filed by tenant, one row per revision (with events_staged: the events_archive and events views)",
         tableType: "EXTERNAL_TABLE",
         partitionKeys: [
           { name: "tenant", type: "string" },
@@ -223,6 +253,42 @@ export class EventHistory extends Construct {
       },
     });
     this.table.addResourceDependency(this.database);
+    // The staged files (one per stream batch and day, every tenant): queryable until the
+    // splitter files them by tenant. `tenant` is a column here, so only `day` is projected;
+    // `npm run history -- sql` unions this table with the one above (withEventsView).
+    const stagedLocation = `s3://${bucket.bucketName}/${ARCHIVE.stagingPrefix}`;
+    this.stagedTable = new CfnTable(this, "StagedEventsTable", {
+      catalogId: Stack.of(this).account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: ARCHIVE.glueStagedTable,
+        description:
+          "Archived events not yet filed by tenant (stream batches, every tenant; a tenant column)",
+        tableType: "EXTERNAL_TABLE",
+        partitionKeys: [{ name: "day", type: "string" }],
+        parameters: {
+          classification: "parquet",
+          EXTERNAL: "TRUE",
+          "projection.enabled": "true",
+          "projection.day.type": "date",
+          "projection.day.format": "yyyy-MM-dd",
+          "projection.day.range": `${PROJECTION_START_DAY},NOW`,
+          "projection.day.interval": "1",
+          "projection.day.interval.unit": "DAYS",
+          "storage.location.template": `${stagedLocation}day=\${day}/`,
+        },
+        storageDescriptor: {
+          location: stagedLocation,
+          columns: STAGED_COLUMNS.map((c) => ({ name: c.name, type: GLUE_TYPE[c.type] })),
+          inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+          outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+          serdeInfo: {
+            serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+          },
+        },
+      },
+    });
+    this.stagedTable.addResourceDependency(this.database);
     this.workGroup = new CfnWorkGroup(this, "WorkGroup", {
       name: `${stackName}-history`,
       description: "EventFlow history queries (npm run history -- sql)",

@@ -360,6 +360,7 @@ export class EventMonitoring extends Construct {
           METRIC.statsWriteFailed,
           METRIC.eventsReplayed,
           METRIC.eventsArchived,
+          METRIC.archiveStagedLeft,
           METRIC.historyJobsFailed,
           METRIC.eventsRejectedByRule,
           METRIC.ruleErrors,

@@ -3,23 +3,35 @@
  * functions (lambdas/), the stack (the Glue table's columns and partition projection, the
  * lifecycle rules' prefixes), `npm run history` (DuckDB locally, Athena on AWS) and the bench.
  *
- *   events/tenant=<tenant>/day=<YYYY-MM-DD>/<file>.parquet   archived events (hive-style)
+ *   staging/day=<YYYY-MM-DD>/part-<...>.parquet             a stream batch's events, every tenant
+ *                                                            of one day in one file (a `tenant` column)
+ *   events/tenant=<tenant>/day=<YYYY-MM-DD>/<file>.parquet   archived events by tenant (hive-style)
  *   exports/tenant=<tenant>/<export id>.<jsonl|parquet>      export results
  *
  * `day` is the UTC day of the event's receivedAt, so a query engine prunes by tenant and date
- * from the key alone. Files written by the archive function are named `part-...`; the daily
- * compaction merges a day's files into `compact-...` ones.
+ * from the key alone. A stream batch writes one staged file per day it touches, whatever
+ * its tenants (one S3 PUT per batch, not one per tenant: the cost goal with many tenants);
+ * the splitter (a frequent schedule) files staged rows by tenant into `events/` as `part-`
+ * files, and the daily compaction merges a day's files into `compact-...` ones. Every reader
+ * reads both layouts: a staged event is visible from the moment its file is written.
  */
+
+import type { EventFlowSettings } from "../config.js";
 
 export const ARCHIVE = {
   eventsPrefix: "events/",
+  /** Staged stream batches, one file per (batch, day), every tenant's rows (a tenant column). */
+  stagingPrefix: "staging/",
   exportsPrefix: "exports/",
   /** Athena's query results (the workgroup's output location; expire after 7 days). */
   athenaResultsPrefix: "athena-results/",
   partFilePrefix: "part-",
   compactFilePrefix: "compact-",
-  /** Glue/Athena names (the stack defines them; `npm run history` queries them). */
-  glueTable: "events_archive",
+  /** Glue tables (the stack defines them): the by-tenant layout and the staged files. */
+  glueTable: "events_by_tenant",
+  glueStagedTable: "events_staged",
+  /** What SQL over history calls every archived row of both layouts (every revision). */
+  archiveView: "events_archive",
   /** What SQL over history calls the archive, one row per event (its latest revision). */
   eventsView: "events",
 } as const;
@@ -34,6 +46,12 @@ export const partitionPrefix = (tenant: string, day: string) =>
   `${ARCHIVE.eventsPrefix}tenant=${tenant}/day=${day}/`;
 
 export const tenantPrefix = (tenant: string) => `${ARCHIVE.eventsPrefix}tenant=${tenant}/`;
+
+/** The staged files of one day (every tenant's rows). */
+export const stagingDayPrefix = (day: string) => `${ARCHIVE.stagingPrefix}day=${day}/`;
+
+/** Whether an object key is a staged file (its rows carry their tenant in a column). */
+export const isStagedKey = (key: string) => key.startsWith(ARCHIVE.stagingPrefix);
 
 export type ArchiveColumnType = "string" | "int" | "timestamp" | "json";
 
@@ -67,3 +85,18 @@ export const ARCHIVE_COLUMNS: readonly { name: string; type: ArchiveColumnType }
   { name: "revision", type: "string" },
   { name: "archived_at", type: "timestamp" },
 ];
+
+/** A staged file's columns: the tenant (a partition column elsewhere) and ARCHIVE_COLUMNS. */
+export const STAGED_COLUMNS: readonly { name: string; type: ArchiveColumnType }[] = [
+  { name: "tenant", type: "string" },
+  ...ARCHIVE_COLUMNS,
+];
+
+/** The splitter's schedule input for one shard: the stack's rule and the local runtime send it. */
+export const splitEvent = (settings: EventFlowSettings, shard: number) => ({
+  split: true as const,
+  chunkFiles: settings.archiveSplitChunkFiles,
+  bufferRows: settings.archiveSplitBufferRows,
+  shard,
+  shards: settings.archiveSplitShards,
+});

@@ -55,6 +55,8 @@ export const METRIC = {
   eventsArchived: "EventsArchived",
   /** Stored -> archived (ms): the oldest change of an archive batch. */
   archiveLag: "ArchiveLag",
+  /** Staged files a split run left for the next one (its deadline came): the splitter is behind. */
+  archiveStagedLeft: "ArchiveStagedLeft",
   /** History job slices that failed (the message comes back, then the jobs DLQ). */
   historyJobsFailed: "HistoryJobsFailed",
   // deliver

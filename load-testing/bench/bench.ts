@@ -15,7 +15,14 @@ import { stopBenchAws } from "./bench-aws.js";
 import { benchColdstart, coldstartMethod } from "./coldstart.js";
 import { benchCost, costMethod } from "./cost.js";
 import { benchHandlers, handlersMethod } from "./handlers.js";
-import { archiveCost, archiveLag, duckDbQuery, historyLines, historyMethod } from "./history.js";
+import {
+  archiveCost,
+  archiveLag,
+  COST_MIXES,
+  duckDbQuery,
+  historyLines,
+  historyMethod,
+} from "./history.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
@@ -34,7 +41,13 @@ const PROFILES = {
     windows: { rounds: 3, warmupSeconds: 1.5, seconds: 3 },
     sdk: { batches: [25, 100], inFlight: 8, seconds: 8, rounds: 3, cpuEvents: 50_000 },
     schemas: { seconds: 2, rounds: 5, trials: 5 },
-    history: { events: 20_000, lagSeconds: 30, lagRate: 500, duckRows: 10_000_000 },
+    history: {
+      events: 20_000,
+      zipfEvents: 1_000_000,
+      lagSeconds: 30,
+      lagRate: 500,
+      duckRows: 10_000_000,
+    },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
@@ -45,7 +58,7 @@ const PROFILES = {
     windows: { rounds: 1, warmupSeconds: 0.3, seconds: 0.8 },
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
     schemas: { seconds: 0.5, rounds: 1, trials: 1 },
-    history: { events: 2000, lagSeconds: 5, lagRate: 500, duckRows: 200_000 },
+    history: { events: 2000, zipfEvents: 20_000, lagSeconds: 5, lagRate: 500, duckRows: 200_000 },
   },
 } as const;
 
@@ -157,13 +170,15 @@ async function main(): Promise<number> {
       print(
         heading("9. History: archive cost, local archive lag, DuckDB over the archive", method),
       );
-      const cost = await archiveCost(profile.history.events);
+      const cost = await archiveCost(profile.history.events, COST_MIXES.single);
       print(historyLines({ cost }));
+      const zipf = await archiveCost(profile.history.zipfEvents, COST_MIXES.zipf);
+      print(historyLines({ cost, zipf }).slice(3, 6));
       const lag = await archiveLag(profile.history.lagRate, profile.history.lagSeconds);
       print(historyLines({ cost, lag }).slice(-1));
       const duck = await duckDbQuery(profile.history.duckRows);
       print(historyLines({ cost, duck }).slice(-1));
-      report.history = { method, cost, lag, duck };
+      report.history = { method, cost, zipf, lag, duck };
     }
   } finally {
     await stopBenchAws();

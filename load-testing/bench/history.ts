@@ -18,12 +18,17 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { duckDbViews, queryDuckDb } from "../../bin/tools/history-sql.js";
 import { packEvent, unpackItem } from "../../lambdas/adapters/dynamodb-event-item.js";
 import type { StoredEvent } from "../../lambdas/domain/event.js";
-import { archiveChanges, compactArchive } from "../../lambdas/use-cases/archive-events.js";
+import {
+  archiveChanges,
+  compactArchive,
+  splitStaged,
+} from "../../lambdas/use-cases/archive-events.js";
 import { resolveSettings } from "../../lib/config.js";
 import { ARCHIVE } from "../../lib/contracts/archive.js";
 import { startRuntime } from "../../local/runtime.js";
 import { MemoryArchiveStore as MemoryStore } from "../../test/support/memory-archive.js";
 import { PRICES } from "../prices.js";
+import { MIXES, sampler, seeded, tenantName, zipfWeights } from "../scale/mix.js";
 import { eventSource } from "./fixtures.js";
 import type { Method } from "./handlers.js";
 import { type Summary, summarize } from "./stats.js";
@@ -49,6 +54,8 @@ export const HISTORY_PRICES = {
 
 export interface HistoryOptions {
   events: number;
+  /** Events of the many-tenant (Zipf) cost run: one full splitter chunk is 1,000,000. */
+  zipfEvents: number;
   lagSeconds: number;
   lagRate: number;
   duckRows: number;
@@ -56,28 +63,65 @@ export interface HistoryOptions {
 
 export function historyMethod(o: HistoryOptions): Method {
   return {
-    summary: `archive code on ${o.events} 1 KiB events in-process (batches of ${resolveSettings({}).archiveBatchSize}); a local runtime at ${o.lagRate} events/s for ${o.lagSeconds} s polled with DuckDB; ${(o.duckRows / 1e6).toFixed(0)} M generated rows queried with DuckDB (median of 3)`,
+    summary: `archive code (stream batches, splitter, compaction) on ${o.events} 1 KiB events of one tenant and ${o.zipfEvents} of a Zipf mix over 1,000 tenants in-process (batches of ${resolveSettings({}).archiveBatchSize}); a local runtime at ${o.lagRate} events/s for ${o.lagSeconds} s polled with DuckDB; ${(o.duckRows / 1e6).toFixed(0)} M generated rows queried with DuckDB (median of 3)`,
     detail: [
-      "cost: Lambda billed time = measured CPU ms / 0.58 (a 1,024 MB Lambda has ~0.58 vCPU) + 50 ms of S3 latency per PUT; one tenant (one file per batch); compaction reads each day's files once and writes one",
+      "cost: Lambda billed time = measured CPU ms / 0.58 (a 1,024 MB Lambda has ~0.58 vCPU) + 50 ms of S3 latency per PUT, 20 ms per GET/HEAD (assumed); S3 requests counted by the in-memory store: a stream batch PUTs one staged file per day; the splitter GETs each staged file, HEADs it before deleting, PUTs one file per tenant and day per chunk (archiveSplitChunkFiles staged files); the daily compaction GETs each by-tenant file once and PUTs one per tenant-day",
       "lag: stored = the event's processedAt; archived = the row's archived_at (the archive function wrote the file); queryable = when a DuckDB poll (every 200 ms) first returned it",
       "DuckDB: `events` keeps each event's latest revision (a window over tenant, id); `events_archive` is every row",
     ],
   };
 }
 
+/** A tenant mix for the cost figure: one tenant, or Zipf over many (load-testing/scale/mix.ts). */
+export interface CostMix {
+  name: string;
+  tenants: number;
+  skew: number;
+  /** Events a second (the compaction's PUTs: one per tenant-day). */
+  rate: number;
+}
+
+export const COST_MIXES = {
+  single: { name: "one tenant", tenants: 1, skew: 0, rate: MIXES.single?.rate ?? 20_000 },
+  zipf: {
+    name: `Zipf(${MIXES.zipf?.skew}) over ${MIXES.zipf?.tenants} tenants`,
+    tenants: MIXES.zipf?.tenants ?? 1000,
+    skew: MIXES.zipf?.skew ?? 1.1,
+    rate: MIXES.zipf?.rate ?? 100_000,
+  },
+} satisfies Record<string, CostMix>;
+
 export interface ArchiveCost {
+  mix: CostMix;
   events: number;
   batchSize: number;
+  /** Distinct tenants in a stream batch (what the old layout paid one PUT each for). */
+  tenantsPerBatch: number;
   cpuMsPerBatch: Summary;
+  splitCpuMsPer1000: number;
   compactCpuMsPer1000: number;
   parquetBytesPerEvent: number;
   compactedBytesPerEvent: number;
+  /** S3 requests per million events, by who makes them. */
+  requestsPerMillion: {
+    stagedPuts: number;
+    splitPuts: number;
+    splitGets: number;
+    splitHeads: number;
+    splitLists: number;
+    compactGets: number;
+    compactPuts: number;
+    /** What the old layout (one file per tenant-day per batch) paid. */
+    oldLayoutPuts: number;
+  };
   perMillion: {
     lambdaCompute: number;
     lambdaRequests: number;
     s3Puts: number;
+    splitter: number;
     compaction: number;
     total: number;
+    oldLayoutPuts: number;
     storageStandardPerMonth: number;
     storageInfrequentPerMonth: number;
     storageGlacierIrPerMonth: number;
@@ -87,18 +131,40 @@ export interface ArchiveCost {
 
 const VCPU_SHARE_1GB = 0.58;
 const S3_PUT_MS = 50;
+/** Assumed S3 latency of a GET or HEAD inside Lambda (the splitter's reads and checks). */
+const S3_GET_MS = 20;
 
-export async function archiveCost(events: number): Promise<ArchiveCost> {
+const cpuMs = (before: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+};
+
+/**
+ * The archive's real code over `events` 1 KiB events of a tenant mix: stream batches
+ * (archiveChanges: one staged file per batch and day), the splitter (splitStaged with the
+ * default chunk and buffer: one file per tenant and day per chunk), then the daily
+ * compaction, over the in-memory store that counts S3 requests; CPU timed per stage.
+ * A chunk is archiveSplitChunkFiles staged files: at 100,000 events/s a 15-minute run has
+ * 90 full chunks, so `events` should be one full chunk (1,000 x 1,000) for the Zipf mix.
+ */
+export async function archiveCost(
+  events: number,
+  mix: CostMix = COST_MIXES.single,
+): Promise<ArchiveCost> {
   const settings = resolveSettings({});
   const batchSize = settings.archiveBatchSize;
   const source = eventSource("history-bench");
+  const random = seeded(19);
+  const pickTenant = sampler(zipfWeights(mix.tenants, mix.skew), random);
   const day = "2026-12-05T";
-  const items = Array.from({ length: events }, (_, i) => {
+  // Items are made batch by batch (a million 1 KiB events at once would not fit).
+  const itemAt = (i: number) => {
     const e = source.next();
+    const tenantId = mix.tenants === 1 ? "bench" : tenantName(pickTenant());
     const receivedAt = `${day}${String(10 + Math.floor(i / 360_000)).padStart(2, "0")}:00:00.000Z`;
     const id = e.id ?? `e-${i}`;
     const event: StoredEvent = {
-      tenantId: "bench",
+      tenantId,
       id,
       type: e.type,
       ...(e.subject ? { subject: e.subject } : {}),
@@ -112,43 +178,95 @@ export async function archiveCost(events: number): Promise<ArchiveCost> {
       enrichment: { category: "standard" },
     };
     // As the table stores it (the compact item) and the stream carries it.
-    return { pk: `T#bench#E#${id}`, sk: "EVENT", ...packEvent(event) };
-  });
+    return { tenantId, item: { pk: `T#${tenantId}#E#${id}`, sk: "EVENT", ...packEvent(event) } };
+  };
   const store = new MemoryStore();
   const cpu: number[] = [];
   let seq = 0;
-  for (let i = 0; i < items.length; i += batchSize) {
-    const slice = items.slice(i, i + batchSize);
+  let tenantsInBatches = 0;
+  let batches = 0;
+  for (let i = 0; i < events; i += batchSize) {
+    const slice = Array.from({ length: Math.min(batchSize, events - i) }, (_, j) => itemAt(i + j));
+    tenantsInBatches += new Set(slice.map((item) => item.tenantId)).size;
+    batches++;
     const before = process.cpuUsage();
-    const batch = slice.map((item) => ({
+    const batch = slice.map(({ item }) => ({
       newImage: unpackItem(item),
       sequence: String(++seq),
       changedAtMs: Date.now(),
     }));
     await archiveChanges(batch, { store });
-    const used = process.cpuUsage(before);
-    cpu.push((used.user + used.system) / 1000);
+    cpu.push(cpuMs(before));
   }
-  const partBytes = [...store.files.values()].reduce((n, b) => n + b.byteLength, 0);
-  const partFiles = store.files.size;
-  const before = process.cpuUsage();
-  await compactArchive({ store, now: () => Date.parse("2026-12-06T12:00:00Z") });
-  const used = process.cpuUsage(before);
-  const compactCpuMs = (used.user + used.system) / 1000;
+  const stagedPuts = store.puts;
+  const stagedBytes = [...store.files.values()].reduce((n, b) => n + b.byteLength, 0);
+
+  const counts = () => ({
+    puts: store.puts,
+    gets: store.gets,
+    heads: store.heads,
+    lists: store.lists,
+  });
+  const beforeSplit = counts();
+  let started = process.cpuUsage();
+  await splitStaged(
+    { chunkFiles: settings.archiveSplitChunkFiles, bufferRows: settings.archiveSplitBufferRows },
+    { store },
+  );
+  const splitCpuMs = cpuMs(started);
+  const split = counts();
+  const splitFiles = [...store.files.keys()].filter((k) => k.startsWith(ARCHIVE.eventsPrefix));
+
+  // The daily compaction: reads every by-tenant file of a day once, writes one per
+  // tenant-day. A real day holds a file per tenant per splitter run, so every row is merged:
+  // timed here over every row (minFiles 1), however few files a partition got in this run.
+  started = process.cpuUsage();
+  const compacted = await compactArchive({
+    store,
+    now: () => Date.parse("2026-12-06T12:00:00Z"),
+    minFiles: 1,
+  });
+  const compactCpuMs = cpuMs(started);
   const compactedBytes = [...store.files.values()].reduce((n, b) => n + b.byteLength, 0);
 
+  const perM = (n: number) => (n / events) * 1e6;
   const cpuSummary = summarize(cpu);
-  const invocations = 1e6 / batchSize;
+  const invocations = perM(batches);
   const gb = settings.archiveMemoryMb / 1024;
+  const lambda = (seconds: number) => seconds * gb * PRICES.lambdaArmPerGbSecond;
+  const requests = {
+    stagedPuts: perM(stagedPuts),
+    splitPuts: perM(split.puts - beforeSplit.puts),
+    splitGets: perM(split.gets - beforeSplit.gets),
+    splitHeads: perM(split.heads - beforeSplit.heads),
+    splitLists: perM(split.lists - beforeSplit.lists),
+    // Every by-tenant file read once by the daily compaction (here only days with 2+ files
+    // were merged; a day of 15-minute runs has many), one PUT per tenant-day at the mix's rate.
+    compactGets: perM(splitFiles.length),
+    compactPuts: (mix.tenants / (mix.rate * 86_400)) * 1e6,
+    oldLayoutPuts: perM(tenantsInBatches),
+  };
+  const put = HISTORY_PRICES.s3PutPer1000 / 1000;
+  const get = HISTORY_PRICES.s3GetPer1000 / 1000;
   const billedSeconds = (cpuSummary.mean / VCPU_SHARE_1GB + S3_PUT_MS) / 1000;
-  const lambdaCompute = invocations * billedSeconds * gb * PRICES.lambdaArmPerGbSecond;
+  const lambdaCompute = invocations * lambda(billedSeconds);
   const lambdaRequests = (invocations / 1e6) * PRICES.lambdaPerMillionRequests;
-  const s3Puts = (invocations / 1000) * HISTORY_PRICES.s3PutPer1000;
-  const compactSeconds = ((compactCpuMs / events) * 1e6) / VCPU_SHARE_1GB / 1000;
+  const s3Puts = requests.stagedPuts * put;
+  const splitter =
+    lambda(
+      (perM(splitCpuMs) / VCPU_SHARE_1GB +
+        requests.splitPuts * S3_PUT_MS +
+        (requests.splitGets + requests.splitHeads) * S3_GET_MS) /
+        1000,
+    ) +
+    (requests.splitPuts + requests.splitLists) * put +
+    (requests.splitGets + requests.splitHeads) * get;
+  const compactRows = Math.max(1, compacted.rows);
+  const compactCpuPer1000 = (compactCpuMs / compactRows) * 1000;
   const compaction =
-    compactSeconds * gb * PRICES.lambdaArmPerGbSecond +
-    ((partFiles / events) * 1e6 * HISTORY_PRICES.s3GetPer1000) / 1000 +
-    HISTORY_PRICES.s3PutPer1000 / 1000;
+    lambda((compactCpuPer1000 * 1000) / VCPU_SHARE_1GB / 1000) +
+    requests.compactGets * get +
+    requests.compactPuts * put;
   const storedGb = ((compactedBytes / events) * 1e6) / 1024 ** 3;
   const firehoseGb = (1e6 * HISTORY_PRICES.firehoseRecordRoundingBytes) / 1024 ** 3;
   const firehose = {
@@ -158,18 +276,24 @@ export async function archiveCost(events: number): Promise<ArchiveCost> {
   };
   firehose.total = firehose.ingest + firehose.conversion;
   return {
+    mix,
     events,
     batchSize,
+    tenantsPerBatch: tenantsInBatches / Math.max(1, batches),
     cpuMsPerBatch: cpuSummary,
-    compactCpuMsPer1000: (compactCpuMs / events) * 1000,
-    parquetBytesPerEvent: partBytes / events,
+    splitCpuMsPer1000: (splitCpuMs / events) * 1000,
+    compactCpuMsPer1000: compactCpuPer1000,
+    parquetBytesPerEvent: stagedBytes / events,
     compactedBytesPerEvent: compactedBytes / events,
+    requestsPerMillion: requests,
     perMillion: {
       lambdaCompute,
       lambdaRequests,
       s3Puts,
+      splitter,
       compaction,
-      total: lambdaCompute + lambdaRequests + s3Puts + compaction,
+      total: lambdaCompute + lambdaRequests + s3Puts + splitter + compaction,
+      oldLayoutPuts: requests.oldLayoutPuts * put,
       storageStandardPerMonth: storedGb * HISTORY_PRICES.s3StandardPerGbMonth,
       storageInfrequentPerMonth: storedGb * HISTORY_PRICES.s3InfrequentAccessPerGbMonth,
       storageGlacierIrPerMonth: storedGb * HISTORY_PRICES.s3GlacierInstantPerGbMonth,
@@ -356,15 +480,27 @@ async function queryDuckDbGlob(root: string, sql: string) {
 const usd = (n: number) => `$${n.toFixed(n < 0.01 ? 4 : 3)}`;
 const ms = (s: Summary) => `p50 ${Math.round(s.p50)} ms, p99 ${Math.round(s.p99)} ms`;
 
+const costLines = (c: ArchiveCost): string[] => {
+  const r = c.requestsPerMillion;
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
+  const verdict = c.perMillion.total <= 0.05 ? "goal met" : "goal MISSED";
+  return [
+    `  archive per million 1 KiB events, ${c.mix.name} (${c.events.toLocaleString("en-US")} events, ${c.tenantsPerBatch.toFixed(1)} tenants per batch of ${c.batchSize}): ${usd(c.perMillion.total)} = Lambda compute ${usd(c.perMillion.lambdaCompute)} + Lambda requests ${usd(c.perMillion.lambdaRequests)} + staged-file PUTs ${usd(c.perMillion.s3Puts)} + splitter ${usd(c.perMillion.splitter)} + daily compaction ${usd(c.perMillion.compaction)}; DynamoDB Streams reads by Lambda: $0 (goal: at most $0.05: ${verdict})`,
+    `    S3 requests per million: ${n(r.stagedPuts)} staged PUTs; splitter ${n(r.splitPuts)} PUTs, ${n(r.splitGets)} GETs, ${n(r.splitHeads)} HEADs, ${n(r.splitLists)} LISTs; compaction ${n(r.compactGets)} GETs, ${r.compactPuts.toFixed(1)} PUTs (one per tenant-day at ${n(c.mix.rate)} events/s). The old layout (one file per tenant-day per batch) paid ${n(r.oldLayoutPuts)} PUTs = ${usd(c.perMillion.oldLayoutPuts)}`,
+    `    measured: ${c.cpuMsPerBatch.mean.toFixed(1)} ms CPU per batch of ${c.batchSize} (p99 ${c.cpuMsPerBatch.p99.toFixed(1)}); splitter ${c.splitCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events; compaction ${c.compactCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events; Parquet ${c.parquetBytesPerEvent.toFixed(0)} B/event in staged files, ${c.compactedBytesPerEvent.toFixed(0)} B/event after split and compaction`,
+  ];
+};
+
 export function historyLines(r: {
   cost: ArchiveCost;
+  zipf?: ArchiveCost;
   lag?: ArchiveLag;
   duck?: DuckQuery;
 }): string[] {
   const c = r.cost;
   const lines = [
-    `  archive per million 1 KiB events (batches of ${c.batchSize}): ${usd(c.perMillion.total)} = Lambda compute ${usd(c.perMillion.lambdaCompute)} + Lambda requests ${usd(c.perMillion.lambdaRequests)} + S3 PUTs ${usd(c.perMillion.s3Puts)} + daily compaction ${usd(c.perMillion.compaction)}; DynamoDB Streams reads by Lambda: $0 (goal: at most $0.05)`,
-    `  measured: ${c.cpuMsPerBatch.mean.toFixed(1)} ms CPU per batch of ${c.batchSize} (p99 ${c.cpuMsPerBatch.p99.toFixed(1)}); compaction ${c.compactCpuMsPer1000.toFixed(1)} ms CPU per 1,000 events; Parquet ${c.parquetBytesPerEvent.toFixed(0)} B/event in batch files, ${c.compactedBytesPerEvent.toFixed(0)} B/event compacted`,
+    ...costLines(c),
+    ...(r.zipf ? costLines(r.zipf) : []),
     `  storage per million events per month: S3 Standard ${usd(c.perMillion.storageStandardPerMonth)}, Standard-IA ${usd(c.perMillion.storageInfrequentPerMonth)} (after ${resolveSettings({}).archiveInfrequentAccessDays} days), Glacier IR ${usd(c.perMillion.storageGlacierIrPerMonth)} (after ${resolveSettings({}).archiveGlacierDays} days); the load generator's padding compresses far better than real data: at 1 KiB per event (no compression at all) Standard would be ${usd((1e6 * 1024 * HISTORY_PRICES.s3StandardPerGbMonth) / 1024 ** 3)}`,
     `  the alternative, Firehose (records rounded up to 5 KB): ingest ${usd(c.firehosePerMillion.ingest)} + Parquet conversion ${usd(c.firehosePerMillion.conversion)} = ${usd(c.firehosePerMillion.total)} per million, before a source to feed it (Kinesis Data Streams for DynamoDB: +$${HISTORY_PRICES.kinesisCdcPerMillionUnits.toFixed(2)} per million change units, plus shard-hours)`,
   ];

@@ -4,7 +4,8 @@
  * mixes as model.ts. As there, the keys and items come from the real code wherever it has
  * them: the deliveries log's claim and attempt updates (DynamoDbDeliveryLog, captured by a
  * recording client), a contribution's item (DynamoDbContributionStore, the same), the
- * archive's files per batch (archiveChanges over a counting store). The configuration reads
+ * archive's files per batch (archiveChanges over a counting store) and the splitter's files
+ * per chunk (splitStaged over staged files of the mix's tenants, rows reduced to their tenant). The configuration reads
  * follow each function's cache (schemaCacheSeconds, rulesCacheSeconds,
  * windowConfigCacheSeconds, the destination caches) and the function concurrency the mix
  * needs; their item sizes are assumptions, printed.
@@ -17,13 +18,14 @@ import { DynamoDbContributionStore } from "../../lambdas/adapters/dynamodb-windo
 import type { ArchiveRow } from "../../lambdas/domain/archive.js";
 import { deliveryId, toDeliveryMessage } from "../../lambdas/domain/delivery.js";
 import type { StoredEvent } from "../../lambdas/domain/event.js";
+import type { ArchiveStore } from "../../lambdas/ports/archive.js";
 import type { AggregationDeclaration } from "../../lambdas/ports/windows.js";
-import { archiveChanges } from "../../lambdas/use-cases/archive-events.js";
+import { archiveChanges, splitStaged } from "../../lambdas/use-cases/archive-events.js";
 import type { EventFlowSettings } from "../../lib/config.js";
 import { DELIVERIES_TABLE } from "../../lib/contracts/tables.js";
 import { itemSize, type WireItem, writeUnits } from "../bench/wru.js";
 import type { Mix } from "./mix.js";
-import { seeded } from "./mix.js";
+import { sampler, seeded, tenantName, zipfWeights } from "./mix.js";
 
 /** What the features add to a mix (beyond plain ingest and storage). */
 export interface FeatureMix {
@@ -74,13 +76,25 @@ export interface FeatureResult {
   /** Bytes of a delivery item after its first attempt. */
   deliveryItemBytes: number;
   contributionBytes: number;
-  /** Archive: files (S3 PUTs) per batch, PUTs a second, the hottest prefix's PUTs a second. */
+  /**
+   * Archive: staged files (S3 PUTs) per stream batch, the splitter's by-tenant files per
+   * chunk, PUTs a second of both, the hottest prefix's PUTs a second (the staging day's:
+   * every batch of every tenant writes there).
+   */
   archive: {
     batchesPerSecond: number;
     filesPerBatch: number;
+    /** Events in one splitter chunk at this rate (a full chunk, or a run's share of the interval). */
+    chunkEvents: number;
+    splitFilesPerChunk: number;
+    stagedPutsPerSecond: number;
+    splitPutsPerSecond: number;
     putsPerSecond: number;
+    hottestPrefix: string;
     hottestPrefixPutsPerSecond: number;
     putsPerMillionEvents: number;
+    /** What the old layout (one file per tenant-day per batch) would PUT per million. */
+    oldLayoutPutsPerMillionEvents: number;
   };
 }
 
@@ -226,6 +240,10 @@ export async function runFeatures(
     | "windowMaxReadItems"
     | "windowSweepSeconds"
     | "archiveBatchSize"
+    | "archiveSplitMinutes"
+    | "archiveSplitChunkFiles"
+    | "archiveSplitBufferRows"
+    | "archiveSplitShards"
     | "deliverBatchSize"
   >,
   concurrency: { ingest: number; process: number; deliver?: number },
@@ -378,35 +396,56 @@ export async function runFeatures(
     note: `${fmtInt(concurrency.ingest)} ingest x ${typesSeen} types / ${settings.schemaCacheSeconds} s, ${fmtInt(concurrency.process)} process x (rules / ${settings.rulesCacheSeconds} s + 2 declaration lists / ${settings.windowConfigCacheSeconds} s + ordering / 5 s), ${fmtInt(concurrency.deliver ?? 0)} deliver / 2 s`,
   });
 
-  // The archive: the stream's batches (archiveBatchSize records) -> one Parquet PUT per
-  // (tenant, day) a batch touches, counted by the archive's own code.
-  let puts = 0;
+  // The archive: the stream's batches (archiveBatchSize records) -> one staged Parquet PUT
+  // per day a batch touches, counted by the archive's own code.
+  let stagedPuts = 0;
   let batches = 0;
+  let tenantsInBatches = 0;
   const prefixPuts = new Map<string, number>();
-  const store = {
+  const counting = {
     writeEvents: async (key: string, _rows: readonly ArchiveRow[]) => {
-      puts++;
-      const prefix = key.slice(0, key.lastIndexOf("/"));
+      stagedPuts++;
+      const prefix = key.slice(0, key.lastIndexOf("/") + 1);
       prefixPuts.set(prefix, (prefixPuts.get(prefix) ?? 0) + 1);
     },
   } as never;
   for (let i = 0; i < events.length; i += settings.archiveBatchSize) {
-    const batch = events.slice(i, i + settings.archiveBatchSize).map((e, j) => ({
+    const slice = events.slice(i, i + settings.archiveBatchSize);
+    tenantsInBatches += new Set(slice.map((e) => e.tenantId)).size;
+    const batch = slice.map((e, j) => ({
       newImage: { sk: "EVENT", ...e },
       sequence: String(i + j),
       changedAtMs: Date.parse(e.receivedAt),
     }));
-    await archiveChanges(batch, { store });
+    await archiveChanges(batch, { store: counting });
     batches++;
   }
+  // The splitter, its own code over one chunk of this mix: archiveSplitChunkFiles full staged
+  // files, or what one run (of archiveSplitShards) finds after archiveSplitMinutes if fewer.
+  const chunkEvents = Math.max(
+    1,
+    Math.min(
+      settings.archiveSplitChunkFiles * settings.archiveBatchSize,
+      Math.round((mix.rate * settings.archiveSplitMinutes * 60) / settings.archiveSplitShards),
+    ),
+  );
+  const splitFilesPerChunk = await splitterFiles(mix, settings, chunkEvents);
   const scale = mix.rate / Math.max(1, events.length);
-  const hottestPrefix = Math.max(0, ...prefixPuts.values());
+  const stagedPutsPerSecond = stagedPuts * scale;
+  const splitPutsPerSecond = (splitFilesPerChunk / chunkEvents) * mix.rate;
+  const [hottestPrefix, hottestPuts] = [...prefixPuts].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
   const archive = {
     batchesPerSecond: batches * scale,
-    filesPerBatch: puts / Math.max(1, batches),
-    putsPerSecond: puts * scale,
-    hottestPrefixPutsPerSecond: hottestPrefix * scale,
-    putsPerMillionEvents: (puts / Math.max(1, events.length)) * 1e6,
+    filesPerBatch: stagedPuts / Math.max(1, batches),
+    chunkEvents,
+    splitFilesPerChunk,
+    stagedPutsPerSecond,
+    splitPutsPerSecond,
+    putsPerSecond: stagedPutsPerSecond + splitPutsPerSecond,
+    hottestPrefix,
+    hottestPrefixPutsPerSecond: hottestPuts * scale,
+    putsPerMillionEvents: ((stagedPutsPerSecond + splitPutsPerSecond) / mix.rate) * 1e6,
+    oldLayoutPutsPerMillionEvents: (tenantsInBatches / Math.max(1, events.length)) * 1e6,
   };
   return {
     features,
@@ -419,3 +458,46 @@ export async function runFeatures(
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/**
+ * The splitter's files (S3 PUTs) for one chunk of `chunkEvents` events of the mix: its own
+ * code (splitStaged, archiveSplitBufferRows) over staged files whose rows carry only the
+ * tenant, drawn as the model draws them (Zipf over the mix's tenants); nothing is encoded.
+ */
+async function splitterFiles(
+  mix: Mix,
+  settings: {
+    archiveBatchSize: number;
+    archiveSplitChunkFiles: number;
+    archiveSplitBufferRows: number;
+  },
+  chunkEvents: number,
+): Promise<number> {
+  const pick = sampler(zipfWeights(mix.tenants, mix.skew), seeded(29));
+  const files = new Map<string, { tenant: string }[]>();
+  for (let i = 0, n = 0; i < chunkEvents; i += settings.archiveBatchSize, n++) {
+    const rows = Array.from(
+      { length: Math.min(settings.archiveBatchSize, chunkEvents - i) },
+      () => ({
+        tenant: tenantName(pick()),
+      }),
+    );
+    files.set(`staging/day=2026-12-06/part-${String(n).padStart(6, "0")}.parquet`, rows);
+  }
+  let puts = 0;
+  const store: Partial<ArchiveStore> = {
+    listPrefixes: async () => ["staging/day=2026-12-06/"],
+    list: async () => [...files.keys()].map((key) => ({ key, size: 0 })),
+    readEvents: async (key) => (files.get(key) ?? []) as never,
+    writeEvents: async () => {
+      puts++;
+    },
+    exists: async () => true,
+    delete: async () => {},
+  };
+  await splitStaged(
+    { chunkFiles: files.size, bufferRows: settings.archiveSplitBufferRows },
+    { store: store as ArchiveStore },
+  );
+  return puts;
+}

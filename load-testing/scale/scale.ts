@@ -182,7 +182,11 @@ function printModel(r: ModelResult, label: string): void {
 
 function printFeatures(
   f: FeatureResult & {
-    settings: Pick<EventFlowSettings, "deliverBatchSize" | "deliverMaxConcurrency">;
+    settings: Pick<
+      EventFlowSettings,
+      "deliverBatchSize" | "deliverMaxConcurrency" | "archiveSplitShards"
+    >;
+    rate: number;
     deliverMs: number;
   },
 ): void {
@@ -221,10 +225,20 @@ function printFeatures(
     `  deliveries: ${fmt(f.deliveries)}/s need ${fmt(deliverConcurrency)} concurrent deliver batches of ${f.settings.deliverBatchSize} (${f.deliverMs} ms each); each delivery queue's event source runs at most deliverMaxConcurrency ${f.settings.deliverMaxConcurrency}: ${fmt(perQueue)} deliveries/s per queue (${pct(f.deliveries / perQueue)}${f.deliveries > perQueue ? ": BINDS, raise -c eventflow:deliverMaxConcurrency" : ""}); ordered destinations' FIFO queue (high-throughput mode, per message group) takes up to 70,000 messages/s per queue in us-east-1 with batching (AWS quota, raisable), one in flight per (tenant, destination, subject)`,
   );
   const a = f.archive;
+  const shardsNeeded = Math.ceil((f.rate * SPLIT_LAMBDA_MS_PER_1000) / 1e6 / SPLIT_BUSY_SHARE);
   console.log(
-    `  archive: ${fmt(a.batchesPerSecond)} stream batches/s, ${a.filesPerBatch.toFixed(1)} Parquet files (S3 PUTs) per batch = ${fmt(a.putsPerSecond)} PUT/s, ${fmt(a.putsPerMillionEvents)} PUTs per million events ($${((a.putsPerMillionEvents / 1000) * 0.005).toFixed(3)}); hottest prefix (tenant, day) ${fmt(a.hottestPrefixPutsPerSecond)} PUT/s of S3's 3,500 per prefix (${pct(a.hottestPrefixPutsPerSecond / 3500)}); stream reads: Lambda's own polling, no read units billed or limited per key`,
+    `  archive: ${fmt(a.batchesPerSecond)} stream batches/s, ${a.filesPerBatch.toFixed(1)} staged Parquet file(s) (S3 PUTs) per batch, every tenant in it = ${fmt(a.stagedPutsPerSecond)} PUT/s; the splitter files a chunk of ${fmt(a.chunkEvents)} events into ${fmt(a.splitFilesPerChunk)} by-tenant files = ${fmt(a.splitPutsPerSecond)} PUT/s; together ${fmt(a.putsPerMillionEvents)} PUTs per million events ($${((a.putsPerMillionEvents / 1000) * 0.005).toFixed(4)}; the old one-file-per-tenant-and-batch layout: ${fmt(a.oldLayoutPutsPerMillionEvents)}, $${((a.oldLayoutPutsPerMillionEvents / 1000) * 0.005).toFixed(3)}); hottest prefix ${a.hottestPrefix} (shared by every tenant) ${fmt(a.hottestPrefixPutsPerSecond)} PUT/s of S3's 3,500 per prefix (${pct(a.hottestPrefixPutsPerSecond / 3500)}), the splitter's GETs there the same of 5,500; splitter work at ~${SPLIT_LAMBDA_MS_PER_1000} ms of 1 GB Lambda per 1,000 events (npm run bench -- --only history): archiveSplitShards >= ${shardsNeeded} (now ${f.settings.archiveSplitShards}${f.settings.archiveSplitShards < shardsNeeded ? ": BINDS, the staged backlog grows" : ""}); stream reads: Lambda's own polling, no read units billed or limited per key`,
   );
 }
+
+/**
+ * The splitter's Lambda time per 1,000 events (decode + encode + S3 latency), an assumption
+ * taken from `npm run bench -- --only history` (its splitter CPU / 0.58 vCPU at 1 GB, plus
+ * a GET, a HEAD and the PUTs' latency per staged file), and the share of each run's
+ * 15 minutes a shard may work (the rest is its deadline reserve).
+ */
+const SPLIT_LAMBDA_MS_PER_1000 = 150;
+const SPLIT_BUSY_SHARE = 0.6;
 
 function table(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -281,7 +295,9 @@ async function main(): Promise<number> {
       out.push({ layout, ...shown, ...(features ? { features } : {}) });
       if (!options.json) {
         printModel(result, layout === "before" ? "before sharding" : "current settings");
-        if (features) printFeatures({ ...features, settings: s, deliverMs: options.deliverMs });
+        if (features) {
+          printFeatures({ ...features, settings: s, deliverMs: options.deliverMs, rate: mix.rate });
+        }
       }
     }
     if (current && !options.json) {

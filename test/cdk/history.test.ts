@@ -1,8 +1,9 @@
 /**
  * History in the synthesized template (README "History"): the archive bucket (encrypted,
  * TLS-only, no public access, versioning off, lifecycle), the table's stream into the
- * archive function (filtered to event items), the daily compaction, the jobs queue and
- * function, the Glue table with partition projection, the Athena workgroup with its
+ * archive function (filtered to event items), the splitter's schedule (one target per
+ * shard), the daily compaction, the jobs queue and
+ * function, the Glue tables (by tenant, staged) with partition projection, the Athena workgroup with its
  * bytes-scanned limit, the history routes, least-privilege roles, the alarms, and cdk-nag.
  */
 import { App } from "aws-cdk-lib";
@@ -10,7 +11,13 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ARCHIVE, ARCHIVE_COLUMNS } from "../../lib/contracts/archive.js";
+import { resolveSettings } from "../../lib/config.js";
+import {
+  ARCHIVE,
+  ARCHIVE_COLUMNS,
+  STAGED_COLUMNS,
+  splitEvent,
+} from "../../lib/contracts/archive.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
 import { logicalId } from "../support/cdk.js";
@@ -34,6 +41,20 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+}
+
+/** The object ARNs (as JSON) a role's S3 object statements name. */
+function s3ObjectResources(role: IConstruct): string {
+  const policies = template.findResources("AWS::IAM::Policy", {
+    Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) },
+  });
+  return JSON.stringify(
+    Object.values(policies).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => [s.Action].flat().some((a) => a === "s3:GetObject"))
+        .map((s) => s.Resource),
+    ),
+  );
 }
 
 function actionsOf(role: IConstruct): string[] {
@@ -135,7 +156,34 @@ describe("the archive function", () => {
     });
   });
 
-  it("compacts daily and may touch only events/ in the bucket", () => {
+  it("runs the splitter every archiveSplitMinutes with its settings, one target per shard", () => {
+    const defaults = resolveSettings({});
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: `rate(${defaults.archiveSplitMinutes} minutes)`,
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [logicalId(stack.history.archiveFunction.function), "Arn"] },
+          Input: JSON.stringify(splitEvent(defaults, 0)),
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    // 7 shards: two rules (a rule takes 5 targets), shards 0..6 each once.
+    const sharded = synth({ archiveSplitShards: 7, archiveSplitMinutes: 5 }).template;
+    const rules = Object.values(
+      sharded.findResources("AWS::Events::Rule", {
+        Properties: { ScheduleExpression: "rate(5 minutes)" },
+      }),
+    );
+    expect(rules).toHaveLength(2);
+    const inputs = rules.flatMap((r) =>
+      (r.Properties.Targets as { Input: string }[]).map((t) => JSON.parse(t.Input)),
+    );
+    expect(inputs.map((i) => i.shard).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(inputs.every((i) => i.shards === 7 && i.split === true)).toBe(true);
+  });
+
+  it("compacts daily and may touch only staging/ and events/ in the bucket", () => {
     template.hasResourceProperties("AWS::Events::Rule", {
       ScheduleExpression: "cron(15 2 * * ? *)",
       Targets: [Match.objectLike({ Input: JSON.stringify({ compact: true }) })],
@@ -147,6 +195,10 @@ describe("the archive function", () => {
       "s3:ListBucket",
       "s3:PutObject",
     ]);
+    const objects = s3ObjectResources(stack.history.archiveFunction.role);
+    expect(objects).toContain(`/${ARCHIVE.stagingPrefix}*`);
+    expect(objects).toContain(`/${ARCHIVE.eventsPrefix}*`);
+    expect(objects).not.toContain(`/${ARCHIVE.exportsPrefix}*`);
     // The stream's reads only (granted by the event source); no table item access.
     expect(actions.filter((a) => a.startsWith("dynamodb:")).sort()).toEqual([
       "dynamodb:DescribeStream",
@@ -184,6 +236,38 @@ describe("SQL over history: Glue and Athena", () => {
         }),
       }),
     });
+  });
+
+  it("defines a Glue table over the staged files: day projected, tenant a column", () => {
+    template.hasResourceProperties("AWS::Glue::Table", {
+      TableInput: Match.objectLike({
+        Name: ARCHIVE.glueStagedTable,
+        PartitionKeys: [{ Name: "day", Type: "string" }],
+        Parameters: Match.objectLike({
+          classification: "parquet",
+          "projection.enabled": "true",
+          "projection.day.type": "date",
+          "projection.day.format": "yyyy-MM-dd",
+          "storage.location.template": Match.objectLike({
+            "Fn::Join": ["", Match.arrayWith([`/${ARCHIVE.stagingPrefix}day=\${day}/`])],
+          }),
+        }),
+        StorageDescriptor: Match.objectLike({
+          Columns: STAGED_COLUMNS.map((c) => ({
+            Name: c.name,
+            Type: c.type === "json" ? "string" : c.type,
+          })),
+        }),
+      }),
+    });
+  });
+
+  it("lets the jobs and history functions read staged files (every reader reads both layouts)", () => {
+    for (const role of [stack.history.jobsFunction.role, stack.api.historyFunction.role]) {
+      const objects = s3ObjectResources(role);
+      expect(objects).toContain(`/${ARCHIVE.stagingPrefix}*`);
+      expect(objects).toContain(`/${ARCHIVE.eventsPrefix}*`);
+    }
   });
 
   it("limits the workgroup's bytes scanned per query and enforces its settings", () => {

@@ -603,8 +603,8 @@ describe("EventFlow stack with default settings", () => {
       }
       expect(
         permissions.filter((p) => p.Properties.Principal === "events.amazonaws.com"),
-      ).toHaveLength(2); // and history's daily compaction
-      expect(permissions).toHaveLength(ROUTES.length + 3);
+      ).toHaveLength(3); // and history's daily compaction and splitter
+      expect(permissions).toHaveLength(ROUTES.length + 4);
     });
 
     it("logs access as JSON to an explicit log group, throttles, traces and emits metrics", () => {
@@ -1050,7 +1050,7 @@ describe("cdk-nag AwsSolutions", () => {
   it("acknowledges only the known findings, each with a reason", () => {
     const { app, stack } = synth();
     const bucketId = logicalId(stack.storage.archiveBucket);
-    const archivePrefixFindings = ["events/*", "exports/*"].map(
+    const archivePrefixFindings = ["events/*", "exports/*", "staging/*"].map(
       (p) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${p}]`,
     );
     const acknowledged = new Map<string, string>();
@@ -1069,7 +1069,7 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG6",
       "AwsSolutions-COG4",
       "AwsSolutions-IAM5[Resource::*]",
-      // History: roles granted one prefix of the archive bucket (events/, exports/).
+      // History: roles granted one prefix of the archive bucket (events/, exports/, staging/).
       ...archivePrefixFindings,
       // The deliver role may send to tenants' own targets named with deliveryTargetPrefix.
       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/eventflow-dest-*]",

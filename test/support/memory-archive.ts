@@ -2,20 +2,30 @@
  * An ArchiveStore in memory with the real Parquet codec: the archive's use cases without S3
  * (unit tests, and the history bench's cost figures, which count its PUTs and GETs).
  */
-import { decodeArchiveRows, encodeArchiveRows } from "../../lambdas/adapters/parquet-archive.js";
-import type { ArchiveRow } from "../../lambdas/domain/archive.js";
+import {
+  columnsOfKey,
+  decodeArchiveRows,
+  encodeArchiveRows,
+} from "../../lambdas/adapters/parquet-archive.js";
+import type { ArchiveRow, StagedRow } from "../../lambdas/domain/archive.js";
 import type { ArchiveObject, ArchiveStore } from "../../lambdas/ports/archive.js";
 
 export class MemoryArchiveStore implements ArchiveStore {
   readonly files = new Map<string, Uint8Array>();
   puts = 0;
   gets = 0;
+  heads = 0;
+  lists = 0;
 
   async writeEvents(key: string, rows: readonly ArchiveRow[]) {
     this.puts++;
-    this.files.set(key, encodeArchiveRows(rows));
+    this.files.set(key, encodeArchiveRows(rows, columnsOfKey(key)));
   }
-  async readEvents(key: string, columns?: readonly (keyof ArchiveRow)[]) {
+  async exists(key: string) {
+    this.heads++;
+    return this.files.has(key);
+  }
+  async readEvents(key: string, columns?: readonly (keyof StagedRow)[]) {
     this.gets++;
     const bytes = this.files.get(key);
     return bytes ? decodeArchiveRows(bytes, columns) : [];
@@ -24,12 +34,14 @@ export class MemoryArchiveStore implements ArchiveStore {
     return this.files.get(key);
   }
   async list(prefix: string): Promise<ArchiveObject[]> {
+    this.lists++;
     return [...this.files.keys()]
       .filter((k) => k.startsWith(prefix))
       .sort()
       .map((key) => ({ key, size: this.files.get(key)?.byteLength ?? 0 }));
   }
   async listPrefixes(prefix: string) {
+    this.lists++;
     const out = new Set<string>();
     for (const k of this.files.keys()) {
       if (!k.startsWith(prefix)) continue;

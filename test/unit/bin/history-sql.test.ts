@@ -1,7 +1,9 @@
 /**
  * SQL over history on DuckDB (bin/tools/history-sql.ts): `events` keeps each event's latest
- * revision across compacted and batch files, `events_archive` keeps every row, tenant and
- * day come from the keys, and the Athena text defines the same `events` in front of a query.
+ * revision across compacted, by-tenant batch and staged files (every tenant in one file, not
+ * yet split), `events_archive` keeps every row, tenant and day come from the keys (or the
+ * staged file's tenant column), and the Athena text defines the same views in front of a
+ * query, over both Glue tables.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryDuckDb, withEventsView } from "../../../bin/tools/history-sql.js";
 import { encodeArchiveRows } from "../../../lambdas/adapters/parquet-archive.js";
 import { type ArchiveRow, revisionOf } from "../../../lambdas/domain/archive.js";
+import { STAGED_COLUMNS } from "../../../lib/contracts/archive.js";
 
 let root: string;
 
@@ -50,6 +53,12 @@ function file(tenant: string, day: string, name: string, rows: ArchiveRow[]) {
   writeFileSync(join(dir, `${name}.parquet.data`), encodeArchiveRows(rows));
 }
 
+function staged(day: string, name: string, rows: (ArchiveRow & { tenant: string })[]) {
+  const dir = join(root, "staging", `day=${day}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.parquet.data`), encodeArchiveRows(rows, STAGED_COLUMNS));
+}
+
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "history-sql-"));
   file("acme", "2026-12-05", "compact-1", [row("a", 1, "failed"), row("b", 1)]);
@@ -57,6 +66,12 @@ beforeAll(() => {
   file("acme", "2026-12-05", "part-2", [row("a", 2), row("c", 3)]);
   file("acme", "2026-12-05", "part-3", [row("c", 3)]);
   file("globex", "2026-12-06", "part-1", [row("g", 1, "processed", "signup")]);
+  // Not yet split: one staged file with both tenants' rows (b's newer revision, a new one each).
+  staged("2026-12-05", "part-9", [
+    { ...row("b", 9, "failed"), tenant: "acme" },
+    { ...row("d", 9), tenant: "acme" },
+    { ...row("h", 9, "processed", "signup"), tenant: "globex" },
+  ]);
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -69,15 +84,17 @@ describe("queryDuckDb", () => {
     );
     expect(result.rows).toEqual([
       ["acme", "2026-12-05", "a", "processed"],
-      ["acme", "2026-12-05", "b", "processed"],
+      ["acme", "2026-12-05", "b", "failed"],
       ["acme", "2026-12-05", "c", "processed"],
+      ["acme", "2026-12-05", "d", "processed"],
       ["globex", "2026-12-06", "g", "processed"],
+      ["globex", "2026-12-05", "h", "processed"],
     ]);
     const all = await queryDuckDb(
       root,
       "SELECT count(*) FROM events_archive WHERE tenant = 'acme'",
     );
-    expect(all.rows).toEqual([["5"]]);
+    expect(all.rows).toEqual([["7"]]);
   });
 
   it("counts by type and day, pruned by tenant", async () => {
@@ -86,7 +103,7 @@ describe("queryDuckDb", () => {
       "SELECT type, day, count(*) AS n FROM events WHERE tenant = 'acme' AND day >= '2026-12-01' GROUP BY ALL",
     );
     expect(result.columns).toEqual(["type", "day", "n"]);
-    expect(result.rows).toEqual([["purchase", "2026-12-05", "3"]]);
+    expect(result.rows).toEqual([["purchase", "2026-12-05", "4"]]);
   });
 
   it("answers an empty archive with no rows rather than an error", async () => {
@@ -97,13 +114,13 @@ describe("queryDuckDb", () => {
 });
 
 describe("withEventsView (Athena)", () => {
-  it("defines events in front of the query, merging a query's own WITH", () => {
+  it("defines events_archive (both Glue tables) and events in front of the query, merging a query's own WITH", () => {
     expect(withEventsView("SELECT 1 FROM events")).toMatch(
-      /^WITH latest_parts AS \(.*\), events AS \(.*\) SELECT 1 FROM events$/s,
+      /^WITH archive_files AS \(.* FROM events_by_tenant UNION ALL .* FROM events_staged\), events_archive AS \(.*\), latest_parts AS \(.*\), events AS \(.*\) SELECT 1 FROM events$/s,
     );
     expect(withEventsView("with x AS (SELECT 1) SELECT * FROM x")).toMatch(
-      /^WITH latest_parts AS .*, events AS \(.*\), x AS \(SELECT 1\) SELECT \* FROM x$/s,
+      /^WITH archive_files AS .*, events AS \(.*\), x AS \(SELECT 1\) SELECT \* FROM x$/s,
     );
-    expect(withEventsView("SELECT 1")).toContain(`"$path" LIKE '%/compact-%'`);
+    expect(withEventsView("SELECT 1")).toContain(`file_path LIKE '%/compact-%'`);
   });
 });

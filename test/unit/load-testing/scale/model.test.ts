@@ -70,7 +70,7 @@ describe("scale model", () => {
 });
 
 describe("scale model: the keys the features add", () => {
-  it("spreads a tenant's deliveries over the log's shards, one archive file per tenant and batch, contributions over windowShards", async () => {
+  it("spreads a tenant's deliveries over the log's shards, one staged archive file per batch for all its tenants, contributions over windowShards", async () => {
     const mix: Mix = { ...single, rate: 3000, tenants: 3, skew: 0 };
     const r = await runModel(mix, settings);
     const f = await runFeatures(
@@ -99,8 +99,18 @@ describe("scale model: the keys the features add", () => {
     expect(c?.writes).toBeGreaterThan(1600 / settings.windowShards / 2);
     expect(c?.writes).toBeLessThan((2 * 1600) / settings.windowShards);
     expect(c?.wcu).toBe(c?.writes);
-    // 3 batches of 1,000 events from 3 tenants: 3 Parquet files each (one day).
-    expect(f.archive.filesPerBatch).toBe(3);
-    expect(f.archive.putsPerMillionEvents).toBeCloseTo(3000, 0);
+    // 3 batches of 1,000 events from 3 tenants: one staged file each (one day), where the old
+    // layout wrote 3; every batch PUTs to the one staging prefix of the day.
+    expect(f.archive.filesPerBatch).toBe(1);
+    expect(f.archive.oldLayoutPutsPerMillionEvents).toBeCloseTo(3000, 0);
+    expect(f.archive.hottestPrefix).toBe("staging/day=2026-12-06/");
+    expect(f.archive.hottestPrefixPutsPerSecond).toBeCloseTo(f.archive.batchesPerSecond, 5);
+    // The splitter: a full chunk (1,000 files of 1,000) at 3,000 events/s over 15 minutes;
+    // 3 tenants of ~333,000 rows each through a 100,000-row buffer: a few dozen files.
+    expect(f.archive.chunkEvents).toBe(1_000_000);
+    expect(f.archive.splitFilesPerChunk).toBeGreaterThan(3);
+    expect(f.archive.splitFilesPerChunk).toBeLessThan(60);
+    expect(f.archive.putsPerMillionEvents).toBeGreaterThan(1000);
+    expect(f.archive.putsPerMillionEvents).toBeLessThan(1060);
   });
 });
