@@ -306,6 +306,9 @@ export interface ArchiveLag {
   rate: number;
   seconds: number;
   sent: number;
+  /** Events the API accepted (202): what the archive must show. */
+  accepted: number;
+  refused: Record<number, number>;
   seen: number;
   archivedMs: Summary;
   queryableMs: Summary;
@@ -325,13 +328,16 @@ export async function archiveLag(rate: number, seconds: number): Promise<Archive
   const source = eventSource("history-lag", 7);
   const type = `lag${Date.now()}`;
   let sent = 0;
+  let accepted = 0;
+  /** Requests not answered 202, by status (0: no answer). */
+  const refused = new Map<number, number>();
   const seen = new Map<string, number>();
   const archived: number[] = [];
   const queryable: number[] = [];
   let polling = true;
   let stopAt = Number.POSITIVE_INFINITY;
   const poller = (async () => {
-    while (polling || seen.size < sent) {
+    while (polling || seen.size < accepted) {
       const rows = (
         await queryDuckDb(
           root,
@@ -365,7 +371,13 @@ export async function archiveLag(rate: number, seconds: number): Promise<Archive
         method: "POST",
         headers: { authorization: `Bearer ${runtime.devKey}`, "content-type": "application/json" },
         body: JSON.stringify({ events }),
-      }).then((r) => r.arrayBuffer()),
+      })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          if (r.status === 202) accepted += perRequest;
+          else refused.set(r.status, (refused.get(r.status) ?? 0) + 1);
+        })
+        .catch(() => refused.set(0, (refused.get(0) ?? 0) + 1)),
     );
   }
   await Promise.all(requests);
@@ -378,6 +390,8 @@ export async function archiveLag(rate: number, seconds: number): Promise<Archive
     rate,
     seconds,
     sent,
+    accepted,
+    refused: Object.fromEntries(refused),
     seen: seen.size,
     archivedMs: summarize(archived),
     queryableMs: summarize(queryable),
@@ -506,7 +520,7 @@ export function historyLines(r: {
   ];
   if (r.lag) {
     lines.push(
-      `  local archive lag at ${r.lag.rate} events/s for ${r.lag.seconds} s (${r.lag.seen}/${r.lag.sent} events seen): stored -> archived ${ms(r.lag.archivedMs)}; stored -> queryable (DuckDB poll) ${ms(r.lag.queryableMs)}`,
+      `  local archive lag at ${r.lag.rate} events/s for ${r.lag.seconds} s (${r.lag.seen} of ${r.lag.accepted} accepted events seen; ${r.lag.sent} sent${Object.keys(r.lag.refused).length > 0 ? `, requests refused by status: ${JSON.stringify(r.lag.refused)}` : ""}): stored -> archived ${ms(r.lag.archivedMs)}; stored -> queryable (DuckDB poll) ${ms(r.lag.queryableMs)}`,
     );
   }
   if (r.duck) {
