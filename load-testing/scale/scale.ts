@@ -26,12 +26,14 @@ units a second of its hottest partition key against DynamoDB's per-partition lim
 (1,000 WCU, 3,000 RCU; the design keeps each at or below 70%), then every AWS quota the
 mix meets and the rate at which it binds.
 
-  --mix NAME          zipf | single | all (default all: the issue's two mixes)
+  --mix NAME          zipf | single | failing | all (default all: the issue's two mixes
+                      and failing = single with 10% of its events failed)
   --rate N            events/s (a custom mix, starting from --mix's)
   --tenants N --types N --skew S --ingest-batch N --failed SHARE --duplicates SHARE
   --set KEY=VALUE     a setting of lib/config.ts (repeatable), e.g. --set typeShards=16
   --layout L          before | current | both (default both; before = typeShards 1,
-                      timeShards 4, statsShards 1: the keys as they were before sharding)
+                      timeShards 4, statsShards 1, failedShards 1: the keys as they were
+                      before sharding)
   --process-ms N --ingest-ms N --list-pages N --deliver-ms N   assumptions
   --routed SHARE      share of the hottest tenant's events routed to a destination (0.1)
   --destinations N    destinations those deliveries spread over (1)
@@ -89,7 +91,7 @@ function parse(argv: string[]): Options | "help" {
     values.mix === "all"
       ? Object.values(MIXES)
       : [MIXES[values.mix]].filter((m) => m !== undefined);
-  if (base.length === 0) throw new Error(`--mix must be zipf, single or all`);
+  if (base.length === 0) throw new Error(`--mix must be zipf, single, failing or all`);
   const custom: Partial<Mix> = {};
   const set = <K extends keyof Mix>(key: K, v: Mix[K] | undefined) => {
     if (v !== undefined) custom[key] = v;
@@ -148,7 +150,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function printModel(r: ModelResult, label: string): void {
   const s = r.shards;
   console.log(
-    `\n  ${label}: typeShards ${s.typeShards}, timeShards ${s.timeShards}, statsShards ${s.statsShards}, processBatchSize ${r.processBatchSize}`,
+    `\n  ${label}: typeShards ${s.typeShards}, timeShards ${s.timeShards}, statsShards ${s.statsShards}, failedShards ${s.failedShards}, processBatchSize ${r.processBatchSize}`,
   );
   console.log(
     `  hottest tenant ${fmt(r.hottestTenantRate)} events/s, its hottest type ${fmt(r.hottestTypeRate)} events/s; ${fmt(r.statsUpdates)} statistics updates/s; items: event ${r.sizes.eventItem} B, byType entry ${r.sizes.byTypeEntry} B, stats item ${r.sizes.statsItem} B`,
