@@ -25,7 +25,6 @@
  */
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -36,6 +35,7 @@ import { decodeCursor, encodeCursor, type LanePosition } from "../domain/cursor.
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
+import { batchGetItems } from "./dynamodb-batch-get.js";
 import { eventFromItem } from "./dynamodb-event-item.js";
 import {
   eventKey,
@@ -262,23 +262,13 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
   /** Full items in the order of `keys`; an item gone since the index read is skipped. */
   private async fetchItems(keys: Row["key"][]): Promise<StoredEvent[]> {
     if (keys.length === 0) return [];
-    const found = new Map<string, Item>();
-    let pending: Item[] = keys;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > this.batchGetAttempts) {
-        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
-      }
-      if (attempt > 1) await sleep(Math.random() * 25 * 2 ** attempt);
-      const { Responses, UnprocessedKeys } = await this.doc.send(
-        new BatchGetCommand({
-          RequestItems: { [this.options.tableName]: { Keys: pending } },
-        }),
-      );
-      for (const item of Responses?.[this.options.tableName] ?? []) {
-        found.set(String(item[TABLE.partitionKey]), item);
-      }
-      pending = UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
-    }
+    const found = await batchGetItems(
+      this.doc,
+      this.options.tableName,
+      keys,
+      (item) => String(item[TABLE.partitionKey]),
+      this.batchGetAttempts,
+    );
     return keys.flatMap((k) => {
       const item = found.get(k.pk);
       return item ? [toStoredEvent(item)] : [];
@@ -361,5 +351,3 @@ const numberOf = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? 
 
 /** Every event item is decoded by the one shared function (packed or not). */
 const toStoredEvent = (item: Item): StoredEvent => eventFromItem(item);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
