@@ -109,7 +109,7 @@ export const CONFIG_KINDS = {
  * changes its keys or projected attributes (the claim creates it, an attempt that changes
  * the status updates it); the item's attempts (the receivers' answers) and the queued
  * message (deflated) stay off the indexes. Was ALL: every write of the ~2 KB item copied to
- * three indexes, 24 WCU per delivery; now 8 (`npm run scale`).
+ * three indexes, 24 WCU per delivery; now 10 (`npm run scale`).
  */
 export const DELIVERIES_TABLE = {
   partitionKey: "pk",

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
+import { PRICES } from "../prices.js";
 import { DEFAULT_FEATURES, type FeatureMix, type FeatureResult, runFeatures } from "./features.js";
 import { MIXES, type Mix } from "./mix.js";
 import {
@@ -215,6 +216,17 @@ function printFeatures(
       l.use <= PARTITION_LIMITS.target ? "ok" : l.use <= 1 ? "OVER 70%" : "THROTTLES",
       l.note,
     ]),
+  );
+  const w = f.deliveryWrites;
+  const dollars = (wcu: number) => `$${(wcu * PRICES.dynamodbOnDemandPerMillionWru).toFixed(2)}`;
+  const split = (c: typeof w.now) =>
+    `base ${c.base} (claim ${c.claimBytes} B, after the attempt ${c.attemptBytes} B) + ${Object.entries(
+      c.perIndex,
+    )
+      .map(([name, wcu]) => `${name} ${wcu}`)
+      .join(" + ")}`;
+  console.log(
+    `  deliveries log writes per delivery (claim + one delivering attempt, a 1 KiB JSON event): ${w.now.total} WCU = ${split(w.now)}: ${dollars(w.now.total)} per million deliveries on demand; before (ALL projections, message as JSON text) ${w.before.total} WCU = ${split(w.before)}: ${dollars(w.before.total)}. A retry that leaves the status pending writes the item only (its indexes unchanged).`,
   );
   const deliverConcurrency = (f.deliveries / f.settings.deliverBatchSize) * (f.deliverMs / 1000);
   const perQueue =
