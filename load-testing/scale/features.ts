@@ -17,6 +17,7 @@ import { DynamoDbContributionStore } from "../../lambdas/adapters/dynamodb-windo
 import type { ArchiveRow } from "../../lambdas/domain/archive.js";
 import { deliveryId, toDeliveryMessage } from "../../lambdas/domain/delivery.js";
 import type { StoredEvent } from "../../lambdas/domain/event.js";
+import { type AggregationSpec, readRangeFor } from "../../lambdas/domain/windowing.js";
 import type { AggregationDeclaration } from "../../lambdas/ports/windows.js";
 import { archiveChanges } from "../../lambdas/use-cases/archive-events.js";
 import type { EventFlowSettings } from "../../lib/config.js";
@@ -71,6 +72,12 @@ export interface FeatureResult {
   loads: FeatureLoad[];
   /** Deliveries a second, all of the hottest tenant's. */
   deliveries: number;
+  /**
+   * The sweep's read of one declaration per pass: contributions and seconds of event time at
+   * the mix's rate, the bound (windowMaxReadItems) and the rate into one declaration (all its
+   * groups) at which a pass reaches it.
+   */
+  windowClose: { items: number; seconds: number; maxReadItems: number; bindsAt: number };
   /** Bytes of a delivery item after its first attempt. */
   deliveryItemBytes: number;
   /** Write units per delivery (claim + one delivering attempt), now and with ALL projections. */
@@ -304,6 +311,7 @@ export async function runFeatures(
     | "windowShards"
     | "windowMaxReadItems"
     | "windowSweepSeconds"
+    | "windowFenceSeconds"
     | "archiveBatchSize"
     | "deliverBatchSize"
   >,
@@ -410,12 +418,12 @@ export async function runFeatures(
     if (n > hotWrites) [hotShard, hotWrites] = [k, n];
   }
   const cWcu = writeUnits(contribution.bytes);
-  // The sweep reads a closing window's contributions from every shard once (eventually
-  // consistent Query pages of 1 MB); at most windowMaxReadItems per pass.
-  const windowItems = Math.min(
-    features.windowGroupRate * features.windowSeconds,
-    settings.windowMaxReadItems,
-  );
+  // Each sweep pass reads the declaration's contributions (every group: they share its
+  // partitions) over the range readRangeFor gives (the closing windows and the one still
+  // filling, up to now), from every shard; at most windowMaxReadItems, else the pass stops
+  // and the window waits (SweepFailed). The widest range over the pass's phase in a window:
+  const close = windowCloseRead(features, settings);
+  const windowItems = Math.min(close.items, settings.windowMaxReadItems);
   const perShardBytes = (windowItems / settings.windowShards) * contribution.bytes;
   push({
     family: "window contributions",
@@ -423,9 +431,9 @@ export async function runFeatures(
     writes: hotWrites,
     wcu: hotWrites * cWcu,
     rcu: readUnits(perShardBytes),
-    note: `${contribution.bytes} B item; ${settings.windowShards} shards; a ${features.windowSeconds} s window read once per close${
-      features.windowGroupRate * features.windowSeconds > settings.windowMaxReadItems
-        ? ` (TRUNCATED: ${fmtInt(features.windowGroupRate * features.windowSeconds)} contributions > windowMaxReadItems ${fmtInt(settings.windowMaxReadItems)})`
+    note: `${contribution.bytes} B item; ${settings.windowShards} shards; a sweep pass reads up to ${fmtInt(close.items)} contributions (${close.seconds} s of event time)${
+      close.items > settings.windowMaxReadItems
+        ? `: OVER windowMaxReadItems ${fmtInt(settings.windowMaxReadItems)}, the close waits (SweepFailed)`
         : ""
     }`,
   });
@@ -497,6 +505,11 @@ export async function runFeatures(
   };
   return {
     features,
+    windowClose: {
+      ...close,
+      maxReadItems: settings.windowMaxReadItems,
+      bindsAt: settings.windowMaxReadItems / close.seconds,
+    },
     loads,
     deliveries,
     deliveryItemBytes: now.attemptBytes,
@@ -507,6 +520,37 @@ export async function runFeatures(
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** Allowed lateness assumed for the modelled aggregation (README's example uses 10 s). */
+const MODEL_LATENESS_MS = 10_000;
+
+/**
+ * Contributions one sweep pass reads for a tumbling aggregation of `windowSeconds` at the
+ * mix's rate: the sweep's own range (readRangeFor) for each phase of the pass within a
+ * window, up to `now` (nothing later exists), the widest.
+ */
+function windowCloseRead(
+  features: FeatureMix,
+  settings: Pick<EventFlowSettings, "windowSweepSeconds" | "windowFenceSeconds">,
+): { items: number; seconds: number } {
+  const spanMs = features.windowSeconds * 1000;
+  const spec = {
+    window: { kind: "tumbling", size: `${features.windowSeconds}s` },
+    allowedLateness: `${MODEL_LATENESS_MS / 1000}s`,
+  } as unknown as AggregationSpec;
+  const step = settings.windowSweepSeconds * 1000;
+  const base = Date.UTC(2026, 11, 6, 10);
+  let widest = 0;
+  for (let phase = 0; phase < spanMs; phase += Math.min(step, 1000)) {
+    const after = base + phase;
+    const upTo = after + step;
+    const now = upTo + settings.windowFenceSeconds * 1000;
+    const range = readRangeFor(spec, after - MODEL_LATENESS_MS - spanMs, upTo - MODEL_LATENESS_MS);
+    widest = Math.max(widest, Math.min(range.to, now) - range.from);
+  }
+  const seconds = widest / 1000;
+  return { items: features.windowGroupRate * seconds, seconds };
+}
 
 /** A JSON order of about `bytes` bytes: ids and hex tokens (seeded), as real payloads carry. */
 function realisticOrder(bytes: number): Record<string, unknown> {

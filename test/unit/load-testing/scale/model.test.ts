@@ -121,6 +121,15 @@ describe("scale model: the keys the features add", () => {
     expect(c?.writes).toBeGreaterThan(1600 / settings.windowShards / 2);
     expect(c?.writes).toBeLessThan((2 * 1600) / settings.windowShards);
     expect(c?.wcu).toBe(c?.writes);
+    // A sweep pass reads the closing window, the one before (lateness) and the one filling:
+    // 10 s windows, 10 s lateness, 10 s passes -> up to 3 windows (30 s) of 1,600/s.
+    expect(f.windowClose.seconds).toBeGreaterThan(10);
+    expect(f.windowClose.seconds).toBeLessThanOrEqual(40);
+    expect(f.windowClose.items).toBeCloseTo(1600 * f.windowClose.seconds, 5);
+    expect(f.windowClose.bindsAt).toBeCloseTo(
+      settings.windowMaxReadItems / f.windowClose.seconds,
+      5,
+    );
     // 3 batches of 1,000 events from 3 tenants: 3 Parquet files each (one day).
     expect(f.archive.filesPerBatch).toBe(3);
     expect(f.archive.putsPerMillionEvents).toBeCloseTo(3000, 0);
