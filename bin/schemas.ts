@@ -369,6 +369,7 @@ function onDynamoDb(dynamodb: DynamoDBClient, configTable: string, eventsTable: 
       timeShards: defaults.timeShards,
       typeShards: defaults.typeShards,
       statsShards: defaults.statsShards,
+      failedShards: defaults.failedShards,
       cursorKey: async () => cursorKey,
     }),
   };

@@ -58,6 +58,12 @@ export const settingsSchema = z
     /** byType partitions per tenant and type (lists of one type). */
     typeShards: intFrom(1, MAX_LIST_SHARDS).default(32),
     /**
+     * Failed-index partitions per tenant (lists of failed events, the replay of failed
+     * events). 8 keeps 2,000 failed events/s of one tenant (10% of the single-tenant mix)
+     * near 28% of a partition's write limit; each failed list reads 8 partitions.
+     */
+    failedShards: intFrom(1, MAX_LIST_SHARDS).default(8),
+    /**
      * Capacity of the events table and its indexes: `on-demand` (pay per request) or
      * `provisioned` with target-tracking autoscaling (70% utilization) between the bounds
      * below: about 0.4x the write price at steady load (README "Cost"), but a burst above

@@ -328,7 +328,10 @@ export function deliveriesTableDefinition(tableName: string) {
         { AttributeName: i.partitionKey, KeyType: "HASH" as const },
         { AttributeName: i.sortKey, KeyType: "RANGE" as const },
       ],
-      Projection: { ProjectionType: "ALL" as const },
+      Projection: {
+        ProjectionType: i.projection.type,
+        NonKeyAttributes: [...i.projection.attributes],
+      },
     })),
   };
 }

@@ -3,11 +3,16 @@
  * UpdateItem: create the record, or take the lease of a pending record of the same
  * generation whose lease has lapsed; on a condition failure one GetItem says why (dynalite
  * ignores ReturnValuesOnConditionCheckFailure). Attempts are appended to a list capped at
- * MAX_LOGGED_ATTEMPTS. Lists use the byTime, byDestination and byEvent indexes (ALL
- * projection), newest first; `status` is a filter. byTime and byDestination are spread over
+ * MAX_LOGGED_ATTEMPTS. Lists use the byTime, byDestination and byEvent indexes, newest
+ * first; `status` is a filter. The indexes project only keys and what lists filter on: a
+ * list picks its page there, then reads the page's items with BatchGetItem (lists are rare,
+ * writes are not: DELIVERIES_TABLE). byTime and byDestination are spread over
  * DELIVERIES_TABLE.shards partition keys (a hash of the delivery id): their lists query
- * every shard and merge newest first, the cursor holding each shard's position.
+ * every shard and merge newest first, the cursor holding each shard's position. The
+ * queued message (a manual retry's copy, with its event) is stored deflated.
  */
+
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -27,6 +32,7 @@ import type {
   DeliveryPage,
   DeliveryQuery,
 } from "../ports/delivery-log.js";
+import { batchGetItems } from "./dynamodb-batch-get.js";
 
 export interface DynamoDbDeliveryLogOptions {
   tableName: string;
@@ -149,7 +155,7 @@ export class DynamoDbDeliveryLog implements DeliveryLog, DeliveryEraser {
             ":zero": 0,
             ":empty": [],
             ":gen": message.generation,
-            ":message": JSON.stringify(message),
+            ":message": packMessage(message),
             ":expires": expiresAt,
             ":lease": now.getTime() + leaseSeconds * 1000,
             ...(message.event.subject !== undefined ? { ":subject": message.event.subject } : {}),
@@ -319,9 +325,7 @@ export class DynamoDbDeliveryLog implements DeliveryLog, DeliveryEraser {
 
   async message(tenantId: string, id: string): Promise<DeliveryMessage | undefined> {
     const item = await this.raw(tenantId, id);
-    return typeof item?.message === "string"
-      ? (JSON.parse(item.message) as DeliveryMessage)
-      : undefined;
+    return unpackMessage(item?.message);
   }
 
   async rearm(tenantId: string, id: string, now: Date): Promise<number | undefined> {
@@ -446,8 +450,20 @@ export class DynamoDbDeliveryLog implements DeliveryLog, DeliveryEraser {
       if (lanes.every((l) => l.done && l.buffer.length === 0)) break;
     }
     const more = lanes.some((l) => l.buffer.length > 0 || !l.done);
+    // The page's items (the index entries hold keys and status only), in page order; one
+    // expired or erased since the index read is left out.
+    const found = await batchGetItems(
+      this.doc,
+      this.options.tableName,
+      items.map((i) => ({ [DELIVERIES_TABLE.partitionKey]: i[DELIVERIES_TABLE.partitionKey] })),
+      (item) => String(item[DELIVERIES_TABLE.partitionKey]),
+    );
+    const records = items.flatMap((i) => {
+      const item = found.get(String(i[DELIVERIES_TABLE.partitionKey]));
+      return item && item.erasedAt === undefined ? [toRecord(item)] : [];
+    });
     return {
-      items: items.map(toRecord),
+      items: records,
       ...(more ? { nextCursor: encodeLanes(lanes, tenantId) } : {}),
     };
   }
@@ -535,6 +551,24 @@ function resumeLanes(lanes: Lane[], cursor: string, tenantId: string): void {
     throw new InvalidDeliveryCursorError("cursor is not valid for this list");
   }
 }
+
+/** The queued message as stored: deflated JSON (binary), ~4x smaller for JSON events. */
+function packMessage(message: DeliveryMessage): Uint8Array {
+  return new Uint8Array(deflateRawSync(Buffer.from(JSON.stringify(message), "utf8")));
+}
+
+/** A stored message: deflated (binary), or JSON text as written before (issue 20). */
+function unpackMessage(stored: unknown): DeliveryMessage | undefined {
+  if (typeof stored === "string") return JSON.parse(stored) as DeliveryMessage;
+  if (stored instanceof Uint8Array) {
+    const json = inflateRawSync(stored, { maxOutputLength: MAX_MESSAGE_BYTES }).toString("utf8");
+    return JSON.parse(json) as DeliveryMessage;
+  }
+  return undefined;
+}
+
+/** A message carries one event (at most 64 KiB) and its envelope: never inflates past this. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 function toRecord(item: Record<string, unknown>): DeliveryRecord {
   const record: Record<string, unknown> = {};

@@ -2,13 +2,13 @@
  * EventReader on DynamoDB. Lists read a secondary index (keys plus status/type), pick the
  * page there, then fetch the full items with BatchGetItem in page order.
  *
- * A list reads one or more "lanes" (index partitions): one for failed, typeShards for
- * byType, timeShards for byTime (write sharding: dynamodb-keys.ts). Lanes are merged newest first; a page is cut after `limit`
+ * A list reads one or more "lanes" (index partitions): failedShards for failed, typeShards
+ * for byType, timeShards for byTime (write sharding: dynamodb-keys.ts). Lanes are merged newest first; a page is cut after `limit`
  * items and the cursor records, per lane, the sort key of the last item *returned* from
  * it (not DynamoDB's LastEvaluatedKey, which may lie past items fetched but not yet
  * returned), so pages never skip or repeat. Status filters run as FilterExpressions,
  * which DynamoDB applies after Limit: lanes are re-read until every lane has a head or is
- * exhausted, up to maxRounds reads, after which a short page is returned with a cursor
+ * exhausted, up to maxRounds reads of each lane, after which a short page is returned with a cursor
  * (a filter matching almost nothing must not turn one request into a full index scan).
  *
  * Reads are also bounded in bytes: a request stops reading once it has consumed
@@ -17,7 +17,7 @@
  * read's Limit is sized from what is left and the bytes per item seen so far (the first
  * read assumes the largest items), so one read cannot overshoot by much either.
  *
- * The failed list (listFailed) reads the failed index alone: it projects every attribute,
+ * The failed list (listFailed) reads the failed index's lanes: it projects every attribute,
  * so its rows are the items (no BatchGetItem, which the replay function may not call).
  * Those rows are whole events (up to 64 KB each): before the byte bound, a `reason` that
  * matched nothing read up to 8 rounds of 200 of them (DynamoDB caps a read at 1 MB: up to
@@ -25,7 +25,6 @@
  */
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -36,6 +35,7 @@ import { decodeCursor, encodeCursor, type LanePosition } from "../domain/cursor.
 import type { StoredEvent } from "../domain/event.js";
 import type { EventReader, ListPage, ListQuery, TypeStats } from "../ports/event-store.js";
 import type { FailedEventReader, FailedQuery } from "../ports/failed-events.js";
+import { batchGetItems } from "./dynamodb-batch-get.js";
 import { eventFromItem } from "./dynamodb-event-item.js";
 import {
   eventKey,
@@ -60,7 +60,7 @@ export interface DynamoDbEventReaderOptions extends ShardCounts {
   tableName: string;
   /** The page cursors' HMAC key (the deployment's secret), read when a page needs it. */
   cursorKey: () => Promise<string>;
-  /** Index reads per list request before a short page is returned. */
+  /** Index reads per lane (index partition) and request before a short page is returned. */
   maxRounds?: number;
   /** BatchGetItem calls per page before unprocessed keys fail the request. */
   batchGetAttempts?: number;
@@ -121,7 +121,7 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
 
   /** Failed events, newest failure first; throws InvalidCursorError like list(). */
   async listFailed(query: FailedQuery): Promise<ListPage> {
-    return this.readPage(planFailed(query), query);
+    return this.readPage(planFailed(query, this.options), query);
   }
 
   private async readPage(
@@ -139,18 +139,34 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
     const page: Row[] = [];
     let more = false;
     let partial = false;
-    for (let rounds = 0; ; ) {
+    // Reads per lane, bounded by maxRounds each: a lane's first read is sized for the largest
+    // rows (whole events in the failed index), so with several lanes each may need a second
+    // read one after another; counting rounds per request would cut such pages short.
+    const reads = new Map<Lane, number>();
+    for (;;) {
       const starving = lanes.filter((l) => l.buffer.length === 0 && !l.exhausted);
       if (starving.length > 0) {
-        if (rounds++ >= this.maxRounds || budget.readBytes >= budget.maxBytes) {
+        if (
+          starving.some((l) => (reads.get(l) ?? 0) >= this.maxRounds) ||
+          budget.readBytes >= budget.maxBytes
+        ) {
           more = true;
           partial = true;
           break;
         }
+        // Every read takes a row at least: read only the lanes the bytes left afford (one at
+        // least), so a request ends within one row of its bound however many lanes it has.
+        const left = budget.maxBytes - budget.readBytes;
+        let afforded = 0;
+        const reading = starving.filter((l, i) => {
+          afforded += l.rowBytes;
+          return i === 0 || afforded <= left;
+        });
+        for (const l of reading) reads.set(l, (reads.get(l) ?? 0) + 1);
         // The bytes left, shared among the lanes that need a read.
-        const share = (budget.maxBytes - budget.readBytes) / starving.length;
+        const share = left / reading.length;
         await Promise.all(
-          starving.map((lane) => {
+          reading.map((lane) => {
             const limit = Math.max(1, Math.min(fetchSize, Math.floor(share / lane.rowBytes)));
             return this.fetch(lane, limit, filter, budget);
           }),
@@ -246,23 +262,13 @@ export class DynamoDbEventReader implements EventReader, FailedEventReader {
   /** Full items in the order of `keys`; an item gone since the index read is skipped. */
   private async fetchItems(keys: Row["key"][]): Promise<StoredEvent[]> {
     if (keys.length === 0) return [];
-    const found = new Map<string, Item>();
-    let pending: Item[] = keys;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > this.batchGetAttempts) {
-        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
-      }
-      if (attempt > 1) await sleep(Math.random() * 25 * 2 ** attempt);
-      const { Responses, UnprocessedKeys } = await this.doc.send(
-        new BatchGetCommand({
-          RequestItems: { [this.options.tableName]: { Keys: pending } },
-        }),
-      );
-      for (const item of Responses?.[this.options.tableName] ?? []) {
-        found.set(String(item[TABLE.partitionKey]), item);
-      }
-      pending = UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
-    }
+    const found = await batchGetItems(
+      this.doc,
+      this.options.tableName,
+      keys,
+      (item) => String(item[TABLE.partitionKey]),
+      this.batchGetAttempts,
+    );
     return keys.flatMap((k) => {
       const item = found.get(k.pk);
       return item ? [toStoredEvent(item)] : [];
@@ -345,5 +351,3 @@ const numberOf = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? 
 
 /** Every event item is decoded by the one shared function (packed or not). */
 const toStoredEvent = (item: Item): StoredEvent => eventFromItem(item);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -47,6 +47,8 @@ export interface DynamoDbEventWriterOptions {
   typeShards: number;
   /** Partitions of a tenant's statistics (one item per hour in each). */
   statsShards: number;
+  /** Partitions of the failed index per tenant. */
+  failedShards: number;
   /** Picks the stats shard; injectable so a test can pin it. */
   random?: () => number;
 }
@@ -94,7 +96,7 @@ export class DynamoDbEventWriter implements EventWriter {
         ? byTimeKeys(tenantId, shardOf(id, this.options.timeShards), receivedAt, id)
         : {}),
       ...(event.status === "failed" && event.failedAt
-        ? failedKeys(tenantId, event.failedAt, id)
+        ? failedKeys(tenantId, shardOf(id, this.options.failedShards), event.failedAt, id)
         : {}),
       // Last, so no attribute of the event can shadow the primary key.
       ...eventKey(tenantId, id),

@@ -7,15 +7,17 @@
  *           one counter per type and outcome, `<outcome>#<type>` (processed#purchase,
  *           duplicate#page_view...), all of a batch's types in one ADD
  *   byType  gsi1pk = <tenant>#<type>[#<shard>]    gsi1sk = <receivedAt>#<id>
- *   failed  gsi2pk = <tenant>#FAILED              gsi2sk = <failedAt>#<id>     (sparse)
+ *   failed  gsi2pk = <tenant>#FAILED[#<shard>]    gsi2sk = <failedAt>#<id>     (sparse)
  *   byTime  gsi3pk = <tenant>#<shard>             gsi3sk = <receivedAt>#<id>
  *
  * Write sharding (issue 20): no partition key may take more than a share of DynamoDB's
  * per-partition limits (1,000 write / 3,000 read units a second), so an event's byType and
- * byTime entries go to one of `typeShards` / `timeShards` partitions (stable per id, so a
- * redelivery writes the same keys) and a batch's statistics to one of `statsShards`
+ * byTime entries go to one of `typeShards` / `timeShards` partitions, a failed event's
+ * failed-index entry to one of `failedShards` (stable per id, so a redelivery or a
+ * replay's new failure writes the same partition) and a batch's statistics to one of `statsShards`
  * partitions (random); readers merge every shard (dynamodb-read-plan.ts). Shard 0 keeps
- * the unsharded key of the layout before sharding (`<tenant>#<type>`, `T#<tenant>#STATS`),
+ * the unsharded key of the layout before sharding (`<tenant>#<type>`, `<tenant>#FAILED`,
+ * `T#<tenant>#STATS`),
  * and byTime's key never changed, so items written before are read as shard 0's (or their
  * old shard's) lane: raising a shard count needs no migration. Lowering one would hide the
  * higher shards' items from reads: never lower a shard count on a deployed table.
@@ -50,8 +52,12 @@ export const byTypeKeys = (
   gsi1sk: `${receivedAt}#${id}`,
 });
 
-export const failedKeys = (tenantId: string, failedAt: string, id: string) => ({
-  gsi2pk: `${tenantId}#FAILED`,
+/** A failed-index partition: shard 0 is the one partition of the layout before sharding. */
+export const failedPartition = (tenantId: string, shard: number) =>
+  shard === 0 ? `${tenantId}#FAILED` : `${tenantId}#FAILED#${shard}`;
+
+export const failedKeys = (tenantId: string, shard: number, failedAt: string, id: string) => ({
+  gsi2pk: failedPartition(tenantId, shard),
   gsi2sk: `${failedAt}#${id}`,
 });
 
@@ -79,6 +85,8 @@ export interface ShardCounts {
   typeShards: number;
   /** Statistics partitions per tenant (each holds one item per hour). */
   statsShards: number;
+  /** Failed-index partitions per tenant. */
+  failedShards: number;
 }
 
 export const STATS_OUTCOMES = ["processed", "failed", "duplicate"] as const;

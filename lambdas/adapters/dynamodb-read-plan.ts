@@ -9,7 +9,13 @@ import { TABLE } from "../../lib/contracts/tables.js";
 import { InvalidCursorError, type LanePosition } from "../domain/cursor.js";
 import { ListNotAvailableError, type ListQuery } from "../ports/event-store.js";
 import type { FailedQuery } from "../ports/failed-events.js";
-import { byTimePartition, byTypePartition, eventKey, type ShardCounts } from "./dynamodb-keys.js";
+import {
+  byTimePartition,
+  byTypePartition,
+  eventKey,
+  failedPartition,
+  type ShardCounts,
+} from "./dynamodb-keys.js";
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -68,23 +74,37 @@ export interface Lane {
 }
 
 /**
- * The failed list: the failed index's one lane, keyed by failedAt, so from/to bound the
+ * The failed index's lanes (write-sharded: failedShards partitions per tenant, merged newest
+ * failure first like byType's), each over [lo, hi] of failedAt.
+ */
+function failedLanes(
+  tenantId: string,
+  shards: Pick<ShardCounts, "failedShards">,
+  lo: string,
+  hi: string,
+  projectsAll: boolean,
+): LaneSpec[] {
+  const { name, partitionKey, sortKey } = TABLE.failedIndex;
+  return Array.from({ length: shards.failedShards }, (_, shard) => ({
+    index: name,
+    pkAttr: partitionKey,
+    pkValue: failedPartition(tenantId, shard),
+    skAttr: sortKey,
+    lo,
+    hi,
+    ...(projectsAll ? { projectsAll: true } : {}),
+    wholeRows: true,
+  }));
+}
+
+/**
+ * The failed list: the failed index's lanes, keyed by failedAt, so from/to bound the
  * key range (they mean failedAt here, not receivedAt). type, kind and reason (a
  * case-sensitive substring of failure.reason) are FilterExpressions.
  */
-export function planFailed(query: FailedQuery): Plan {
+export function planFailed(query: FailedQuery, shards: Pick<ShardCounts, "failedShards">): Plan {
   const { tenantId, type, kind, reason, from, to } = query;
-  const { name, partitionKey, sortKey } = TABLE.failedIndex;
-  const spec: LaneSpec = {
-    index: name,
-    pkAttr: partitionKey,
-    pkValue: `${tenantId}#FAILED`,
-    skAttr: sortKey,
-    lo: from ?? "0",
-    hi: to ? `${to}#${TOP}` : TOP,
-    projectsAll: true,
-    wholeRows: true,
-  };
+  const specs = failedLanes(tenantId, shards, from ?? "0", to ? `${to}#${TOP}` : TOP, true);
   const parts: Filter[] = [];
   if (type) {
     parts.push({
@@ -124,13 +144,13 @@ export function planFailed(query: FailedQuery): Plan {
     from ?? null,
     to ?? null,
   ]);
-  return { specs: [spec], filter, scope };
+  return { specs, filter, scope };
 }
 
 /** Which index and lanes a query reads, its filter, and the scope its cursor is bound to. */
 export function plan(
   query: ListQuery,
-  shards: Pick<ShardCounts, "timeShards" | "typeShards">,
+  shards: Pick<ShardCounts, "timeShards" | "typeShards" | "failedShards">,
 ): Plan {
   const { tenantId, type, status, from, to } = query;
   const lo = from ?? "0";
@@ -157,19 +177,8 @@ export function plan(
   } else if (status === "failed") {
     // Keyed by failedAt; from/to still mean receivedAt, so they filter. failedAt never
     // precedes receivedAt, which bounds the key range from below.
-    const { name, partitionKey, sortKey } = TABLE.failedIndex;
     const floor = from ? new Date(Date.parse(from) - FAILED_CLOCK_SKEW_MS).toISOString() : "0";
-    specs = [
-      {
-        index: name,
-        pkAttr: partitionKey,
-        pkValue: `${tenantId}#FAILED`,
-        skAttr: sortKey,
-        lo: floor,
-        hi: TOP,
-        wholeRows: true,
-      },
-    ];
+    specs = failedLanes(tenantId, shards, floor, TOP, false);
     const range = receivedAtFilter(from, to);
     const base = statusFilter("failed");
     filter = range

@@ -3,9 +3,9 @@
  *
  *   <base64url(JSON {v:1, q:<query fingerprint>, p:[<lane position>...]})>.<tag>
  *
- * - `p` holds one position per lane (one lane per index partition a list reads: 1 for
- *   failed, typeShards for byType, timeShards for byTime): 0 = not started, 1 = exhausted,
- *   or the sort key of the last item returned from that lane. With 32 lanes and 128-character
+ * - `p` holds one position per lane (one lane per index partition a list reads:
+ *   failedShards for failed, typeShards for byType, timeShards for byTime): 0 = not started,
+ *   1 = exhausted, or the sort key of the last item returned from that lane. With 32 lanes and 128-character
  *   ids a cursor reaches about 6.7 KB: MAX_CURSOR_LENGTH allows 8 KB.
  * - `q` fingerprints the query (tenant, index, filters, range): a cursor replayed with
  *   other filters, or by another tenant, is refused instead of paging the wrong set.

@@ -25,16 +25,19 @@ const shardVars = {
   [ENV.timeShards]: envVars[ENV.timeShards],
   [ENV.typeShards]: envVars[ENV.typeShards],
   [ENV.statsShards]: envVars[ENV.statsShards],
+  [ENV.failedShards]: envVars[ENV.failedShards],
 };
 
 const shardCounts = (config: {
   [ENV.timeShards]: number;
   [ENV.typeShards]: number;
   [ENV.statsShards]: number;
+  [ENV.failedShards]: number;
 }): ShardCounts => ({
   timeShards: config[ENV.timeShards],
   typeShards: config[ENV.typeShards],
   statsShards: config[ENV.statsShards],
+  failedShards: config[ENV.failedShards],
 });
 
 export function eventWriterFrom(

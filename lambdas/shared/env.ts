@@ -43,6 +43,7 @@ export const envVars = {
   /** 0: no byTime index (the lean profile). */
   [ENV.timeShards]: positiveInt,
   [ENV.typeShards]: positiveInt.min(1),
+  [ENV.failedShards]: positiveInt.min(1),
   [ENV.keysTableName]: z.string().min(1),
   [ENV.configTableName]: z.string().min(1),
   [ENV.schemaCacheSeconds]: positiveInt,

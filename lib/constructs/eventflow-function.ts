@@ -312,8 +312,8 @@ export class EventFlowFunction extends Construct {
 
   /**
    * The deliveries log: `write` (the deliver function: claim and record, GetItem and
-   * UpdateItem) or `read` (the destinations API: also Query its indexes, and UpdateItem to
-   * re-arm a retry). No PutItem, delete or scan.
+   * UpdateItem) or `read` (the destinations API: also Query its indexes and BatchGetItem the
+   * page's items, and UpdateItem to re-arm a retry). No PutItem, delete or scan.
    */
   public bindDeliveriesLog(
     table: ITable,
@@ -332,6 +332,10 @@ export class EventFlowFunction extends Construct {
           actions: ["dynamodb:Query"],
           resources: indexNames.map((i) => `${table.tableArn}/index/${i}`),
         }),
+      );
+      // A list's page: the indexes project only keys and status.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ["dynamodb:BatchGetItem"], resources: [table.tableArn] }),
       );
     }
   }

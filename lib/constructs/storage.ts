@@ -200,7 +200,9 @@ export class EventStorage extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        // Only what a list filters on; its page's items come from BatchGetItem.
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projection.attributes],
       });
     }
 

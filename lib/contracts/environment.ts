@@ -15,6 +15,7 @@ export const ENV = {
   statsShards: "STATS_SHARDS",
   timeShards: "TIME_SHARDS",
   typeShards: "TYPE_SHARDS",
+  failedShards: "FAILED_SHARDS",
   keysTableName: "KEYS_TABLE_NAME",
   /** Tenant configuration (schemas, rules, destinations...): CONFIG_TABLE in ./tables.ts. */
   configTableName: "CONFIG_TABLE_NAME",

@@ -496,6 +496,7 @@ function shardEnvironment(settings: EventFlowSettings): Record<string, string> {
   return {
     [ENV.timeShards]: String(settings.timeShards),
     [ENV.typeShards]: String(settings.typeShards),
+    [ENV.failedShards]: String(settings.failedShards),
     [ENV.statsShards]: String(settings.statsShards),
   };
 }

@@ -99,21 +99,40 @@ export const CONFIG_KINDS = {
  * byTime       timeKey (`<tenant>#<shard>`), createdSk (`<createdAt>#<id>`)  a tenant's deliveries, newest first
  * byDestination destKey (`<tenant>#<destination id>#<shard>`), createdSk    one destination's
  * byEvent      eventKey (`<tenant>#<event id>`), createdSk                  one event's, every destination
- * Hot keys (issue 20, README "How far it scales"): a delivery writes its item twice (claim,
- * then each attempt), ~2 KB with the event inside, and every write is copied to the three
- * indexes (ALL projection): ~6 WCU per delivery on its tenant's byTime key and its
- * destination's byDestination key. Unsharded, one tenant (or destination) topped out near
- * 117 deliveries/s at 70% of a partition's 1,000 WCU; spread over `shards` partitions by a
- * hash of the delivery id, 3,700 a second. Lists merge the shards newest first. Fixed:
- * items live on the shard they were written to, so the count can never be lowered.
+ * Hot keys and write cost (issue 20, README "How far it scales"): byTime and byDestination
+ * are spread over `shards` partitions by a hash of the delivery id (unsharded, one tenant or
+ * destination topped out near 117 deliveries/s); fixed: items live on the shard they were
+ * written to, so the count can never be lowered. The indexes project only what a list
+ * filters on (INCLUDE: status; byEvent also the destination, for `event` + `destination`,
+ * and the id, for erasure): a list picks its page in the index and reads the page's items
+ * with BatchGetItem. An index entry is ~150 B (1 WCU) and is written only when a write
+ * changes its keys or projected attributes (the claim creates it, an attempt that changes
+ * the status updates it); the item's attempts (the receivers' answers) and the queued
+ * message (deflated) stay off the indexes. Was ALL: every write of the ~2 KB item copied to
+ * three indexes, 24 WCU per delivery; now 10 (`npm run scale`).
  */
 export const DELIVERIES_TABLE = {
   partitionKey: "pk",
   ttlAttribute: "expiresAt",
   shards: 32,
-  byTimeIndex: { name: "byTime", partitionKey: "timeKey", sortKey: "createdSk" },
-  byDestinationIndex: { name: "byDestination", partitionKey: "destKey", sortKey: "createdSk" },
-  byEventIndex: { name: "byEvent", partitionKey: "eventKey", sortKey: "createdSk" },
+  byTimeIndex: {
+    name: "byTime",
+    partitionKey: "timeKey",
+    sortKey: "createdSk",
+    projection: { type: "INCLUDE", attributes: ["status"] },
+  },
+  byDestinationIndex: {
+    name: "byDestination",
+    partitionKey: "destKey",
+    sortKey: "createdSk",
+    projection: { type: "INCLUDE", attributes: ["status"] },
+  },
+  byEventIndex: {
+    name: "byEvent",
+    partitionKey: "eventKey",
+    sortKey: "createdSk",
+    projection: { type: "INCLUDE", attributes: ["status", "destinationId", "id"] },
+  },
 } as const;
 
 /**

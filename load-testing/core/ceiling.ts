@@ -59,10 +59,16 @@ export function pipelineRate(processed: readonly TimeBucket[]): PipelineRate {
   };
 }
 
-const shardCountsOf = (s: { timeShards: number; typeShards: number; statsShards: number }) => ({
+const shardCountsOf = (s: {
+  timeShards: number;
+  typeShards: number;
+  statsShards: number;
+  failedShards: number;
+}) => ({
   timeShards: s.timeShards,
   typeShards: s.typeShards,
   statsShards: s.statsShards,
+  failedShards: s.failedShards,
 });
 
 export async function measureCeiling(options: CeilingOptions): Promise<CeilingResult> {

@@ -18,12 +18,13 @@ import { DynamoDbContributionStore } from "../../lambdas/adapters/dynamodb-windo
 import type { ArchiveRow } from "../../lambdas/domain/archive.js";
 import { deliveryId, toDeliveryMessage } from "../../lambdas/domain/delivery.js";
 import type { StoredEvent } from "../../lambdas/domain/event.js";
+import { type AggregationSpec, readRangeFor } from "../../lambdas/domain/windowing.js";
 import type { ArchiveStore } from "../../lambdas/ports/archive.js";
 import type { AggregationDeclaration } from "../../lambdas/ports/windows.js";
 import { archiveChanges, splitStaged } from "../../lambdas/use-cases/archive-events.js";
 import type { EventFlowSettings } from "../../lib/config.js";
 import { DELIVERIES_TABLE } from "../../lib/contracts/tables.js";
-import { itemSize, type WireItem, writeUnits } from "../bench/wru.js";
+import { indexEntry, itemSize, type TableLayout, type WireItem, writeUnits } from "../bench/wru.js";
 import type { Mix } from "./mix.js";
 import { sampler, seeded, tenantName, zipfWeights } from "./mix.js";
 
@@ -73,8 +74,16 @@ export interface FeatureResult {
   loads: FeatureLoad[];
   /** Deliveries a second, all of the hottest tenant's. */
   deliveries: number;
+  /**
+   * The sweep's read of one declaration per pass: contributions and seconds of event time at
+   * the mix's rate, the bound (windowMaxReadItems) and the rate into one declaration (all its
+   * groups) at which a pass reaches it.
+   */
+  windowClose: { items: number; seconds: number; maxReadItems: number; bindsAt: number };
   /** Bytes of a delivery item after its first attempt. */
   deliveryItemBytes: number;
+  /** Write units per delivery (claim + one delivering attempt), now and with ALL projections. */
+  deliveryWrites: { now: DeliveryWriteCost; before: DeliveryWriteCost };
   contributionBytes: number;
   /**
    * Archive: staged files (S3 PUTs) per stream batch, the splitter's by-tenant files per
@@ -144,7 +153,13 @@ async function deliveryItem(
   tenantId: string,
   destinationId: string,
   event: StoredEvent,
-): Promise<{ item: Record<string, unknown>; claimBytes: number; attemptBytes: number }> {
+): Promise<{
+  claimItem: Record<string, unknown>;
+  item: Record<string, unknown>;
+  claimBytes: number;
+  attemptBytes: number;
+  messageJson: string;
+}> {
   const rec = recorder(() => ({ Attributes: {} }));
   const log = new DynamoDbDeliveryLog(rec.client, { tableName: "deliveries", retentionDays: 30 });
   const now = new Date(Date.parse(event.receivedAt) + 50);
@@ -194,8 +209,79 @@ async function deliveryItem(
     deliveredAt: now.toISOString(),
   };
   delete (after as Record<string, unknown>).leaseUntil;
-  return { item: after, claimBytes, attemptBytes: sizeOf(after) };
+  return {
+    claimItem: item,
+    item: after,
+    claimBytes,
+    attemptBytes: sizeOf(after),
+    messageJson: JSON.stringify(message),
+  };
 }
+
+/** The deliveries table's layout for index entry sizes (no sort key: pk alone). */
+const DELIVERIES_LAYOUT: TableLayout = {
+  partitionKey: DELIVERIES_TABLE.partitionKey,
+  sortKey: DELIVERIES_TABLE.partitionKey,
+  indexes: [
+    DELIVERIES_TABLE.byTimeIndex,
+    DELIVERIES_TABLE.byDestinationIndex,
+    DELIVERIES_TABLE.byEventIndex,
+  ],
+};
+
+/** Per delivery (claim, then one attempt that delivers it): write units of each target. */
+export interface DeliveryWriteCost {
+  /** The item's bytes after the claim and after the attempt. */
+  claimBytes: number;
+  attemptBytes: number;
+  /** Base-table WCU: the claim, the attempt (UpdateItem bills the larger of before and after). */
+  base: number;
+  /** WCU per index (what one index partition takes per delivery). */
+  perIndex: Record<string, number>;
+  /** Bytes of one index entry (after the attempt). */
+  entryBytes: Record<string, number>;
+  total: number;
+}
+
+/**
+ * What a delivery writes, by DynamoDB's rules: a new item writes every index whose keys it
+ * has (the entry's size); an update rewrites an index entry only when a key or a projected
+ * attribute changes (ALL: any attribute), billed by the entry's size.
+ */
+export function deliveryWriteCost(
+  claimItem: Record<string, unknown>,
+  attemptItem: Record<string, unknown>,
+  layout: TableLayout = DELIVERIES_LAYOUT,
+): DeliveryWriteCost {
+  const claimBytes = sizeOf(claimItem);
+  const attemptBytes = sizeOf(attemptItem);
+  const base = writeUnits(claimBytes) + writeUnits(Math.max(claimBytes, attemptBytes));
+  const perIndex: Record<string, number> = {};
+  const entryBytes: Record<string, number> = {};
+  for (const index of layout.indexes) {
+    const before = indexEntry(wireOf(claimItem), index, layout);
+    const afterEntry = indexEntry(wireOf(attemptItem), index, layout);
+    let wcu = before ? writeUnits(itemSize(before)) : 0;
+    if (afterEntry && JSON.stringify(afterEntry) !== JSON.stringify(before)) {
+      wcu += writeUnits(Math.max(itemSize(afterEntry), before ? itemSize(before) : 0));
+    }
+    perIndex[index.name] = wcu;
+    entryBytes[index.name] = afterEntry ? itemSize(afterEntry) : 0;
+  }
+  const total = base + Object.values(perIndex).reduce((a, b) => a + b, 0);
+  return { claimBytes, attemptBytes, base, perIndex, entryBytes, total };
+}
+
+/** The same layout with every index projecting ALL (the log before issue 20's cut). */
+const ALL_PROJECTION_LAYOUT: TableLayout = {
+  ...DELIVERIES_LAYOUT,
+  indexes: DELIVERIES_LAYOUT.indexes.map((i) => ({
+    ...i,
+    projection: { type: "ALL" as const, attributes: [] },
+  })),
+};
+
+const wireOf = (item: Record<string, unknown>) => (wire(item) as unknown as { M: WireItem }).M;
 
 async function contributionItemBytes(settings: Pick<EventFlowSettings, "windowShards">) {
   const rec = recorder();
@@ -239,6 +325,7 @@ export async function runFeatures(
     | "windowShards"
     | "windowMaxReadItems"
     | "windowSweepSeconds"
+    | "windowFenceSeconds"
     | "archiveBatchSize"
     | "archiveSplitMinutes"
     | "archiveSplitChunkFiles"
@@ -260,14 +347,21 @@ export async function runFeatures(
   const deliveries = hottestTenantRate * features.routedShare;
   const sample = events.find((e) => e.tenantId === hottest) ?? events[0];
   if (!sample) throw new Error("the mix produced no events");
-  const { item, claimBytes, attemptBytes } = await deliveryItem(
+  // The delivered event as a realistic 1 KiB JSON body (an order: ids and hex tokens that
+  // compress about 2x), not the mix's padding, which would deflate to nothing in the message.
+  const { claimItem, item, messageJson } = await deliveryItem(
     hottest,
     "dst_01jf8zk3q4w5e6r7t8y9u0i1o2",
-    sample,
+    { ...sample, data: realisticOrder(1024) },
   );
-  // UpdateItem bills the larger of before and after; ALL projection copies each write to
-  // every index whose key the item has.
-  const perDelivery = writeUnits(claimBytes) + writeUnits(Math.max(claimBytes, attemptBytes));
+  const now = deliveryWriteCost(claimItem, item);
+  // Before issue 20's cut: ALL projections, the queued message as JSON text.
+  const before = deliveryWriteCost(
+    { ...claimItem, message: messageJson },
+    { ...item, message: messageJson },
+    ALL_PROJECTION_LAYOUT,
+  );
+  const perDelivery = (index: string) => now.perIndex[index] ?? 0;
   // Every routed event of the hottest tenant becomes a delivery (deliveryId and
   // deliveryIndexKeys: the log's own key functions), counted per index partition key.
   const routed = events.filter((e) => e.tenantId === hottest);
@@ -282,9 +376,9 @@ export async function runFeatures(
     const keys = deliveryIndexKeys(hottest, destination, id, DELIVERIES_TABLE.shards);
     count(perKey, `byTime ${keys.timeKey}`);
     count(perKey, `byDestination ${keys.destKey}`);
-    const before = deliveryIndexKeys(hottest, destination, id, 1);
-    count(unsharded, `byTime ${before.timeKey}`);
-    count(unsharded, `byDestination ${before.destKey}`);
+    const unshardedKeys = deliveryIndexKeys(hottest, destination, id, 1);
+    count(unsharded, `byTime ${unshardedKeys.timeKey}`);
+    count(unsharded, `byDestination ${unshardedKeys.destKey}`);
   }
   const hot = (m: Map<string, number>, index: string): [string, number] => {
     let best: [string, number] = ["-", 0];
@@ -294,21 +388,22 @@ export async function runFeatures(
   };
   for (const index of [DELIVERIES_TABLE.byTimeIndex, DELIVERIES_TABLE.byDestinationIndex]) {
     const [key, n] = hot(perKey, index.name);
-    const [, before] = hot(unsharded, index.name);
+    const [, all] = hot(unsharded, index.name);
+    const wcuBefore = before.perIndex[index.name] ?? 0;
     push({
       family: `deliveries ${index.name}`,
       key,
       writes: n * 2,
-      wcu: n * perDelivery,
+      wcu: n * perDelivery(index.name),
       rcu: 0,
-      note: `${perDelivery} WCU per delivery (claim + attempt, ${claimBytes}/${attemptBytes} B item, ALL projection), ${DELIVERIES_TABLE.shards} shards; unsharded ${fmtInt(before * perDelivery)} WCU/s (${fmtInt((before * perDelivery) / 10)}%)`,
+      note: `${perDelivery(index.name)} WCU per delivery (claim + status change, ${now.entryBytes[index.name]} B entry, INCLUDE ${index.projection.attributes.join(",")}), ${DELIVERIES_TABLE.shards} shards; with ALL projection ${fmtInt(n * wcuBefore)} WCU/s, unsharded ${fmtInt(all * wcuBefore)} WCU/s (${fmtInt((all * wcuBefore) / 10)}%)`,
     });
   }
   push({
     family: "deliveries byEvent",
     key: String(item[DELIVERIES_TABLE.byEventIndex.partitionKey] ?? "-"),
     writes: 2 * features.destinations,
-    wcu: features.destinations * perDelivery,
+    wcu: features.destinations * perDelivery(DELIVERIES_TABLE.byEventIndex.name),
     rcu: 0,
     note: "one event's deliveries (one per destination)",
   });
@@ -341,12 +436,12 @@ export async function runFeatures(
     if (n > hotWrites) [hotShard, hotWrites] = [k, n];
   }
   const cWcu = writeUnits(contribution.bytes);
-  // The sweep reads a closing window's contributions from every shard once (eventually
-  // consistent Query pages of 1 MB); at most windowMaxReadItems per pass.
-  const windowItems = Math.min(
-    features.windowGroupRate * features.windowSeconds,
-    settings.windowMaxReadItems,
-  );
+  // Each sweep pass reads the declaration's contributions (every group: they share its
+  // partitions) over the range readRangeFor gives (the closing windows and the one still
+  // filling, up to now), from every shard; at most windowMaxReadItems, else the pass stops
+  // and the window waits (SweepFailed). The widest range over the pass's phase in a window:
+  const close = windowCloseRead(features, settings);
+  const windowItems = Math.min(close.items, settings.windowMaxReadItems);
   const perShardBytes = (windowItems / settings.windowShards) * contribution.bytes;
   push({
     family: "window contributions",
@@ -354,9 +449,9 @@ export async function runFeatures(
     writes: hotWrites,
     wcu: hotWrites * cWcu,
     rcu: readUnits(perShardBytes),
-    note: `${contribution.bytes} B item; ${settings.windowShards} shards; a ${features.windowSeconds} s window read once per close${
-      features.windowGroupRate * features.windowSeconds > settings.windowMaxReadItems
-        ? ` (TRUNCATED: ${fmtInt(features.windowGroupRate * features.windowSeconds)} contributions > windowMaxReadItems ${fmtInt(settings.windowMaxReadItems)})`
+    note: `${contribution.bytes} B item; ${settings.windowShards} shards; a sweep pass reads up to ${fmtInt(close.items)} contributions (${close.seconds} s of event time)${
+      close.items > settings.windowMaxReadItems
+        ? `: OVER windowMaxReadItems ${fmtInt(settings.windowMaxReadItems)}, the close waits (SweepFailed)`
         : ""
     }`,
   });
@@ -449,9 +544,15 @@ export async function runFeatures(
   };
   return {
     features,
+    windowClose: {
+      ...close,
+      maxReadItems: settings.windowMaxReadItems,
+      bindsAt: settings.windowMaxReadItems / close.seconds,
+    },
     loads,
     deliveries,
-    deliveryItemBytes: attemptBytes,
+    deliveryItemBytes: now.attemptBytes,
+    deliveryWrites: { now, before },
     contributionBytes: contribution.bytes,
     archive,
   };
@@ -500,4 +601,58 @@ async function splitterFiles(
     { store: store as ArchiveStore },
   );
   return puts;
+}
+
+/** Allowed lateness assumed for the modelled aggregation (README's example uses 10 s). */
+const MODEL_LATENESS_MS = 10_000;
+
+/**
+ * Contributions one sweep pass reads for a tumbling aggregation of `windowSeconds` at the
+ * mix's rate: the sweep's own range (readRangeFor) for each phase of the pass within a
+ * window, up to `now` (nothing later exists), the widest.
+ */
+function windowCloseRead(
+  features: FeatureMix,
+  settings: Pick<EventFlowSettings, "windowSweepSeconds" | "windowFenceSeconds">,
+): { items: number; seconds: number } {
+  const spanMs = features.windowSeconds * 1000;
+  const spec = {
+    window: { kind: "tumbling", size: `${features.windowSeconds}s` },
+    allowedLateness: `${MODEL_LATENESS_MS / 1000}s`,
+  } as unknown as AggregationSpec;
+  const step = settings.windowSweepSeconds * 1000;
+  const base = Date.UTC(2026, 11, 6, 10);
+  let widest = 0;
+  for (let phase = 0; phase < spanMs; phase += Math.min(step, 1000)) {
+    const after = base + phase;
+    const upTo = after + step;
+    const now = upTo + settings.windowFenceSeconds * 1000;
+    const range = readRangeFor(spec, after - MODEL_LATENESS_MS - spanMs, upTo - MODEL_LATENESS_MS);
+    widest = Math.max(widest, Math.min(range.to, now) - range.from);
+  }
+  const seconds = widest / 1000;
+  return { items: features.windowGroupRate * seconds, seconds };
+}
+
+/** A JSON order of about `bytes` bytes: ids and hex tokens (seeded), as real payloads carry. */
+function realisticOrder(bytes: number): Record<string, unknown> {
+  const random = seeded(11);
+  const hex = (n: number) =>
+    Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join("");
+  const order: Record<string, unknown> = {
+    orderId: `ord_${hex(20)}`,
+    customer: { id: `cus_${hex(16)}`, country: "DE", email: `u${hex(6)}@example.com` },
+    currency: "EUR",
+    lines: [] as unknown[],
+  };
+  const lines = order.lines as unknown[];
+  while (JSON.stringify(order).length < bytes) {
+    lines.push({
+      sku: `SKU-${hex(8)}`,
+      qty: 1 + Math.floor(random() * 5),
+      price: Math.round(random() * 10_000) / 100,
+      token: hex(24),
+    });
+  }
+  return order;
 }

@@ -22,7 +22,7 @@ export interface Mix {
   dataBytes: number;
 }
 
-/** The two mixes. */
+/** The two mixes, and the single-tenant one with a tenth of its events failing. */
 export const MIXES: Record<string, Mix> = {
   zipf: {
     name: "100,000 events/s, Zipf(1.1) over 1,000 tenants x 50 types",
@@ -43,6 +43,17 @@ export const MIXES: Record<string, Mix> = {
     skew: 0,
     ingestBatch: 25,
     failedShare: 0.01,
+    duplicateShare: 0.01,
+    dataBytes: 1024,
+  },
+  failing: {
+    name: "20,000 events/s, one tenant, one type, 10% failed",
+    rate: 20_000,
+    tenants: 1,
+    types: 1,
+    skew: 0,
+    ingestBatch: 25,
+    failedShare: 0.1,
     duplicateShare: 0.01,
     dataBytes: 1024,
   },

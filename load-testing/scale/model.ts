@@ -159,7 +159,12 @@ export async function runModel(
   mix: Mix,
   settings: Pick<
     EventFlowSettings,
-    "processBatchSize" | "timeShards" | "typeShards" | "statsShards" | "eventRetentionDays"
+    | "processBatchSize"
+    | "timeShards"
+    | "typeShards"
+    | "statsShards"
+    | "failedShards"
+    | "eventRetentionDays"
   >,
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
   seed = 20,
@@ -168,6 +173,7 @@ export async function runModel(
     timeShards: settings.timeShards,
     typeShards: settings.typeShards,
     statsShards: settings.statsShards,
+    failedShards: settings.failedShards,
   };
   const random = seeded(seed);
   const loads = new Loads();
@@ -279,7 +285,7 @@ export async function runModel(
     table: 0, // GetItem / BatchGetItem touch one event's own partition
     byType: assumptions.listPagesPerSecond * listLane(shards.typeShards, sizes.byTypeEntry),
     byTime: assumptions.listPagesPerSecond * listLane(shards.timeShards, sizes.byTimeEntry),
-    failed: assumptions.listPagesPerSecond * readUnits(101 * sizes.eventItem),
+    failed: assumptions.listPagesPerSecond * listLane(shards.failedShards, sizes.eventItem),
     stats: assumptions.statsReadsPerSecond * readUnits(24 * sizes.statsItem),
   };
 

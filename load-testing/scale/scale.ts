@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { type EventFlowSettings, resolveSettings } from "../../lib/config.js";
+import { PRICES } from "../prices.js";
 import { DEFAULT_FEATURES, type FeatureMix, type FeatureResult, runFeatures } from "./features.js";
 import { MIXES, type Mix } from "./mix.js";
 import {
@@ -26,12 +27,14 @@ units a second of its hottest partition key against DynamoDB's per-partition lim
 (1,000 WCU, 3,000 RCU; the design keeps each at or below 70%), then every AWS quota the
 mix meets and the rate at which it binds.
 
-  --mix NAME          zipf | single | all (default all: the issue's two mixes)
+  --mix NAME          zipf | single | failing | all (default all: the issue's two mixes
+                      and failing = single with 10% of its events failed)
   --rate N            events/s (a custom mix, starting from --mix's)
   --tenants N --types N --skew S --ingest-batch N --failed SHARE --duplicates SHARE
   --set KEY=VALUE     a setting of lib/config.ts (repeatable), e.g. --set typeShards=16
   --layout L          before | current | both (default both; before = typeShards 1,
-                      timeShards 4, statsShards 1: the keys as they were before sharding)
+                      timeShards 4, statsShards 1, failedShards 1: the keys as they were
+                      before sharding)
   --process-ms N --ingest-ms N --list-pages N --deliver-ms N   assumptions
   --routed SHARE      share of the hottest tenant's events routed to a destination (0.1)
   --destinations N    destinations those deliveries spread over (1)
@@ -89,7 +92,7 @@ function parse(argv: string[]): Options | "help" {
     values.mix === "all"
       ? Object.values(MIXES)
       : [MIXES[values.mix]].filter((m) => m !== undefined);
-  if (base.length === 0) throw new Error(`--mix must be zipf, single or all`);
+  if (base.length === 0) throw new Error(`--mix must be zipf, single, failing or all`);
   const custom: Partial<Mix> = {};
   const set = <K extends keyof Mix>(key: K, v: Mix[K] | undefined) => {
     if (v !== undefined) custom[key] = v;
@@ -148,7 +151,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 function printModel(r: ModelResult, label: string): void {
   const s = r.shards;
   console.log(
-    `\n  ${label}: typeShards ${s.typeShards}, timeShards ${s.timeShards}, statsShards ${s.statsShards}, processBatchSize ${r.processBatchSize}`,
+    `\n  ${label}: typeShards ${s.typeShards}, timeShards ${s.timeShards}, statsShards ${s.statsShards}, failedShards ${s.failedShards}, processBatchSize ${r.processBatchSize}`,
   );
   console.log(
     `  hottest tenant ${fmt(r.hottestTenantRate)} events/s, its hottest type ${fmt(r.hottestTypeRate)} events/s; ${fmt(r.statsUpdates)} statistics updates/s; items: event ${r.sizes.eventItem} B, byType entry ${r.sizes.byTypeEntry} B, stats item ${r.sizes.statsItem} B`,
@@ -218,11 +221,34 @@ function printFeatures(
       l.note,
     ]),
   );
+  const w = f.deliveryWrites;
+  const dollars = (wcu: number) => `$${(wcu * PRICES.dynamodbOnDemandPerMillionWru).toFixed(2)}`;
+  const split = (c: typeof w.now) =>
+    `base ${c.base} (claim ${c.claimBytes} B, after the attempt ${c.attemptBytes} B) + ${Object.entries(
+      c.perIndex,
+    )
+      .map(([name, wcu]) => `${name} ${wcu}`)
+      .join(" + ")}`;
+  console.log(
+    `  deliveries log writes per delivery (claim + one delivering attempt, a 1 KiB JSON event): ${w.now.total} WCU = ${split(w.now)}: ${dollars(w.now.total)} per million deliveries on demand; before (ALL projections, message as JSON text) ${w.before.total} WCU = ${split(w.before)}: ${dollars(w.before.total)}. A retry that leaves the status pending writes the item only (its indexes unchanged).`,
+  );
   const deliverConcurrency = (f.deliveries / f.settings.deliverBatchSize) * (f.deliverMs / 1000);
   const perQueue =
     (f.settings.deliverMaxConcurrency * f.settings.deliverBatchSize) / (f.deliverMs / 1000);
   console.log(
-    `  deliveries: ${fmt(f.deliveries)}/s need ${fmt(deliverConcurrency)} concurrent deliver batches of ${f.settings.deliverBatchSize} (${f.deliverMs} ms each); each delivery queue's event source runs at most deliverMaxConcurrency ${f.settings.deliverMaxConcurrency}: ${fmt(perQueue)} deliveries/s per queue (${pct(f.deliveries / perQueue)}${f.deliveries > perQueue ? ": BINDS, raise -c eventflow:deliverMaxConcurrency" : ""}); ordered destinations' FIFO queue (high-throughput mode, per message group) takes up to 70,000 messages/s per queue in us-east-1 with batching (AWS quota, raisable), one in flight per (tenant, destination, subject)`,
+    `  deliveries: ${fmt(f.deliveries)}/s need ${fmt(deliverConcurrency)} concurrent deliver batches of ${f.settings.deliverBatchSize} (${f.deliverMs} ms each); each delivery queue's event source runs at most deliverMaxConcurrency ${f.settings.deliverMaxConcurrency}: ${fmt(perQueue)} deliveries/s per queue (${pct(f.deliveries / perQueue)}${f.deliveries > perQueue ? `: BINDS, raise -c eventflow:deliverMaxConcurrency=${Math.min(1000, Math.ceil(deliverConcurrency))} (2-1,000), or deliverBatchSize` : ""}); ordered destinations' FIFO queue (high-throughput mode, per message group) takes up to 70,000 messages/s per queue in us-east-1 with batching (AWS quota, raisable), one in flight per (tenant, destination, subject)`,
+  );
+  const wc = f.windowClose;
+  const suggested = Math.ceil((wc.items * 1.2) / 50_000) * 50_000;
+  // Measured: ~430 B of V8 heap per contribution as the sweep holds it (Node 24), twice while
+  // the adapter maps the raw items: the sweep's memory must hold both.
+  const heapMb = Math.ceil((suggested * 430 * 2) / 1048576 / 64) * 64;
+  console.log(
+    `  window close: a sweep pass reads ${fmt(wc.items)} contributions of the declaration (${wc.seconds} s of event time at ${fmt(m.windowGroupRate)} events/s, all its groups share its partitions); windowMaxReadItems ${fmt(wc.maxReadItems)} closes windows up to ${fmt(wc.bindsAt)} events/s into one declaration${
+      wc.items > wc.maxReadItems
+        ? `: BINDS (the pass stops, SweepFailed alarm, the window waits): -c eventflow:windowMaxReadItems=${suggested} -c eventflow:windowsMemoryMb=${Math.max(1024, heapMb + 256)} (~${heapMb} MB of sweep heap), or shorter windows`
+        : " (ok)"
+    }`,
   );
   const a = f.archive;
   const shardsNeeded = Math.ceil((f.rate * SPLIT_LAMBDA_MS_PER_1000) / 1e6 / SPLIT_BUSY_SHARE);

@@ -55,6 +55,28 @@ describe("delivery storage", () => {
     expect(names.sort()).toEqual(["byDestination", "byEvent", "byTime"]);
   });
 
+  it("projects into the log's indexes only what lists filter on, never the attempts or the message", () => {
+    const table = template.toJSON().Resources[logicalId(stack.storage.deliveriesTable)];
+    const indexes = table.Properties.GlobalSecondaryIndexes as {
+      IndexName: string;
+      Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+    }[];
+    for (const spec of [
+      DELIVERIES_TABLE.byTimeIndex,
+      DELIVERIES_TABLE.byDestinationIndex,
+      DELIVERIES_TABLE.byEventIndex,
+    ]) {
+      const index = indexes.find((i) => i.IndexName === spec.name);
+      expect(index?.Projection, spec.name).toEqual({
+        ProjectionType: "INCLUDE",
+        NonKeyAttributes: [...spec.projection.attributes],
+      });
+      expect(index?.Projection.NonKeyAttributes).toContain("status");
+      expect(index?.Projection.NonKeyAttributes).not.toContain("attempts");
+      expect(index?.Projection.NonKeyAttributes).not.toContain("message");
+    }
+  });
+
   it("queues deliveries on a standard and a high-throughput FIFO queue, redriven after many receives", () => {
     const queues = template.toJSON().Resources;
     const standard = queues[logicalId(stack.storage.deliveryQueue)].Properties;
@@ -148,6 +170,10 @@ describe("the destinations API", () => {
       st.filter((s) => s.actions.includes(action)).map((s) => s.resource);
     expect(on("dynamodb:DeleteItem")).toEqual([getAtt(logicalId(stack.storage.configTable))]);
     expect(JSON.stringify(on("dynamodb:Query"))).toContain("/index/byDestination");
+    // A list's page is read from the table (the indexes hold keys and status).
+    expect(on("dynamodb:BatchGetItem")).toContainEqual(
+      getAtt(logicalId(stack.storage.deliveriesTable)),
+    );
   });
 });
 

@@ -51,6 +51,7 @@ it("serves SQS and DynamoDB from the thread, with the conditional write the hand
       timeShards: 4,
       typeShards: 4,
       statsShards: 4,
+      failedShards: 8,
     });
     const event = {
       id: "e-1",

@@ -3,8 +3,10 @@
  * spread over DELIVERIES_TABLE.shards index partitions): against dynalite, pages of every
  * size return each delivery exactly once, newest first, across shards, with a status filter
  * and time bounds; the keys really spread; a cursor of another tenant or list is refused.
+ * The indexes project keys and status only (issue 20: write cost): lists still answer whole
+ * records (BatchGetItem), and the queued message is stored deflated (JSON text still read).
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DynamoDbDeliveryLog,
@@ -117,6 +119,72 @@ describe("deliveries log lists across shards", () => {
       );
     });
   }
+
+  it("index entries carry keys and status only; lists still answer whole records with their attempts", async () => {
+    for (const index of [
+      DELIVERIES_TABLE.byTimeIndex,
+      DELIVERIES_TABLE.byDestinationIndex,
+      DELIVERIES_TABLE.byEventIndex,
+    ]) {
+      const pk =
+        index === DELIVERIES_TABLE.byEventIndex
+          ? `${tenant}#evt-1`
+          : index === DELIVERIES_TABLE.byTimeIndex
+            ? `${tenant}#0`
+            : `${tenant}#${dest}#0`;
+      const { Items = [] } = await aws.documentClient.send(
+        new QueryCommand({
+          TableName: aws.resources.deliveriesTableName,
+          IndexName: index.name,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": index.partitionKey },
+          ExpressionAttributeValues: { ":pk": pk },
+        }),
+      );
+      expect(Items.length, index.name).toBeGreaterThan(0);
+      for (const entry of Items) {
+        expect(entry, index.name).not.toHaveProperty("attempts");
+        expect(entry, index.name).not.toHaveProperty("message");
+        expect(entry.status, index.name).toBeTypeOf("string");
+      }
+    }
+    const page = await log.list({ tenantId: tenant, limit: 5 });
+    for (const record of page.items) {
+      expect(record).toEqual(await log.get(tenant, record.id));
+      expect(record.attempts).toHaveLength(1);
+      expect(record.eventType).toBe("purchase");
+    }
+    // One event's deliveries, filtered by destination (projected into byEvent).
+    const byEvent = await log.list({
+      tenantId: tenant,
+      eventId: "evt-3",
+      destinationId: other,
+      limit: 5,
+    });
+    expect(byEvent.items.map((d) => d.id)).toEqual([made[3]?.id]);
+  });
+
+  it("stores the queued message deflated, and reads one stored as JSON text before", async () => {
+    const first = made[5] as (typeof made)[number];
+    const raw = await aws.documentClient.send(
+      new GetCommand({
+        TableName: aws.resources.deliveriesTableName,
+        Key: { pk: `T#${tenant}#DLV#${first.id}` },
+      }),
+    );
+    expect(raw.Item?.message).toBeInstanceOf(Uint8Array);
+    const message = await log.message(tenant, first.id);
+    expect(message).toMatchObject({ id: first.id, tenantId: tenant, destinationId: first.dest });
+    await aws.documentClient.send(
+      new UpdateCommand({
+        TableName: aws.resources.deliveriesTableName,
+        Key: { pk: `T#${tenant}#DLV#${first.id}` },
+        UpdateExpression: "SET message = :m",
+        ExpressionAttributeValues: { ":m": JSON.stringify(message) },
+      }),
+    );
+    expect(await log.message(tenant, first.id)).toEqual(message);
+  });
 
   it("refuses a cursor of another tenant or of a list of another shape", async () => {
     const page = await log.list({ tenantId: tenant, limit: 2 });

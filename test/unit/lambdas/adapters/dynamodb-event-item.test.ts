@@ -84,6 +84,7 @@ describe("compact event items", () => {
       timeShards: 32,
       typeShards: 32,
       statsShards: 32,
+      failedShards: 8,
     });
     const size = (item: Record<string, unknown>) =>
       itemSize(marshall(item, { removeUndefinedValues: true }) as unknown as WireItem);

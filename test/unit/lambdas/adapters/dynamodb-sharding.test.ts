@@ -1,5 +1,5 @@
 /**
- * Write sharding (issue 20): byType, byTime and the statistics spread over shard counts from
+ * Write sharding (issue 20): byType, byTime, failed and the statistics spread over shard counts from
  * the settings, and readers merge every shard. What must hold, through the real writer and
  * reader against dynalite:
  * - lists of one type and across types come back newest first, every event once, when paged
@@ -8,7 +8,7 @@
  *   the one `T#<tenant>#STATS` partition) are read with the new ones: no migration;
  * - a page reads about 2 x limit index rows whatever the shard count, not shards x limit.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DynamoDbEventReader,
@@ -27,11 +27,12 @@ const TENANT = "sharded";
 const BASE = Date.UTC(2026, 10, 20, 10, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The layout before issue 20: byType unsharded, byTime over 4, stats in one partition. */
-const LEGACY: ShardCounts = { timeShards: 4, typeShards: 1, statsShards: 1 };
-const CURRENT: ShardCounts = (({ timeShards, typeShards, statsShards }) => ({
+const LEGACY: ShardCounts = { timeShards: 4, typeShards: 1, statsShards: 1, failedShards: 1 };
+const CURRENT: ShardCounts = (({ timeShards, typeShards, statsShards, failedShards }) => ({
   timeShards,
   typeShards,
   statsShards,
+  failedShards,
 }))(resolveSettings());
 
 const event = (i: number): StoredEvent => ({
@@ -160,6 +161,58 @@ describe("sharded lists", () => {
       CURRENT.typeShards * unfilteredReadSize(20, CURRENT.typeShards),
     );
     expect(rows).toBeLessThan(CURRENT.typeShards * 21);
+  });
+
+  const newestFailure = (a: StoredEvent, b: StoredEvent) => {
+    const ka = `${a.failedAt}#${a.id}`;
+    const kb = `${b.failedAt}#${b.id}`;
+    return ka < kb ? 1 : ka > kb ? -1 : 0;
+  };
+
+  for (const limit of [1, 3, 7, 100]) {
+    it(`lists failed events newest failure first across failed shards and the old key, with a cursor (limit ${limit})`, async () => {
+      const failed = ALL.filter((e) => e.status === "failed");
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await reader.listFailed({
+          tenantId: TENANT,
+          limit,
+          ...(cursor ? { cursor } : {}),
+        });
+        // Full pages: the first read of each whole-row lane is small, and its second read
+        // must not cut the page short.
+        expect(page.partial).toBeUndefined();
+        if (page.nextCursor) expect(page.items).toHaveLength(limit);
+        ids.push(...page.items.map((e) => e.id));
+        cursor = page.nextCursor;
+      } while (cursor && ++pages < 200);
+      expect(ids).toEqual([...failed].sort(newestFailure).map((e) => e.id));
+    });
+  }
+
+  it("spreads failed events over failedShards partitions, the old ones staying on the old key", async () => {
+    const { Items = [] } = await aws.documentClient.send(
+      new ScanCommand({
+        TableName: aws.resources.tableName,
+        FilterExpression: "attribute_exists(gsi2pk)",
+      }),
+    );
+    const partitions = new Set(Items.map((i) => String(i.gsi2pk)));
+    expect(CURRENT.failedShards).toBeGreaterThan(1);
+    expect(partitions.has(`${TENANT}#FAILED`)).toBe(true);
+    expect(partitions.size).toBeGreaterThan(2);
+    const old = Items.filter((i) => OLD.some((e) => `T#${TENANT}#E#${e.id}` === i.pk));
+    expect(old.map((i) => i.gsi2pk)).toEqual(old.map(() => `${TENANT}#FAILED`));
+  });
+
+  it("lists status=failed across types from every failed shard, with from/to on receivedAt", async () => {
+    const from = iso(BASE + 20_000);
+    const expected = ALL.filter((e) => e.status === "failed" && e.receivedAt >= from)
+      .sort(newestFailure)
+      .map((e) => e.id);
+    expect(await all({ status: "failed", from, limit: 2 })).toEqual(expected);
   });
 
   it("sums statistics from the old single partition and every new one", async () => {

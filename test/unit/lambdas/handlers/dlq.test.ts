@@ -15,7 +15,11 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { byTypePartition, shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
+import {
+  byTypePartition,
+  failedPartition,
+  shardOf,
+} from "../../../../lambdas/adapters/dynamodb-keys.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 import {
   deliver,
@@ -84,7 +88,7 @@ describe("dlq handler", () => {
       attempts: aws.settings.maxReceiveCount,
       failure: { kind: "dead_letter", reason },
       history: [{ action: "failed", detail: reason }],
-      gsi2pk: `${tenantId}#FAILED`,
+      gsi2pk: failedPartition(tenantId, shardOf(m.event.id, aws.settings.failedShards)),
       gsi2sk: `${item?.failedAt}#${m.event.id}`,
       gsi1pk: byTypePartition(tenantId, "purchase", shardOf(m.event.id, aws.settings.typeShards)),
     });

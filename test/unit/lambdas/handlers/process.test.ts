@@ -15,7 +15,11 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { byTypePartition, shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
+import {
+  byTypePartition,
+  failedPartition,
+  shardOf,
+} from "../../../../lambdas/adapters/dynamodb-keys.js";
 import type { QueuedEvent } from "../../../../lambdas/domain/event.js";
 import { startTestAws, type TestAws } from "../../../support/aws.js";
 import {
@@ -195,7 +199,7 @@ describe("process handler", () => {
       attempts: 1,
       correlationId: m.correlationId,
       failure: { kind: "business_rule", reason: "purchase: data.amount must be greater than 0" },
-      gsi2pk: "acme#FAILED",
+      gsi2pk: failedPartition("acme", shardOf(m.event.id, aws.settings.failedShards)),
       gsi2sk: `${item?.failedAt}#${m.event.id}`,
       gsi1pk: byTypePartition("acme", "purchase", shardOf(m.event.id, aws.settings.typeShards)),
       history: [
@@ -233,7 +237,7 @@ describe("process handler", () => {
       type: "purchase",
       data: { amount: 3 },
       failure: { kind: "malformed" },
-      gsi2pk: "acme#FAILED",
+      gsi2pk: failedPartition("acme", shardOf(m.event.id, aws.settings.failedShards)),
     });
     expect(metricTotal(addMetric, "EventsFailed")).toBe(1);
   });
@@ -352,6 +356,7 @@ describe("process handler", () => {
       timeShards: 4,
       typeShards: 4,
       statsShards: 1,
+      failedShards: 4,
     });
     const m = queued({ type: "thing" });
     expect(await writer.putIfAbsent(enrich(m, { at: new Date(), attempts: 1 }))).toEqual({

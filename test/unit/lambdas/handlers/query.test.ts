@@ -17,7 +17,11 @@ import { type ApiEventInput, apiEvent, bodyOf, lambdaContext } from "../../../su
 import { startTestAws, TEST_CURSOR_KEY, type TestAws } from "../../../support/aws.js";
 
 /** The shard counts the handlers read (lib/config.ts defaults). */
-const { timeShards: TIME_SHARDS, typeShards: TYPE_SHARDS } = resolveSettings();
+const {
+  timeShards: TIME_SHARDS,
+  typeShards: TYPE_SHARDS,
+  failedShards: FAILED_SHARDS,
+} = resolveSettings();
 
 let aws: TestAws;
 let handler: (
@@ -71,6 +75,7 @@ beforeAll(async () => {
     timeShards: TIME_SHARDS,
     typeShards: TYPE_SHARDS,
     statsShards: 4,
+    failedShards: FAILED_SHARDS,
   });
   for (const e of [...events, otherTenant]) {
     expect(await writer.putIfAbsent(e)).toEqual({ kind: "written" });
@@ -308,6 +313,7 @@ describe("reader under a read budget", () => {
       timeShards: TIME_SHARDS,
       typeShards: TYPE_SHARDS,
       statsShards: 1,
+      failedShards: FAILED_SHARDS,
       maxRounds: 1,
       filteredReadSize: 2,
       cursorKey: async () => TEST_CURSOR_KEY,
@@ -345,6 +351,7 @@ describe("GET /v1/stats", () => {
       timeShards: TIME_SHARDS,
       typeShards: TYPE_SHARDS,
       statsShards: 4,
+      failedShards: FAILED_SHARDS,
       random: () => (shard++ % 4) / 4,
     });
     const nowHour = new Date().toISOString().slice(0, 13);
@@ -388,6 +395,7 @@ describe("GET /v1/stats", () => {
       timeShards: TIME_SHARDS,
       typeShards: TYPE_SHARDS,
       statsShards: 1,
+      failedShards: FAILED_SHARDS,
     });
     const types = Array.from({ length: 2 * MAX_COUNTERS_PER_UPDATE + 5 }, (_, i) => `t${i}`);
     await writer.addStats(

@@ -22,6 +22,7 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
+import { failedPartition, shardOf } from "../../../../lambdas/adapters/dynamodb-keys.js";
 import type { QueuedEvent } from "../../../../lambdas/domain/event.js";
 import type { HandlerClients } from "../../../../local/functions.js";
 import { lambdaContext as apiContext, apiEvent, bodyOf } from "../../../support/apigw.js";
@@ -518,7 +519,7 @@ describe("POST /v1/failed/replay", () => {
       status: "failed",
       attempts: MAX() + 1,
       failure: { kind: "business_rule", reason: "purchase: data.amount must be greater than 0" },
-      gsi2pk: `${tenantId}#FAILED`,
+      gsi2pk: failedPartition(tenantId, shardOf(m.event.id, aws.settings.failedShards)),
       gsi2sk: `${ruled?.failedAt}#${m.event.id}`,
     });
     expect(ruled).not.toHaveProperty("replayToken");

@@ -45,6 +45,20 @@ describe("scale model", () => {
     expect(r.totals.indexWcu.byTime).toBe(100);
   });
 
+  it("finds a tenant's failures on one failed key before sharding, and spreads them over failedShards", async () => {
+    const failing: Mix = { ...single, failedShare: 0.5 };
+    const before = await runModel(failing, { ...settings, ...BEFORE });
+    const hot = family(before, "failed");
+    expect(hot?.key).toBe("tenant-0001#FAILED");
+    expect(hot?.partitions).toBe(1);
+    expect(hot?.writes).toBeGreaterThan(900);
+    const after = await runModel(failing, settings);
+    expect(family(after, "failed")?.partitions).toBe(settings.failedShards);
+    expect(family(after, "failed")?.writes).toBeLessThan(
+      (2 * (hot?.writes ?? 0)) / settings.failedShards,
+    );
+  });
+
   it("Zipf weights sum to 1 and fall with rank", () => {
     const w = zipfWeights(1000, 1.1);
     expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
@@ -93,12 +107,29 @@ describe("scale model: the keys the features add", () => {
     expect(byTime?.key).toMatch(/^tenant-0001#\d+$/);
     expect(byTime?.writes).toBeLessThan((2 * 2 * f.deliveries) / DELIVERIES_TABLE.shards);
     expect(byTime?.note).toContain("unsharded");
+    // The log's writes per delivery: a claim and a status change write each index entry
+    // (~150-200 B: 1 WCU each), against the whole ~2 KB item copied on both with ALL.
+    const w = f.deliveryWrites;
+    expect(w.now.perIndex).toEqual({ byTime: 2, byDestination: 2, byEvent: 2 });
+    expect(w.before.perIndex.byTime).toBe(w.before.base);
+    expect(w.before.total).toBe(w.before.base * 4);
+    expect(w.now.total).toBeLessThan(w.before.total / 2);
+    expect(byTime?.wcu).toBe((byTime?.writes ?? 0) * 1);
     // 1,600 contributions/s into one group over 16 shards: ~100 a key, each one write unit.
     const c = load("window contributions");
     expect(c?.key).toMatch(/^T#tenant-0001#W#A#/);
     expect(c?.writes).toBeGreaterThan(1600 / settings.windowShards / 2);
     expect(c?.writes).toBeLessThan((2 * 1600) / settings.windowShards);
     expect(c?.wcu).toBe(c?.writes);
+    // A sweep pass reads the closing window, the one before (lateness) and the one filling:
+    // 10 s windows, 10 s lateness, 10 s passes -> up to 3 windows (30 s) of 1,600/s.
+    expect(f.windowClose.seconds).toBeGreaterThan(10);
+    expect(f.windowClose.seconds).toBeLessThanOrEqual(40);
+    expect(f.windowClose.items).toBeCloseTo(1600 * f.windowClose.seconds, 5);
+    expect(f.windowClose.bindsAt).toBeCloseTo(
+      settings.windowMaxReadItems / f.windowClose.seconds,
+      5,
+    );
     // 3 batches of 1,000 events from 3 tenants: one staged file each (one day), where the old
     // layout wrote 3; every batch PUTs to the one staging prefix of the day.
     expect(f.archive.filesPerBatch).toBe(1);
