@@ -25,6 +25,7 @@ import {
 } from "./history.js";
 import { benchJson, jsonLines, jsonMethod } from "./json.js";
 import { BenchUsageError, HELP, parseBenchOptions } from "./options.js";
+import { benchPipeline, pipelineLines, pipelineMethod } from "./pipeline.js";
 import { coldstartFindings, coldstartLines, costLines, handlerLines, heading } from "./print.js";
 import { benchRules, rulesLines, rulesMethod } from "./rules.js";
 import { benchSchemas, schemasLines, schemasMethod } from "./schemas.js";
@@ -48,6 +49,7 @@ const PROFILES = {
       lagRate: 500,
       duckRows: 10_000_000,
     },
+    pipeline: { events: 15_000, rate: 500, rounds: 3, warmupEvents: 5000 },
   },
   quick: {
     handlers: { rounds: 1, warmupSeconds: 0.3, rewarmSeconds: 0.3, seconds: 0.8 },
@@ -59,6 +61,7 @@ const PROFILES = {
     sdk: { batches: [25], inFlight: 8, seconds: 2, rounds: 1, cpuEvents: 5_000 },
     schemas: { seconds: 0.5, rounds: 1, trials: 1 },
     history: { events: 2000, zipfEvents: 20_000, lagSeconds: 5, lagRate: 500, duckRows: 200_000 },
+    pipeline: { events: 2000, rate: 500, rounds: 1, warmupEvents: 1000 },
   },
 } as const;
 
@@ -179,6 +182,13 @@ async function main(): Promise<number> {
       const duck = await duckDbQuery(profile.history.duckRows);
       print(historyLines({ cost, duck }).slice(-1));
       report.history = { method, cost, zipf, lag, duck };
+    }
+    if (options.sections.includes("pipeline")) {
+      const method = pipelineMethod(profile.pipeline);
+      print(heading("10. Local pipeline: CPU per event, by thread", method));
+      const result = await benchPipeline(profile.pipeline);
+      print(pipelineLines(result));
+      report.pipeline = { method, ...result };
     }
   } finally {
     await stopBenchAws();

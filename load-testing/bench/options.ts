@@ -11,6 +11,7 @@ export const SECTIONS = [
   "windows",
   "schemas",
   "history",
+  "pipeline",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -33,7 +34,10 @@ autocannon requests of the same batch size, and measures the SDK's CPU per event
 schemas section times ingest with a 20-property schema in enforce against no schema, and
 the time from registering a version to its enforcement. The
 history section prices the archive per million events, measures the local archive's lag
-(stored -> queryable) at 500 events/s and DuckDB over 10 million archived events.
+(stored -> queryable) at 500 events/s and DuckDB over 10 million archived events. The
+pipeline section runs the local runtime at default settings, sends 3 x 15,000 events at
+500 events/s and prints its CPU per event (every thread, from /proc: Linux only), split
+into main thread, worker threads and V8's helper threads.
 
   --only LIST   sections to run, comma-separated: ${SECTIONS.join(", ")} (default: all)
   --quick       fewer iterations and shorter runs: a smoke test, not a measurement

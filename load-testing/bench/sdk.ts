@@ -11,14 +11,12 @@
  *    by hand (JSON.stringify + join), the least any client does; and, from the runs in 1,
  *    the bench process's CPU per accepted event in each mode.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import autocannon, { type Result } from "autocannon";
-import { REPO_ROOT } from "../../lib/constructs/eventflow-function.js";
 import { EventFlow } from "../../sdk/src/index.js";
 import type { Method } from "./handlers.js";
+import { drained, type RuntimeChild as Runtime, startRuntimeChild } from "./runtime-child.js";
 import { median } from "./stats.js";
 
 export interface SdkOptions {
@@ -61,8 +59,17 @@ export function sdkMethod(o: SdkOptions): Method {
 const PAD = "x".repeat(960);
 const event = (n: number) => ({ type: "bench.sdk", data: { n, pad: PAD } });
 
+/** The per-tenant and API throttles raised, so they cap neither mode. */
+const RAISED_LIMITS = [
+  "tenantRateLimit=1000000",
+  "tenantBurstLimit=1000000",
+  "apiThrottleRateLimit=1000000",
+  "apiThrottleBurstLimit=1000000",
+  "tenantQuotaPerDay=0",
+];
+
 export async function benchSdk(o: SdkOptions): Promise<SdkResult> {
-  const runtime = await startRuntime();
+  const runtime = await startRuntimeChild(RAISED_LIMITS);
   try {
     const runs: SdkRun[] = [];
     // Warm-up, not reported: the runtime's first requests pay for lazy imports and JIT.
@@ -112,58 +119,6 @@ export function sdkLines(r: SdkResult): string[] {
     `  producer CPU per event in-process: SDK ${r.cpu.sdkUsPerEvent.toFixed(2)} µs, hand-built body ${r.cpu.handBuiltUsPerEvent.toFixed(2)} µs: the SDK adds ${r.cpu.overheadUsPerEvent.toFixed(2)} µs/event`,
   );
   return lines;
-}
-
-interface Runtime {
-  child: ChildProcess;
-  url: string;
-  apiKey: string;
-}
-
-async function startRuntime(): Promise<Runtime> {
-  const args = ["--import", "tsx", "local/main.ts", "--memory", "--port", "0", "--json"];
-  args.push("--log-level", "warn");
-  for (const s of [
-    "tenantRateLimit=1000000",
-    "tenantBurstLimit=1000000",
-    "apiThrottleRateLimit=1000000",
-    "apiThrottleBurstLimit=1000000",
-    "tenantQuotaPerDay=0",
-  ]) {
-    args.push("--set", s);
-  }
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("AWS_ENDPOINT_URL")) delete env[key];
-  const child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-  for await (const line of lines) {
-    if (!line.includes('"EventFlow ready"')) continue;
-    const doc = JSON.parse(line) as { port: number; apiKey: string };
-    lines.on("line", () => {});
-    return { child, url: `http://127.0.0.1:${doc.port}`, apiKey: doc.apiKey };
-  }
-  throw new Error("the local runtime exited before it was ready");
-}
-
-/** Waits until the runtime's queues are empty and no batch is being processed. */
-async function drained(rt: Runtime, timeoutMs = 180_000): Promise<void> {
-  type Depth = { visible: number; inFlight: number; delayed: number };
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const status = (await (await fetch(`${rt.url}/_local/status`)).json()) as {
-      queues: { queue: Depth };
-      pollers: Record<string, { inFlight: number }>;
-    };
-    const q = status.queues.queue;
-    const busy = Object.values(status.pollers).some((p) => p.inFlight > 0);
-    if (q.visible + q.inFlight + q.delayed === 0 && !busy) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("the runtime's queue did not drain between runs");
 }
 
 async function rawRun(rt: Runtime, batch: number, o: SdkOptions, round: number): Promise<SdkRun> {

@@ -25,6 +25,7 @@ describe("bench options", () => {
         "windows",
         "schemas",
         "history",
+        "pipeline",
       ],
       quick: false,
     });
