@@ -611,6 +611,15 @@ export class EventMonitoring extends Construct {
       summary: "The archive function gave up on a batch of the events table's changes.",
       runbook: RUNBOOK.archiveBehind,
     });
+    this.addAlarm("ArchiveSplitBehind", {
+      // A split run that reached its deadline left staged files (every tenant's reads of
+      // the day scan them); a run every archiveSplitMinutes, so an hour of runs in a row.
+      metric: appMetric(METRIC.archiveStagedLeft, Stats.MINIMUM, Duration.hours(1)),
+      threshold: 0,
+      summary:
+        "The archive's splitter left staged files behind for an hour: raise archiveSplitShards.",
+      runbook: RUNBOOK.archiveBehind,
+    });
     this.addAlarm("HistoryJobsDlqDepth", {
       metric: storage.jobsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
         statistic: Stats.MAXIMUM,

@@ -364,9 +364,15 @@ describe("history jobs and API", () => {
     ]);
   });
 
-  it("alarms on archive lag and failures and on the jobs DLQ", () => {
+  it("alarms on archive lag and failures, a splitter that falls behind, and on the jobs DLQ", () => {
     const alarms = JSON.stringify(template.findResources("AWS::CloudWatch::Alarm"));
     expect(alarms).toContain("runbook-archive-behind");
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ArchiveStagedLeft",
+      Statistic: "Minimum",
+      Period: 3600,
+      Threshold: 0,
+    });
     expect(alarms).toContain("runbook-history-jobs");
     expect(alarms).toContain("IteratorAge");
   });

@@ -804,11 +804,11 @@ describe("EventFlow stack with default settings", () => {
     it("has exactly the expected alarms, all with alarm and OK actions", () => {
       // DLQ depth, dead-lettered, malformed messages, stats write failures, schema lookups
       // failed, rule errors, queue age, 5XX rate, API p99, end-to-end p99, sweep failed,
-      // derived-event lag, 2 per function; history: archive behind, archive failures, jobs
-      // DLQ depth; delivery: DeliveryDlqDepth, DeliveriesFailed, DestinationsDisabled;
-      // DynamoDB write throttles on the events table and its 3 indexes, and 3 near-a-limit
-      // alarms (issue 20).
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 18 + 2 * FUNCTION_NAMES.length + 4 + 3);
+      // derived-event lag, 2 per function; history: archive behind, archive failures,
+      // splitter behind, jobs DLQ depth; delivery: DeliveryDlqDepth, DeliveriesFailed,
+      // DestinationsDisabled; DynamoDB write throttles on the events table and its 3 indexes,
+      // and 3 near-a-limit alarms (issue 20).
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 19 + 2 * FUNCTION_NAMES.length + 4 + 3);
       template.allResourcesProperties("AWS::CloudWatch::Alarm", {
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
