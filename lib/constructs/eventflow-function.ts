@@ -62,15 +62,22 @@ export interface SideBundle {
 }
 
 /**
- * The schema validator (ajv, ajv-formats, re2js: ~290 KB) leaves the main file of the
- * functions that validate events against a tenant's schema: it loads the first time a
- * type has one (lambdas/domain/schema-validator-loader.ts).
+ * Modules that leave the main file of the functions that rarely need them:
+ * - the schema validator (ajv, ajv-formats, re2js: ~290 KB), loaded the first time a
+ *   tenant's type has a schema (lambdas/domain/schema-validator-loader.ts);
+ * - the OpenAPI document's builder (~60 KB of the query function), loaded the first time
+ *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts).
  */
 export const SIDE_BUNDLES: readonly SideBundle[] = [
   {
     entry: "lambdas/domain/schema-validator.ts",
     file: "schema-validator.js",
     functions: ["ingest", "replay", "schemas"],
+  },
+  {
+    entry: "lambdas/http/openapi-document.ts",
+    file: "openapi-document.js",
+    functions: ["query"],
   },
 ];
 
