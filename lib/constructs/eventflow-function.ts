@@ -42,7 +42,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
  * providers after them stay in. Only a function given AWS_PROFILE by hand would reach one,
  * and fail loudly ("Cannot find package '@aws-sdk/credential-provider-ini'"). Clients given
  * `credentials` (the local runtime, the tests) never run the chain.
- * test/unit/lib/bundling.test.ts runs a bundled client both ways.
+ * test/unit/lib/constructs/bundling.test.ts runs a bundled client both ways.
  */
 export const PROFILE_CREDENTIAL_PROVIDERS = [
   "@aws-sdk/credential-provider-ini",
