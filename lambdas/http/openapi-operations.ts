@@ -23,6 +23,7 @@ import {
 } from "../use-cases/tenant-rules-schemas.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import { DELIVERY_OPERATIONS } from "./openapi-delivery.js";
+import { openApiQuerySchema } from "./openapi-query.js";
 import {
   batchReceiptSchema,
   batchResultSchema,
@@ -50,7 +51,6 @@ import {
   storedEventSchema,
   subjectExportSchema,
 } from "./openapi-schemas.js";
-import { openApiQuerySchema } from "./openapi-tenant.js";
 
 export interface ResponseSpec {
   description: string;

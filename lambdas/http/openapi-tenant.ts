@@ -5,11 +5,7 @@
  * tenant's events (`type` const + `data`), and `x-eventflow-event-types` maps each type to
  * its component and version, so a client generator types events per tenant.
  */
-import * as z from "zod";
 import type { JsonSchema as DocumentSchema, OpenApiDocument } from "./openapi-document.js";
-
-/** GET /v1/openapi.json's query (the query handler parses with it). */
-export const openApiQuerySchema = z.object({ include: z.enum(["schemas"]).optional() });
 
 export interface TenantType {
   type: string;
