@@ -27,8 +27,6 @@
  * counted (METRIC.ruleErrors, alarmed). A retry would fail the same way, and a tenant's
  * broken enrichment should not lose their events.
  */
-import * as z from "zod";
-import { DESTINATION_ID_PATTERN } from "./delivery.js";
 import type { StoredEvent } from "./event.js";
 import {
   type CompiledEventPattern,
@@ -43,103 +41,28 @@ import {
   ExpressionError,
 } from "./expressions.js";
 import type { FieldError } from "./json.js";
+import {
+  RULE_LIMITS,
+  type Rule,
+  type Ruleset,
+  type RulesInput,
+  rulesInputSchema,
+} from "./rule-schemas.js";
 
-export const RULE_LIMITS = {
-  maxRules: 50,
-  maxActionsPerRule: 10,
-  maxEnrichFields: 20,
-  maxDestinationsPerRoute: 10,
-  /** A whole ruleset, serialized (the config item must stay far below DynamoDB's 400 KB). */
-  maxRulesetBytes: 128 * 1024,
-  /**
-   * Wall time all expressions of one event may take together; past it the remaining ones
-   * are skipped (listed as errors), so 50 rules of slow expressions cannot hold a batch.
-   */
-  maxEventEvaluationMs: 1000,
-} as const;
-
-export const RULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-/** Enrichment field names: safe as JSON keys everywhere (no reserved names). */
-const FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const RESERVED_FIELDS = new Set(["__proto__", "constructor", "prototype"]);
-
-const expressionText = z.string().min(1).max(4096);
-
-export const ruleActionSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("reject"), message: z.string().min(1).max(500) }).strict(),
-  z
-    .object({
-      type: z.literal("enrich"),
-      set: z
-        .record(
-          z
-            .string()
-            .regex(
-              FIELD_NAME_PATTERN,
-              "field names are 1-64 of A-Z a-z 0-9 _, not starting with a digit",
-            )
-            .refine((k) => !RESERVED_FIELDS.has(k), "is a reserved name"),
-          expressionText,
-        )
-        .refine((m) => Object.keys(m).length > 0, "sets at least one field")
-        .refine(
-          (m) => Object.keys(m).length <= RULE_LIMITS.maxEnrichFields,
-          `sets at most ${RULE_LIMITS.maxEnrichFields} fields`,
-        ),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal("route"),
-      destinations: z
-        .array(z.string().regex(DESTINATION_ID_PATTERN, "must be a destination id (dst_...)"))
-        .min(1)
-        .max(RULE_LIMITS.maxDestinationsPerRoute),
-      transform: expressionText.optional(),
-    })
-    .strict(),
-]);
-
-export type RuleAction = z.output<typeof ruleActionSchema>;
-
-export const ruleSchema = z
-  .object({
-    name: z
-      .string()
-      .regex(RULE_NAME_PATTERN, "must be 1-64 of A-Z a-z 0-9 . _ : - (starting alphanumeric)"),
-    description: z.string().max(500).optional(),
-    enabled: z.boolean().optional(),
-    match: z.record(z.string(), z.unknown()),
-    condition: expressionText.optional(),
-    actions: z.array(ruleActionSchema).min(1).max(RULE_LIMITS.maxActionsPerRule),
-  })
-  .strict();
-
-export type Rule = z.output<typeof ruleSchema>;
-
-export const rulesInputSchema = z
-  .object({
-    rules: z.array(ruleSchema).max(RULE_LIMITS.maxRules),
-    /** Optimistic concurrency: the version this change was made from (409 if it moved). */
-    expectedVersion: z.number().int().min(0).optional(),
-  })
-  .strict();
-
-export type RulesInput = z.output<typeof rulesInputSchema>;
-
-/** Where a version came from: the tenant's own rules, or the built-in default set. */
-export type RulesetSource = "tenant" | "default";
-
-/** A version of a tenant's rules, as stored and as GET /v1/rules returns it. */
-export interface Ruleset {
-  version: number;
-  source: RulesetSource;
-  rules: Rule[];
-  /** ISO time of the change (absent for the never-saved default, version 0). */
-  updatedAt?: string;
-  /** The key id that made the change. */
-  updatedBy?: string;
-}
+// The input schemas and limits live in rule-schemas.ts (the OpenAPI document uses them
+// without bundling the expression engine); re-exported for this module's users.
+export {
+  RULE_LIMITS,
+  RULE_NAME_PATTERN,
+  type Rule,
+  type RuleAction,
+  type Ruleset,
+  type RulesetSource,
+  type RulesInput,
+  ruleActionSchema,
+  ruleSchema,
+  rulesInputSchema,
+} from "./rule-schemas.js";
 
 /**
  * The seeds' checks (once hard-coded for purchase, user_signup and page_view) as rules:

@@ -6,9 +6,15 @@
  * sample it came from (a test checks that); it is a proposal to edit, not a contract.
  */
 import { RESERVED_KEYS } from "./json.js";
-import { hasFormat } from "./schema-validator.js";
 import type { JsonSchema } from "./schemas.js";
-import { JSON_SCHEMA_2020_12 } from "./schemas.js";
+import { JSON_SCHEMA_2020_12, type SUPPORTED_FORMATS } from "./schemas.js";
+
+/**
+ * Whether a string has a format, by the check validation runs (schema-validator.ts
+ * `hasFormat`); passed in, so this module does not import the validator (which functions
+ * load lazily: schema-validator-loader.ts).
+ */
+export type FormatCheck = (name: (typeof SUPPORTED_FORMATS)[number], value: string) => boolean;
 
 export const INFER_LIMITS = {
   /** A string property becomes an enum when it has at most this many distinct values... */
@@ -36,11 +42,18 @@ const typeOf = (v: unknown): JsonType => {
 };
 
 /** The schema of `samples` (each one value); `{}` when there are none. */
-export function inferSchema(samples: readonly unknown[]): Record<string, unknown> {
-  return { $schema: JSON_SCHEMA_2020_12, ...infer(samples, 0) };
+export function inferSchema(
+  samples: readonly unknown[],
+  hasFormat: FormatCheck,
+): Record<string, unknown> {
+  return { $schema: JSON_SCHEMA_2020_12, ...infer(samples, 0, hasFormat) };
 }
 
-function infer(samples: readonly unknown[], depth: number): Record<string, unknown> {
+function infer(
+  samples: readonly unknown[],
+  depth: number,
+  hasFormat: FormatCheck,
+): Record<string, unknown> {
   if (samples.length === 0 || depth > INFER_LIMITS.maxDepth) return {};
   const byType = new Map<JsonType, unknown[]>();
   // Whole and fractional numbers together are `number`, not a union of both.
@@ -52,7 +65,7 @@ function infer(samples: readonly unknown[], depth: number): Record<string, unkno
     list.push(s);
     byType.set(t, list);
   }
-  const branches = [...byType.entries()].map(([t, values]) => branch(t, values, depth));
+  const branches = [...byType.entries()].map(([t, values]) => branch(t, values, depth, hasFormat));
   if (branches.length === 1) return branches[0] as Record<string, unknown>;
   // Every branch that constrains nothing but its type folds into one `type` list.
   const plain = branches.filter((b) => Object.keys(b).length === 1);
@@ -60,20 +73,25 @@ function infer(samples: readonly unknown[], depth: number): Record<string, unkno
   return { anyOf: branches };
 }
 
-function branch(type: JsonType, values: unknown[], depth: number): Record<string, unknown> {
+function branch(
+  type: JsonType,
+  values: unknown[],
+  depth: number,
+  hasFormat: FormatCheck,
+): Record<string, unknown> {
   switch (type) {
     case "string":
-      return stringSchema(values as string[]);
+      return stringSchema(values as string[], hasFormat);
     case "array":
-      return { type, items: infer((values as unknown[][]).flat(), depth + 1) };
+      return { type, items: infer((values as unknown[][]).flat(), depth + 1, hasFormat) };
     case "object":
-      return objectSchema(values as Record<string, unknown>[], depth);
+      return objectSchema(values as Record<string, unknown>[], depth, hasFormat);
     default:
       return { type };
   }
 }
 
-function stringSchema(values: string[]): Record<string, unknown> {
+function stringSchema(values: string[], hasFormat: FormatCheck): Record<string, unknown> {
   for (const format of FORMATS) {
     if (values.every((v) => v.length <= 2048 && hasFormat(format, v))) {
       return { type: "string", format };
@@ -92,7 +110,11 @@ function stringSchema(values: string[]): Record<string, unknown> {
   return { type: "string" };
 }
 
-function objectSchema(values: Record<string, unknown>[], depth: number): Record<string, unknown> {
+function objectSchema(
+  values: Record<string, unknown>[],
+  depth: number,
+  hasFormat: FormatCheck,
+): Record<string, unknown> {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const v of values) {
@@ -114,6 +136,7 @@ function objectSchema(values: Record<string, unknown>[], depth: number): Record<
       infer(
         values.filter((v) => Object.hasOwn(v, name)).map((v) => v[name]),
         depth + 1,
+        hasFormat,
       ),
     ]),
   );

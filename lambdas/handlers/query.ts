@@ -12,8 +12,8 @@ import { DynamoDbSchemaStore } from "../adapters/dynamodb-schema-store.js";
 import { SqsQueueProbe } from "../adapters/sqs-event-queue.js";
 import { CLOUDEVENT_MEDIA_TYPE, toCloudEvent } from "../domain/cloudevents.js";
 import { prefersCloudEvent } from "../http/cloudevents-binding.js";
-import { openApiDocument } from "../http/openapi-document.js";
-import { openApiQuerySchema } from "../http/openapi-operations.js";
+import { loadOpenApiDocument } from "../http/openapi-document-loader.js";
+import { openApiQuerySchema } from "../http/openapi-query.js";
 import { withTenantTypes } from "../http/openapi-tenant.js";
 import type { EventReader, QueueProbe } from "../ports/event-store.js";
 import type { FailedEventReader } from "../ports/failed-events.js";
@@ -97,6 +97,7 @@ const actionsOf = ({ reader, queue, dlq, schemas }: QueryDeps): Record<string, A
   "/v1/openapi.json": async ({ tenantId, event }) => {
     const parsed = parseParams(openApiQuerySchema, queryParams(event));
     if (parsed.kind === "invalid") return invalid(parsed);
+    const { openApiDocument } = await loadOpenApiDocument();
     if (parsed.value.include !== "schemas" || !schemas) {
       return json(200, openApiDocument(), { "Cache-Control": "public, max-age=300" });
     }

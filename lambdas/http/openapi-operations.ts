@@ -12,13 +12,18 @@ import {
 } from "../domain/cloudevents.js";
 import { EVENT_ID_PATTERN, incomingEventSchema, LIMITS } from "../domain/event.js";
 import { exportRequestSchema, replayRequestSchema } from "../domain/history-jobs.js";
-import { rulesInputSchema } from "../domain/rules.js";
+import { rulesInputSchema } from "../domain/rule-schemas.js";
 import { listSchema as failedListSchema } from "../use-cases/failed-events.js";
 import { listSchema, statsSchema } from "../use-cases/query-events.js";
 import { bodySchema as replayBodySchema } from "../use-cases/replay-failed.js";
-import { rulesetSchema, testReportSchema, testRequestSchema } from "../use-cases/tenant-rules.js";
+import {
+  rulesetSchema,
+  testReportSchema,
+  testRequestSchema,
+} from "../use-cases/tenant-rules-schemas.js";
 import { CE_HEADER_PREFIX } from "./cloudevents-binding.js";
 import { DELIVERY_OPERATIONS } from "./openapi-delivery.js";
+import { openApiQuerySchema } from "./openapi-query.js";
 import {
   batchReceiptSchema,
   batchResultSchema,
@@ -79,8 +84,6 @@ export interface OperationSpec {
 
 // Schemas the description names (components/schemas): requests are converted as inputs,
 // answers as outputs (a transform's input and output differ).
-/** GET /v1/openapi.json's query (the query handler parses with it). */
-export const openApiQuerySchema = z.object({ include: z.enum(["schemas"]).optional() });
 
 export const REQUEST_SCHEMAS: [z.ZodType, string][] = [
   [rulesInputSchema, "RulesInput"],

@@ -6,7 +6,10 @@
  */
 import type { StoredEvent } from "../domain/event.js";
 import { inferSchema } from "../domain/schema-infer.js";
-import { compileSchemaDocument } from "../domain/schema-validator.js";
+import {
+  loadSchemaValidator,
+  type SchemaValidatorModule,
+} from "../domain/schema-validator-loader.js";
 import type { SchemaDocument } from "../domain/schemas.js";
 import type { EventReader } from "../ports/event-store.js";
 
@@ -40,15 +43,32 @@ export async function inferFromEvents(
     cursor = got.nextCursor;
     if (!cursor) break;
   }
-  return inferFrom(type, events);
+  return inferFrom(type, events, await loadSchemaValidator());
 }
 
-export function inferFrom(type: string, events: readonly StoredEvent[]): InferredSchema {
-  const doc: SchemaDocument = { data: inferSchema(events.map((e) => e.data)) };
+export function inferFrom(
+  type: string,
+  events: readonly StoredEvent[],
+  { compileSchemaDocument, hasFormat }: SchemaValidatorModule,
+): InferredSchema {
+  const doc: SchemaDocument = {
+    data: inferSchema(
+      events.map((e) => e.data),
+      hasFormat,
+    ),
+  };
   const allHave = (field: "subject" | "source") =>
     events.length > 0 && events.every((e) => typeof e[field] === "string");
-  if (allHave("subject")) doc.subject = inferSchema(events.map((e) => e.subject));
-  if (allHave("source")) doc.source = inferSchema(events.map((e) => e.source));
+  if (allHave("subject"))
+    doc.subject = inferSchema(
+      events.map((e) => e.subject),
+      hasFormat,
+    );
+  if (allHave("source"))
+    doc.source = inferSchema(
+      events.map((e) => e.source),
+      hasFormat,
+    );
   // The proposal must accept what it came from; if inference ever got that wrong, an
   // unconstrained schema is the honest answer rather than one that refuses known events.
   const validate = compileSchemaDocument(doc);

@@ -14,10 +14,9 @@ import {
   describeIncompatibility,
 } from "../domain/schema-compat.js";
 import {
-  compileSchemaDocument,
-  prefixErrors,
-  SchemaCompileError,
-} from "../domain/schema-validator.js";
+  loadSchemaValidator,
+  type SchemaValidatorModule,
+} from "../domain/schema-validator-loader.js";
 import {
   type CompatibilityMode,
   DEFAULT_COMPATIBILITY,
@@ -114,6 +113,7 @@ export interface ManageDeps {
 
 function parseRegister(
   body: unknown,
+  { compileSchemaDocument, SchemaCompileError }: SchemaValidatorModule,
 ): Invalid | { kind: "ok"; body: RegisterBody; doc: SchemaDocument } {
   const parsed = registerBodySchema.safeParse(body);
   if (!parsed.success) return invalid("The schema request is invalid", zodDetails(parsed.error));
@@ -153,7 +153,7 @@ export async function registerSchema(
   body: unknown,
   deps: ManageDeps,
 ): Promise<RegisterResult> {
-  const parsed = parseRegister(body);
+  const parsed = parseRegister(body, await loadSchemaValidator());
   if (parsed.kind === "invalid") return parsed;
   const { doc } = parsed;
   const fingerprint = fingerprintOf(doc);
@@ -312,7 +312,7 @@ export async function checkSchema(
   let result: Extract<CheckResult, { kind: "checked" }> = { kind: "checked" };
   if (schema !== undefined) {
     const { event: _event, ...registration } = parsed.data;
-    const registered = parseRegister({ ...registration, schema });
+    const registered = parseRegister({ ...registration, schema }, await loadSchemaValidator());
     if (registered.kind === "invalid") return registered;
     doc = registered.doc;
     const mode = parsed.data.compatibility ?? live?.subject.compatibility ?? DEFAULT_COMPATIBILITY;
@@ -334,6 +334,7 @@ export async function checkSchema(
         event: { valid: true, errors: [] },
       };
     } else {
+      const { compileSchemaDocument, prefixErrors } = await loadSchemaValidator();
       const errors = compileSchemaDocument(against)({ ...event });
       result = {
         ...result,

@@ -12,25 +12,16 @@
  */
 
 import { type DeliveryRequest, deliveryId } from "../domain/delivery.js";
-import {
-  enrich,
-  failedEvent,
-  failedMalformed,
-  failedSchemaViolation,
-  type RulesResult,
-} from "../domain/enrich.js";
-import type { EventStatus, QueuedEvent, ReplayMarker, StoredEvent } from "../domain/event.js";
-import type { SalvagedEvent } from "../domain/message.js";
+import { enrich, failedEvent, failedSchemaViolation, type RulesResult } from "../domain/enrich.js";
+import type { QueuedEvent, StoredEvent } from "../domain/event.js";
 import { applyRules, type RouteDecision } from "../domain/rules.js";
 import type { DeliveryQueue } from "../ports/delivery-queue.js";
 import type { EventWriter } from "../ports/event-store.js";
+import { type ProcessOutcome, store } from "./store-event.js";
 import { defaultCompiledRuleset, type RulesProvider, ruleInputOf } from "./tenant-rules.js";
 
-export type ProcessOutcome =
-  | { kind: "processed"; record: StoredEvent }
-  | { kind: "failed"; record: StoredEvent }
-  /** The id was already stored; `conflict` when the stored content differs (first one kept). */
-  | { kind: "duplicate"; record: StoredEvent; conflict: boolean; existingStatus: EventStatus };
+// Storing one record (also the dlq function's path, which runs no rules): store-event.ts.
+export { type ProcessOutcome, recordMalformed, store } from "./store-event.js";
 
 export interface ProcessEventDeps {
   writer: EventWriter;
@@ -124,35 +115,4 @@ async function enqueueRoutes(
       `${failed.length} of ${results.length} deliveries could not be queued: ${failed[0] && !failed[0].ok ? failed[0].reason : ""}`,
     );
   }
-}
-
-/** A malformed message that still names its tenant and id: stored as failed, not retried. */
-export function recordMalformed(
-  salvaged: SalvagedEvent,
-  reason: string,
-  attempts: number,
-  fallbackCorrelationId: string,
-  deps: Pick<ProcessEventDeps, "writer" | "now">,
-): Promise<ProcessOutcome> {
-  const record = failedMalformed(
-    salvaged,
-    { at: deps.now(), attempts, reason: `malformed message: ${reason}` },
-    fallbackCorrelationId,
-  );
-  return store(record, deps.writer);
-}
-
-/** A replay's outcome replaces the failed record it replays; anything else is a first write. */
-export async function store(
-  record: StoredEvent,
-  writer: EventWriter,
-  replay?: ReplayMarker,
-): Promise<ProcessOutcome> {
-  const put = replay
-    ? await writer.replaceFailed(record, replay)
-    : await writer.putIfAbsent(record);
-  if (put.kind === "duplicate") {
-    return { kind: "duplicate", record, conflict: !put.same, existingStatus: put.existingStatus };
-  }
-  return record.status === "processed" ? { kind: "processed", record } : { kind: "failed", record };
 }

@@ -18,7 +18,7 @@ import { logger, metrics } from "../shared/powertools.js";
 import type { WindowApplier } from "./apply-windows.js";
 import { BatchTally, flushStats, publishCounts } from "./batch-tally.js";
 import type { QueueMessage } from "./process-batch.js";
-import { type ProcessOutcome, recordMalformed, store } from "./process-event.js";
+import { type ProcessOutcome, recordMalformed, store } from "./store-event.js";
 
 export interface DeadLetterDeps {
   writer: EventWriter;

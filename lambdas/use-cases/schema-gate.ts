@@ -24,6 +24,7 @@
 import type { AcceptedEvent } from "../domain/event.js";
 import type { FieldError } from "../domain/json.js";
 import type { EventValidator } from "../domain/schema-validator.js";
+import { loadSchemaValidator } from "../domain/schema-validator-loader.js";
 import {
   DEFAULT_UNREGISTERED,
   type EnforcementMode,
@@ -207,7 +208,7 @@ export class SchemaGate implements SchemaChecker {
       version = pinned.version;
       schema = pinned.schema;
     }
-    const { prefixErrors } = await validatorModule();
+    const { prefixErrors } = await loadSchemaValidator();
     const errors = (await this.validator(tenantId, event.type, version, schema))(event);
     if (errors.length === 0) return { kind: "pass", version };
     if (active.enforcement === "enforce") {
@@ -225,7 +226,7 @@ export class SchemaGate implements SchemaChecker {
     const key = `${tenantId}\u0000${type}\u0000${version}`;
     let found = this.validators.get(key);
     if (!found) {
-      found = (await validatorModule()).compileSchemaDocument(schema);
+      found = (await loadSchemaValidator()).compileSchemaDocument(schema);
       this.validators.set(key, found);
     }
     return found;
@@ -269,13 +270,3 @@ export class SchemaGate implements SchemaChecker {
     return loading;
   }
 }
-
-/**
- * The validator (ajv, ajv-formats, re2js) is loaded the first time a tenant's type has a
- * schema (issue 20, cold start): functions whose tenants register none never evaluate it.
- */
-let loading: Promise<typeof import("../domain/schema-validator.js")> | undefined;
-const validatorModule = () => {
-  loading ??= import("../domain/schema-validator.js");
-  return loading;
-};

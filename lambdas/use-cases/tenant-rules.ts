@@ -1,10 +1,5 @@
-/**
- * A tenant's rules: the current version (the built-in defaults until the tenant saves its
- * own), changes as new versions, the process function's cached view, and dry runs.
- */
-import * as z from "zod";
 import { deliveryId } from "../domain/delivery.js";
-import { EVENT_TYPE_PATTERN, incomingEventSchema, type StoredEvent } from "../domain/event.js";
+import type { StoredEvent } from "../domain/event.js";
 import type { FieldError } from "../domain/json.js";
 import {
   applyRules,
@@ -13,16 +8,15 @@ import {
   DEFAULT_RULES,
   DEFAULT_RULESET,
   parseRules,
-  RULE_LIMITS,
   type RuleInput,
   type Ruleset,
   RulesetError,
   type RulesInput,
   type RulesOutcome,
-  ruleSchema,
 } from "../domain/rules.js";
 import type { EventReader } from "../ports/event-store.js";
 import type { RuleStore } from "../ports/rule-store.js";
+import type { TestReport, TestRequest } from "./tenant-rules-schemas.js";
 
 export async function currentRuleset(store: RuleStore, tenantId: string): Promise<Ruleset> {
   return (await store.current(tenantId)) ?? DEFAULT_RULESET;
@@ -199,54 +193,16 @@ export async function testRules(
 
 // ---- POST /v1/rules/test --------------------------------------------------------------
 
-export const MAX_TEST_EVENTS = 20;
-
-export const testRequestSchema = z
-  .object({
-    /** One event to try, as POST /v1/events takes it (id optional). */
-    event: incomingEventSchema.optional(),
-    /** Or the newest stored events of this type... */
-    type: z.string().regex(EVENT_TYPE_PATTERN).optional(),
-    /** ...this many of them (default 5). */
-    last: z.number().int().min(1).max(MAX_TEST_EVENTS).optional(),
-    /** A draft ruleset to try instead of the current one (nothing is saved). */
-    rules: z.array(ruleSchema).max(RULE_LIMITS.maxRules).optional(),
-  })
-  .strict()
-  .refine((r) => (r.event === undefined) !== (r.type === undefined), {
-    message: "give either event or type (with last), not both",
-  })
-  .refine((r) => r.last === undefined || r.type !== undefined, {
-    message: "last goes with type",
-    path: ["last"],
-  });
-
-export type TestRequest = z.output<typeof testRequestSchema>;
-
-export const ruleTestResultSchema = z.object({
-  event: z.object({ id: z.string(), type: z.string() }),
-  matched: z.array(z.string()),
-  outcome: z.enum(["processed", "rejected"]),
-  rejectedBy: z.object({ rule: z.string(), message: z.string() }).optional(),
-  enrichment: z.record(z.string(), z.unknown()),
-  deliveries: z.array(
-    z.object({
-      rule: z.string(),
-      destinationId: z.string(),
-      deliveryId: z.string(),
-      body: z.unknown(),
-    }),
-  ),
-  errors: z.array(z.object({ rule: z.string(), at: z.string(), message: z.string() })),
-});
-
-export const testReportSchema = z.object({
-  /** The version tried; absent for a draft (`rules` in the request). */
-  rulesetVersion: z.int().optional(),
-  results: z.array(ruleTestResultSchema),
-});
-
-export type TestReport = z.output<typeof testReportSchema>;
+// The request and report schemas (also the OpenAPI document's): tenant-rules-schemas.ts.
+export {
+  MAX_TEST_EVENTS,
+  rulesetSchema,
+  ruleTestResultSchema,
+  type TestReport,
+  type TestRequest,
+  testReportSchema,
+  testRequestSchema,
+} from "./tenant-rules-schemas.js";
 
 export type TestOutcome =
   | { kind: "ok"; report: TestReport }
@@ -298,11 +254,3 @@ export async function runRulesTest(
     report: { ...(version !== undefined ? { rulesetVersion: version } : {}), results },
   };
 }
-
-export const rulesetSchema = z.object({
-  version: z.int(),
-  source: z.enum(["tenant", "default"]),
-  rules: z.array(ruleSchema),
-  updatedAt: z.string().optional(),
-  updatedBy: z.string().optional(),
-});

@@ -4,7 +4,7 @@
  * Every EventFlow function is built here, so no setting is copied per function.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import type { IApiKey } from "aws-cdk-lib/aws-apigateway";
@@ -31,6 +31,57 @@ import { KEYS_TABLE, TABLE } from "../contracts/tables.js";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
+ * The SDK default credential chain's providers that read the shared config files
+ * (~/.aws/config and credentials: profiles, SSO, credential_process, a web identity token
+ * file). The chain imports each lazily, only when the ones before it found nothing, and they
+ * bring the nested STS, SSO, SSO-OIDC and sign-in clients (~117 KB of every bundle,
+ * measured by `npm run bench -- --only coldstart`). On Lambda the chain's first provider,
+ * the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, which Lambda
+ * and LocalStack's Lambda set from the execution role), always answers, so the bundles leave
+ * these out: the chain itself is unchanged, and the container and instance metadata
+ * providers after them stay in. Only a function given AWS_PROFILE by hand would reach one,
+ * and fail loudly ("Cannot find package '@aws-sdk/credential-provider-ini'"). Clients given
+ * `credentials` (the local runtime, the tests) never run the chain.
+ * test/unit/lib/constructs/bundling.test.ts runs a bundled client both ways.
+ */
+export const PROFILE_CREDENTIAL_PROVIDERS = [
+  "@aws-sdk/credential-provider-ini",
+  "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-sso",
+  "@aws-sdk/credential-provider-web-identity",
+] as const;
+
+/** A module shipped as a second file next to a function's `index.js`, loaded lazily. */
+export interface SideBundle {
+  /** The source, relative to the project root. */
+  entry: string;
+  /** Its file in the asset; the main file imports it as `./<file>` (left external). */
+  file: string;
+  /** The functions whose main file imports it (a bundle that imports it must ship it). */
+  functions: readonly AnyFunctionName[];
+}
+
+/**
+ * Modules that leave the main file of the functions that rarely need them:
+ * - the schema validator (ajv, ajv-formats, re2js: ~290 KB), loaded the first time a
+ *   tenant's type has a schema (lambdas/domain/schema-validator-loader.ts);
+ * - the OpenAPI document's builder (~60 KB of the query function), loaded the first time
+ *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts).
+ */
+export const SIDE_BUNDLES: readonly SideBundle[] = [
+  {
+    entry: "lambdas/domain/schema-validator.ts",
+    file: "schema-validator.js",
+    functions: ["ingest", "replay", "schemas"],
+  },
+  {
+    entry: "lambdas/http/openapi-document.ts",
+    file: "openapi-document.js",
+    functions: ["query"],
+  },
+];
+
+/**
  * How every function is bundled (esbuild through NodejsFunction). Exported so the
  * benchmarks (load-testing/bench) build byte-identical bundles to measure.
  */
@@ -49,7 +100,38 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   mainFields: ["module", "main"],
   // The SDK version the tests ran against, not whatever the runtime ships that week.
   bundleAwsSDK: true,
+  externalModules: [...PROFILE_CREDENTIAL_PROVIDERS, ...SIDE_BUNDLES.map((b) => `./${b.file}`)],
 };
+
+/**
+ * esbuild command lines that build a function's side bundles into `outputDir` with the
+ * options the main file gets (NodejsFunction's local bundling runs them through bash in the
+ * project root, after the main file: `commandHooks.afterBundling`). The bench runs the same
+ * commands, so it measures what ships.
+ */
+export function sideBundleCommands(
+  name: AnyFunctionName,
+  inputDir: string,
+  outputDir: string,
+  bundling: BundlingOptions = FUNCTION_BUNDLING,
+): string[] {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  return SIDE_BUNDLES.filter((b) => (b.functions as readonly string[]).includes(name)).map((b) =>
+    [
+      "npx --no-install esbuild --bundle",
+      quote(join(inputDir, b.entry)),
+      `--target=${bundling.target ?? "node24"}`,
+      "--platform=node",
+      ...(bundling.format ? [`--format=${bundling.format}`] : []),
+      `--outfile=${quote(join(outputDir, b.file))}`,
+      ...(bundling.minify ? ["--minify"] : []),
+      ...(bundling.sourceMap ? ["--sourcemap"] : []),
+      ...(bundling.sourcesContent === false ? ["--sources-content=false"] : []),
+      ...(bundling.mainFields ? [`--main-fields=${bundling.mainFields.join(",")}`] : []),
+      "--log-level=warning",
+    ].join(" "),
+  );
+}
 
 /**
  * What a function may do with the table.
@@ -154,7 +236,14 @@ export class EventFlowFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: functionEnvironment(name, settings, refs),
-      bundling: FUNCTION_BUNDLING,
+      bundling: {
+        ...FUNCTION_BUNDLING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => sideBundleCommands(name, inputDir, outputDir),
+        },
+      },
     });
     // Active tracing adds xray:PutTraceSegments/PutTelemetryRecords on "*".
     Validations.of(this.role).acknowledge({

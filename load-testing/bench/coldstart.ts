@@ -4,7 +4,7 @@
  * esbuild the way aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js maps them), then
  * imported by fresh `node` processes with the function's production environment.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +13,12 @@ import { pathToFileURL } from "node:url";
 import type { BundlingOptions } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as esbuild from "esbuild";
 import { resolveSettings } from "../../lib/config.js";
-import { FUNCTION_BUNDLING, REPO_ROOT } from "../../lib/constructs/eventflow-function.js";
+import {
+  FUNCTION_BUNDLING,
+  REPO_ROOT,
+  SIDE_BUNDLES,
+  sideBundleCommands,
+} from "../../lib/constructs/eventflow-function.js";
 import {
   FUNCTION_ENTRIES,
   type FunctionName,
@@ -108,6 +113,8 @@ export const DYNAMODB_ONLY_PACKAGES =
 interface Target {
   name: string;
   file: string;
+  /** Loaded after `file`, in the same process (a side bundle). */
+  andThen?: string;
   env: Record<string, string>;
 }
 
@@ -121,10 +128,22 @@ export interface InitStats {
   cpuMs: number;
 }
 
-export interface BundleResult {
-  name: string;
+/** A side bundle shipped next to a function's main file (SIDE_BUNDLES), loaded lazily. */
+export interface SideFileResult {
+  file: string;
   bytes: number;
   mapBytes: number;
+  /** Main file, then the side file: what the first event that needs it has paid in all. */
+  initWithMain: InitStats;
+}
+
+export interface BundleResult {
+  name: string;
+  /** The main file (index.js), which every cold start loads. */
+  bytes: number;
+  mapBytes: number;
+  /** Side files in the same asset, loaded only when needed (not in `bytes`). */
+  side: SideFileResult[];
   top: PackageBytes[];
   zodBytes: number;
   dynamodbOnlyBytes: number;
@@ -178,10 +197,11 @@ const COMPONENTS = [
  */
 const PROBE = `import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-const target = process.argv[2];
 const before = performance.now();
-if (target.endsWith(".mjs")) await import(target);
-else createRequire(import.meta.url)(fileURLToPath(target));
+for (const target of process.argv.slice(2)) {
+  if (target.endsWith(".mjs")) await import(target);
+  else createRequire(import.meta.url)(fileURLToPath(target));
+}
 const done = performance.now();
 const cpu = process.cpuUsage();
 process.stdout.write(JSON.stringify({ before, done, cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");
@@ -206,11 +226,34 @@ const DUMMY_REFS = {
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:eventflow-destination-key-AbCdEf",
 };
 
+const sideFilesOf = (name: FunctionName): string[] =>
+  SIDE_BUNDLES.filter((b) => (b.functions as readonly string[]).includes(name)).map((b) => b.file);
+
+/**
+ * A main file that imports a side file must ship it, and one that ships it must import it
+ * (else the side file is dead weight or the function fails the first time it needs it).
+ */
+function checkSideBundles(name: FunctionName, outfile: string, metafile: esbuild.Metafile): void {
+  const output = Object.entries(metafile.outputs).find(
+    ([path]) => resolve(REPO_ROOT, path) === resolve(outfile),
+  )?.[1];
+  const imported = new Set(output?.imports.filter((i) => i.external).map((i) => i.path));
+  for (const b of SIDE_BUNDLES) {
+    const ships = (b.functions as readonly string[]).includes(name);
+    if (imported.has(`./${b.file}`) !== ships) {
+      throw new Error(
+        `bench: ${name} ${ships ? "ships" : "imports"} ./${b.file} but ${ships ? "does not import it" : "does not ship it"}: fix SIDE_BUNDLES in lib/constructs/eventflow-function.ts`,
+      );
+    }
+  }
+}
+
 export function coldstartMethod(runs: number): Method {
   return {
     summary: `esbuild with FUNCTION_BUNDLING (lib/constructs/eventflow-function.ts); init = median of ${runs} fresh node processes per bundle (interleaved, warm-up round dropped), process start -> import() done, with the function's production env (NODE_OPTIONS=--enable-source-maps) and dummy AWS credentials; baseline = empty module; top inputs = metafile bytes by package`,
     detail: [
-      "bundles: the construct's BundlingOptions mapped to esbuild as aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js does (minify, CommonJS, node24, linked source map without sources content, AWS SDK bundled)",
+      "bundles: the construct's BundlingOptions mapped to esbuild as aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js does (minify, CommonJS, node24, linked source map without sources content, AWS SDK bundled but the profile-file credential providers external); `bundle` is the main file (index.js) every cold start loads",
+      "side files: SIDE_BUNDLES built by the construct's own afterBundling commands (sideBundleCommands); their bytes are listed apart, and `main + side file` is one process loading both, what the first event that needs the side file has paid by then",
       `init: \`${process.execPath.replace(REPO_ROOT, ".")}\` runs a probe that import()s the bundle and prints performance.now() (ms since process start) and process.cpuUsage()`,
       "env: functionEnvironment(name, defaults, dummy refs), AWS_REGION, dummy credentials, AWS_LAMBDA_* names; the same runs without NODE_OPTIONS measure --enable-source-maps",
       "components: small entries bundled alone with the same options (no source map) isolate zod, the SDK clients and Powertools",
@@ -248,7 +291,8 @@ interface Sample {
 
 function runProbe(probe: string, target: Target): Promise<Sample> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [probe, pathToFileURL(target.file).href], {
+    const files = [target.file, ...(target.andThen ? [target.andThen] : [])];
+    const child = spawn(process.execPath, [probe, ...files.map((f) => pathToFileURL(f).href)], {
       env: target.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -319,6 +363,11 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
         outfile: file,
         metafile: true,
       });
+      // The side bundles, by the very commands the construct gives NodejsFunction.
+      for (const command of sideBundleCommands(name, REPO_ROOT, join(dir, name))) {
+        execFileSync("bash", ["-c", command], { cwd: REPO_ROOT, stdio: "inherit" });
+      }
+      checkSideBundles(name, file, result.metafile);
       built.push({ name, file, metafile: result.metafile });
     }
     const components: { name: string; description: string; file: string }[] = [];
@@ -344,6 +393,12 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
       ...built.flatMap((b) => [
         { name: b.name, file: b.file, env: childEnv(b.name, true) },
         { name: `${b.name}-nosm`, file: b.file, env: childEnv(b.name, false) },
+        ...sideFilesOf(b.name).map((side) => ({
+          name: `${b.name}+${side}`,
+          file: b.file,
+          andThen: join(dir, b.name, side),
+          env: childEnv(b.name, true),
+        })),
       ]),
       ...components.map((c) => ({
         name: `component:${c.name}`,
@@ -361,6 +416,14 @@ export async function benchColdstart(options: { runs: number }): Promise<Coldsta
         name: b.name,
         bytes: (await stat(b.file)).size,
         mapBytes: (await stat(`${b.file}.map`)).size,
+        side: await Promise.all(
+          sideFilesOf(b.name).map(async (side) => ({
+            file: side,
+            bytes: (await stat(join(dir, b.name, side))).size,
+            mapBytes: (await stat(join(dir, b.name, `${side}.map`))).size,
+            initWithMain: get(`${b.name}+${side}`),
+          })),
+        ),
         top: packages.slice(0, 5),
         zodBytes: packages.find((p) => p.name === "zod")?.bytes ?? 0,
         dynamodbOnlyBytes: packages

@@ -13,6 +13,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual as equal } from "node:util";
@@ -28,7 +29,7 @@ import {
   queueVisibilityTimeoutSeconds,
   resolveSettings,
 } from "../../lib/config.js";
-import { REPO_ROOT } from "../../lib/constructs/eventflow-function.js";
+import { REPO_ROOT, SIDE_BUNDLES } from "../../lib/constructs/eventflow-function.js";
 import { ENV } from "../../lib/contracts/environment.js";
 import {
   DLQ_MAX_CONCURRENCY,
@@ -44,6 +45,8 @@ import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-s
 import { getAtt, logicalId } from "../support/cdk.js";
 
 const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+/** A message in ajv's core (ajv/dist/core.js), which minification keeps. */
+const AJV_TEXT = "`validateFormats: false` can be used instead.";
 const DEFAULTS = resolveSettings({});
 
 /**
@@ -62,6 +65,12 @@ const PROJECT_ROOT: string | undefined = (() => {
     const file = join(root, FUNCTION_ENTRIES[name]);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `export const handler = async () => "${name}";\n`);
+  }
+  // The side bundles the construct builds next to their functions' main files.
+  for (const side of SIDE_BUNDLES) {
+    const file = join(root, side.entry);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, "export const stub = true;\n");
   }
   return root;
 })();
@@ -382,6 +391,66 @@ describe("EventFlow stack with default settings", () => {
         expect(code).toContain("//# sourceMappingURL=index.js.map");
         expect(existsSync(join(dir, "index.js.map"))).toBe(true);
       }
+    });
+
+    it("ships each side bundle next to the main file of the functions that load it, and only there", () => {
+      const assembly = s.app.synth();
+      for (const name of FUNCTION_NAMES) {
+        const props =
+          template.findResources("AWS::Lambda::Function")[fnId(s.stack, name)]?.Properties;
+        const dir = join(
+          assembly.directory,
+          `asset.${String(props.Code.S3Key).replace(/\.zip$/, "")}`,
+        );
+        const main = readFileSync(join(dir, "index.js"), "utf8");
+        for (const side of SIDE_BUNDLES) {
+          const ships = side.functions.includes(name);
+          expect(existsSync(join(dir, side.file)), `${name}: ${side.file}`).toBe(ships);
+          if (!ships) continue;
+          expect(existsSync(join(dir, `${side.file}.map`))).toBe(true);
+          const code = readFileSync(join(dir, side.file), "utf8");
+          expect(code).not.toMatch(/^import /m);
+          if (PROJECT_ROOT) continue; // stub handlers: nothing more to check
+          // The main file loads it by its name and does not carry it too.
+          expect(main, name).toContain(`import("./${side.file}")`);
+        }
+        if (PROJECT_ROOT) continue;
+        // A text of ajv's core: in the schema validator's side file, in no main file.
+        expect(main, name).not.toContain(AJV_TEXT);
+        if (name === "ingest") {
+          expect(readFileSync(join(dir, "schema-validator.js"), "utf8")).toContain(AJV_TEXT);
+        }
+      }
+    });
+
+    it("ships a schema validator that validates: a type's schema refuses a bad event", () => {
+      if (PROJECT_ROOT) return; // stub handlers: no validator to run
+      const assembly = s.app.synth();
+      const props =
+        template.findResources("AWS::Lambda::Function")[fnId(s.stack, "ingest")]?.Properties;
+      const dir = join(
+        assembly.directory,
+        `asset.${String(props.Code.S3Key).replace(/\.zip$/, "")}`,
+      );
+      const validator = createRequire(import.meta.url)(join(dir, "schema-validator.js")) as {
+        compileSchemaDocument: (doc: unknown) => (event: unknown) => { pointer: string }[];
+      };
+      const validate = validator.compileSchemaDocument({
+        data: {
+          type: "object",
+          required: ["amount"],
+          properties: {
+            amount: { type: "number" },
+            code: { type: "string", pattern: "^[A-Z]{3}$" },
+          },
+        },
+      });
+      expect(validate({ data: { amount: 12, code: "EUR" } })).toEqual([]);
+      expect(
+        validate({ data: { amount: "12", code: "euro" } })
+          .map((e) => e.pointer)
+          .sort(),
+      ).toEqual(["/data/amount", "/data/code"]);
     });
   });
 

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { inferSchema } from "../../../../lambdas/domain/schema-infer.js";
-import { compileSchemaDocument } from "../../../../lambdas/domain/schema-validator.js";
+import { compileSchemaDocument, hasFormat } from "../../../../lambdas/domain/schema-validator.js";
 
 describe("inferSchema", () => {
   it("validates every sample it was inferred from", () => {
@@ -23,7 +23,7 @@ describe("inferSchema", () => {
       .filter((s) => !/"(__proto__|constructor|prototype)":/.test(JSON.stringify(s)));
     fc.assert(
       fc.property(fc.array(sample, { minLength: 1, maxLength: 12 }), (samples) => {
-        const validate = compileSchemaDocument({ data: inferSchema(samples) });
+        const validate = compileSchemaDocument({ data: inferSchema(samples, hasFormat) });
         for (const data of samples) expect(validate({ data })).toEqual([]);
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
@@ -34,7 +34,7 @@ describe("inferSchema", () => {
 
   it("leaves reserved names out, at any depth, so the proposal compiles (seed 181130275)", () => {
     const samples = [JSON.parse('{" ":{"__proto__":null,"constructor":1,"ok":true}}'), {}];
-    const schema = inferSchema(samples);
+    const schema = inferSchema(samples, hasFormat);
     expect(() => compileSchemaDocument({ data: schema })).not.toThrow();
     expect(JSON.stringify(schema)).not.toMatch(/__proto__|constructor/);
     expect(JSON.stringify(schema)).toContain('"ok":{"type":"boolean"}');
@@ -50,7 +50,7 @@ describe("inferSchema", () => {
       ...(i % 2 ? { note: "n" } : {}),
       tags: ["a", i],
     }));
-    expect(inferSchema(samples)).toEqual({
+    expect(inferSchema(samples, hasFormat)).toEqual({
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object",
       properties: {
