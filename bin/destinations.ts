@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import {
   type ApiAnswer,
   apiErrorLines,
-  apiTarget,
+  apiTargetFromFlags,
   DEFAULT_URL,
   requestApi,
 } from "./tools/api-target.js";
@@ -45,6 +45,7 @@ Verbs:
 Options:
   --api-url U         API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
+  --stack NAME        the stack in F when it holds several
   --api-key K         (default: EVENTFLOW_API_KEY, else the local runtime's .eventflow/dev-key)
   --json              print the API's answer as JSON
   -h, --help
@@ -140,15 +141,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(USAGE);
       return v.help ? 0 : 2;
     }
-    const target = apiTarget(
-      {
-        url: v["api-url"],
-        stackOutputs: v["stack-outputs"],
-        stack: v.stack,
-        apiKey: v["api-key"],
-      },
-      io,
-    );
+    // --url is a webhook destination's URL here, so the API's is --api-url.
+    const target = apiTargetFromFlags({ ...v, url: v["api-url"] }, io);
     const call = (method: string, path: string, body?: unknown) =>
       requestApi(io.fetch, target, method, path, body);
     const need = (what: string) => {

@@ -17,7 +17,12 @@ import { parseArgs } from "node:util";
 import { INSTANT_HINT, parseInstant } from "../lambdas/domain/replay.js";
 import { LOCAL_RUNTIME } from "../lib/contracts/local-runtime.js";
 import { STACK_OUTPUT } from "../lib/contracts/stack-outputs.js";
-import { apiErrorLines, apiTarget, requestApi } from "./tools/api-target.js";
+import {
+  API_TARGET_OPTIONS,
+  apiErrorLines,
+  apiTargetFromFlags,
+  requestApi,
+} from "./tools/api-target.js";
 import { type CliIo, DEFAULT_CLI_IO, printTable } from "./tools/cli-io.js";
 import { AthenaClient, type QueryResult, queryAthena, queryDuckDb } from "./tools/history-sql.js";
 import { dataDirOf, readRuntimeInfo } from "./tools/local-runtime.js";
@@ -73,10 +78,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   "no-wait": { type: "boolean" },
   "data-dir": { type: "string" },
-  url: { type: "string" },
-  "stack-outputs": { type: "string" },
-  stack: { type: "string" },
-  "api-key": { type: "string" },
+  ...API_TARGET_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -277,15 +279,7 @@ async function call(
   io: Io,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
-  const target = apiTarget(
-    {
-      url: values.url,
-      stackOutputs: values["stack-outputs"],
-      stack: values.stack,
-      apiKey: values["api-key"],
-    },
-    io,
-  );
+  const target = apiTargetFromFlags(values, io);
   const answer = await requestApi(io.fetch, target, method, path, body);
   if (!answer.ok) {
     throw new ApiFailure(

@@ -15,11 +15,12 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  API_TARGET_OPTIONS,
   type ApiAnswer,
   type ApiTarget,
   ApiUnreachable,
   apiErrorLines,
-  apiTarget,
+  apiTargetFromFlags,
   DEFAULT_URL,
   requestApi,
 } from "./tools/api-target.js";
@@ -94,15 +95,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return verb || values.help ? 0 : 2;
     }
     if (positionals.length > 1) throw new UsageError(`unexpected "${positionals[1]}"`);
-    const target = apiTarget(
-      {
-        url: values.url,
-        stackOutputs: values["stack-outputs"],
-        stack: values.stack,
-        apiKey: values["api-key"],
-      },
-      io,
-    );
+    const target = apiTargetFromFlags(values, io);
     const call = <T>(method: string, path: string, body?: unknown) =>
       callApi<T>(io, target, method, path, body);
     const json = values.json ?? false;
@@ -178,10 +171,7 @@ function parse(argv: string[]) {
         "event-file": { type: "string" },
         type: { type: "string" },
         last: { type: "string" },
-        url: { type: "string" },
-        "stack-outputs": { type: "string" },
-        stack: { type: "string" },
-        "api-key": { type: "string" },
+        ...API_TARGET_OPTIONS,
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },

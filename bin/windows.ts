@@ -13,9 +13,10 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
+  API_TARGET_OPTIONS,
   type ApiAnswer,
   apiErrorLines,
-  apiTarget,
+  apiTargetFromFlags,
   DEFAULT_URL,
   requestApi,
 } from "./tools/api-target.js";
@@ -37,6 +38,7 @@ Verbs:
 Options:
   --url U             API base URL (default: EVENTFLOW_URL, else ${DEFAULT_URL})
   --stack-outputs F   read the URL from \`cdk deploy --outputs-file F\` (ApiUrl)
+  --stack NAME        the stack in F when it holds several
   --api-key K         key (admin to change, events:read to read); default EVENTFLOW_API_KEY,
                       else the local runtime's .eventflow/dev-key for the default URL
   --json              print the API's JSON answers as they are
@@ -60,9 +62,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         from: { type: "string" },
         to: { type: "string" },
         group: { type: "string" },
-        url: { type: "string" },
-        "stack-outputs": { type: "string" },
-        "api-key": { type: "string" },
+        ...API_TARGET_OPTIONS,
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -72,10 +72,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(USAGE);
       return values.help ? 0 : 2;
     }
-    const target = apiTarget(
-      { url: values.url, stackOutputs: values["stack-outputs"], apiKey: values["api-key"] },
-      io,
-    );
+    const target = apiTargetFromFlags(values, io);
     const call = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
       const answer = await requestApi(io.fetch, target, method, path, body);
       if (!answer.ok) {

@@ -65,6 +65,38 @@ export function apiTarget(
   };
 }
 
+/**
+ * The flags every API-calling CLI takes to choose its target (node:util parseArgs options):
+ * spread into a CLI's options so the four CLIs spell them the same way.
+ */
+export const API_TARGET_OPTIONS = {
+  url: { type: "string" },
+  "stack-outputs": { type: "string" },
+  stack: { type: "string" },
+  "api-key": { type: "string" },
+} as const;
+
+/** The parsed values of API_TARGET_OPTIONS. */
+export interface ApiTargetFlags {
+  url?: string;
+  "stack-outputs"?: string;
+  stack?: string;
+  "api-key"?: string;
+}
+
+/** A CLI's API and key from its parsed API_TARGET_OPTIONS (see apiTarget). */
+export function apiTargetFromFlags(values: ApiTargetFlags, io: TargetIo): ApiTarget {
+  return apiTarget(
+    {
+      url: values.url,
+      stackOutputs: values["stack-outputs"],
+      stack: values.stack,
+      apiKey: values["api-key"],
+    },
+    io,
+  );
+}
+
 /** An API answer: the status, the JSON body (`{ text }` when it was not JSON), the raw text. */
 export interface ApiAnswer {
   status: number;
