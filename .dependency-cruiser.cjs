@@ -17,6 +17,12 @@ const CDK = "^lib/(constructs/|eventflow-stack\\.ts$)";
 const RUNTIME_PACKAGES =
   "(^|/)node_modules/(aws-cdk-lib|constructs|@aws-sdk/[^/]+|@aws-lambda-powertools/[^/]+|@middy/[^/]+)/";
 
+/**
+ * The entries of the functions' side bundles (lib/constructs/eventflow-function.ts
+ * SIDE_BUNDLES; test/unit/repo/dependency-rules.test.ts checks this lists every one).
+ */
+const SIDE_BUNDLE_ENTRIES = "^lambdas/(domain/schema-validator|http/openapi-document)\\.ts$";
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -180,6 +186,18 @@ module.exports = {
         "code that needs a handler calls its createXHandler factory with its own clients.",
       from: { path: "^(bin|lib|lambdas|local)/", pathNot: "^lambdas/entry/" },
       to: { path: "^lambdas/entry/" },
+    },
+    {
+      name: "side-bundles-through-their-loader",
+      severity: "error",
+      comment:
+        "Function code imports a side bundle's entry (SIDE_BUNDLES in " +
+        "lib/constructs/eventflow-function.ts) other than through its `*-loader.ts`. esbuild " +
+        "would put the module and everything it imports back into the function's main file, " +
+        "which every cold start loads; the loader's `import()` is left out of the main file " +
+        "and names the side file at run time. Type-only imports are erased and allowed.",
+      from: { path: "^lambdas/", pathNot: "-loader\\.ts$" },
+      to: { path: SIDE_BUNDLE_ENTRIES, dependencyTypesNot: ["type-only"] },
     },
     {
       name: "tools-no-local-runtime",

@@ -67,6 +67,22 @@ describe.skipIf(!localOnly)("the SDK through faults", () => {
       onError: (e) => errors.push(e),
     });
     const type = uniqueType("sdk-faults");
+    // The runtime's own 429, for certain: 40 one-event requests at once (10 per second with a
+    // burst of 10 are allowed), whatever pace the stream below keeps on a loaded machine.
+    const burstType = uniqueType("sdk-burst");
+    const burst = new EventFlow({
+      url: proxy.url,
+      apiKey: runtime.apiKey,
+      maxBatchEvents: 1,
+      maxInFlight: 40,
+      retryBaseMs: 50,
+      retryMaxMs: 1_000,
+      maxRetries: 200,
+      onError: (e) => errors.push(e),
+    });
+    const burstSent = burst.send(
+      Array.from({ length: 40 }, (_, n) => ({ type: burstType, data: { n } })),
+    );
     const N = 3_000;
     const receipts: Promise<Receipt[]>[] = [];
     let restart: Promise<void> | undefined;
@@ -92,6 +108,9 @@ describe.skipIf(!localOnly)("the SDK through faults", () => {
     }
     await restart;
     await client.close();
+    expect((await burstSent).filter((r) => r.status !== "queued")).toEqual([]);
+    await burst.close();
+    expect(burst.stats()).toMatchObject({ accepted: 40, rejected: 0, failed: 0, dropped: 0 });
 
     const sent = (await Promise.all(receipts)).flat();
     console.log(
@@ -131,6 +150,10 @@ describe.skipIf(!localOnly)("the SDK through faults", () => {
     );
     expect(stats.failed).toBe(0);
     console.log(`sdk faults: duplicates absorbed ${stats.duplicate}`);
+    const burstStored = await storedOf(api, burstType, 40);
+    expect(burstStored.map((e) => e.data.n as number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
   });
 
   it("CloudEvents mode through resets: stored once under the ids derived from source + id", async () => {

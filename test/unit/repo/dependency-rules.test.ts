@@ -16,6 +16,7 @@ import {
 import extractDepcruiseOptions from "dependency-cruiser/config-utl/extract-depcruise-options";
 import extractTSConfig from "dependency-cruiser/config-utl/extract-ts-config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIDE_BUNDLES } from "../../../lib/constructs/eventflow-function.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const CONFIG = join(ROOT, ".dependency-cruiser.cjs");
@@ -85,6 +86,11 @@ const WRONG: [from: string, to: string, rule: string][] = [
   ["lambdas/shared/wrong-use-case.ts", "../use-cases/ingest.js", "shared-no-application-layers"],
   ["local/wrong-entry.ts", "../lambdas/entry/ingest.js", "entry-modules-are-leaves"],
   ["lambdas/handlers/wrong-entry.ts", "../entry/ingest.js", "entry-modules-are-leaves"],
+  [
+    "lambdas/use-cases/wrong-side.ts",
+    "../domain/schema-validator.js",
+    "side-bundles-through-their-loader",
+  ],
   ["bin/wrong-local.ts", "../local/runtime.js", "tools-no-local-runtime"],
   ["local/wrong-test.ts", "../test/support/helper.js", "product-no-test-code"],
   ["sdk/src/wrong-project.ts", "../../lambdas/domain/event.js", "sdk-stands-alone"],
@@ -124,6 +130,8 @@ const ALLOWED: [from: string, to: string][] = [
   ["load-testing/bench/cold.ts", "../../test/support/helper.js"],
   ["test/support/helper.ts", "../../local/runtime.js"],
   ["test/unit/ingest.test.ts", "../../lambdas/entry/ingest.js"],
+  ["lambdas/domain/schema-validator-loader.ts", "./schema-validator.js"],
+  ["local/functions.ts", "../lambdas/http/openapi-document.js"],
   ["sdk/src/index.ts", "./client.js"],
   ["bin/send.ts", "../sdk/src/index.js"],
   ["load-testing/core/sdk-sender.ts", "../../sdk/src/index.js"],
@@ -225,6 +233,14 @@ describe("dependency rules", () => {
     expect(summary.violations.map(brief)).toEqual([]);
     expect(summary.error).toBe(0);
   }, 120_000);
+
+  it("guards every side bundle's entry (SIDE_BUNDLES) against a static import", async () => {
+    const { ruleSet } = await extractDepcruiseOptions(CONFIG);
+    const rule = ruleSet?.forbidden?.find((r) => r.name === "side-bundles-through-their-loader");
+    const guarded = new RegExp(String((rule?.to as { path?: string } | undefined)?.path));
+    expect(SIDE_BUNDLES.length).toBeGreaterThan(0);
+    for (const { entry } of SIDE_BUNDLES) expect(entry, entry).toMatch(guarded);
+  });
 
   it("runs inside npm test on the same folders", () => {
     const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
