@@ -28,9 +28,10 @@
  *
  * The engine (jsonata, re2js) is a side bundle loaded once per container when an expression
  * needs it (issue 20, cold start: expression-engine-loader.ts). Compiling is synchronous, so
- * callers first `await prepareExpressions(sources)`, which loads it unless every source is
- * one whose syntax tree is recorded (parsed-expressions.ts: the default rules'), and those
- * run on the fast path; JSONata is then loaded only if a value makes the fast path decline.
+ * callers first `await prepareExpressions(sources)`, which loads it unless every source is of
+ * the fast path's shapes, read by a parser of that subset (expression-subset-parser.ts: the
+ * default rules' expressions and most rules' are); those run on the fast path, and JSONata is
+ * loaded only if a value makes the fast path decline.
  */
 import type jsonata from "jsonata";
 import {
@@ -39,7 +40,7 @@ import {
   loadedExpressionEngine,
 } from "./expression-engine-loader.js";
 import { compileFastPath, DECLINED, type FastExpression } from "./expression-fast-path.js";
-import { PARSED_EXPRESSIONS } from "./parsed-expressions.js";
+import { parseSubset } from "./expression-subset-parser.js";
 
 export const EXPRESSION_LIMITS = {
   /** Source text of one expression. */
@@ -188,9 +189,17 @@ export interface CompileOptions {
   fastPath?: boolean;
 }
 
-/** Whether compiling `source` needs the expression engine loaded (no recorded syntax tree). */
-const needsEngine = (source: string, options: CompileOptions = {}): boolean =>
-  options.fastPath === false || !PARSED_EXPRESSIONS.has(source);
+const FAST_PATH_BOUNDS = { maxStringChars: EXPRESSION_LIMITS.maxStringChars };
+
+/** The fast path of `source` when the subset parser reads it and the fast path runs it. */
+function fastPathWithoutEngine(
+  source: string,
+  options: CompileOptions = {},
+): FastExpression | undefined {
+  if (options.fastPath === false || source.length > EXPRESSION_LIMITS.maxChars) return undefined;
+  const tree = parseSubset(source);
+  return tree === undefined ? undefined : compileFastPath(tree, FAST_PATH_BOUNDS);
+}
 
 /**
  * Loads the expression engine (once per container) when one of `sources` needs it to
@@ -202,7 +211,7 @@ export async function prepareExpressions(
 ): Promise<void> {
   if (loadedExpressionEngine()) return;
   for (const source of sources) {
-    if (needsEngine(source, options)) {
+    if (!fastPathWithoutEngine(source, options)) {
       await loadExpressionEngine();
       return;
     }
@@ -211,7 +220,7 @@ export async function prepareExpressions(
 
 /**
  * Parses and checks an expression; throws ExpressionError (with position) when invalid.
- * Synchronous: an expression whose syntax tree is not recorded needs the engine loaded first
+ * Synchronous: an expression outside the fast path's shapes needs the engine loaded first
  * (`await prepareExpressions([source])`); without it this throws a plain Error saying so.
  */
 export function compileExpression(
@@ -223,13 +232,10 @@ export function compileExpression(
       `the expression is ${source.length} characters; the limit is ${EXPRESSION_LIMITS.maxChars}`,
     );
   }
-  const bounds = { maxStringChars: EXPRESSION_LIMITS.maxStringChars };
-  if (!needsEngine(source, options)) {
-    // A recorded tree (the default rules'): the fast path, and JSONata built only the first
-    // time a value makes it decline.
-    const fast = compileFastPath(PARSED_EXPRESSIONS.get(source), bounds);
-    if (fast) return lazilyBuilt(source, fast);
-  }
+  // The fast path's shapes: JSONata built (and loaded) only the first time a value makes the
+  // fast path decline.
+  const withoutEngine = fastPathWithoutEngine(source, options);
+  if (withoutEngine) return lazilyBuilt(source, withoutEngine);
   const engine = loadedExpressionEngine();
   if (!engine) {
     throw new Error(
@@ -240,7 +246,8 @@ export function compileExpression(
   // The shapes rules mostly use (a literal, a path, comparisons, and/or, a condition, an
   // object of paths) run as plain closures; any other shape, or a value they do not
   // handle as JSONata would, is evaluated by JSONata (expression-fast-path.ts).
-  const fast = options.fastPath === false ? undefined : compileFastPath(built.ast, bounds);
+  const fast =
+    options.fastPath === false ? undefined : compileFastPath(built.ast, FAST_PATH_BOUNDS);
   return {
     source,
     async evaluate(input: unknown): Promise<unknown> {
@@ -253,7 +260,7 @@ export function compileExpression(
   };
 }
 
-/** A recorded expression on its fast path; JSONata loaded and built on its first decline. */
+/** An expression of the fast path's shapes; JSONata loaded and built on its first decline. */
 function lazilyBuilt(source: string, fast: FastExpression): CompiledExpression {
   let built: ReturnType<typeof buildWithJsonata> | undefined;
   return {

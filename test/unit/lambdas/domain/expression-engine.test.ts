@@ -2,42 +2,13 @@
  * The expression engine (jsonata, re2js) is a side bundle loaded on first need
  * (lambdas/domain/expression-engine-loader.ts). Here, from the sources, in a fresh module
  * graph where it is not loaded yet (the unit tests' setup loads it otherwise): the default
- * rules run without it, on syntax trees recorded from JSONata's own parser; any other
- * expression needs `prepareExpressions`/`prepareRules` first, and then runs as before; a
- * value that makes a default expression's fast path decline loads it on the way.
+ * rules, and a tenant's expressions of the fast path's shapes, run without it (read by the
+ * subset parser, expression-subset-parser.ts); any other expression needs
+ * `prepareExpressions`/`prepareRules` first, and then runs as before; a value that makes a
+ * fast path decline loads it on the way.
  */
-import jsonata from "jsonata";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { compileFastPath } from "../../../../lambdas/domain/expression-fast-path.js";
-import { PARSED_EXPRESSIONS } from "../../../../lambdas/domain/parsed-expressions.js";
-import { DEFAULT_RULES, type Rule, type RuleInput } from "../../../../lambdas/domain/rules.js";
-
-const defaultExpressions = DEFAULT_RULES.flatMap((rule) => [
-  ...(rule.condition !== undefined ? [rule.condition] : []),
-  ...rule.actions.flatMap((a) =>
-    a.type === "enrich"
-      ? Object.values(a.set)
-      : a.type === "route" && a.transform !== undefined
-        ? [a.transform]
-        : [],
-  ),
-]);
-
-describe("the recorded syntax trees (parsed-expressions.ts)", () => {
-  it("record every default rule's expression, exactly as JSONata parses it", () => {
-    expect(defaultExpressions.length).toBeGreaterThan(0);
-    for (const source of defaultExpressions) {
-      expect(PARSED_EXPRESSIONS.get(source), source).toEqual(jsonata(source).ast());
-    }
-    expect([...PARSED_EXPRESSIONS.keys()].sort()).toEqual([...new Set(defaultExpressions)].sort());
-  });
-
-  it("are all shapes the fast path runs", () => {
-    for (const tree of PARSED_EXPRESSIONS.values()) {
-      expect(compileFastPath(tree, { maxStringChars: 64 * 1024 })).toBeTypeOf("function");
-    }
-  });
-});
+import type { Rule, RuleInput } from "../../../../lambdas/domain/rules.js";
 
 /** rules.ts and the loader in a module graph of their own: the engine not loaded. */
 async function fresh() {
@@ -84,6 +55,30 @@ describe("without the engine loaded", () => {
       "page-view-needs-url",
     );
     await m.prepareRules(m.DEFAULT_RULESET.rules);
+    expect(m.loadedExpressionEngine()).toBeUndefined();
+  });
+
+  it("runs a tenant's expressions of the fast path's shapes, and does not load it", async () => {
+    const rules: Rule[] = [
+      {
+        name: "vip",
+        match: { type: ["purchase"] },
+        condition: "data.currency = 'EUR' and data.amount >= 100",
+        actions: [
+          {
+            type: "enrich",
+            set: { tier: "data.amount > 1000 ? 'gold' : 'silver'", net: "data.amount * 0.8" },
+          },
+        ],
+      },
+    ];
+    await m.prepareRules(rules);
+    const compiled = m.compileRuleset({ version: 2, source: "tenant", rules });
+    const outcome = await m.applyRules(
+      compiled,
+      event({ type: "purchase", data: { amount: 2000, currency: "EUR" } }),
+    );
+    expect(outcome.enrichment).toEqual({ tier: "gold", net: 1600 });
     expect(m.loadedExpressionEngine()).toBeUndefined();
   });
 
