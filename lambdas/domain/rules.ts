@@ -186,9 +186,10 @@ export function parseRules(raw: unknown): RulesInput {
 
 /**
  * Loads the expression engine when a ruleset's expressions need it (expressions.ts
- * prepareExpressions: not for the default rules'); call it before parseRules or
- * compileRuleset. `rules` may be unvalidated input: every string where a rule carries an
- * expression (condition, an enrich action's set values, a route's transform) counts.
+ * prepareExpressions: not for the fast path's shapes, the default rules' included); call
+ * it before parseRules or compileRuleset. `rules` may be unvalidated input: every string
+ * where an enabled rule carries an expression (condition, an enrich action's set values, a
+ * route's transform) counts.
  */
 export async function prepareRules(rules: unknown): Promise<void> {
   await prepareExpressions(expressionSourcesOf(rules));
@@ -199,7 +200,8 @@ function* expressionSourcesOf(rules: unknown): Generator<string> {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null;
   for (const rule of rules) {
-    if (!isObject(rule)) continue;
+    // A disabled rule is not compiled (compileRuleset).
+    if (!isObject(rule) || rule.enabled === false) continue;
     if (typeof rule.condition === "string") yield rule.condition;
     if (!Array.isArray(rule.actions)) continue;
     for (const action of rule.actions) {
