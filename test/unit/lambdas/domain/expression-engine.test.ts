@@ -79,6 +79,8 @@ describe("without the engine loaded", () => {
       event({ type: "purchase", data: { amount: 2000, currency: "EUR" } }),
     );
     expect(outcome.enrichment).toEqual({ tier: "gold", net: 1600 });
+    // A disabled rule is never compiled: its expressions do not load the engine either.
+    await m.prepareRules([...rules, { ...tenantRules[0], enabled: false }]);
     expect(m.loadedExpressionEngine()).toBeUndefined();
   });
 
