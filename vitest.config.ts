@@ -12,7 +12,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000 },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          // Compiling an expression synchronously needs the expression engine loaded first.
+          setupFiles: ["test/support/expression-engine.ts"],
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,

@@ -25,10 +25,22 @@
  * dynamic; D1011 depth, D1012 time, D2014/D2015 sequence size): EF01 a string, array or
  * result over its bound, EF02 $eval, EF03 a regular expression RE2 cannot run, EF04 more
  * than maxSteps evaluation steps.
+ *
+ * The engine (jsonata, re2js) is a side bundle loaded once per container when an expression
+ * needs it (issue 20, cold start: expression-engine-loader.ts). Compiling is synchronous, so
+ * callers first `await prepareExpressions(sources)`, which loads it unless every source is of
+ * the fast path's shapes, read by a parser of that subset (expression-subset-parser.ts: the
+ * default rules' expressions and most rules' are); those run on the fast path, and JSONata is
+ * loaded only if a value makes the fast path decline.
  */
-import jsonata from "jsonata";
-import { RE2JS } from "re2js";
-import { compileFastPath, DECLINED } from "./expression-fast-path.js";
+import type jsonata from "jsonata";
+import {
+  type ExpressionEngine,
+  loadExpressionEngine,
+  loadedExpressionEngine,
+} from "./expression-engine-loader.js";
+import { compileFastPath, DECLINED, type FastExpression } from "./expression-fast-path.js";
+import { parseSubset } from "./expression-subset-parser.js";
 
 export const EXPRESSION_LIMITS = {
   /** Source text of one expression. */
@@ -81,29 +93,6 @@ function toExpressionError(error: unknown): ExpressionError {
   return new ExpressionError(message.slice(0, 300), e.code, e.position);
 }
 
-/** RegExp stand-in jsonata constructs for each regex literal: RE2 semantics, linear time. */
-class Re2Engine {
-  lastIndex = 0;
-  private readonly re: RE2JS;
-  constructor(source: RegExp) {
-    let flags = 0;
-    if (source.flags.includes("i")) flags |= RE2JS.CASE_INSENSITIVE;
-    if (source.flags.includes("m")) flags |= RE2JS.MULTILINE;
-    this.re = RE2JS.compile(source.source, flags);
-  }
-  exec(input: string): (string[] & { index: number }) | null {
-    const m = this.re.matcher(input);
-    if (this.lastIndex > input.length || !m.find(this.lastIndex)) return null;
-    const groups: string[] = [];
-    for (let i = 0; i <= m.groupCount(); i++) groups.push(m.group(i) ?? "");
-    const start = m.start();
-    const end = m.end();
-    // A zero-length match advances by one, as RegExp's global exec does.
-    this.lastIndex = end === start ? end + 1 : end;
-    return Object.assign(groups, { index: start });
-  }
-}
-
 interface AstNode {
   type?: string;
   value?: unknown;
@@ -112,13 +101,13 @@ interface AstNode {
 }
 
 /** Every regex literal must compile under RE2: refused at creation otherwise. */
-function checkRegexes(node: unknown, seen = new Set<unknown>()): void {
+function checkRegexes(engine: ExpressionEngine, node: unknown, seen = new Set<unknown>()): void {
   if (typeof node !== "object" || node === null || seen.has(node)) return;
   seen.add(node);
   const n = node as AstNode;
   if (n.type === "regex" && n.value instanceof RegExp) {
     try {
-      new Re2Engine(n.value);
+      new engine.Re2Engine(n.value);
     } catch (error) {
       throw new ExpressionError(
         `regular expression /${n.value.source}/ is not supported (RE2 syntax only: no backreferences or lookahead): ${asJsonataError(error).message ?? error}`,
@@ -128,8 +117,8 @@ function checkRegexes(node: unknown, seen = new Set<unknown>()): void {
     }
   }
   for (const value of Object.values(n)) {
-    if (Array.isArray(value)) for (const v of value) checkRegexes(v, seen);
-    else checkRegexes(value, seen);
+    if (Array.isArray(value)) for (const v of value) checkRegexes(engine, v, seen);
+    else checkRegexes(engine, value, seen);
   }
 }
 
@@ -200,7 +189,40 @@ export interface CompileOptions {
   fastPath?: boolean;
 }
 
-/** Parses and checks an expression; throws ExpressionError (with position) when invalid. */
+const FAST_PATH_BOUNDS = { maxStringChars: EXPRESSION_LIMITS.maxStringChars };
+
+/** The fast path of `source` when the subset parser reads it and the fast path runs it. */
+function fastPathWithoutEngine(
+  source: string,
+  options: CompileOptions = {},
+): FastExpression | undefined {
+  if (options.fastPath === false || source.length > EXPRESSION_LIMITS.maxChars) return undefined;
+  const tree = parseSubset(source);
+  return tree === undefined ? undefined : compileFastPath(tree, FAST_PATH_BOUNDS);
+}
+
+/**
+ * Loads the expression engine (once per container) when one of `sources` needs it to
+ * compile; compileExpression may then be called on each of them.
+ */
+export async function prepareExpressions(
+  sources: Iterable<string>,
+  options: CompileOptions = {},
+): Promise<void> {
+  if (loadedExpressionEngine()) return;
+  for (const source of sources) {
+    if (!fastPathWithoutEngine(source, options)) {
+      await loadExpressionEngine();
+      return;
+    }
+  }
+}
+
+/**
+ * Parses and checks an expression; throws ExpressionError (with position) when invalid.
+ * Synchronous: an expression outside the fast path's shapes needs the engine loaded first
+ * (`await prepareExpressions([source])`); without it this throws a plain Error saying so.
+ */
 export function compileExpression(
   source: string,
   options: CompileOptions = {},
@@ -210,37 +232,22 @@ export function compileExpression(
       `the expression is ${source.length} characters; the limit is ${EXPRESSION_LIMITS.maxChars}`,
     );
   }
-  let expr: jsonata.Expression;
-  try {
-    expr = jsonata(source, {
-      timeout: EXPRESSION_LIMITS.timeoutMs,
-      stack: EXPRESSION_LIMITS.maxDepth,
-      sequence: EXPRESSION_LIMITS.maxSequence,
-      RegexEngine: Re2Engine,
-    } as unknown as Parameters<typeof jsonata>[1]);
-  } catch (error) {
-    throw toExpressionError(error);
+  // The fast path's shapes: JSONata built (and loaded) only the first time a value makes the
+  // fast path decline.
+  const withoutEngine = fastPathWithoutEngine(source, options);
+  if (withoutEngine) return lazilyBuilt(source, withoutEngine);
+  const engine = loadedExpressionEngine();
+  if (!engine) {
+    throw new Error(
+      `the expression engine is not loaded: await prepareExpressions() before compiling ${JSON.stringify(source.slice(0, 60))}`,
+    );
   }
-  const ast = expr.ast() as AstNode;
-  checkRegexes(ast);
-  expr.assign("eval", refuseEval);
-  expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
-  expr.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep);
-  expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
-  const evaluateWithJsonata = async (input: unknown): Promise<unknown> => {
-    try {
-      return await expr.evaluate(input);
-    } catch (error) {
-      throw toExpressionError(error);
-    }
-  };
+  const built = buildWithJsonata(engine, source);
   // The shapes rules mostly use (a literal, a path, comparisons, and/or, a condition, an
   // object of paths) run as plain closures; any other shape, or a value they do not
   // handle as JSONata would, is evaluated by JSONata (expression-fast-path.ts).
   const fast =
-    options.fastPath === false
-      ? undefined
-      : compileFastPath(ast, { maxStringChars: EXPRESSION_LIMITS.maxStringChars });
+    options.fastPath === false ? undefined : compileFastPath(built.ast, FAST_PATH_BOUNDS);
   return {
     source,
     async evaluate(input: unknown): Promise<unknown> {
@@ -248,7 +255,55 @@ export function compileExpression(
         const result = fast(input);
         if (result !== DECLINED) return plainResult(result);
       }
-      return plainResult(await evaluateWithJsonata(input));
+      return plainResult(await built.evaluate(input));
+    },
+  };
+}
+
+/** An expression of the fast path's shapes; JSONata loaded and built on its first decline. */
+function lazilyBuilt(source: string, fast: FastExpression): CompiledExpression {
+  let built: ReturnType<typeof buildWithJsonata> | undefined;
+  return {
+    source,
+    async evaluate(input: unknown): Promise<unknown> {
+      const result = fast(input);
+      if (result !== DECLINED) return plainResult(result);
+      built ??= buildWithJsonata(await loadExpressionEngine(), source);
+      return plainResult(await built.evaluate(input));
+    },
+  };
+}
+
+/** JSONata's expression with the bounds above, its regexes checked. */
+function buildWithJsonata(
+  engine: ExpressionEngine,
+  source: string,
+): { ast: AstNode; evaluate(input: unknown): Promise<unknown> } {
+  let expr: jsonata.Expression;
+  try {
+    expr = engine.jsonata(source, {
+      timeout: EXPRESSION_LIMITS.timeoutMs,
+      stack: EXPRESSION_LIMITS.maxDepth,
+      sequence: EXPRESSION_LIMITS.maxSequence,
+      RegexEngine: engine.Re2Engine,
+    } as unknown as Parameters<typeof jsonata>[1]);
+  } catch (error) {
+    throw toExpressionError(error);
+  }
+  const ast = expr.ast() as AstNode;
+  checkRegexes(engine, ast);
+  expr.assign("eval", refuseEval);
+  expr.registerFunction("pad", boundedPad, "<x-ns?:s>");
+  expr.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep);
+  expr.assign(Symbol.for("jsonata.__evaluate_exit") as unknown as string, checkStep);
+  return {
+    ast,
+    async evaluate(input: unknown): Promise<unknown> {
+      try {
+        return await expr.evaluate(input);
+      } catch (error) {
+        throw toExpressionError(error);
+      }
     },
   };
 }

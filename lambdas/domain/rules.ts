@@ -39,6 +39,7 @@ import {
   compileExpression,
   describeExpressionError,
   ExpressionError,
+  prepareExpressions,
 } from "./expressions.js";
 import type { FieldError } from "./json.js";
 import {
@@ -181,6 +182,36 @@ export function parseRules(raw: unknown): RulesInput {
   if (duplicates.length > 0) throw new RulesetError(duplicates);
   compileRuleset({ version: 0, source: "tenant", rules: parsed.data.rules });
   return parsed.data;
+}
+
+/**
+ * Loads the expression engine when a ruleset's expressions need it (expressions.ts
+ * prepareExpressions: not for the fast path's shapes, the default rules' included); call
+ * it before parseRules or compileRuleset. `rules` may be unvalidated input: every string
+ * where an enabled rule carries an expression (condition, an enrich action's set values, a
+ * route's transform) counts.
+ */
+export async function prepareRules(rules: unknown): Promise<void> {
+  await prepareExpressions(expressionSourcesOf(rules));
+}
+
+function* expressionSourcesOf(rules: unknown): Generator<string> {
+  if (!Array.isArray(rules)) return;
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null;
+  for (const rule of rules) {
+    // A disabled rule is not compiled (compileRuleset).
+    if (!isObject(rule) || rule.enabled === false) continue;
+    if (typeof rule.condition === "string") yield rule.condition;
+    if (!Array.isArray(rule.actions)) continue;
+    for (const action of rule.actions) {
+      if (!isObject(action)) continue;
+      if (typeof action.transform === "string") yield action.transform;
+      if (isObject(action.set)) {
+        for (const v of Object.values(action.set)) if (typeof v === "string") yield v;
+      }
+    }
+  }
 }
 
 /** A zod issue's path as the API writes paths: `rules[2].match`. */

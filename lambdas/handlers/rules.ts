@@ -15,7 +15,7 @@ import { ROUTES } from "../../lib/contracts/functions.js";
 import { METRIC } from "../../lib/contracts/observability.js";
 import { DynamoDbRuleStore } from "../adapters/dynamodb-rule-store.js";
 import { parseJson } from "../domain/json.js";
-import { parseRules, pathOf, RulesetError } from "../domain/rules.js";
+import { parseRules, pathOf, prepareRules, RulesetError } from "../domain/rules.js";
 import type { EventReader } from "../ports/event-store.js";
 import type { RuleStore } from "../ports/rule-store.js";
 import type { SecretReader } from "../ports/secrets.js";
@@ -134,6 +134,8 @@ const ACTIONS: Record<string, Action> = {
     const body = jsonBody(req);
     if (!body.ok) return body.response;
     let input: ReturnType<typeof parseRules>;
+    // The expression engine, when the rules' expressions need it (not the defaults').
+    await prepareRules((body.value as { rules?: unknown } | null | undefined)?.rules);
     try {
       input = parseRules(body.value);
     } catch (error) {

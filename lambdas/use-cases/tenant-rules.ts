@@ -8,6 +8,7 @@ import {
   DEFAULT_RULES,
   DEFAULT_RULESET,
   parseRules,
+  prepareRules,
   type RuleInput,
   type Ruleset,
   RulesetError,
@@ -128,6 +129,7 @@ export class CachedRules implements RulesProvider {
     const key = `${tenantId}\n${ruleset.version}`;
     const known = this.compiled.get(key);
     if (known) return known;
+    await prepareRules(ruleset.rules);
     const compiled = compileRuleset(ruleset);
     // One compiled version per tenant is enough: the old one is never asked for again.
     for (const k of this.compiled.keys())
@@ -221,10 +223,12 @@ export async function runRulesTest(
   let version: number | undefined;
   try {
     if (request.rules) {
+      await prepareRules(request.rules);
       parseRules({ rules: request.rules });
       compiled = compileRuleset({ version: 0, source: "tenant", rules: request.rules });
     } else {
       const current = await currentRuleset(deps.store, tenantId);
+      await prepareRules(current.rules);
       compiled = compileRuleset(current);
       version = current.version;
     }

@@ -66,7 +66,10 @@ export interface SideBundle {
  * - the schema validator (ajv, ajv-formats, re2js: ~290 KB), loaded the first time a
  *   tenant's type has a schema (lambdas/domain/schema-validator-loader.ts);
  * - the OpenAPI document's builder (~60 KB of the query function), loaded the first time
- *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts).
+ *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts);
+ * - the expression engine (jsonata and re2js: ~234 KB of the process and rules functions),
+ *   loaded the first time a tenant's rules have an expression other than the default
+ *   rules' (lambdas/domain/expression-engine-loader.ts).
  */
 export const SIDE_BUNDLES: readonly SideBundle[] = [
   {
@@ -78,6 +81,11 @@ export const SIDE_BUNDLES: readonly SideBundle[] = [
     entry: "lambdas/http/openapi-document.ts",
     file: "openapi-document.js",
     functions: ["query"],
+  },
+  {
+    entry: "lambdas/domain/expression-engine.ts",
+    file: "expression-engine.js",
+    functions: ["process", "rules"],
   },
 ];
 

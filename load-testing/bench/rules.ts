@@ -9,7 +9,12 @@
  * case's rules are handed to it compiled, as the cache holds them between reads.
  */
 import type { SQSEvent } from "aws-lambda";
-import { compileRuleset, DEFAULT_RULES, type Rule } from "../../lambdas/domain/rules.js";
+import {
+  compileRuleset,
+  DEFAULT_RULES,
+  prepareRules,
+  type Rule,
+} from "../../lambdas/domain/rules.js";
 import { createProcessHandler, processDeps } from "../../lambdas/handlers/process.js";
 import { functionEnvironment } from "../../lib/contracts/functions.js";
 import { installStub, StubRequestHandler } from "./aws-stub.js";
@@ -142,6 +147,7 @@ export async function benchRules(options: RulesOptions): Promise<RulesResult[]> 
     aws.settings,
     aws.resources,
   );
+  await prepareRules(RULE_CASES.flatMap((c) => c.rules));
   const drivers = RULE_CASES.map((c) => {
     const compiled = compileRuleset({ version: 1, source: "tenant", rules: c.rules });
     const handler = createProcessHandler({

@@ -47,6 +47,8 @@ import { getAtt, logicalId } from "../support/cdk.js";
 const FUNCTION_NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
 /** A message in ajv's core (ajv/dist/core.js), which minification keeps. */
 const AJV_TEXT = "`validateFormats: false` can be used instead.";
+/** A message of jsonata's: in the expression engine's side file, in no main file. */
+const JSONATA_TEXT = "Attempted to invoke a non-function";
 const DEFAULTS = resolveSettings({});
 
 /**
@@ -417,8 +419,12 @@ describe("EventFlow stack with default settings", () => {
         if (PROJECT_ROOT) continue;
         // A text of ajv's core: in the schema validator's side file, in no main file.
         expect(main, name).not.toContain(AJV_TEXT);
+        expect(main, name).not.toContain(JSONATA_TEXT);
         if (name === "ingest") {
           expect(readFileSync(join(dir, "schema-validator.js"), "utf8")).toContain(AJV_TEXT);
+        }
+        if (name === "process" || name === "rules") {
+          expect(readFileSync(join(dir, "expression-engine.js"), "utf8")).toContain(JSONATA_TEXT);
         }
       }
     });
