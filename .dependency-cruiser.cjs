@@ -21,7 +21,8 @@ const RUNTIME_PACKAGES =
  * The entries of the functions' side bundles (lib/constructs/eventflow-function.ts
  * SIDE_BUNDLES; test/unit/repo/dependency-rules.test.ts checks this lists every one).
  */
-const SIDE_BUNDLE_ENTRIES = "^lambdas/(domain/schema-validator|http/openapi-document)\\.ts$";
+const SIDE_BUNDLE_ENTRIES =
+  "^lambdas/(domain/(schema-validator|expression-engine)|http/openapi-document)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
