@@ -66,7 +66,10 @@ export interface SideBundle {
  * - the schema validator (ajv, ajv-formats, re2js: ~290 KB), loaded the first time a
  *   tenant's type has a schema (lambdas/domain/schema-validator-loader.ts);
  * - the OpenAPI document's builder (~60 KB of the query function), loaded the first time
- *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts).
+ *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts);
+ * - the sns, eventbridge and email destination kinds' transports with their SDK clients
+ *   (~130 KB of the deliver function), each loaded on the first delivery of its kind
+ *   (lambdas/adapters/delivery-sender-loaders.ts).
  */
 export const SIDE_BUNDLES: readonly SideBundle[] = [
   {
@@ -78,6 +81,21 @@ export const SIDE_BUNDLES: readonly SideBundle[] = [
     entry: "lambdas/http/openapi-document.ts",
     file: "openapi-document.js",
     functions: ["query"],
+  },
+  {
+    entry: "lambdas/adapters/sns-sender.ts",
+    file: "sns-sender.js",
+    functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/adapters/eventbridge-sender.ts",
+    file: "eventbridge-sender.js",
+    functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/adapters/email-sender.ts",
+    file: "email-sender.js",
+    functions: ["deliver"],
   },
 ];
 
@@ -105,9 +123,11 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 
 /**
  * esbuild command lines that build a function's side bundles into `outputDir` with the
- * options the main file gets (NodejsFunction's local bundling runs them through bash in the
- * project root, after the main file: `commandHooks.afterBundling`). The bench runs the same
- * commands, so it measures what ships.
+ * options the main file gets, its external modules included (a side file with an SDK client
+ * leaves out the same profile-file credential providers; one side file may load another).
+ * NodejsFunction's local bundling runs them through bash in the project root, after the main
+ * file (`commandHooks.afterBundling`). The bench runs the same commands, so it measures what
+ * ships.
  */
 export function sideBundleCommands(
   name: AnyFunctionName,
@@ -128,6 +148,7 @@ export function sideBundleCommands(
       ...(bundling.sourceMap ? ["--sourcemap"] : []),
       ...(bundling.sourcesContent === false ? ["--sources-content=false"] : []),
       ...(bundling.mainFields ? [`--main-fields=${bundling.mainFields.join(",")}`] : []),
+      ...(bundling.externalModules ?? []).map((m) => `--external:${quote(m)}`),
       "--log-level=warning",
     ].join(" "),
   );
