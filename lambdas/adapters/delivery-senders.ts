@@ -17,7 +17,7 @@ import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
-import { type DeliveryMessage, deliveryBody } from "../domain/delivery.js";
+import { deliveryBody } from "../domain/delivery.js";
 import {
   type AttemptResult,
   DEFAULT_SLACK_TEMPLATE,
