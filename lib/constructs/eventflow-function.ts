@@ -69,7 +69,12 @@ export interface SideBundle {
  *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts);
  * - the sns, eventbridge and email destination kinds' transports with their SDK clients
  *   (~130 KB of the deliver function), each loaded on the first delivery of its kind
- *   (lambdas/adapters/delivery-sender-loaders.ts).
+ *   (lambdas/adapters/delivery-sender-loaders.ts);
+ * - the history API's archive store (the S3 client, hyparquet, hyparquet-writer: ~280 KB),
+ *   loaded by the first route that reads the archive or signs a download
+ *   (lambdas/handlers/archive-store-loader.ts);
+ * - the Parquet reader (hyparquet, ~55 KB of the archive function), loaded by the first
+ *   splitter or compaction run: stream batches only write (lambdas/adapters/parquet-reader-loader.ts).
  */
 export const SIDE_BUNDLES: readonly SideBundle[] = [
   {
@@ -96,6 +101,16 @@ export const SIDE_BUNDLES: readonly SideBundle[] = [
     entry: "lambdas/adapters/email-sender.ts",
     file: "email-sender.js",
     functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/handlers/archive-store-wiring.ts",
+    file: "archive-store-wiring.js",
+    functions: ["history"],
+  },
+  {
+    entry: "lambdas/adapters/parquet-reader.ts",
+    file: "parquet-reader.js",
+    functions: ["archive"],
   },
 ];
 
