@@ -148,6 +148,19 @@ describe("main files and side files", () => {
     // Every job reads the archive: jobs keeps the reader in its main file.
     expect(holds("jobs", /node_modules\/hyparquet\/src\/read\.js$/)).toBe(true);
   });
+  it("archive: zod's classic API left with env.ts (its environment is parsed with zod/mini)", () => {
+    expect(holds("archive", /node_modules\/zod\/v4\/classic\//)).toBe(false);
+    expect(holds("archive", /node_modules\/zod\/v4\/mini\//)).toBe(true);
+    // Without its bucket the init fails as every function's does, in English.
+    const got = run(`
+      import { createRequire } from "node:module";
+      try { createRequire(import.meta.url)(${sideFile("archive", "index.js")}); console.log("null"); }
+      catch (e) { console.log(JSON.stringify(e.message)); }
+    `);
+    expect(got).toBe(
+      "Invalid function configuration: ARCHIVE_BUCKET: Invalid input: expected string, received undefined",
+    );
+  });
 });
 
 describe("side files, loaded by Node as Lambda loads them", () => {
