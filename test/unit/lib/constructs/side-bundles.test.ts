@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeArchiveRows } from "../../../../lambdas/adapters/parquet-archive.js";
-import type { ArchiveRow } from "../../../../lambdas/domain/archive.js";
+import { archiveRowOf, revisionOf } from "../../../../lambdas/domain/archive.js";
 import {
   FUNCTION_BUNDLING,
   REPO_ROOT,
@@ -217,31 +217,23 @@ describe("side files, loaded by Node as Lambda loads them", () => {
   });
 
   it("archive: the reader's file reads what the writer wrote", () => {
-    const row: ArchiveRow = {
-      id: "e-1",
-      type: "order.paid",
-      source: null,
-      subject: "user-42",
-      time: null,
-      received_at: Date.parse("2026-12-06T10:00:00.000Z"),
-      status: "processed",
-      correlation_id: "c",
-      attempts: 1,
-      processed_at: null,
-      failed_at: null,
-      failure_kind: null,
-      failure_reason: null,
-      replay_id: null,
-      schema_version: null,
-      ruleset_version: null,
-      routes: null,
-      rule_errors: null,
-      data: '{"amount":1250}',
-      enrichment: null,
-      cloud_event: null,
-      revision: "r1",
-      archived_at: Date.parse("2026-12-06T10:01:00.000Z"),
-    };
+    const { row } = archiveRowOf(
+      {
+        sk: "EVENT",
+        tenantId: "acme",
+        id: "e-1",
+        type: "order.paid",
+        status: "processed",
+        receivedAt: "2026-12-06T10:00:00.000Z",
+        subject: "user-42",
+        attempts: 1,
+        data: { amount: 1250 },
+        correlationId: "c",
+      },
+      revisionOf(Date.parse("2026-12-06T10:00:00.000Z"), "1"),
+      Date.parse("2026-12-06T10:01:00.000Z"),
+    ) ?? { row: undefined };
+    if (!row) throw new Error("not an archivable item");
     const file = join(dir, "rows.parquet");
     writeFileSync(file, encodeArchiveRows([row]));
     const got = run(`
