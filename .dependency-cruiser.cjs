@@ -22,7 +22,7 @@ const RUNTIME_PACKAGES =
  * SIDE_BUNDLES; test/unit/repo/dependency-rules.test.ts checks this lists every one).
  */
 const SIDE_BUNDLE_ENTRIES =
-  "^lambdas/(domain/(schema-validator|expression-engine)|http/openapi-document)\\.ts$";
+  "^lambdas/(domain/(schema-validator|expression-engine)|http/openapi-document|adapters/(sns-sender|eventbridge-sender|email-sender|parquet-reader)|handlers/archive-store-wiring)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -193,11 +193,11 @@ module.exports = {
       severity: "error",
       comment:
         "Function code imports a side bundle's entry (SIDE_BUNDLES in " +
-        "lib/constructs/eventflow-function.ts) other than through its `*-loader.ts`. esbuild " +
+        "lib/constructs/eventflow-function.ts) other than through its loader (`*-loader.ts`, `*-loaders.ts`). esbuild " +
         "would put the module and everything it imports back into the function's main file, " +
         "which every cold start loads; the loader's `import()` is left out of the main file " +
         "and names the side file at run time. Type-only imports are erased and allowed.",
-      from: { path: "^lambdas/", pathNot: "-loader\\.ts$" },
+      from: { path: "^lambdas/", pathNot: "-loaders?\\.ts$" },
       to: { path: SIDE_BUNDLE_ENTRIES, dependencyTypesNot: ["type-only"] },
     },
     {

@@ -7,18 +7,19 @@
  * - email: SES v2 SendEmail (locally a client that writes to the outbox);
  * - sqs, sns, eventbridge: SendMessage, Publish, PutEvents (FIFO queues and topics get the
  *   subject as MessageGroupId and the delivery id as MessageDeduplicationId).
+ * The email, sns and eventbridge transports (email-sender.ts, sns-sender.ts,
+ * eventbridge-sender.ts) and their SDK clients are loaded on the first delivery of their
+ * kind (issue 20, cold start).
  * AWS errors: throttling, 5xx and network errors are retried; any other 4xx is final.
  */
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
-import { type DeliveryMessage, deliveryBody } from "../domain/delivery.js";
+import { deliveryBody } from "../domain/delivery.js";
 import {
   type AttemptResult,
-  DEFAULT_EMAIL_SUBJECT,
-  DEFAULT_EMAIL_TEMPLATE,
   DEFAULT_SLACK_TEMPLATE,
   firstBytes,
   outcomeOfStatus,
@@ -27,6 +28,12 @@ import {
 } from "../domain/delivery-attempt.js";
 import type { Destination } from "../domain/destination.js";
 import type { DeliverySender, DeliverySenders } from "../ports/delivery-senders.js";
+import { awsFailure, deliveryAttributes, groupOf, isFifoName, timed } from "./aws-attempt.js";
+import {
+  loadEmailSender,
+  loadEventBridgeSender,
+  loadSnsSender,
+} from "./delivery-sender-loaders.js";
 import { DeliveryNetworkError, type HttpDeliveryClient } from "./http-delivery-client.js";
 
 export const USER_AGENT = "EventFlow-Webhooks/1.0";
@@ -34,9 +41,14 @@ export const USER_AGENT = "EventFlow-Webhooks/1.0";
 export interface SenderClients {
   http: HttpDeliveryClient;
   sqs: Pick<SQSClient, "send">;
-  sns: Pick<SNSClient, "send">;
-  eventBridge: Pick<EventBridgeClient, "send">;
-  ses: Pick<SESv2Client, "send">;
+  /**
+   * The sns, eventbridge and email kinds' clients. Absent (the Lambda entry): each kind's
+   * module builds the SDK's standard client when it is loaded, on the first delivery of
+   * that kind. The local runtime and the tests give theirs.
+   */
+  sns?: Pick<SNSClient, "send">;
+  eventBridge?: Pick<EventBridgeClient, "send">;
+  ses?: Pick<SESv2Client, "send">;
   /** The SES identity to send from (deliveryEmailFrom). */
   emailFrom: string;
 }
@@ -55,14 +67,6 @@ export function webhookSignatures(
     signatures.push(new Webhook(secrets.previous.secret).sign(id, at, body));
   }
   return signatures.join(" ");
-}
-
-async function timed(
-  call: () => Promise<Omit<AttemptResult, "latencyMs">>,
-): Promise<AttemptResult> {
-  const started = performance.now();
-  const result = await call();
-  return { ...result, latencyMs: Math.round(performance.now() - started) };
 }
 
 async function httpAttempt(
@@ -103,31 +107,23 @@ async function httpAttempt(
 const headerText = (value: string | string[] | undefined) =>
   Array.isArray(value) ? value[0] : value;
 
-/** An AWS SDK error as an attempt: throttling, 5xx and network errors retried. */
-function awsFailure(error: unknown): Omit<AttemptResult, "latencyMs"> {
-  const e = error as {
-    name?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  const status = e.$metadata?.httpStatusCode;
-  const throttled = /throttl|toomany|limitexceeded/i.test(e.name ?? "");
-  const retryable =
-    status === undefined ||
-    status >= 500 ||
-    status === 429 ||
-    throttled ||
-    e.$retryable !== undefined;
+/**
+ * A sender whose module is loaded on its first use (delivery-sender-loaders.ts); the load is
+ * not part of the attempt's latency. A module that cannot load throws (the platform's
+ * fault, not the destination's): the record comes back and is retried.
+ */
+function loadedOnFirstUse(load: () => Promise<DeliverySender>): DeliverySender {
+  let sender: Promise<DeliverySender> | undefined;
   return {
-    outcome: retryable ? "retryable" : "final",
-    ...(status !== undefined ? { status } : {}),
-    error: firstBytes(`${e.name ?? "Error"}: ${e.message ?? String(error)}`),
+    send: async (destination, message, now) => {
+      sender ??= load().catch((error: unknown) => {
+        sender = undefined;
+        throw error;
+      });
+      return (await sender).send(destination, message, now);
+    },
   };
 }
-
-const isFifoName = (name: string) => name.endsWith(".fifo");
-const groupOf = (m: DeliveryMessage) => (m.event.subject ?? m.event.id).slice(0, 128);
 
 export function createDeliverySenders(c: SenderClients): DeliverySenders {
   const webhook: DeliverySender = {
@@ -172,53 +168,9 @@ export function createDeliverySenders(c: SenderClients): DeliverySenders {
       );
     },
   };
-  const email: DeliverySender = {
-    send: (destination, message) =>
-      timed(async () => {
-        if (destination.target.kind !== "email") throw new Error("not an email destination");
-        if (!c.emailFrom)
-          return { outcome: "final", error: "no sender address: set deliveryEmailFrom" };
-        const event = message.event;
-        try {
-          await c.ses.send(
-            new SendEmailCommand({
-              FromEmailAddress: c.emailFrom,
-              Destination: { ToAddresses: destination.target.to },
-              Content: {
-                Simple: {
-                  Subject: {
-                    Data: renderTemplate(
-                      destination.target.subject ?? DEFAULT_EMAIL_SUBJECT,
-                      event,
-                    ).slice(0, 998),
-                    Charset: "UTF-8",
-                  },
-                  Body: {
-                    Text: {
-                      Data: renderTemplate(
-                        destination.target.template ?? DEFAULT_EMAIL_TEMPLATE,
-                        event,
-                      ),
-                      Charset: "UTF-8",
-                    },
-                  },
-                },
-              },
-              EmailTags: [
-                { Name: "eventflow-delivery", Value: message.id.replace(/[^A-Za-z0-9_-]/g, "_") },
-              ],
-            }),
-          );
-          return { outcome: "delivered" };
-        } catch (error) {
-          return awsFailure(error);
-        }
-      }),
-  };
-  const attributes = (m: DeliveryMessage) => ({
-    "eventflow-delivery-id": { DataType: "String", StringValue: m.id },
-    "eventflow-event-type": { DataType: "String", StringValue: m.event.type },
-  });
+  const email = loadedOnFirstUse(async () =>
+    (await loadEmailSender()).createEmailSender(c.emailFrom, c.ses),
+  );
   const sqs: DeliverySender = {
     send: (destination, message) =>
       timed(async () => {
@@ -229,7 +181,7 @@ export function createDeliverySenders(c: SenderClients): DeliverySenders {
             new SendMessageCommand({
               QueueUrl: url,
               MessageBody: JSON.stringify(deliveryBody(message)),
-              MessageAttributes: attributes(message),
+              MessageAttributes: deliveryAttributes(message),
               ...(isFifoName(url)
                 ? { MessageGroupId: groupOf(message), MessageDeduplicationId: message.id }
                 : {}),
@@ -241,65 +193,9 @@ export function createDeliverySenders(c: SenderClients): DeliverySenders {
         }
       }),
   };
-  const sns: DeliverySender = {
-    send: (destination, message) =>
-      timed(async () => {
-        if (destination.target.kind !== "sns") throw new Error("not an sns destination");
-        const arn = destination.target.topicArn;
-        try {
-          await c.sns.send(
-            new PublishCommand({
-              TopicArn: arn,
-              Message: JSON.stringify(deliveryBody(message)),
-              MessageAttributes: attributes(message),
-              ...(isFifoName(arn)
-                ? { MessageGroupId: groupOf(message), MessageDeduplicationId: message.id }
-                : {}),
-            }),
-          );
-          return { outcome: "delivered" };
-        } catch (error) {
-          return awsFailure(error);
-        }
-      }),
-  };
-  const eventbridge: DeliverySender = {
-    send: (destination, message) =>
-      timed(async () => {
-        if (destination.target.kind !== "eventbridge")
-          throw new Error("not an eventbridge destination");
-        try {
-          const out = await c.eventBridge.send(
-            new PutEventsCommand({
-              Entries: [
-                {
-                  EventBusName: destination.target.eventBusArn,
-                  Source: destination.target.source ?? `eventflow.${message.tenantId}`,
-                  DetailType: message.event.type,
-                  Detail: JSON.stringify(deliveryBody(message)),
-                  ...(message.event.time ? { Time: new Date(message.event.time) } : {}),
-                },
-              ],
-            }),
-          );
-          const entry = out.Entries?.[0];
-          if ((out.FailedEntryCount ?? 0) > 0 || entry?.ErrorCode) {
-            const code = entry?.ErrorCode ?? "Failed";
-            return {
-              outcome: /Throttl|InternalFailure|ServiceUnavailable/i.test(code)
-                ? "retryable"
-                : "final",
-              error: firstBytes(`${code}: ${entry?.ErrorMessage ?? ""}`),
-            };
-          }
-          return {
-            outcome: "delivered",
-            ...(entry?.EventId ? { response: `EventId ${entry.EventId}` } : {}),
-          };
-        } catch (error) {
-          return awsFailure(error);
-        }
-      }),
-  };
+  const sns = loadedOnFirstUse(async () => (await loadSnsSender()).createSnsSender(c.sns));
+  const eventbridge = loadedOnFirstUse(async () =>
+    (await loadEventBridgeSender()).createEventBridgeSender(c.eventBridge),
+  );
   return { webhook, slack, email, sqs, sns, eventbridge };
 }

@@ -13,13 +13,19 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ArchiveRow, StagedRow } from "../domain/archive.js";
-import type { ArchiveObject, ArchiveStore } from "../ports/archive.js";
-import { columnsOfKey, decodeArchiveRows, encodeArchiveRows } from "./parquet-archive.js";
+import type { ArchiveObject, ArchiveStore, ParquetDecoder } from "../ports/archive.js";
+import { columnsOfKey, encodeArchiveRows } from "./parquet-archive.js";
 
 export interface S3ArchiveStoreOptions {
   bucket: string;
   /** Local runtime: the folder the emulator keeps this bucket's objects in. */
   fileRoot?: string;
+  /**
+   * How Parquet files are read: parquet-archive.ts `decodeArchiveRows`, or, where few
+   * invocations read (the archive function: only its splitter and compaction runs), the
+   * reader loaded on first need (parquet-reader-loader.ts).
+   */
+  readRows: ParquetDecoder;
 }
 
 /** DeleteObjects takes at most 1000 keys. */
@@ -55,7 +61,7 @@ export class S3ArchiveStore implements ArchiveStore {
   async readEvents(key: string, columns?: readonly (keyof StagedRow)[]): Promise<ArchiveRow[]> {
     const out = await this.s3.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
     if (!out.Body) return [];
-    return decodeArchiveRows(await out.Body.transformToByteArray(), columns);
+    return this.options.readRows(await out.Body.transformToByteArray(), columns);
   }
 
   async readFile(key: string): Promise<Uint8Array | undefined> {

@@ -1,12 +1,10 @@
-/** The history API function's Lambda entry: exports, replays, erasures. */
+/**
+ * The history API function's Lambda entry: exports, replays, erasures. No S3 client here:
+ * the archive store builds it on the first route that needs it (handlers/history.ts).
+ */
 import { createHistoryHandler, historyDeps } from "../handlers/history.js";
 import { createDynamoDbClients, createSqsClient } from "../shared/clients.js";
-import { createS3Client } from "../shared/s3-client.js";
 
 export const handler = createHistoryHandler(
-  historyDeps(process.env, {
-    ...createDynamoDbClients(),
-    sqs: createSqsClient(),
-    s3: createS3Client(),
-  }),
+  historyDeps(process.env, { ...createDynamoDbClients(), sqs: createSqsClient() }),
 );

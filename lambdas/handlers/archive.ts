@@ -15,9 +15,11 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import { ENV } from "../../lib/contracts/environment.js";
 import { METRIC } from "../../lib/contracts/observability.js";
+import { decodeArchiveRowsOnFirstNeed } from "../adapters/parquet-reader-loader.js";
 import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
 import type { ArchiveStore } from "../ports/archive.js";
-import { type EnvRecord, envVars, parseEnv } from "../shared/env.js";
+import type { EnvRecord } from "../shared/env-base.js";
+import { miniEnvVars, parseEnvMini } from "../shared/env-mini.js";
 import { logger, metrics } from "../shared/powertools.js";
 import {
   archiveChanges,
@@ -32,8 +34,15 @@ export interface ArchiveDeps {
 }
 
 export function archiveDeps(env: EnvRecord, clients: { s3: S3Client }): ArchiveDeps {
-  const config = parseEnv({ [ENV.archiveBucket]: envVars[ENV.archiveBucket] }, env);
-  return { store: new S3ArchiveStore(clients.s3, { bucket: config[ENV.archiveBucket] }) };
+  // zod/mini: the archive uses zod for its environment only (shared/env-mini.ts).
+  const config = parseEnvMini({ [ENV.archiveBucket]: miniEnvVars[ENV.archiveBucket] }, env);
+  return {
+    // Stream batches only write; the splitter and compaction runs load the reader.
+    store: new S3ArchiveStore(clients.s3, {
+      bucket: config[ENV.archiveBucket],
+      readRows: decodeArchiveRowsOnFirstNeed,
+    }),
+  };
 }
 
 /** The splitter's schedule input (lib/constructs/history.ts, local/runtime.ts). */

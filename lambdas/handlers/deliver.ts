@@ -35,9 +35,13 @@ export interface DeliverClients {
   documentClient: DynamoDBDocumentClient;
   sqs: SQSClient;
   secrets: SecretReader;
-  sns: Pick<SNSClient, "send">;
-  eventBridge: Pick<EventBridgeClient, "send">;
-  ses: Pick<SESv2Client, "send">;
+  /**
+   * Absent (the Lambda entry): built by each destination kind's module on its first
+   * delivery (adapters/delivery-sender-loaders.ts); the local runtime gives its own.
+   */
+  sns?: Pick<SNSClient, "send">;
+  eventBridge?: Pick<EventBridgeClient, "send">;
+  ses?: Pick<SESv2Client, "send">;
 }
 
 const flag = z.enum(["true", "false"]).transform((v) => v === "true");

@@ -14,7 +14,7 @@ import { ROUTES } from "../../lib/contracts/functions.js";
 import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
 import { DynamoDbJobStore } from "../adapters/dynamodb-job-store.js";
 import { DynamoDbDeclarationStore } from "../adapters/dynamodb-window-store.js";
-import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
+import { LazyArchiveStore } from "../adapters/lazy-archive-store.js";
 import { SqsJobQueue } from "../adapters/sqs-job-queue.js";
 import { compileEventPattern } from "../domain/event-pattern.js";
 import {
@@ -48,6 +48,7 @@ import {
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { startJob, subjectEvents } from "../use-cases/history-jobs.js";
+import { loadArchiveStoreWiring } from "./archive-store-loader.js";
 
 export interface HistoryDeps {
   jobs: JobStore;
@@ -64,7 +65,12 @@ export interface HistoryDeps {
 
 export function historyDeps(
   env: EnvRecord,
-  clients: { documentClient: DynamoDBDocumentClient; sqs: SQSClient; s3: S3Client },
+  clients: {
+    documentClient: DynamoDBDocumentClient;
+    sqs: SQSClient;
+    /** Absent (the Lambda entry): built with the archive store, on its first use. */
+    s3?: S3Client;
+  },
 ): HistoryDeps {
   const config = parseEnv(
     {
@@ -81,10 +87,13 @@ export function historyDeps(
   return {
     jobs: new DynamoDbJobStore(clients.documentClient, config[ENV.configTableName]),
     queue: new SqsJobQueue(clients.sqs, config[ENV.jobsQueueUrl]),
-    store: new S3ArchiveStore(clients.s3, {
-      bucket: config[ENV.archiveBucket],
-      ...(fileRoot ? { fileRoot } : {}),
-    }),
+    // S3 and Parquet are loaded by the routes that read the archive or sign a download only.
+    store: new LazyArchiveStore(async () =>
+      (await loadArchiveStoreWiring()).s3ArchiveStore(
+        { bucket: config[ENV.archiveBucket], ...(fileRoot ? { fileRoot } : {}) },
+        clients.s3,
+      ),
+    ),
     destinations: new DynamoDbDestinationOrdering(
       clients.documentClient,
       config[ENV.configTableName],

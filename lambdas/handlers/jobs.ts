@@ -14,7 +14,7 @@ import { DynamoDbDeliveryLog } from "../adapters/dynamodb-delivery-log.js";
 import { DynamoDbDestinationOrdering } from "../adapters/dynamodb-destination-ordering.js";
 import { DynamoDbEventEraser } from "../adapters/dynamodb-event-eraser.js";
 import { DynamoDbJobStore } from "../adapters/dynamodb-job-store.js";
-import { encodeArchiveRows } from "../adapters/parquet-archive.js";
+import { decodeArchiveRows, encodeArchiveRows } from "../adapters/parquet-archive.js";
 import { S3ArchiveStore } from "../adapters/s3-archive-store.js";
 import { SqsDeliveryQueue } from "../adapters/sqs-delivery-queue.js";
 import { SqsEventQueue } from "../adapters/sqs-event-queue.js";
@@ -54,7 +54,11 @@ export function jobsDeps(
   return {
     jobs: new DynamoDbJobStore(clients.documentClient, config[ENV.configTableName]),
     queue: new SqsJobQueue(clients.sqs, config[ENV.jobsQueueUrl]),
-    store: new S3ArchiveStore(clients.s3, { bucket: config[ENV.archiveBucket] }),
+    // Every job kind reads the archive: the reader stays in the main file.
+    store: new S3ArchiveStore(clients.s3, {
+      bucket: config[ENV.archiveBucket],
+      readRows: decodeArchiveRows,
+    }),
     eraser: new DynamoDbEventEraser(clients.documentClient, config[ENV.tableName]),
     events: new SqsEventQueue(clients.sqs, config[ENV.queueUrl], {
       onError: (message, detail) => logger.error(message, detail),

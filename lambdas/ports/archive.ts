@@ -32,5 +32,11 @@ export interface ArchiveStore {
   downloadUrl(key: string, expiresInSeconds: number): Promise<{ url: string; fileUrl?: string }>;
 }
 
+/** A Parquet file of archived events as rows (all columns, or those named). */
+export type ParquetDecoder = (
+  bytes: Uint8Array,
+  columns?: readonly (keyof StagedRow)[],
+) => Promise<ArchiveRow[]>;
+
 /** The rows of a Parquet file of archived events, as bytes (exports in Parquet). */
 export type ParquetEncoder = (rows: readonly ArchiveRow[]) => Uint8Array;

@@ -6,25 +6,16 @@
 import * as z from "zod";
 import { parseCorsOrigins } from "../../lib/contracts/cors.js";
 import { ENV } from "../../lib/contracts/environment.js";
+import { configurationError, type EnvRecord } from "./env-base.js";
 
-/** A function's environment: process.env in Lambda, the function's own record locally. */
-export type EnvRecord = Readonly<Record<string, string | undefined>>;
-
-export class ConfigurationError extends Error {
-  override name = "ConfigurationError";
-}
+export { ConfigurationError, type EnvRecord } from "./env-base.js";
 
 export function parseEnv<T extends z.ZodRawShape>(
   shape: T,
   env: EnvRecord = process.env,
 ): z.output<z.ZodObject<T>> {
   const result = z.object(shape).safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues
-      .map((i) => `${String(i.path[0])}: ${i.message}`)
-      .join("; ");
-    throw new ConfigurationError(`Invalid function configuration: ${problems}`);
-  }
+  if (!result.success) throw configurationError(result.error.issues);
   return result.data;
 }
 

@@ -68,8 +68,16 @@ export interface SideBundle {
  * - the OpenAPI document's builder (~60 KB of the query function), loaded the first time
  *   GET /v1/openapi.json is asked for (lambdas/http/openapi-document-loader.ts);
  * - the expression engine (jsonata and re2js: ~234 KB of the process and rules functions),
- *   loaded the first time a tenant's rules have an expression other than the default
- *   rules' (lambdas/domain/expression-engine-loader.ts).
+ *   loaded the first time a tenant's rules have an expression outside the fast path's
+ *   shapes (lambdas/domain/expression-engine-loader.ts);
+ * - the sns, eventbridge and email destination kinds' transports with their SDK clients
+ *   (~130 KB of the deliver function), each loaded on the first delivery of its kind
+ *   (lambdas/adapters/delivery-sender-loaders.ts);
+ * - the history API's archive store (the S3 client, hyparquet, hyparquet-writer: ~280 KB),
+ *   loaded by the first route that reads the archive or signs a download
+ *   (lambdas/handlers/archive-store-loader.ts);
+ * - the Parquet reader (hyparquet, ~55 KB of the archive function), loaded by the first
+ *   splitter or compaction run: stream batches only write (lambdas/adapters/parquet-reader-loader.ts).
  */
 export const SIDE_BUNDLES: readonly SideBundle[] = [
   {
@@ -86,6 +94,31 @@ export const SIDE_BUNDLES: readonly SideBundle[] = [
     entry: "lambdas/domain/expression-engine.ts",
     file: "expression-engine.js",
     functions: ["process", "rules"],
+  },
+  {
+    entry: "lambdas/adapters/sns-sender.ts",
+    file: "sns-sender.js",
+    functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/adapters/eventbridge-sender.ts",
+    file: "eventbridge-sender.js",
+    functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/adapters/email-sender.ts",
+    file: "email-sender.js",
+    functions: ["deliver"],
+  },
+  {
+    entry: "lambdas/handlers/archive-store-wiring.ts",
+    file: "archive-store-wiring.js",
+    functions: ["history"],
+  },
+  {
+    entry: "lambdas/adapters/parquet-reader.ts",
+    file: "parquet-reader.js",
+    functions: ["archive"],
   },
 ];
 
@@ -113,9 +146,11 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 
 /**
  * esbuild command lines that build a function's side bundles into `outputDir` with the
- * options the main file gets (NodejsFunction's local bundling runs them through bash in the
- * project root, after the main file: `commandHooks.afterBundling`). The bench runs the same
- * commands, so it measures what ships.
+ * options the main file gets, its external modules included (a side file with an SDK client
+ * leaves out the same profile-file credential providers; one side file may load another).
+ * NodejsFunction's local bundling runs them through bash in the project root, after the main
+ * file (`commandHooks.afterBundling`). The bench runs the same commands, so it measures what
+ * ships.
  */
 export function sideBundleCommands(
   name: AnyFunctionName,
@@ -136,6 +171,7 @@ export function sideBundleCommands(
       ...(bundling.sourceMap ? ["--sourcemap"] : []),
       ...(bundling.sourcesContent === false ? ["--sources-content=false"] : []),
       ...(bundling.mainFields ? [`--main-fields=${bundling.mainFields.join(",")}`] : []),
+      ...(bundling.externalModules ?? []).map((m) => `--external:${quote(m)}`),
       "--log-level=warning",
     ].join(" "),
   );

@@ -237,7 +237,7 @@ describe("dependency rules", () => {
   it("guards every side bundle's entry (SIDE_BUNDLES) against a static import", async () => {
     const { ruleSet } = await extractDepcruiseOptions(CONFIG);
     const rule = ruleSet?.forbidden?.find((r) => r.name === "side-bundles-through-their-loader");
-    const guarded = new RegExp(String((rule?.to as { path?: string } | undefined)?.path));
+    const guarded = new RegExp(String((rule as { to?: { path?: string } } | undefined)?.to?.path));
     expect(SIDE_BUNDLES.length).toBeGreaterThan(0);
     for (const { entry } of SIDE_BUNDLES) expect(entry, entry).toMatch(guarded);
   });
