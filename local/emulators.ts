@@ -355,17 +355,23 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
     pending.delete(reply.id);
   });
   type Request = ThreadRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
-  const call = (request: Request, signal?: AbortSignal) => {
-    const id = nextId++;
-    const reply = new Promise<ThreadReply & { op: "done" }>((resolve) => {
+  const call = (request: Request, signal?: AbortSignal) =>
+    new Promise<ThreadReply & { op: "done" }>((resolve, reject) => {
       if (exited) return resolve({ op: "done", id: -1, error: stopped });
-      pending.set(id, resolve);
+      if (signal?.aborted) return reject(abortError());
+      const id = nextId++;
+      // An abandoned call's late reply finds no one waiting (as an aborted HTTP request).
+      const onAbort = () => {
+        pending.delete(id);
+        reject(abortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      pending.set(id, (reply) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(reply);
+      });
       worker.postMessage({ ...request, id });
     });
-    // An abandoned call's late reply finds no one waiting (as an aborted HTTP request).
-    signal?.addEventListener("abort", () => pending.delete(id), { once: true });
-    return abortable(reply, signal);
-  };
   const failed = (reply: ThreadReply & { op: "done" }) => {
     if (reply.error) throw namedError(reply.error.name, reply.error.message);
     return reply;
