@@ -43,15 +43,10 @@ port.on("message", async (request: ThreadRequest) => {
         reply({ op: "done", id: request.id, deleted: await direct.deleteBatch(request.input) });
       }
     } catch (error) {
+      // Named as the SDK names it (QueueDoesNotExist...): see directSqs.
       const { name, message } =
         error instanceof Error ? error : { name: "Error", message: String(error) };
-      // fauxqs's SqsError carries the SQS error code (QueueDoesNotExist...) as `code`.
-      const code = (error as { code?: unknown }).code;
-      reply({
-        op: "done",
-        id: request.id,
-        error: { name: typeof code === "string" ? code : name, message },
-      });
+      reply({ op: "done", id: request.id, error: { name, message } });
     }
   } else {
     await emulators.stop();

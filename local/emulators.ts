@@ -226,16 +226,32 @@ export async function directSqs(server: FauxqsServer): Promise<DirectSqs> {
   const queues = store;
   return {
     receive: async (input, signal) => {
-      const received = receiveMessage(input, queues) as Promise<{ Messages?: Message[] }>;
-      const out = await abortable(received, signal);
-      return sdkShaped(out.Messages ?? []);
+      try {
+        const received = receiveMessage(input, queues) as Promise<{ Messages?: Message[] }>;
+        const out = await abortable(received, signal);
+        return sdkShaped(out.Messages ?? []);
+      } catch (error) {
+        throw sdkError(error);
+      }
     },
-    deleteBatch: async (input) =>
-      deleteMessageBatch(input, queues) as Pick<
-        DeleteMessageBatchCommandOutput,
-        "Successful" | "Failed"
-      >,
+    deleteBatch: async (input) => {
+      try {
+        return deleteMessageBatch(input, queues) as Pick<
+          DeleteMessageBatchCommandOutput,
+          "Successful" | "Failed"
+        >;
+      } catch (error) {
+        throw sdkError(error);
+      }
+    },
   };
+}
+
+/** fauxqs's SqsError, named by its SQS error code as the SDK names it (QueueDoesNotExist...). */
+function sdkError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || typeof code !== "string") return error;
+  return namedError(code, error.message);
 }
 
 /** Rejects as the SDK does (an AbortError) when `signal` fires first. */
@@ -354,7 +370,11 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
     pending.get(reply.id)?.(reply);
     pending.delete(reply.id);
   });
-  type Request = ThreadRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+  type Request = ThreadRequest extends infer R
+    ? R extends unknown
+      ? Omit<R, "id">
+      : never
+    : never;
   const call = (request: Request, signal?: AbortSignal) =>
     new Promise<ThreadReply & { op: "done" }>((resolve, reject) => {
       if (exited) return resolve({ op: "done", id: -1, error: stopped });
