@@ -32,6 +32,22 @@ port.on("message", async (request: ThreadRequest) => {
   if (request.op === "inspect") {
     const result = await emulators.inspectQueue?.(request.name);
     reply({ op: "done", id: request.id, ...(result ? { result } : {}) });
+  } else if (request.op === "receive" || request.op === "delete") {
+    // The local pollers' calls (local/sqs-poller.ts), without HTTP: see DirectSqs.
+    const direct = emulators.sqsDirect;
+    try {
+      if (!direct) throw new Error("no embedded SQS in this thread");
+      if (request.op === "receive") {
+        reply({ op: "done", id: request.id, messages: await direct.receive(request.input) });
+      } else {
+        reply({ op: "done", id: request.id, deleted: await direct.deleteBatch(request.input) });
+      }
+    } catch (error) {
+      // Named as the SDK names it (QueueDoesNotExist...): see directSqs.
+      const { name, message } =
+        error instanceof Error ? error : { name: "Error", message: String(error) };
+      reply({ op: "done", id: request.id, error: { name, message } });
+    }
   } else {
     await emulators.stop();
     reply({ op: "done", id: request.id });

@@ -12,12 +12,25 @@
  * so the other core): the handlers' SDK clients talk to them over the same loopback
  * HTTP, and the main thread no longer spends a third of its time inside them
  * (measured: local/README.md, "Speed").
+ *
+ * The embedded SQS is also reachable without HTTP (`Emulators.sqsDirect`): the local event
+ * source mappings' receive and delete calls go straight to fauxqs's own ReceiveMessage and
+ * DeleteMessageBatch actions (the functions its HTTP router calls, on the same queue
+ * model), over the thread's message port. On AWS that polling is Lambda's service, not
+ * our code, so it need not pay for SigV4, JSON and loopback HTTP here; the handlers and
+ * their SDK clients still use the HTTP endpoint.
  */
 import { once } from "node:events";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, type ListenOptions, Server as NetServer } from "node:net";
 import { Worker } from "node:worker_threads";
+import type {
+  DeleteMessageBatchCommandInput,
+  DeleteMessageBatchCommandOutput,
+  Message,
+  ReceiveMessageCommandInput,
+} from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
 import { EMULATOR_HOST } from "./listen.js";
 
@@ -57,10 +70,25 @@ export interface BoundAddresses {
   dynamodb?: string;
 }
 
+/**
+ * The embedded SQS's ReceiveMessage and DeleteMessageBatch, called in-process (or over the
+ * emulator thread's message port): the same actions and queue model as over HTTP, so the
+ * same visibility timeouts, receive counts and redrive, without signing or serializing.
+ */
+export interface DirectSqs {
+  /** Resolves with the received messages, shaped as the SDK returns them. */
+  receive(input: ReceiveMessageCommandInput, signal?: AbortSignal): Promise<Message[]>;
+  deleteBatch(
+    input: DeleteMessageBatchCommandInput,
+  ): Promise<Pick<DeleteMessageBatchCommandOutput, "Successful" | "Failed">>;
+}
+
 export interface Emulators {
   sqsEndpoint?: string;
   dynamodbEndpoint?: string;
   bound: BoundAddresses;
+  /** Embedded SQS only: its receive and delete without HTTP (the local pollers use it). */
+  sqsDirect?: DirectSqs;
   /** Embedded SQS only: a non-destructive look at a queue (undefined if unknown). */
   inspectQueue?(name: string): Promise<QueueTimeline | undefined>;
   stop(): Promise<void>;
@@ -116,6 +144,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
           ],
         };
       };
+      result.sqsDirect = await directSqs(server);
     }
   } catch (error) {
     await result.stop();
@@ -160,14 +189,150 @@ async function startFauxqsOn(
   }
 }
 
+type FauxqsServer = Awaited<ReturnType<typeof startFauxqs>>;
+type FauxqsAction = (body: unknown, store: unknown) => unknown;
+
+/**
+ * A started fauxqs server's ReceiveMessage and DeleteMessageBatch, without HTTP: its own
+ * action functions (dist/sqs/actions, what its router calls for those targets) on its
+ * store. fauxqs 2.4.1 does not hand out the store; it is taken from the one call that
+ * reaches it with `this` (inspectQueue), once. Exported for the tests.
+ */
+export async function directSqs(server: FauxqsServer): Promise<DirectSqs> {
+  const base = import.meta.resolve("fauxqs");
+  const load = async <T>(path: string) => (await import(new URL(path, base).href)) as T;
+  const [{ SqsStore }, { receiveMessage }, { deleteMessageBatch }] = await Promise.all([
+    load<{ SqsStore: { prototype: { inspectQueue: (name: string) => unknown } } }>(
+      "./sqs/sqsStore.js",
+    ),
+    load<{ receiveMessage: FauxqsAction }>("./sqs/actions/receiveMessage.js"),
+    load<{ deleteMessageBatch: FauxqsAction }>("./sqs/actions/deleteMessageBatch.js"),
+  ]);
+  const proto = SqsStore.prototype;
+  const original = proto.inspectQueue;
+  let store: unknown;
+  proto.inspectQueue = function (this: unknown, name: string) {
+    store = this;
+    return original.call(this, name);
+  };
+  try {
+    server.inspectQueue("");
+  } finally {
+    proto.inspectQueue = original;
+  }
+  if (!store || typeof receiveMessage !== "function" || typeof deleteMessageBatch !== "function") {
+    throw new Error("this fauxqs version does not expose its SQS store and actions as 2.4.1 does");
+  }
+  const queues = store;
+  return {
+    receive: async (input, signal) => {
+      try {
+        const received = receiveMessage(input, queues) as Promise<{ Messages?: Message[] }>;
+        const out = await abortable(received, signal);
+        return sdkShaped(out.Messages ?? []);
+      } catch (error) {
+        throw sdkError(error);
+      }
+    },
+    deleteBatch: async (input) => {
+      try {
+        return deleteMessageBatch(input, queues) as Pick<
+          DeleteMessageBatchCommandOutput,
+          "Successful" | "Failed"
+        >;
+      } catch (error) {
+        throw sdkError(error);
+      }
+    },
+  };
+}
+
+/** fauxqs's SqsError, named by its SQS error code as the SDK names it (QueueDoesNotExist...). */
+function sdkError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || typeof code !== "string") return error;
+  return namedError(code, error.message);
+}
+
+/** Rejects as the SDK does (an AbortError) when `signal` fires first. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortError(): Error {
+  const error = new Error("The receive was aborted");
+  error.name = "AbortError";
+  return error;
+}
+
+/**
+ * fauxqs keeps binary attribute values as the base64 text of the JSON protocol; the SDK
+ * hands them out as bytes. The messages' attribute objects are fauxqs's own (shared with
+ * the stored message in-process), so a converted one is a copy.
+ */
+function sdkShaped(messages: Message[]): Message[] {
+  for (const message of messages) {
+    const attributes = message.MessageAttributes;
+    if (!attributes) continue;
+    const values = Object.values(attributes);
+    const binary = values.some(
+      (v) => typeof v.BinaryValue === "string" || (v.BinaryListValues?.length ?? 0) > 0,
+    );
+    if (!binary) continue;
+    const bytes = (v: unknown) => (typeof v === "string" ? Buffer.from(v, "base64") : v);
+    message.MessageAttributes = Object.fromEntries(
+      Object.entries(attributes).map(([name, v]) => [
+        name,
+        {
+          ...v,
+          ...(v.BinaryValue !== undefined ? { BinaryValue: bytes(v.BinaryValue) } : {}),
+          ...(v.BinaryListValues ? { BinaryListValues: v.BinaryListValues.map(bytes) } : {}),
+        } as typeof v,
+      ]),
+    );
+  }
+  return messages;
+}
+
+/** An error from the thread, rebuilt with its name (SqsError's code, AbortError...). */
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
 /** Messages between startEmulatorThread and local/emulator-thread.ts. */
 export type ThreadRequest =
   | { op: "inspect"; id: number; name: string }
+  | { op: "receive"; id: number; input: ReceiveMessageCommandInput }
+  | { op: "delete"; id: number; input: DeleteMessageBatchCommandInput }
   | { op: "stop"; id: number };
 export type ThreadReply =
   | { op: "ready"; sqsEndpoint?: string; dynamodbEndpoint?: string; bound: BoundAddresses }
   | { op: "failed"; message: string }
-  | { op: "done"; id: number; result?: QueueTimeline };
+  | {
+      op: "done";
+      id: number;
+      result?: QueueTimeline;
+      messages?: Message[];
+      deleted?: Pick<DeleteMessageBatchCommandOutput, "Successful" | "Failed">;
+      error?: { name: string; message: string };
+    };
 
 /**
  * The emulators on a worker thread. The worker loads TypeScript through tsx (as
@@ -191,9 +356,10 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`emulator thread exited with code ${code}`)));
   });
+  const stopped = { name: "EmulatorStopped", message: "the emulator thread has stopped" };
   worker.on("exit", () => {
     exited = true;
-    for (const done of pending.values()) done({ op: "done", id: -1 });
+    for (const done of pending.values()) done({ op: "done", id: -1, error: stopped });
     pending.clear();
   });
   worker.on("error", (error) => {
@@ -204,13 +370,32 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
     pending.get(reply.id)?.(reply);
     pending.delete(reply.id);
   });
-  const call = (request: { op: "inspect"; name: string } | { op: "stop" }) =>
-    new Promise<ThreadReply & { op: "done" }>((resolve) => {
-      if (exited) return resolve({ op: "done", id: -1 });
+  type Request = ThreadRequest extends infer R
+    ? R extends unknown
+      ? Omit<R, "id">
+      : never
+    : never;
+  const call = (request: Request, signal?: AbortSignal) =>
+    new Promise<ThreadReply & { op: "done" }>((resolve, reject) => {
+      if (exited) return resolve({ op: "done", id: -1, error: stopped });
+      if (signal?.aborted) return reject(abortError());
       const id = nextId++;
-      pending.set(id, resolve);
+      // An abandoned call's late reply finds no one waiting (as an aborted HTTP request).
+      const onAbort = () => {
+        pending.delete(id);
+        reject(abortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      pending.set(id, (reply) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(reply);
+      });
       worker.postMessage({ ...request, id });
     });
+  const failed = (reply: ThreadReply & { op: "done" }) => {
+    if (reply.error) throw namedError(reply.error.name, reply.error.message);
+    return reply;
+  };
   const first = await ready.catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
@@ -227,6 +412,12 @@ async function startEmulatorThread(options: EmulatorOptions): Promise<Emulators>
     ...(first.sqsEndpoint
       ? {
           inspectQueue: async (name: string) => (await call({ op: "inspect", name })).result,
+          sqsDirect: {
+            receive: async (input, signal) =>
+              sdkShaped(failed(await call({ op: "receive", input }, signal)).messages ?? []),
+            deleteBatch: async (input) =>
+              failed(await call({ op: "delete", input })).deleted ?? { Successful: [], Failed: [] },
+          } satisfies DirectSqs,
         }
       : {}),
     stop: async () => {

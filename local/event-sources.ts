@@ -12,6 +12,7 @@ import {
   JOBS_BATCH_SIZE,
   JOBS_MAX_CONCURRENCY,
 } from "../lib/contracts/functions.js";
+import type { DirectSqs } from "./emulators.js";
 import type { InvokeOutcome } from "./lambda.js";
 import type { RuntimeLogger } from "./log.js";
 import type { LocalResources } from "./resources.js";
@@ -25,6 +26,11 @@ export interface EventSourceOptions {
    * default agent has 50).
    */
   deliverySqs?: SQSClient;
+  /**
+   * The embedded SQS without HTTP (local/emulators.ts): every poller receives and deletes
+   * through it. Undefined against an external SQS (LocalStack...): the clients above.
+   */
+  direct?: DirectSqs;
   resources: LocalResources;
   settings: EventFlowSettings;
   region: string;
@@ -52,12 +58,14 @@ export interface EventSources {
 
 export function startEventSources(options: EventSourceOptions): EventSources {
   const { sqs, resources, settings, region, logger } = options;
+  const direct = options.direct ? { direct: options.direct } : {};
   const processPoller = new SqsPoller({
     name: "process",
     sqs,
     queueUrl: resources.queueUrl,
     queueArn: resources.queueArn,
     region,
+    ...direct,
     batchSize: settings.processBatchSize,
     maxBatchingWindowSeconds: settings.processMaxBatchingWindowSeconds,
     maxConcurrency: settings.processMaxConcurrency,
@@ -70,6 +78,7 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     queueUrl: resources.dlqUrl,
     queueArn: resources.dlqArn,
     region,
+    ...direct,
     batchSize: settings.dlqBatchSize,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: DLQ_MAX_CONCURRENCY,
@@ -83,6 +92,7 @@ export function startEventSources(options: EventSourceOptions): EventSources {
     queueUrl: resources.jobsQueueUrl,
     queueArn: resources.jobsQueueArn,
     region,
+    ...direct,
     batchSize: JOBS_BATCH_SIZE,
     maxBatchingWindowSeconds: 0,
     maxConcurrency: JOBS_MAX_CONCURRENCY,
@@ -96,6 +106,7 @@ export function startEventSources(options: EventSourceOptions): EventSources {
       queueUrl,
       queueArn,
       region,
+      ...direct,
       batchSize: settings.deliverBatchSize,
       maxBatchingWindowSeconds: 0,
       maxConcurrency: settings.deliverMaxConcurrency,

@@ -331,6 +331,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const eventSources = startEventSources({
       sqs,
       deliverySqs,
+      // The embedded SQS: the pollers skip HTTP (on AWS that polling is Lambda's, not ours).
+      ...(emulators?.sqsDirect && endpoints.embeddedSqs ? { direct: emulators.sqsDirect } : {}),
       resources,
       settings,
       region,

@@ -11,6 +11,11 @@
  *
  * Visibility timeouts and redrive to the DLQ are the queue's business, as in AWS:
  * the poller never changes a message's visibility and never moves one.
+ *
+ * Against the embedded SQS the receives and deletes go to the emulator's queue model
+ * directly (`direct`, local/emulators.ts DirectSqs): on AWS this polling is Lambda's
+ * service, not our code, and over HTTP it cost a signed SDK request per receive and per
+ * delete. Against an external SQS (LocalStack, AWS) it uses the SDK client.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -20,6 +25,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import type { DirectSqs } from "./emulators.js";
 import { type InvokeOutcome, LAMBDA_PAYLOAD_LIMIT_BYTES } from "./lambda.js";
 import { type RuntimeLogger, silentLogger } from "./log.js";
 
@@ -27,6 +33,8 @@ export interface SqsPollerOptions {
   /** Name in logs (the function it feeds). */
   name: string;
   sqs: SQSClient;
+  /** The embedded SQS without HTTP: receives and deletes go there instead of `sqs`. */
+  direct?: DirectSqs;
   queueUrl: string;
   queueArn: string;
   region: string;
@@ -182,8 +190,10 @@ const isAbort = (error: unknown) =>
   error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
 
 export class SqsPoller {
-  private readonly options: Required<Omit<SqsPollerOptions, "deadLetterSourceArn" | "onBatch">> &
-    Pick<SqsPollerOptions, "deadLetterSourceArn" | "onBatch">;
+  private readonly options: Required<
+    Omit<SqsPollerOptions, "deadLetterSourceArn" | "onBatch" | "direct">
+  > &
+    Pick<SqsPollerOptions, "deadLetterSourceArn" | "onBatch" | "direct">;
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
   private inFlight = 0;
@@ -311,16 +321,17 @@ export class SqsPoller {
   private async receive(max: number, waitTimeSeconds: number): Promise<Message[]> {
     this.receiving++;
     try {
-      const out = await this.options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.options.queueUrl,
-          MaxNumberOfMessages: max,
-          WaitTimeSeconds: waitTimeSeconds,
-          MessageSystemAttributeNames: ["All"],
-          MessageAttributeNames: ["All"],
-        }),
-        { abortSignal: this.abort.signal },
-      );
+      const input = {
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitTimeSeconds,
+        MessageSystemAttributeNames: ["All" as const],
+        MessageAttributeNames: ["All"],
+      };
+      if (this.options.direct) return await this.options.direct.receive(input, this.abort.signal);
+      const out = await this.options.sqs.send(new ReceiveMessageCommand(input), {
+        abortSignal: this.abort.signal,
+      });
       return out.Messages ?? [];
     } finally {
       this.receiving--;
@@ -377,12 +388,13 @@ export class SqsPoller {
     for (let i = 0; i < records.length; i += 10) {
       const chunk = records.slice(i, i + 10);
       try {
-        const out = await this.options.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.options.queueUrl,
-            Entries: chunk.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
-          }),
-        );
+        const input = {
+          QueueUrl: this.options.queueUrl,
+          Entries: chunk.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
+        };
+        const out = this.options.direct
+          ? await this.options.direct.deleteBatch(input)
+          : await this.options.sqs.send(new DeleteMessageBatchCommand(input));
         deleted += out.Successful?.length ?? 0;
         if (out.Failed?.length) {
           this.options.logger.warn(`${this.options.name}: some deletes failed`, {
