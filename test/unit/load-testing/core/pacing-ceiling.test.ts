@@ -114,8 +114,33 @@ describe("pipelineRate", () => {
 
   it("divides what was stored by the time from the first send to the last store", () => {
     const rate = pipelineRate([bucket(0, 900), bucket(1, 1000), bucket(2, 1100), bucket(3, 0)]);
-    expect(rate).toEqual({ stored: 3000, seconds: 3, eventsPerSecond: 1000 });
-    expect(pipelineRate([])).toEqual({ stored: 0, seconds: 0, eventsPerSecond: 0 });
+    expect(rate).toMatchObject({ stored: 3000, seconds: 3, eventsPerSecond: 1000 });
+    expect(pipelineRate([])).toEqual({
+      stored: 0,
+      seconds: 0,
+      eventsPerSecond: 0,
+      sustained: { window: 0, eventsPerSecond: 0 },
+    });
+  });
+
+  it("finds the best stretch of `window` seconds: what the pipeline sustained", () => {
+    // A ramp, 3 s at 1,200, a tail: the whole run averages 900, the best 3 s 1,200.
+    const counts = [300, 800, 1200, 1200, 1200, 700, 900, 0, 900];
+    const rate = pipelineRate(
+      counts.map((c, i) => bucket(i, c)),
+      3,
+    );
+    expect(rate).toEqual({
+      stored: 7200,
+      seconds: 9,
+      eventsPerSecond: 800,
+      sustained: { window: 3, eventsPerSecond: 1200 },
+    });
+    // Shorter than the window: the whole run.
+    expect(pipelineRate([bucket(0, 10), bucket(1, 30)], 60).sustained).toEqual({
+      window: 2,
+      eventsPerSecond: 20,
+    });
   });
 
   it("prints the rate as a share of the ceiling", () => {
@@ -129,9 +154,15 @@ describe("pipelineRate", () => {
         cpuPercent: 160,
         setup: "",
       },
-      { stored: 30000, seconds: 40, eventsPerSecond: 750 },
+      {
+        stored: 30000,
+        seconds: 40,
+        eventsPerSecond: 750,
+        sustained: { window: 40, eventsPerSecond: 1000 },
+      },
     );
     expect(text).toContain("1250 conditional PutItem/s");
     expect(text).toContain("750 events/s end-to-end = 60.0% of the emulator ceiling");
+    expect(text).toContain("sustained: 1000 events/s stored over the best 40 s = 80.0%");
   });
 });
