@@ -190,6 +190,13 @@ export const settingsSchema = z
     archiveSplitChunkFiles: intFrom(1, 10_000).default(1000),
     archiveSplitBufferRows: intFrom(1000, 2_000_000).default(100_000),
     archiveSplitShards: intFrom(1, 50).default(1),
+    /**
+     * Readers of one tenant (exports, replays, the subject export) read a day's staged files
+     * (every tenant's rows) only while the day has at most this many; above it an export or
+     * replay waits for the splitter to file what was staged before it started (failing after
+     * 3 x archiveSplitMinutes + the splitter's 15-minute run), the subject export answers 503.
+     */
+    archiveStagedReadMaxFiles: intFrom(0, 100_000).default(300),
     /** Days after which archived objects move to S3 Standard-IA, then Glacier Instant Retrieval (0: never). */
     archiveInfrequentAccessDays: intFrom(0, 36_500).default(30),
     archiveGlacierDays: intFrom(0, 36_500).default(180),

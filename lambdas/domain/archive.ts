@@ -200,5 +200,17 @@ export function archiveFileKey(
   return `${prefix}${name}${new Date(at).toISOString().replace(/[-:.]/g, "")}-${unique}.parquet`;
 }
 
+/**
+ * When an archive file was first written, from its key (archiveFileKey's timestamp), epoch ms.
+ * Kept by an erasure's rewrite (`-e.parquet` beside the original name), unlike the object's
+ * LastModified: what was staged before an instant stays "before" until the splitter files it.
+ */
+export function writtenAtOfKey(key: string): number | undefined {
+  const m = /(?:part|compact)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(key);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, ms] = m;
+  return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+}
+
 /** The day an archive key's partition names (`.../day=2026-12-06/...`), if any. */
 export const dayOfKey = (key: string): string | undefined => /\/day=([0-9-]{10})\//.exec(key)?.[1];

@@ -161,6 +161,12 @@ export interface Job {
   /** Erasure: what each step removed. */
   steps?: Partial<Record<ErasureStep, ErasureStepState>>;
   error?: string;
+  /**
+   * Exports, replays: why the job waits (the archive's splitter is filing staged files the
+   * job must not read itself, README "History"), and since when (it fails after a bound).
+   */
+  waitingFor?: string;
+  waitingSince?: string;
 }
 
 /** A message on the jobs queue: run (the next slice of) this job. */

@@ -48,6 +48,7 @@ import {
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { startJob, subjectEvents } from "../use-cases/history-jobs.js";
+import { StagedBacklogError } from "../use-cases/read-archive.js";
 import { loadArchiveStoreWiring } from "./archive-store-loader.js";
 
 export interface HistoryDeps {
@@ -59,6 +60,8 @@ export interface HistoryDeps {
   declarations: Pick<DeclarationStore, "get">;
   exportUrlSeconds: number;
   replayMaxRate: number;
+  /** archiveStagedReadMaxFiles: the subject export answers 503 above it (absent: no bound). */
+  stagedReadMaxFiles?: number;
   http: HttpConfig;
   now?: () => Date;
 }
@@ -79,6 +82,7 @@ export function historyDeps(
       [ENV.jobsQueueUrl]: envVars[ENV.jobsQueueUrl],
       [ENV.exportUrlSeconds]: envVars[ENV.exportUrlSeconds],
       [ENV.replayMaxRate]: envVars[ENV.replayMaxRate],
+      [ENV.archiveStagedReadMaxFiles]: envVars[ENV.archiveStagedReadMaxFiles],
       [ENV.archiveFileRoot]: envVars[ENV.archiveFileRoot],
     },
     env,
@@ -101,9 +105,13 @@ export function historyDeps(
     declarations: new DynamoDbDeclarationStore(clients.documentClient, config[ENV.configTableName]),
     exportUrlSeconds: config[ENV.exportUrlSeconds],
     replayMaxRate: config[ENV.replayMaxRate],
+    stagedReadMaxFiles: config[ENV.archiveStagedReadMaxFiles],
     http: httpConfig(env),
   };
 }
+
+/** The subject export's Retry-After while the archive files its staged backlog. */
+export const SUBJECT_EXPORT_RETRY_SECONDS = 60;
 
 const routes = ROUTES.filter((r) => r.function === "history");
 
@@ -323,7 +331,24 @@ export function createHistoryHandler(deps: HistoryDeps) {
     "GET /v1/subjects/{subject}/export": async (req, { subject }) => {
       const parsed = subjectSchema.safeParse(subject);
       if (!parsed.success) return invalidSubject;
-      const events = await subjectEvents(deps.store, req.tenantId, parsed.data);
+      let events: Awaited<ReturnType<typeof subjectEvents>>;
+      try {
+        events = await subjectEvents(
+          deps.store,
+          req.tenantId,
+          parsed.data,
+          deps.stagedReadMaxFiles,
+        );
+      } catch (error) {
+        if (!(error instanceof StagedBacklogError)) throw error;
+        // Too many staged files (every tenant's last minutes) to read for one request.
+        return httpError(
+          503,
+          "archive_filing",
+          `The archive is filing its last minutes of events (${error.files} staged files of ${error.day}); retry after Retry-After seconds`,
+          { headers: { "Retry-After": String(SUBJECT_EXPORT_RETRY_SECONDS) } },
+        );
+      }
       return json(200, { subject: parsed.data, count: events.length, events });
     },
   };

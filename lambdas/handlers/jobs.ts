@@ -39,6 +39,8 @@ export function jobsDeps(
       [ENV.queueUrl]: envVars[ENV.queueUrl],
       [ENV.replayMaxRate]: envVars[ENV.replayMaxRate],
       [ENV.erasureSettleSeconds]: envVars[ENV.erasureSettleSeconds],
+      [ENV.archiveStagedReadMaxFiles]: envVars[ENV.archiveStagedReadMaxFiles],
+      [ENV.archiveStagedWaitSeconds]: envVars[ENV.archiveStagedWaitSeconds],
       [ENV.deliveryQueueUrl]: z.url(),
       [ENV.deliveryFifoQueueUrl]: z.url(),
       [ENV.deliveriesTableName]: z.string().min(1),
@@ -80,6 +82,8 @@ export function jobsDeps(
     now: () => new Date(),
     replayMaxRate: config[ENV.replayMaxRate],
     erasureSettleSeconds: config[ENV.erasureSettleSeconds],
+    stagedReadMaxFiles: config[ENV.archiveStagedReadMaxFiles],
+    stagedWaitSeconds: config[ENV.archiveStagedWaitSeconds],
   };
 }
 

@@ -482,6 +482,9 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         content: { "application/json": subjectExportSchema },
       },
       "400": error("The subject is invalid"),
+      "503": error(
+        "The archive is filing its last minutes of events (code archive_filing: a day holds more staged files than archiveStagedReadMaxFiles); retry after `Retry-After` seconds",
+      ),
     },
   },
   "GET /v1/rules": {

@@ -310,6 +310,14 @@ const jobBaseSchema = z.object({
   request: z.record(z.string(), z.unknown()),
   cancelRequested: z.boolean().optional(),
   error: z.string().optional(),
+  waitingFor: z.string().optional().meta({
+    description:
+      "Exports and replays: why the job waits (the archive is filing its last minutes of staged files; archiveStagedReadMaxFiles)",
+  }),
+  waitingSince: z
+    .string()
+    .optional()
+    .meta({ description: "Since when it waits; it fails after archiveStagedWaitMinutes" }),
 });
 
 export const exportJobSchema = jobBaseSchema.extend({

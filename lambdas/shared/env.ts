@@ -46,6 +46,8 @@ export const envVars = {
   [ENV.exportUrlSeconds]: positiveInt.min(1),
   [ENV.replayMaxRate]: positiveInt.min(1),
   [ENV.erasureSettleSeconds]: positiveInt,
+  [ENV.archiveStagedReadMaxFiles]: positiveInt,
+  [ENV.archiveStagedWaitSeconds]: positiveInt.min(1),
   [ENV.windowShards]: positiveInt.min(1),
   [ENV.windowSweepSeconds]: positiveInt.min(1),
   [ENV.windowFenceSeconds]: positiveInt,

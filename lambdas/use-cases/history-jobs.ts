@@ -43,7 +43,13 @@ import type {
 } from "../ports/windows.js";
 import { enqueueReplay } from "./manage-destinations.js";
 import { contributeStored } from "./manage-windows.js";
-import { archiveDays, readArchive, readArchiveDay } from "./read-archive.js";
+import {
+  archiveDays,
+  readArchive,
+  readArchiveDay,
+  StagedBacklogError,
+  type StagedReadPolicy,
+} from "./read-archive.js";
 
 export interface JobApiDeps {
   jobs: JobStore;
@@ -80,9 +86,12 @@ export async function subjectEvents(
   store: ArchiveStore,
   tenant: string,
   subject: string,
+  /** archiveStagedReadMaxFiles: above it a day throws StagedBacklogError (absent: no bound). */
+  stagedReadMaxFiles?: number,
 ): Promise<ReturnType<typeof storedEventOf>[]> {
   const events: ReturnType<typeof storedEventOf>[] = [];
-  for await (const day of readArchive(store, tenant, { subject })) {
+  const policy = stagedReadMaxFiles === undefined ? undefined : { maxFiles: stagedReadMaxFiles };
+  for await (const day of readArchive(store, tenant, { subject }, policy)) {
     events.push(...day.map(storedEventOf));
   }
   return events;
@@ -108,6 +117,13 @@ export interface JobRunDeps {
   now: () => Date;
   replayMaxRate: number;
   erasureSettleSeconds: number;
+  /**
+   * archiveStagedReadMaxFiles: a day with more staged files is not read from them; exports
+   * and replays wait for the splitter (absent: staged files are always read).
+   */
+  stagedReadMaxFiles?: number;
+  /** How long they wait before failing (default 3600 s: stagedWaitSeconds of the defaults). */
+  stagedWaitSeconds?: number;
   /** How long one replay slice sends before it queues the next (default 10 s). */
   replaySliceSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -140,8 +156,60 @@ export async function runJobSlice(message: JobMessage, deps: JobRunDeps): Promis
       await save({ status: "failed", error: error.message });
       return "finished";
     }
+    if (error instanceof StagedBacklogError) return await waitForSplitter(job, error, deps, save);
     throw error;
   }
+}
+
+/** How long a waiting export or replay sleeps on the queue before it looks again. */
+export const STAGED_WAIT_DELAY_SECONDS = 60;
+
+/** The staged-file bound of a job's reads: its snapshot is its start. */
+function stagedPolicy(job: Job, deps: JobRunDeps): StagedReadPolicy | undefined {
+  if (deps.stagedReadMaxFiles === undefined) return undefined;
+  return { maxFiles: deps.stagedReadMaxFiles, since: Date.parse(job.createdAt) };
+}
+
+/**
+ * A day's staged files are too many to read for one tenant and not yet filed up to the job's
+ * start: the slice comes back later (progress saved), and the job fails once it has waited
+ * longer than the splitter could take (its alarm, ArchiveSplitBehind, is then firing).
+ */
+async function waitForSplitter(
+  job: Job,
+  backlog: StagedBacklogError,
+  deps: JobRunDeps,
+  save: Save,
+): Promise<SliceOutcome> {
+  const now = deps.now();
+  const since = job.waitingSince ?? now.toISOString();
+  const limit = deps.stagedWaitSeconds ?? 3600;
+  const waited = (now.getTime() - Date.parse(since)) / 1000;
+  if (waited >= limit) {
+    delete job.waitingFor;
+    delete job.waitingSince;
+    await save({
+      status: "failed",
+      error: `waited ${Math.round(waited)} s for the archive's splitter to file the staged files of ${backlog.day} (${backlog.files} left, the oldest from ${new Date(backlog.oldestAt).toISOString()}; the job started ${job.createdAt}): see the ArchiveSplitBehind alarm, then start the job again`,
+    });
+    return "finished";
+  }
+  await save({
+    status: "running",
+    waitingFor: `the archive's splitter: ${backlog.message}; looking again every ${STAGED_WAIT_DELAY_SECONDS} s`,
+    waitingSince: since,
+  });
+  await deps.queue.send(
+    { tenant: job.tenant, kind: job.kind, id: job.id },
+    STAGED_WAIT_DELAY_SECONDS,
+  );
+  return "continued";
+}
+
+/** A job that waited for the splitter reads again: the note goes (saved with its next change). */
+function doneWaiting(job: Job): void {
+  delete job.waitingFor;
+  delete job.waitingSince;
 }
 
 /** A job whose request cannot be run (a bad pattern): it fails, it is not retried. */
@@ -178,10 +246,11 @@ async function runExport(job: Job, deps: JobRunDeps, save: Save): Promise<void> 
     type: request.type,
   };
   const rows: ArchivedEvent[] = [];
-  for await (const day of readArchive(deps.store, job.tenant, selection)) {
+  for await (const day of readArchive(deps.store, job.tenant, selection, stagedPolicy(job, deps))) {
     rows.push(...(match ? day.filter(match) : day));
     job.progress.selected = rows.length;
   }
+  doneWaiting(job);
   const key = exportKey(job.tenant, job.id, request.format);
   let body: Uint8Array | string;
   if (request.format === "parquet") {
@@ -231,7 +300,14 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
   let sent = 0;
   while (cursor.day < days.length && sent < budget) {
     const day = days[cursor.day] as string;
-    const all = await readArchiveDay(deps.store, job.tenant, day, selection);
+    const all = await readArchiveDay(
+      deps.store,
+      job.tenant,
+      day,
+      selection,
+      stagedPolicy(job, deps),
+    );
+    doneWaiting(job);
     const events = match ? all.filter(match) : all;
     if (cursor.offset === 0) job.progress.selected += events.length;
     while (cursor.offset < events.length && sent < budget) {

@@ -3,6 +3,8 @@
  * selection touches (pruned by tenant and day from the keys), each event's latest revision.
  * Both layouts: the tenant's `events/tenant=/day=/` files, and the staged files of the day
  * (every tenant's rows: only the tenant's own are kept) not yet filed by the splitter.
+ * A day with more staged files than the reader's bound (archiveStagedReadMaxFiles) is not
+ * read from its staged files: the reader waits for the splitter instead (StagedBacklogError).
  */
 import {
   ARCHIVE,
@@ -19,6 +21,7 @@ import {
   latestRevisions,
   type StagedRow,
   selects,
+  writtenAtOfKey,
 } from "../domain/archive.js";
 import type { ArchiveStore } from "../ports/archive.js";
 
@@ -41,6 +44,38 @@ export async function archiveDays(
 }
 
 /**
+ * How a reader treats a day's staged files (README "History"). Every staged file holds all
+ * tenants' rows of up to archiveSplitMinutes of traffic: at high rates far too many to read
+ * for one tenant.
+ */
+export interface StagedReadPolicy {
+  /** At or under this many staged files in the day they are read; above it they are not. */
+  maxFiles: number;
+  /**
+   * The reader's snapshot (epoch ms, a job's start): once the day's oldest staged file was
+   * written after it, everything staged before it is in the tenant's `events/` files (the
+   * splitter takes staged files oldest first), and the staged files are skipped. Absent (a
+   * synchronous read): a day over the bound always throws.
+   */
+  since?: number;
+}
+
+/** A day's staged files are over the bound and not yet filed up to the reader's snapshot. */
+export class StagedBacklogError extends Error {
+  override name = "StagedBacklogError";
+  constructor(
+    readonly day: string,
+    readonly files: number,
+    /** When the oldest staged file of the day was written (epoch ms). */
+    readonly oldestAt: number,
+  ) {
+    super(
+      `the archive is filing its last minutes: ${files} staged file(s) of ${day}, the oldest from ${new Date(oldestAt).toISOString()}`,
+    );
+  }
+}
+
+/**
  * The tenant's rows of one day's staged files, read before its `events/` files: the
  * splitter writes a staged file's rows there before it deletes the file, so a file gone by
  * the time it is read has its rows in the `events/` listing made after (never missed).
@@ -49,9 +84,17 @@ export async function readStagedDay(
   store: ArchiveStore,
   tenant: string,
   day: string,
+  policy?: StagedReadPolicy,
 ): Promise<ArchiveRow[]> {
   const rows: ArchiveRow[] = [];
-  for (const f of await store.list(stagingDayPrefix(day))) {
+  const files = await store.list(stagingDayPrefix(day));
+  if (policy && files.length > policy.maxFiles) {
+    // A key without a timestamp counts as oldest: it is waited for, never skipped.
+    const oldestAt = files.reduce((m, f) => Math.min(m, writtenAtOfKey(f.key) ?? 0), Infinity);
+    if (policy.since !== undefined && oldestAt > policy.since) return rows;
+    throw new StagedBacklogError(day, files.length, oldestAt);
+  }
+  for (const f of files) {
     let staged: StagedRow[];
     try {
       staged = (await store.readEvents(f.key)) as StagedRow[];
@@ -71,8 +114,9 @@ export async function readArchiveDay(
   tenant: string,
   day: string,
   selection: ArchiveSelection,
+  policy?: StagedReadPolicy,
 ): Promise<ArchivedEvent[]> {
-  const rows = await readStagedDay(store, tenant, day);
+  const rows = await readStagedDay(store, tenant, day, policy);
   for (const f of await store.list(partitionPrefix(tenant, day))) {
     rows.push(...(await store.readEvents(f.key)));
   }
@@ -87,8 +131,9 @@ export async function* readArchive(
   store: ArchiveStore,
   tenant: string,
   selection: ArchiveSelection,
+  policy?: StagedReadPolicy,
 ): AsyncGenerator<ArchivedEvent[]> {
   for (const day of await archiveDays(store, tenant, selection)) {
-    yield await readArchiveDay(store, tenant, day, selection);
+    yield await readArchiveDay(store, tenant, day, selection, policy);
   }
 }

@@ -46,6 +46,9 @@ export const ENV = {
   exportUrlSeconds: "EXPORT_URL_SECONDS",
   replayMaxRate: "REPLAY_MAX_RATE",
   erasureSettleSeconds: "ERASURE_SETTLE_SECONDS",
+  /** Readers: the staged-file bound (archiveStagedReadMaxFiles); jobs: how long they wait for the splitter. */
+  archiveStagedReadMaxFiles: "ARCHIVE_STAGED_READ_MAX_FILES",
+  archiveStagedWaitSeconds: "ARCHIVE_STAGED_WAIT_SECONDS",
   /** Delivery: the queues (standard, FIFO, DLQ), the log, the secrets' key, the settings. */
   deliveryQueueUrl: "DELIVERY_QUEUE_URL",
   deliveryFifoQueueUrl: "DELIVERY_FIFO_QUEUE_URL",

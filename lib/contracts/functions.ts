@@ -395,6 +395,7 @@ export function functionEnvironment(
         // also clears the deliveries log and contributions.
         [ENV.queueUrl]: refs.queueUrl,
         [ENV.erasureSettleSeconds]: String(settings.erasureSettleSeconds),
+        [ENV.archiveStagedWaitSeconds]: String(stagedWaitSeconds(settings)),
         [ENV.deliveryQueueUrl]: refs.deliveryQueueUrl,
         [ENV.deliveryFifoQueueUrl]: refs.deliveryFifoQueueUrl,
         [ENV.deliveriesTableName]: refs.deliveriesTableName,
@@ -445,12 +446,20 @@ export function functionEnvironment(
   }
 }
 
+/**
+ * How long an export or replay waits for the splitter to file the staged files it must not
+ * read (README "History"): three of its runs, and the longest one may take.
+ */
+export const stagedWaitSeconds = (settings: EventFlowSettings) =>
+  3 * settings.archiveSplitMinutes * 60 + ARCHIVE_TIMEOUT_SECONDS;
+
 function historyCommon(settings: EventFlowSettings, refs: ResourceRefs): Record<string, string> {
   return {
     [ENV.configTableName]: refs.configTableName,
     [ENV.archiveBucket]: refs.archiveBucketName,
     [ENV.jobsQueueUrl]: refs.jobsQueueUrl,
     [ENV.replayMaxRate]: String(settings.replayMaxRate),
+    [ENV.archiveStagedReadMaxFiles]: String(settings.archiveStagedReadMaxFiles),
     ...(refs.archiveFileRoot ? { [ENV.archiveFileRoot]: refs.archiveFileRoot } : {}),
   };
 }
