@@ -18,6 +18,7 @@ import {
   STAGED_COLUMNS,
   splitEvent,
 } from "../../lib/contracts/archive.js";
+import { ENV } from "../../lib/contracts/environment.js";
 import { ROUTES } from "../../lib/contracts/functions.js";
 import { createEventFlowStack, type EventFlowStack } from "../../lib/eventflow-stack.js";
 import { logicalId } from "../support/cdk.js";
@@ -181,6 +182,27 @@ describe("the archive function", () => {
     );
     expect(inputs.map((i) => i.shard).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(inputs.every((i) => i.shards === 7 && i.split === true)).toBe(true);
+  });
+
+  it("gives the readers the staged-file bound and the jobs how long they wait for the splitter", () => {
+    const envOf = (t: Template, fn: IConstruct) =>
+      (t.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables ?? {}) as Record<
+        string,
+        unknown
+      >;
+    for (const fn of [stack.history.jobsFunction.function, stack.api.historyFunction.function]) {
+      expect(envOf(template, fn)[ENV.archiveStagedReadMaxFiles]).toBe(
+        String(resolveSettings({}).archiveStagedReadMaxFiles),
+      );
+    }
+    // 3 splitter runs (15 min apart) and the longest one (the archive function's 900 s).
+    expect(envOf(template, stack.history.jobsFunction.function)[ENV.archiveStagedWaitSeconds]).toBe(
+      "3600",
+    );
+    const tuned = synth({ archiveStagedReadMaxFiles: 50, archiveSplitMinutes: 5 });
+    const jobs = envOf(tuned.template, tuned.stack.history.jobsFunction.function);
+    expect(jobs[ENV.archiveStagedReadMaxFiles]).toBe("50");
+    expect(jobs[ENV.archiveStagedWaitSeconds]).toBe(String(3 * 5 * 60 + 900));
   });
 
   it("compacts daily and may touch only staging/ and events/ in the bucket", () => {
