@@ -6,7 +6,6 @@
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { encodeArchiveRows } from "../../../../lambdas/adapters/parquet-archive.js";
 import { writtenAtOfKey } from "../../../../lambdas/domain/archive.js";
 import type { Job, JobMessage } from "../../../../lambdas/domain/history-jobs.js";
 import {
@@ -16,34 +15,19 @@ import {
 import { httpConfig } from "../../../../lambdas/shared/http.js";
 import { archiveChanges, splitStaged } from "../../../../lambdas/use-cases/archive-events.js";
 import {
-  type JobRunDeps,
   runJobSlice,
   STAGED_WAIT_DELAY_SECONDS,
+  startJob,
   subjectEvents,
 } from "../../../../lambdas/use-cases/history-jobs.js";
 import { StagedBacklogError } from "../../../../lambdas/use-cases/read-archive.js";
 import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
+import { memoryJobDeps, tableChange } from "../../../support/history-jobs.js";
 import { MemoryArchiveStore } from "../../../support/memory-archive.js";
 
 const received = "2026-12-06T10:00:00.000Z";
 const jobStart = "2026-12-06T11:00:00.000Z";
-let seq = 0;
-const change = (tenantId: string, id: string, subject = "u1") => ({
-  newImage: {
-    sk: "EVENT",
-    tenantId,
-    id,
-    type: "purchase",
-    status: "processed",
-    receivedAt: received,
-    subject,
-    attempts: 1,
-    data: { n: id },
-    correlationId: "c",
-  },
-  sequence: String(++seq),
-  changedAtMs: Date.parse(received),
-});
+const change = (tenantId: string, id: string) => tableChange(tenantId, id, "u1", received);
 
 /** One staged file per call, written at `at` (its key carries the instant). */
 const stage = (store: MemoryArchiveStore, at: string, ...events: ReturnType<typeof change>[]) =>
@@ -59,53 +43,30 @@ class SpyStore extends MemoryArchiveStore {
 }
 
 function harness(store: MemoryArchiveStore, bound: number | undefined) {
-  const jobs = new Map<string, Job>();
   const sent: { message: JobMessage; delay: number | undefined }[] = [];
   const enqueued: string[] = [];
   let clock = Date.parse("2026-12-06T11:00:05Z");
-  const keyOf = (tenant: string, kind: string, id: string) => `${tenant}/${kind}/${id}`;
-  const deps: JobRunDeps = {
-    jobs: {
-      put: async (job) => void jobs.set(keyOf(job.tenant, job.kind, job.id), structuredClone(job)),
-      get: async (tenant, kind, id) => structuredClone(jobs.get(keyOf(tenant, kind, id))),
-      list: async (tenant, kind) =>
-        [...jobs.values()].filter((j) => j.tenant === tenant && j.kind === kind),
-      requestCancel: async () => {},
-    },
+  const deps = memoryJobDeps(store, {
     queue: { send: async (message, delay) => void sent.push({ message, delay }) },
-    store,
-    eraser: { deleteEvents: async (_t, ids) => ids.length },
     events: {
       enqueue: async (messages: { event: { id: string } }[]) => {
         enqueued.push(...messages.map((m) => m.event.id));
         return { failed: [] };
       },
     } as never,
-    deliveries: {} as never,
-    destinations: {} as never,
-    declarations: { versions: async () => [] } as never,
-    contributions: { erase: async () => 0 } as never,
-    windowRetentionDays: 7,
-    deliveryLog: { eraseEvents: async () => 0 },
-    encodeParquet: (rows) => encodeArchiveRows(rows),
     now: () => new Date(clock),
-    replayMaxRate: 100,
-    erasureSettleSeconds: 0,
     sleep: async () => {},
     ...(bound === undefined ? {} : { stagedReadMaxFiles: bound, stagedWaitSeconds: 3600 }),
-  };
+  });
+  /** Accepted as the API does (its first message is not recorded: the tests run it). */
   const start = async (kind: Job["kind"], request: Record<string, unknown>) => {
-    const job: Job = {
-      id: `${kind}-1`,
-      tenant: "acme",
-      kind,
-      status: "queued",
-      createdAt: jobStart,
-      updatedAt: jobStart,
-      progress: { selected: 0, done: 0 },
-      request,
+    const api = {
+      jobs: deps.jobs,
+      queue: { send: async () => {} },
+      now: () => new Date(jobStart),
+      newId: () => `${kind}-1`,
     };
-    await deps.jobs.put(job);
+    const job = await startJob("acme", kind, request, api);
     return { tenant: "acme", kind, id: job.id } satisfies JobMessage;
   };
   const job = async (m: JobMessage) => (await deps.jobs.get(m.tenant, m.kind, m.id)) as Job;

@@ -6,68 +6,25 @@
  * the subject export of one tenant never carry another tenant's rows from a shared file.
  */
 import { describe, expect, it } from "vitest";
-import { encodeArchiveRows } from "../../../../lambdas/adapters/parquet-archive.js";
 import type { Job, JobMessage } from "../../../../lambdas/domain/history-jobs.js";
 import { archiveChanges, splitStaged } from "../../../../lambdas/use-cases/archive-events.js";
-import {
-  type JobRunDeps,
-  runJobSlice,
-  subjectEvents,
-} from "../../../../lambdas/use-cases/history-jobs.js";
+import { runJobSlice, subjectEvents } from "../../../../lambdas/use-cases/history-jobs.js";
 import { readArchive } from "../../../../lambdas/use-cases/read-archive.js";
+import { memoryJobDeps, tableChange } from "../../../support/history-jobs.js";
 import { MemoryArchiveStore } from "../../../support/memory-archive.js";
 
-const at = "2026-12-06T10:00:00.000Z";
-let seq = 0;
-const event = (tenantId: string, id: string, subject: string) => ({
-  newImage: {
-    sk: "EVENT",
-    tenantId,
-    id,
-    type: "purchase",
-    status: "processed",
-    receivedAt: at,
-    subject,
-    attempts: 1,
-    data: { n: id },
-    correlationId: "c",
-  },
-  sequence: String(++seq),
-  changedAtMs: Date.parse(at),
-});
+const event = (tenantId: string, id: string, subject: string) => tableChange(tenantId, id, subject);
 
 function harness(store: MemoryArchiveStore) {
-  const jobs = new Map<string, Job>();
   const deleted: [string, string[]][] = [];
-  const keyOf = (tenant: string, kind: string, id: string) => `${tenant}/${kind}/${id}`;
-  const deps: JobRunDeps = {
-    jobs: {
-      put: async (job) => void jobs.set(keyOf(job.tenant, job.kind, job.id), structuredClone(job)),
-      get: async (tenant, kind, id) => structuredClone(jobs.get(keyOf(tenant, kind, id))),
-      list: async (tenant, kind) =>
-        [...jobs.values()].filter((j) => j.tenant === tenant && j.kind === kind),
-      requestCancel: async () => {},
-    },
-    queue: { send: async () => {} },
-    store,
+  const deps = memoryJobDeps(store, {
     eraser: {
       deleteEvents: async (tenant, ids) => {
         deleted.push([tenant, [...ids]]);
         return ids.length;
       },
     },
-    events: { enqueue: async () => ({ failed: [] }) } as never,
-    deliveries: {} as never,
-    destinations: {} as never,
-    declarations: { versions: async () => [] } as never,
-    contributions: { erase: async () => 0 } as never,
-    windowRetentionDays: 7,
-    deliveryLog: { eraseEvents: async () => 0 },
-    encodeParquet: (rows) => encodeArchiveRows(rows),
-    now: () => new Date("2026-12-06T12:00:00Z"),
-    replayMaxRate: 100,
-    erasureSettleSeconds: 0,
-  };
+  });
   const run = async (tenant: string, kind: Job["kind"], request: Record<string, unknown>) => {
     const job: Job = {
       id: `${kind}-${tenant}`,
