@@ -153,8 +153,13 @@ export interface Job {
   progress: JobProgress;
   /** The request as accepted (exports, replays) or the subject (erasure). */
   request: Record<string, unknown>;
-  /** Replays: where the next slice starts (index into `days`, offset in that day). */
-  cursor?: { day: number; offset: number };
+  /**
+   * Replays: where the next slice starts: an index into `days`, how many of that day's events
+   * were sent, and the last one sent (receivedAt in epoch ms, id), which decides: a day's
+   * list can gain or lose rows between slices (the splitter filing staged rows, a late
+   * stream record), so a position in it could skip events.
+   */
+  cursor?: { day: number; offset: number; after?: { receivedAt: number; id: string } };
   days?: string[];
   cancelRequested?: boolean;
   result?: ExportResult;

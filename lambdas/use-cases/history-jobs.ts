@@ -309,8 +309,11 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
     );
     doneWaiting(job);
     const events = match ? all.filter(match) : all;
-    if (cursor.offset === 0) job.progress.selected += events.length;
-    while (cursor.offset < events.length && sent < budget) {
+    if (cursor.offset === 0 && !cursor.after) job.progress.selected += events.length;
+    // Resume after the last event sent, by its place in the day's order (receivedAt, id),
+    // not by position: rows filed or stored between slices would shift a position.
+    let next = cursor.after ? indexAfter(events, cursor.after) : cursor.offset;
+    while (next < events.length && sent < budget) {
       // A cancel (DELETE /v1/replays/{id}) lands on the stored item: look at most once a second.
       if (Date.now() - checkedAt >= 1000) {
         checkedAt = Date.now();
@@ -319,20 +322,24 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
           return "finished";
         }
       }
-      const chunk = events.slice(cursor.offset, cursor.offset + SEND_BATCH);
+      const chunk = events.slice(next, next + SEND_BATCH);
       // The slice runs again from the saved cursor: what it sends twice meets its own id
       // (a duplicate event, an ended delivery, an existing contribution).
       await send(chunk);
+      next += chunk.length;
       cursor.offset += chunk.length;
+      const last = chunk[chunk.length - 1] as ArchivedEvent;
+      cursor.after = { receivedAt: Number(last.received_at), id: last.id };
       sent += chunk.length;
       job.progress.done += chunk.length;
       // Pace: `sent` events should take sent/rate seconds.
       const ahead = (sent / rate) * 1000 - (Date.now() - started);
       if (ahead > 0) await sleep(ahead);
     }
-    if (cursor.offset >= events.length) {
+    if (next >= events.length) {
       cursor.day++;
       cursor.offset = 0;
+      delete cursor.after;
     }
   }
   if (cursor.day >= days.length) {
@@ -342,6 +349,23 @@ async function runReplaySlice(job: Job, deps: JobRunDeps, save: Save): Promise<S
   await save({ cursor });
   await deps.queue.send({ tenant: job.tenant, kind: job.kind, id: job.id });
   return "continued";
+}
+
+/** The index of the first event after `after` in a day's (receivedAt, id) order. */
+function indexAfter(
+  events: readonly ArchivedEvent[],
+  after: { receivedAt: number; id: string },
+): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const e = events[mid] as ArchivedEvent;
+    const at = Number(e.received_at);
+    if (at < after.receivedAt || (at === after.receivedAt && e.id <= after.id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 type Sender = (rows: ArchivedEvent[]) => Promise<void>;
