@@ -48,7 +48,6 @@ import {
 } from "../shared/http.js";
 import { logger } from "../shared/powertools.js";
 import { startJob, subjectEvents } from "../use-cases/history-jobs.js";
-import { StagedBacklogError } from "../use-cases/read-archive.js";
 import { loadArchiveStoreWiring } from "./archive-store-loader.js";
 
 export interface HistoryDeps {
@@ -109,9 +108,6 @@ export function historyDeps(
     http: httpConfig(env),
   };
 }
-
-/** The subject export's Retry-After while the archive files its staged backlog. */
-export const SUBJECT_EXPORT_RETRY_SECONDS = 60;
 
 const routes = ROUTES.filter((r) => r.function === "history");
 
@@ -331,25 +327,21 @@ export function createHistoryHandler(deps: HistoryDeps) {
     "GET /v1/subjects/{subject}/export": async (req, { subject }) => {
       const parsed = subjectSchema.safeParse(subject);
       if (!parsed.success) return invalidSubject;
-      let events: Awaited<ReturnType<typeof subjectEvents>>;
-      try {
-        events = await subjectEvents(
-          deps.store,
-          req.tenantId,
-          parsed.data,
-          deps.stagedReadMaxFiles,
-        );
-      } catch (error) {
-        if (!(error instanceof StagedBacklogError)) throw error;
-        // Too many staged files (every tenant's last minutes) to read for one request.
-        return httpError(
-          503,
-          "archive_filing",
-          `The archive is filing its last minutes of events (${error.files} staged files of ${error.day}); retry after Retry-After seconds`,
-          { headers: { "Retry-After": String(SUBJECT_EXPORT_RETRY_SECONDS) } },
-        );
-      }
-      return json(200, { subject: parsed.data, count: events.length, events });
+      const { events, completeThrough } = await subjectEvents(
+        deps.store,
+        req.tenantId,
+        parsed.data,
+        deps.stagedReadMaxFiles,
+      );
+      // Over the staged-read bound the last minutes (staged, not yet filed) are not read:
+      // the answer says up to when it is complete, and a later call gets the rest.
+      return json(200, {
+        subject: parsed.data,
+        count: events.length,
+        events,
+        complete: completeThrough === undefined,
+        ...(completeThrough ? { completeThrough } : {}),
+      });
     },
   };
 

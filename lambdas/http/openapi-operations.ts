@@ -474,7 +474,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: "exportSubject",
     summary: "Everything the archive holds about a subject (GDPR article 15)",
     description:
-      "Every archived event of the tenant with this `subject`, as GET /v1/events/{id} returns events. Read from the archive, which lags the table by up to archiveBatchingWindowSeconds.",
+      "Every archived event of the tenant with this `subject`, as GET /v1/events/{id} returns events. Read from the archive, which lags the table by up to archiveBatchingWindowSeconds. When a day holds more staged files (every tenant's last minutes) than archiveStagedReadMaxFiles, they are not read: `complete` is false and `completeThrough` says up to when the answer holds everything.",
     tag: "history",
     responses: {
       "200": {
@@ -482,9 +482,6 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         content: { "application/json": subjectExportSchema },
       },
       "400": error("The subject is invalid"),
-      "503": error(
-        "The archive is filing its last minutes of events (code archive_filing: a day holds more staged files than archiveStagedReadMaxFiles); retry after `Retry-After` seconds",
-      ),
     },
   },
   "GET /v1/rules": {

@@ -377,6 +377,14 @@ export const subjectExportSchema = z.object({
   subject: z.string(),
   count: z.int(),
   events: z.array(storedEventSchema),
+  complete: z.boolean().meta({
+    description:
+      "false when a day held more staged files than archiveStagedReadMaxFiles: its last minutes (staged, not yet filed by the splitter) were not read; call again after the splitter's next run (archiveSplitMinutes) for them",
+  }),
+  completeThrough: z.iso.datetime().optional().meta({
+    description:
+      "When complete is false: every event stored before this instant is in the answer (the oldest staged file not yet filed)",
+  }),
 });
 
 export const exportListSchema = z.object({ items: z.array(exportJobSchema) });

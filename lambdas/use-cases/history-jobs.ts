@@ -86,15 +86,30 @@ export async function subjectEvents(
   store: ArchiveStore,
   tenant: string,
   subject: string,
-  /** archiveStagedReadMaxFiles: above it a day throws StagedBacklogError (absent: no bound). */
+  /**
+   * archiveStagedReadMaxFiles (absent: no bound). Above it a day's staged files (every
+   * tenant's last minutes) are not read: the answer holds what the archive has filed, and
+   * `completeThrough` says up to when that is everything (the oldest unfiled staged file).
+   */
   stagedReadMaxFiles?: number,
-): Promise<ReturnType<typeof storedEventOf>[]> {
+): Promise<{ events: ReturnType<typeof storedEventOf>[]; completeThrough?: string }> {
   const events: ReturnType<typeof storedEventOf>[] = [];
-  const policy = stagedReadMaxFiles === undefined ? undefined : { maxFiles: stagedReadMaxFiles };
+  let oldestUnfiled = Number.POSITIVE_INFINITY;
+  const policy =
+    stagedReadMaxFiles === undefined
+      ? undefined
+      : {
+          maxFiles: stagedReadMaxFiles,
+          unfiled: (b: StagedBacklogError) => {
+            oldestUnfiled = Math.min(oldestUnfiled, b.oldestAt);
+          },
+        };
   for await (const day of readArchive(store, tenant, { subject }, policy)) {
     events.push(...day.map(storedEventOf));
   }
-  return events;
+  return Number.isFinite(oldestUnfiled)
+    ? { events, completeThrough: new Date(oldestUnfiled).toISOString() }
+    : { events };
 }
 
 export interface JobRunDeps {

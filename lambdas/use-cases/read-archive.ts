@@ -58,6 +58,12 @@ export interface StagedReadPolicy {
    * synchronous read): a day over the bound always throws.
    */
   since?: number;
+  /**
+   * A synchronous read (the subject export) that cannot wait: a day over the bound and not
+   * yet filed up to `since` is read from its `events/` files alone and reported here (its
+   * staged files' rows are missing from the answer) instead of throwing.
+   */
+  unfiled?: (backlog: StagedBacklogError) => void;
 }
 
 /** A day's staged files are over the bound and not yet filed up to the reader's snapshot. */
@@ -92,7 +98,10 @@ export async function readStagedDay(
     // A key without a timestamp counts as oldest: it is waited for, never skipped.
     const oldestAt = files.reduce((m, f) => Math.min(m, writtenAtOfKey(f.key) ?? 0), Infinity);
     if (policy.since !== undefined && oldestAt > policy.since) return rows;
-    throw new StagedBacklogError(day, files.length, oldestAt);
+    const backlog = new StagedBacklogError(day, files.length, oldestAt);
+    if (!policy.unfiled) throw backlog;
+    policy.unfiled(backlog);
+    return rows;
   }
   for (const f of files) {
     let staged: StagedRow[];

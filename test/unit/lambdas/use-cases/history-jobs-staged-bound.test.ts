@@ -2,16 +2,14 @@
  * The staged-file bound (archiveStagedReadMaxFiles, README "History"): at or under it readers
  * read a day's staged files as before; above it an export or replay waits on the jobs queue
  * for the splitter to file what was staged before the job started, then reads the tenant's
- * `events/` files alone; it fails after stagedWaitSeconds; the subject export answers 503.
+ * `events/` files alone; it fails after stagedWaitSeconds; the subject export answers what is
+ * filed, with the instant up to which that is complete.
  */
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { writtenAtOfKey } from "../../../../lambdas/domain/archive.js";
 import type { Job, JobMessage } from "../../../../lambdas/domain/history-jobs.js";
-import {
-  createHistoryHandler,
-  SUBJECT_EXPORT_RETRY_SECONDS,
-} from "../../../../lambdas/handlers/history.js";
+import { createHistoryHandler } from "../../../../lambdas/handlers/history.js";
 import { httpConfig } from "../../../../lambdas/shared/http.js";
 import { archiveChanges, splitStaged } from "../../../../lambdas/use-cases/archive-events.js";
 import {
@@ -20,7 +18,6 @@ import {
   startJob,
   subjectEvents,
 } from "../../../../lambdas/use-cases/history-jobs.js";
-import { StagedBacklogError } from "../../../../lambdas/use-cases/read-archive.js";
 import { apiEvent, bodyOf, lambdaContext } from "../../../support/apigw.js";
 import { memoryJobDeps, tableChange } from "../../../support/history-jobs.js";
 import { MemoryArchiveStore } from "../../../support/memory-archive.js";
@@ -193,15 +190,19 @@ describe("archiveStagedReadMaxFiles", () => {
     expect(writtenAtOfKey("staging/day=2026-12-06/other.parquet")).toBeUndefined();
   });
 
-  it("the subject export reads staged files under the bound and answers 503 above it", async () => {
-    const store = new MemoryArchiveStore();
+  it("the subject export reads staged files under the bound; above it, what is filed, saying until when it is complete", async () => {
+    const store = new SpyStore();
     await backlog(store);
-    expect((await subjectEvents(store, "acme", "u1", 3)).map((e) => e.id).sort()).toEqual([
-      "filed",
-      "s1",
-      "s2",
-    ]);
-    await expect(subjectEvents(store, "acme", "u1", 2)).rejects.toBeInstanceOf(StagedBacklogError);
+    const under = await subjectEvents(store, "acme", "u1", 3);
+    expect(under.events.map((e) => e.id).sort()).toEqual(["filed", "s1", "s2"]);
+    expect(under.completeThrough).toBeUndefined();
+    store.read.length = 0;
+    const over = await subjectEvents(store, "acme", "u1", 2);
+    expect(over.events.map((e) => e.id)).toEqual(["filed"]);
+    // The oldest staged file not yet filed: everything stored before it is in the answer.
+    expect(over.completeThrough).toBe("2026-12-06T10:50:00.000Z");
+    expect(store.read.filter((k) => k.startsWith("staging/"))).toEqual([]);
+
     const handler = createHistoryHandler({
       jobs: {} as never,
       queue: {} as never,
@@ -213,22 +214,24 @@ describe("archiveStagedReadMaxFiles", () => {
       stagedReadMaxFiles: 2,
       http: httpConfig({}),
     }) as unknown as (event: unknown, context: unknown) => Promise<APIGatewayProxyResult>;
-    const res = await handler(
-      apiEvent({
-        path: "/v1/subjects/u1/export",
-        resource: "/v1/subjects/{subject}/export",
-        tenantId: "acme",
-        scopes: "history:read",
-      }),
-      lambdaContext(),
-    );
-    expect(res.statusCode).toBe(503);
-    expect(res.headers?.["Retry-After"]).toBe(String(SUBJECT_EXPORT_RETRY_SECONDS));
-    const body = bodyOf<{ error: { code: string; message: string } }>(res);
-    expect(body.error.code).toBe("archive_filing");
-    expect(body.error.message).toMatch(
-      /filing its last minutes of events \(3 staged files of 2026-12-06\)/,
-    );
-    expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
+    const request = apiEvent({
+      path: "/v1/subjects/u1/export",
+      resource: "/v1/subjects/{subject}/export",
+      tenantId: "acme",
+      scopes: "history:read",
+    });
+    const res = await handler(request, lambdaContext());
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res)).toMatchObject({
+      subject: "u1",
+      count: 1,
+      complete: false,
+      completeThrough: "2026-12-06T10:50:00.000Z",
+    });
+    // Once the splitter has filed them, the same call is complete.
+    await splitStaged({ chunkFiles: 10, bufferRows: 1000 }, { store });
+    const later = await handler(request, lambdaContext());
+    expect(bodyOf(later)).toMatchObject({ count: 3, complete: true });
+    expect(bodyOf<Record<string, unknown>>(later).completeThrough).toBeUndefined();
   });
 });

@@ -89,7 +89,7 @@ describe("tenant isolation over shared staged files", () => {
       [event("acme", "a1", "u1"), event("globex", "g1", "u1"), event("globex", "g2", "u2")],
       { store },
     );
-    expect((await subjectEvents(store, "acme", "u1")).map((e) => e.id)).toEqual(["a1"]);
+    expect((await subjectEvents(store, "acme", "u1")).events.map((e) => e.id)).toEqual(["a1"]);
     const { run } = harness(store);
     const exported = await run("acme", "export", {
       from: "2026-12-06T00:00:00Z",
