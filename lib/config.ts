@@ -194,7 +194,8 @@ export const settingsSchema = z
      * Readers of one tenant (exports, replays, the subject export) read a day's staged files
      * (every tenant's rows) only while the day has at most this many; above it an export or
      * replay waits for the splitter to file what was staged before it started (failing after
-     * 3 x archiveSplitMinutes + the splitter's 15-minute run), the subject export answers 503.
+     * 3 x archiveSplitMinutes + the splitter's 15-minute run); the subject export answers what
+     * is filed, with complete: false and completeThrough.
      */
     archiveStagedReadMaxFiles: intFrom(0, 100_000).default(300),
     /** Days after which archived objects move to S3 Standard-IA, then Glacier Instant Retrieval (0: never). */
