@@ -20,7 +20,7 @@
  * - the work is bounded by the expression's size (each node runs at most once, nothing
  *   loops), far below EXPRESSION_LIMITS.maxSteps; the depth is capped at compile time.
  *
- * test/unit/domain/expression-fast-path.test.ts checks the equivalence against JSONata on
+ * test/unit/lambdas/domain/expression-fast-path.test.ts checks the equivalence against JSONata on
  * generated expressions and inputs (fast-check).
  */
 
